@@ -1,0 +1,1 @@
+"""Laborbridge: east-west labour cooperation, matched for retention."""

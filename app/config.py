@@ -1,0 +1,43 @@
+"""Settings read from the environment (prefix LB_), refusing unsafe defaults outside development."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_PII_KEY = "dev-only-pii-key-change-me-0123456789abcdef"
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; docker-compose and the Makefile set these and nothing else."""
+
+    model_config = SettingsConfigDict(env_prefix="LB_", extra="ignore")
+
+    environment: str = "development"
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'laborbridge.db'}"
+    # Secret for the keyed hash and the encryption of ID numbers and phones.
+    pii_key: str = DEV_PII_KEY
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = ROOT / "var"
+    sql_echo: bool = False
+    page_limit_max: int = 500
+    import_max_errors: int = 1000
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> "Settings":
+        if self.environment != "development":
+            if self.pii_key == DEV_PII_KEY or len(self.pii_key) < 32:
+                raise ValueError("LB_PII_KEY must be set to a secret of 32+ characters outside development")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

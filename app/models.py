@@ -1,0 +1,12 @@
+"""Every model imported once, so Alembic and create_all see the whole schema."""
+
+from app.audit.models import PiiRead
+from app.idempotency.models import IdempotencyRecord
+from app.orgs.models import ApiKey, Org
+from app.placements.models import FollowUp, Placement
+from app.reference.models import Division, Occupation, Pairing
+from app.vacancies.models import Vacancy
+from app.workers.models import Worker
+
+__all__ = ["ApiKey", "Division", "FollowUp", "IdempotencyRecord", "Occupation", "Org", "Pairing", "PiiRead",
+           "Placement", "Vacancy", "Worker"]

@@ -1,0 +1,43 @@
+"""Placements (a worker in a vacancy, from a start date until an end) and their follow-ups."""
+
+from datetime import date
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, Timestamped
+
+END_REASONS = ("quit_wage", "quit_conditions", "quit_family", "quit_homesick", "dismissed", "contract_ended",
+               "injury", "dispute", "other")
+CONTACTS = ("phone", "visit", "message")
+OUTCOMES = ("ok", "concern", "left", "unreachable")
+
+
+class Placement(Base, Timestamped):
+    __tablename__ = "placements"
+    __table_args__ = (
+        # A worker holds at most one active placement: the database enforces it under any concurrency.
+        Index("uq_placements_active_worker", "worker_id", unique=True,
+              sqlite_where=text("end_date IS NULL"), postgresql_where=text("end_date IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
+    vacancy_id: Mapped[int] = mapped_column(ForeignKey("vacancies.id"), index=True)
+    start_date: Mapped[date] = mapped_column(Date, index=True)
+    referred_by: Mapped[int | None] = mapped_column(ForeignKey("orgs.id"), index=True)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+    recorded_by_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
+
+
+class FollowUp(Base, Timestamped):
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"), index=True)
+    date: Mapped[date] = mapped_column(Date)
+    contact: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16))
+    notes: Mapped[str | None] = mapped_column(Text)
+    recorded_by_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
