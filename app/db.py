@@ -39,8 +39,9 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False},
-                           pool_size=20, max_overflow=20)
+    engine = create_engine(
+        url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=20, max_overflow=20
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

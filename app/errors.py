@@ -28,16 +28,20 @@ class AppError(Exception):
     status_code = 500
     code = "internal_error"
 
-    def __init__(self, msg: Msg, detail: list[dict[str, Any]] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, msg: Msg, detail: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(msg.en)
         self.msg = msg
         self.detail = detail
         self.headers = headers
 
     def body(self) -> dict[str, Any]:
-        return {"error": self.code, "message": self.msg.text(),
-                "detail": self.detail if self.detail is not None else []}
+        return {
+            "error": self.code,
+            "message": self.msg.text(),
+            "detail": self.detail if self.detail is not None else [],
+        }
 
 
 class ValidationFailed(AppError):
@@ -57,8 +61,9 @@ class Unauthenticated(AppError):
     code = "unauthenticated"
 
     def __init__(self, msg: Msg | None = None) -> None:
-        super().__init__(msg or Msg("缺少或无效的 API 密钥", "Missing or invalid API key"),
-                         headers={"WWW-Authenticate": "Bearer"})
+        super().__init__(
+            msg or Msg("缺少或无效的 API 密钥", "Missing or invalid API key"), headers={"WWW-Authenticate": "Bearer"}
+        )
 
 
 class Forbidden(AppError):
@@ -84,12 +89,21 @@ class PreconditionFailed(AppError):
     code = "precondition_failed"
 
     def __init__(self) -> None:
-        super().__init__(Msg("记录已被他人修改，请重新读取后再提交",
-                             "The record changed since you read it; fetch it again and retry"))
+        super().__init__(
+            Msg(
+                "记录已被他人修改，请重新读取后再提交", "The record changed since you read it; fetch it again and retry"
+            )
+        )
 
 
-_ZH = {"worker": "劳动者", "vacancy": "岗位", "placement": "就业记录", "follow_up": "回访记录",
-       "org": "机构", "pairing": "结对关系"}
+_ZH = {
+    "worker": "劳动者",
+    "vacancy": "岗位",
+    "placement": "就业记录",
+    "follow_up": "回访记录",
+    "org": "机构",
+    "pairing": "结对关系",
+}
 
 
 def responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:

@@ -8,5 +8,16 @@ from app.reference.models import Division, Occupation, Pairing
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
-__all__ = ["ApiKey", "Division", "FollowUp", "IdempotencyRecord", "Occupation", "Org", "Pairing", "PiiRead",
-           "Placement", "Vacancy", "Worker"]
+__all__ = [
+    "ApiKey",
+    "Division",
+    "FollowUp",
+    "IdempotencyRecord",
+    "Occupation",
+    "Org",
+    "Pairing",
+    "PiiRead",
+    "Placement",
+    "Vacancy",
+    "Worker",
+]

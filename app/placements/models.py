@@ -7,8 +7,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, Timestamped
 
-END_REASONS = ("quit_wage", "quit_conditions", "quit_family", "quit_homesick", "dismissed", "contract_ended",
-               "injury", "dispute", "other")
+END_REASONS = (
+    "quit_wage",
+    "quit_conditions",
+    "quit_family",
+    "quit_homesick",
+    "dismissed",
+    "contract_ended",
+    "injury",
+    "dispute",
+    "other",
+)
 CONTACTS = ("phone", "visit", "message")
 OUTCOMES = ("ok", "concern", "left", "unreachable")
 
@@ -17,8 +26,13 @@ class Placement(Base, Timestamped):
     __tablename__ = "placements"
     __table_args__ = (
         # A worker holds at most one active placement: the database enforces it under any concurrency.
-        Index("uq_placements_active_worker", "worker_id", unique=True,
-              sqlite_where=text("end_date IS NULL"), postgresql_where=text("end_date IS NULL")),
+        Index(
+            "uq_placements_active_worker",
+            "worker_id",
+            unique=True,
+            sqlite_where=text("end_date IS NULL"),
+            postgresql_where=text("end_date IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -29,6 +43,10 @@ class Placement(Base, Timestamped):
     end_date: Mapped[date | None] = mapped_column(Date)
     end_reason: Mapped[str | None] = mapped_column(String(20))
     recorded_by_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
+
+    @property
+    def active(self) -> bool:
+        return self.end_date is None
 
 
 class FollowUp(Base, Timestamped):

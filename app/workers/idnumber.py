@@ -26,8 +26,10 @@ class InvalidIdNumber(ValueError):
 def parse_id_number(value: str) -> IdFacts:
     """Validate format, birth date and checksum; return what the number says about its holder."""
     if len(value) != 18 or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
-        raise InvalidIdNumber("身份证号应为18位（前17位数字，末位数字或X）",
-                              "ID number must be 18 characters: 17 digits then a digit or X")
+        raise InvalidIdNumber(
+            "身份证号应为18位（前17位数字，末位数字或X）",
+            "ID number must be 18 characters: 17 digits then a digit or X",
+        )
     try:
         birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:

@@ -1,0 +1,38 @@
+"""Small HTTP helpers shared by routers: ETags, JSON responses, page limits."""
+
+from typing import Annotated, Any
+
+from fastapi import Query
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from app.errors import Msg, PreconditionFailed, ValidationFailed
+
+Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
+Cursor = Annotated[str | None, Query(description="next_cursor from the previous page")]
+
+
+def etag(obj_id: int, version: int) -> str:
+    return f'"{obj_id}.{version}"'
+
+
+def if_match_version(header: str | None, obj_id: int) -> int | None:
+    """The version named by If-Match; a tag for another object or an unreadable one is stale by definition."""
+    if header is None or header.strip() == "*":
+        return None
+    tag = header.strip().removeprefix("W/").strip('"')
+    obj, _, version = tag.partition(".")
+    if obj != str(obj_id) or not version.isdigit():
+        raise PreconditionFailed()
+    return int(version)
+
+
+def json_response(
+    model: BaseModel | Any, status_code: int = 200, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(jsonable_encoder(model), status_code=status_code, headers=headers)
+
+
+def bad_query(field: str, zh: str, en: str) -> ValidationFailed:
+    return ValidationFailed.one(field, Msg(zh, en))

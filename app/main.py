@@ -1,0 +1,75 @@
+"""create_app(): routers, error handlers and the database, wired once."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.config import Settings, get_settings
+from app.db import Database
+from app.errors import AppError, Conflict, Msg, PreconditionFailed, ValidationFailed
+from app.logging import install_redaction
+from app.placements.router import router as placements_router
+from app.reference.router import router as reference_router
+from app.vacancies.router import router as vacancies_router
+from app.validation import translate
+from app.workers.router import router as workers_router
+
+log = logging.getLogger("laborbridge")
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    install_redaction()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if db is None:
+            app.state.db.dispose()
+
+    app = FastAPI(
+        title="Laborbridge API",
+        version="1.0",
+        description="东西部劳务协作 · east-west labour cooperation: workers, vacancies, placements and "
+        "follow-ups, measured by who stays. Authenticate with `Authorization: Bearer <key>`.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db or Database(settings.database_url, settings.sql_echo)
+
+    api = APIRouter(prefix="/api/v1")
+    for router in (workers_router, vacancies_router, placements_router, reference_router):
+        api.include_router(router)
+    app.include_router(api)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.exception_handler(AppError)
+    async def app_error(_: Request, exc: AppError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        err = ValidationFailed(translate(exc.errors()))
+        return JSONResponse(err.body(), status_code=422)
+
+    @app.exception_handler(StaleDataError)
+    async def stale(_: Request, exc: StaleDataError) -> JSONResponse:
+        return JSONResponse(PreconditionFailed().body(), status_code=412)
+
+    @app.exception_handler(IntegrityError)
+    async def integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # Services check first; this is the race that slipped between a check and the write.
+        log.warning("integrity conflict on %s %s: %s", request.method, request.url.path, exc.orig)
+        err = Conflict(Msg("数据与已有记录冲突，请刷新后重试", "this conflicts with a record saved meanwhile; retry"))
+        return JSONResponse(err.body(), status_code=409)
+
+    return app

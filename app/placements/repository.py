@@ -1,0 +1,98 @@
+"""Every query on placements and follow-ups, with the walls each role sees through."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from app.placements.models import FollowUp, Placement
+from app.vacancies.models import Vacancy
+from app.workers.models import Worker
+
+
+@dataclass(frozen=True)
+class Wall:
+    """Which placements a caller sees: through its workers, its vacancies, its referrals, or all."""
+
+    worker_owner: int | None = None
+    employer: int | None = None
+    referrer: int | None = None
+
+
+def _walled(stmt: Select[Any], wall: Wall) -> Select[Any]:
+    if wall.worker_owner is not None:
+        stmt = stmt.join(Worker, Worker.id == Placement.worker_id).where(Worker.owner_org_id == wall.worker_owner)
+    if wall.employer is not None:
+        stmt = stmt.join(Vacancy, Vacancy.id == Placement.vacancy_id).where(Vacancy.employer_org_id == wall.employer)
+    if wall.referrer is not None:
+        stmt = stmt.where(Placement.referred_by == wall.referrer)
+    return stmt
+
+
+def get(session: Session, placement_id: int, wall: Wall) -> Placement | None:
+    return session.scalars(_walled(select(Placement).where(Placement.id == placement_id), wall)).first()
+
+
+def add(session: Session, obj: Placement | FollowUp) -> None:
+    session.add(obj)
+    session.flush()
+
+
+def active_count(session: Session, vacancy_id: int) -> int:
+    stmt = select(func.count()).where(Placement.vacancy_id == vacancy_id, Placement.end_date.is_(None))
+    return int(session.scalar(stmt) or 0)
+
+
+def active_counts(session: Session, vacancy_ids: Sequence[int]) -> dict[int, int]:
+    if not vacancy_ids:
+        return {}
+    stmt = (
+        select(Placement.vacancy_id, func.count())
+        .where(Placement.vacancy_id.in_(vacancy_ids), Placement.end_date.is_(None))
+        .group_by(Placement.vacancy_id)
+    )
+    return {vid: int(n) for vid, n in session.execute(stmt)}
+
+
+def active_for_worker(session: Session, worker_id: int) -> Placement | None:
+    stmt = select(Placement).where(Placement.worker_id == worker_id, Placement.end_date.is_(None))
+    return session.scalars(stmt).first()
+
+
+def page(
+    session: Session,
+    wall: Wall,
+    after_id: int,
+    limit: int,
+    *,
+    worker_id: int | None = None,
+    vacancy_id: int | None = None,
+    referred_by: int | None = None,
+    active: bool | None = None,
+    started_from: date | None = None,
+    started_to: date | None = None,
+) -> list[Placement]:
+    stmt = _walled(select(Placement).where(Placement.id > after_id), wall)
+    for column, value in (("worker_id", worker_id), ("vacancy_id", vacancy_id), ("referred_by", referred_by)):
+        if value is not None:
+            stmt = stmt.where(getattr(Placement, column) == value)
+    if active is not None:
+        stmt = stmt.where(Placement.end_date.is_(None) if active else Placement.end_date.is_not(None))
+    if started_from is not None:
+        stmt = stmt.where(Placement.start_date >= started_from)
+    if started_to is not None:
+        stmt = stmt.where(Placement.start_date <= started_to)
+    return list(session.scalars(stmt.order_by(Placement.id).limit(limit)))
+
+
+def follow_ups(session: Session, placement_id: int, after_id: int, limit: int) -> list[FollowUp]:
+    stmt = (
+        select(FollowUp)
+        .where(FollowUp.placement_id == placement_id, FollowUp.id > after_id)
+        .order_by(FollowUp.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

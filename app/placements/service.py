@@ -1,0 +1,157 @@
+"""Placements: who may record them, no overbooking, honest end dates, and follow-ups."""
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.clock import today
+from app.errors import Conflict, Forbidden, Msg, NotFound, ValidationFailed, field_error
+from app.orgs import repository as orgs
+from app.orgs.service import Principal
+from app.placements import repository
+from app.placements.models import FollowUp, Placement
+from app.placements.repository import Wall
+from app.placements.schemas import FollowUpCreate, PlacementCreate, PlacementRead, PlacementUpdate
+from app.vacancies import repository as vacancies
+from app.workers import repository as workers
+from app.workers.idnumber import age_on
+from app.workers.schemas import MIN_WORKING_AGE
+
+WORKER_BUSY = Msg("该劳动者已有在岗记录，请先登记离岗", "this worker already has an active placement; end it first")
+
+
+def wall(principal: Principal, *, write: bool) -> Wall:
+    """County offices through their workers, employers through their vacancies, agencies their referrals."""
+    if principal.kind == "county_office":
+        return Wall(worker_owner=principal.org_id)
+    if principal.kind == "employer":
+        return Wall(employer=principal.org_id)
+    if principal.kind == "agency":
+        return Wall(referrer=principal.org_id)
+    if principal.kind == "provincial_office" and not write:
+        return Wall()
+    raise Forbidden(
+        Msg(
+            "本机构无权" + ("登记" if write else "查看") + "就业记录",
+            f"a {principal.kind} key may not {'record' if write else 'read'} placements",
+        )
+    )
+
+
+def create_placement(session: Session, principal: Principal, data: PlacementCreate) -> Placement:
+    """Record a hire; the vacancy row is locked so concurrent hires cannot overbook it."""
+    if principal.kind not in ("county_office", "employer"):
+        raise Forbidden(
+            Msg("只有县级人社部门或用工企业可以登记就业", "only county offices and employers record placements")
+        )
+    worker_owner = principal.org_id if principal.kind == "county_office" else None
+    employer = principal.org_id if principal.kind == "employer" else None
+    worker = workers.get(session, data.worker_id, worker_owner, for_update=True)
+    if worker is None:
+        raise NotFound("worker")
+    vacancy = vacancies.get(session, data.vacancy_id, employer, for_update=True)
+    if vacancy is None:
+        raise NotFound("vacancy")
+    errors = []
+    if data.referred_by is not None:
+        referrer = orgs.get_org(session, data.referred_by)
+        if referrer is None or referrer.kind != "agency":
+            errors.append(
+                field_error(
+                    "referred_by",
+                    Msg("推荐机构必须是已登记的劳务中介或经纪人", "referred_by must be the id of a registered agency"),
+                )
+            )
+    age = age_on(worker.birth_date, data.start_date)
+    if age < max(MIN_WORKING_AGE, vacancy.min_age) or (vacancy.max_age is not None and age > vacancy.max_age):
+        errors.append(
+            field_error(
+                "worker_id",
+                Msg(
+                    f"劳动者上岗时 {age} 岁，不符合岗位年龄要求",
+                    f"the worker is {age} at the start date, outside the vacancy's ages",
+                ),
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    if vacancy.status != "open":
+        raise Conflict(Msg("该岗位已关闭，不能再登记就业", "this vacancy is closed"))
+    if repository.active_count(session, vacancy.id) >= vacancy.headcount:
+        raise Conflict(Msg("该岗位招聘人数已满", "this vacancy's headcount is already filled"))
+    if repository.active_for_worker(session, worker.id) is not None:
+        raise Conflict(WORKER_BUSY)
+    placement = Placement(
+        worker_id=worker.id,
+        vacancy_id=vacancy.id,
+        start_date=data.start_date,
+        referred_by=data.referred_by,
+        recorded_by_org_id=principal.org_id,
+    )
+    try:
+        with session.begin_nested():
+            repository.add(session, placement)
+    except IntegrityError:  # the partial unique index: the same worker placed concurrently elsewhere
+        raise Conflict(WORKER_BUSY) from None
+    return placement
+
+
+def get_placement(session: Session, principal: Principal, placement_id: int, *, write: bool = False) -> Placement:
+    placement = repository.get(session, placement_id, wall(principal, write=write))
+    if placement is None:
+        raise NotFound("placement")
+    return placement
+
+
+def end_placement(session: Session, principal: Principal, placement_id: int, data: PlacementUpdate) -> Placement:
+    """Record the end date and reason; a placement cannot end before it started."""
+    if principal.kind not in ("county_office", "employer"):
+        raise Forbidden(
+            Msg("只有县级人社部门或用工企业可以登记离岗", "only county offices and employers record departures")
+        )
+    placement = get_placement(session, principal, placement_id, write=True)
+    if data.end_date < placement.start_date:
+        raise ValidationFailed.one(
+            "end_date",
+            Msg(
+                f"离岗日期不能早于上岗日期 {placement.start_date}",
+                f"end_date is before the start date {placement.start_date}",
+            ),
+        )
+    placement.end_date, placement.end_reason = data.end_date, data.end_reason
+    session.flush()
+    return placement
+
+
+def list_placements(
+    session: Session, principal: Principal, after_id: int, limit: int, **filters: object
+) -> list[Placement]:
+    return repository.page(session, wall(principal, write=False), after_id, limit, **filters)  # type: ignore[arg-type]
+
+
+def add_follow_up(session: Session, principal: Principal, placement_id: int, data: FollowUpCreate) -> FollowUp:
+    """Note a check-in; it must fall between the start of the placement and today."""
+    placement = get_placement(session, principal, placement_id, write=True)
+    if data.date < placement.start_date:
+        raise ValidationFailed.one(
+            "date",
+            Msg(
+                f"回访日期不能早于上岗日期 {placement.start_date}",
+                f"the follow-up date is before the start date {placement.start_date}",
+            ),
+        )
+    if data.date > today():
+        raise ValidationFailed.one("date", Msg("回访日期不能是未来日期", "the follow-up date is in the future"))
+    follow_up = FollowUp(placement_id=placement.id, recorded_by_org_id=principal.org_id, **data.model_dump())
+    repository.add(session, follow_up)
+    return follow_up
+
+
+def list_follow_ups(
+    session: Session, principal: Principal, placement_id: int, after_id: int, limit: int
+) -> list[FollowUp]:
+    placement = get_placement(session, principal, placement_id)
+    return repository.follow_ups(session, placement.id, after_id, limit)
+
+
+def to_read(placement: Placement) -> PlacementRead:
+    return PlacementRead.model_validate(placement)

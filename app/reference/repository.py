@@ -1,0 +1,38 @@
+"""Queries on reference data."""
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.reference.models import Division, Occupation, Pairing
+
+
+def get_division(session: Session, code: str) -> Division | None:
+    return session.get(Division, code)
+
+
+def existing_occupation_codes(session: Session, codes: Iterable[str]) -> set[str]:
+    wanted = set(codes)
+    if not wanted:
+        return set()
+    return set(session.scalars(select(Occupation.code).where(Occupation.code.in_(wanted))))
+
+
+def all_divisions(session: Session) -> list[Division]:
+    return list(session.scalars(select(Division)))
+
+
+def all_occupation_codes(session: Session) -> set[str]:
+    return set(session.scalars(select(Occupation.code)))
+
+
+def list_pairings(session: Session) -> list[Pairing]:
+    return list(session.scalars(select(Pairing).order_by(Pairing.id)))
+
+
+def search_occupations(session: Session, q: str | None, limit: int) -> list[Occupation]:
+    stmt = select(Occupation).where(Occupation.level == 4)
+    if q:
+        stmt = stmt.where(Occupation.name.contains(q))
+    return list(session.scalars(stmt.order_by(Occupation.code).limit(limit)))

@@ -1,0 +1,74 @@
+"""Read-only reference data for any authenticated caller: divisions, occupations, pairings, who-am-I."""
+
+from typing import Literal
+
+from fastapi import APIRouter
+
+from app.deps import PrincipalDep, SessionDep
+from app.reference import repository
+from app.schemas import ReadModel
+
+router = APIRouter(tags=["reference"])
+
+
+class DivisionRead(ReadModel):
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    province: str
+    longitude: float | None
+    latitude: float | None
+
+
+class OccupationRead(ReadModel):
+    code: str
+    level: int
+    name: str
+
+
+class PairingRead(ReadModel):
+    id: int
+    east_code: str
+    west_code: str
+    level: str
+    annual_target: int
+    illustrative: bool
+    note: str | None
+
+
+class MeRead(ReadModel):
+    org_id: int
+    kind: str
+    region_code: str
+    scopes: list[str]
+
+
+@router.get("/me", response_model=MeRead)
+def me(principal: PrincipalDep) -> MeRead:
+    """Which organisation this key belongs to, and what it may do."""
+    return MeRead(
+        org_id=principal.org_id, kind=principal.kind, region_code=principal.region_code, scopes=sorted(principal.scopes)
+    )
+
+
+@router.get("/divisions", response_model=list[DivisionRead])
+def divisions(
+    session: SessionDep, _: PrincipalDep, level: Literal["province", "prefecture", "county"] | None = None
+) -> list[DivisionRead]:
+    """GB/T 2260 divisions of Guangdong and Guangxi, for pick lists."""
+    return [
+        DivisionRead.model_validate(d) for d in repository.all_divisions(session) if level is None or d.level == level
+    ]
+
+
+@router.get("/occupations", response_model=list[OccupationRead])
+def occupations(session: SessionDep, _: PrincipalDep, q: str | None = None, limit: int = 50) -> list[OccupationRead]:
+    """CSCO 2022 occupations whose name contains `q`."""
+    return [OccupationRead.model_validate(o) for o in repository.search_occupations(session, q, min(limit, 500))]
+
+
+@router.get("/pairings", response_model=list[PairingRead])
+def pairings(session: SessionDep, _: PrincipalDep) -> list[PairingRead]:
+    """East-west pairs with their annual placement targets."""
+    return [PairingRead.model_validate(p) for p in repository.list_pairings(session)]

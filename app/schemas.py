@@ -1,0 +1,46 @@
+"""Shared schema pieces: strict input base, the cursor page, bilingual custom errors."""
+
+import base64
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+from pydantic_core import PydanticCustomError
+
+from app.errors import Msg
+
+T = TypeVar("T")
+
+
+class InputModel(BaseModel):
+    """Input forbids unknown fields, so nobody sets an owner or an id by mass assignment."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ReadModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+def bilingual(msg: Msg) -> PydanticCustomError:
+    """A validation error whose message the error handler can show in both languages."""
+    return PydanticCustomError("invalid", "{en}", {"zh": msg.zh, "en": msg.en})
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+    except (ValueError, UnicodeDecodeError):
+        from app.errors import ValidationFailed
+
+        raise ValidationFailed.one("cursor", Msg("分页游标无效", "cursor is not valid")) from None

@@ -1,0 +1,61 @@
+"""Every query on workers. `owner` narrows to one county office; None means every office."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from app.workers.models import Worker
+
+
+def get(session: Session, worker_id: int, owner: int | None, *, for_update: bool = False) -> Worker | None:
+    stmt = select(Worker).where(Worker.id == worker_id)
+    if owner is not None:
+        stmt = stmt.where(Worker.owner_org_id == owner)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).first()
+
+
+def add(session: Session, worker: Worker) -> Worker:
+    session.add(worker)
+    session.flush()
+    return worker
+
+
+def id_hash_taken(session: Session, id_hash: str, except_id: int | None = None) -> bool:
+    stmt = select(Worker.id).where(Worker.id_hash == id_hash)
+    if except_id is not None:
+        stmt = stmt.where(Worker.id != except_id)
+    return session.scalars(stmt).first() is not None
+
+
+def external_id_taken(session: Session, owner: int, external_id: str) -> bool:
+    stmt = select(Worker.id).where(Worker.owner_org_id == owner, Worker.external_id == external_id)
+    return session.scalars(stmt).first() is not None
+
+
+def taken_id_hashes(session: Session, hashes: Sequence[str]) -> set[str]:
+    return set(session.scalars(select(Worker.id_hash).where(Worker.id_hash.in_(hashes))))
+
+
+def taken_external_ids(session: Session, owner: int, external_ids: Sequence[str]) -> set[str]:
+    stmt = select(Worker.external_id).where(Worker.owner_org_id == owner, Worker.external_id.in_(external_ids))
+    return set(session.scalars(stmt))
+
+
+def bulk_insert(session: Session, rows: list[dict[str, Any]]) -> None:
+    """One executemany (multi-row VALUES) per batch: no ORM object per row."""
+    if rows:
+        session.execute(insert(Worker), rows)
+
+
+def page(session: Session, owner: int | None, after_id: int, limit: int, filters: dict[str, Any]) -> list[Worker]:
+    stmt = select(Worker).where(Worker.id > after_id)
+    if owner is not None:
+        stmt = stmt.where(Worker.owner_org_id == owner)
+    for column, value in filters.items():
+        if value is not None:
+            stmt = stmt.where(getattr(Worker, column) == value)
+    return list(session.scalars(stmt.order_by(Worker.id).limit(limit)))
