@@ -28,9 +28,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> "Settings":
-        if self.environment != "development":
-            if self.pii_key == DEV_PII_KEY or len(self.pii_key) < 32:
-                raise ValueError("LB_PII_KEY must be set to a secret of 32+ characters outside development")
+        if self.environment != "development" and (self.pii_key == DEV_PII_KEY or len(self.pii_key) < 32):
+            raise ValueError("LB_PII_KEY must be set to a secret of 32+ characters outside development")
         return self
 
     @property

@@ -33,7 +33,9 @@ def parse_id_number(value: str) -> IdFacts:
     try:
         birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise InvalidIdNumber("身份证号中的出生日期无效", "the birth date inside the ID number is not a real date")
+        raise InvalidIdNumber(
+            "身份证号中的出生日期无效", "the birth date inside the ID number is not a real date"
+        ) from None
     if check_char(value[:17]) != value[17]:
         raise InvalidIdNumber("身份证号校验位不正确，请核对", "ID number checksum is wrong; please check it")
     return IdFacts(birth_date=birth, sex="male" if int(value[16]) % 2 else "female")

@@ -1,0 +1,54 @@
+# The verbs people type. Everything runs from the project's own .venv, made on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+export LB_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: setup run serve migrate seed test test-sqlite test-postgres lint format bench clean
+
+$(STAMP): pyproject.toml
+	@echo "==> [1/5] creating the virtualenv and installing dependencies (first run: a few minutes)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -q --upgrade pip
+	@$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -e '.[dev]'
+	@touch $@
+
+setup: $(STAMP)
+
+migrate: setup
+	@echo "==> [2/5] migrating the database ($${LB_DATABASE_URL:-SQLite file var/laborbridge.db})"
+	@$(BIN)/laborbridge db upgrade
+
+seed: migrate
+	@echo "==> [3/5] loading demo data if the database is empty"
+	@$(BIN)/laborbridge seed --if-empty --workers 3000 --vacancies 400 --years 3 --seed 7
+
+run: seed
+	@echo "==> [4/5] demo keys"
+	@$(BIN)/laborbridge demo-keys
+	@echo "==> [5/5] serving"
+	@$(BIN)/laborbridge serve
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test-sqlite: setup
+	$(BIN)/python -m pytest --db sqlite
+
+test-postgres: setup
+	$(BIN)/python -m pytest --db postgresql
+
+test: lint test-sqlite test-postgres
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,173 @@
+"""The `laborbridge` command line: db, org, seed, serve, demo-keys."""
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from app.config import ROOT, get_settings
+
+
+def _alembic_config(url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.attributes["database_url"] = url
+    return cfg
+
+
+def upgrade_database(url: str, revision: str = "head") -> None:
+    """Run Alembic migrations on `url` (used by the CLI, the tests and `make run`)."""
+    from alembic import command
+
+    command.upgrade(_alembic_config(url), revision)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from alembic import command
+
+    url = get_settings().database_url
+    if args.action == "upgrade":
+        upgrade_database(url, args.revision)
+    elif args.action == "downgrade":
+        command.downgrade(_alembic_config(url), args.revision)
+    elif args.action == "current":
+        command.current(_alembic_config(url))
+    return 0
+
+
+def cmd_org(args: argparse.Namespace) -> int:
+    from app.db import Database
+    from app.errors import AppError
+    from app.orgs import service
+
+    db = Database(get_settings().database_url)
+    try:
+        with db.session() as session, session.begin():
+            if args.action == "create":
+                org, key = service.create_org(session, args.kind, args.region, args.name, args.scope or [])
+                print(json.dumps({"org_id": org.id, "api_key": key}))
+            elif args.action == "add-key":
+                print(
+                    json.dumps(
+                        {"org_id": args.org_id, "api_key": service.issue_key(session, args.org_id, args.scope or [])}
+                    )
+                )
+            else:
+                count = service.revoke(session, api_key=args.key, prefix=args.prefix, org_id=args.org_id)
+                print(json.dumps({"revoked": count}))
+                if count == 0:
+                    return 1
+    except AppError as exc:
+        print(json.dumps(exc.body(), ensure_ascii=False), file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from app.seed.generator import SeedConfig, seed_database
+
+    settings = get_settings()
+    summary = seed_database(
+        settings.database_url,
+        settings.pii_key,
+        SeedConfig(workers=args.workers, vacancies=args.vacancies, years=args.years, seed=args.seed),
+        keys_file=Path(args.keys_file) if args.keys_file else None,
+        only_if_empty=args.if_empty,
+    )
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    host, port = args.host or settings.host, args.port or settings.port
+    print(f"Laborbridge API on http://{host}:{port}  ·  docs: http://{host}:{port}/docs", flush=True)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=args.workers,
+        log_level="info",
+        access_log=not args.no_access_log,
+    )
+    return 0
+
+
+def cmd_demo_keys(args: argparse.Namespace) -> int:
+    path = Path(args.keys_file)
+    if not path.exists():
+        print(f"no demo keys yet ({path}); run `laborbridge seed` first", file=sys.stderr)
+        return 1
+    keys = json.loads(path.read_text())
+    print("Demo API keys (send as `Authorization: Bearer <key>`):")
+    for role, item in keys.items():
+        print(f"  {role:<22} {item['api_key']}   # {item['name']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    default_keys = str(get_settings().data_dir / "demo_keys.json")
+    parser = argparse.ArgumentParser(prog="laborbridge", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="migrate the database named by LB_DATABASE_URL")
+    db.add_argument("action", choices=["upgrade", "downgrade", "current"])
+    db.add_argument("revision", nargs="?", default="head")
+    db.set_defaults(func=cmd_db)
+
+    org = sub.add_parser("org", help="organisations and their API keys")
+    org_sub = org.add_subparsers(dest="action", required=True)
+    create = org_sub.add_parser("create", help='prints {"org_id": ..., "api_key": ...}; the key is shown once')
+    create.add_argument(
+        "--kind", required=True, help="county_office, employer, agency, training_school or provincial_office"
+    )
+    create.add_argument("--region", required=True, help="GB/T 2260 code of the organisation's region")
+    create.add_argument("--name", required=True)
+    create.add_argument("--scope", action="append", help="extra scope, e.g. pii:read (repeatable)")
+    add_key = org_sub.add_parser("add-key", help="issue another key to an organisation")
+    add_key.add_argument("--org-id", type=int, required=True)
+    add_key.add_argument("--scope", action="append")
+    revoke = org_sub.add_parser("revoke-key", help="revoke a key (by the key, its prefix, or all of an org's)")
+    group = revoke.add_mutually_exclusive_group(required=True)
+    group.add_argument("--key")
+    group.add_argument("--prefix", help="the 8 hex characters after lb_")
+    group.add_argument("--org-id", type=int)
+    org.set_defaults(func=cmd_org)
+
+    seed = sub.add_parser("seed", help="demo data from the behavioural model in seed_data/README.md")
+    seed.add_argument("--workers", type=int, default=2000)
+    seed.add_argument("--vacancies", type=int, default=300)
+    seed.add_argument("--years", type=int, default=3)
+    seed.add_argument("--seed", type=int, default=7)
+    seed.add_argument("--keys-file", default=default_keys, help="where the demo keys (one per role) are written")
+    seed.add_argument("--if-empty", action="store_true", help="do nothing if the database already has workers")
+    seed.set_defaults(func=cmd_seed)
+
+    serve = sub.add_parser("serve", help="serve the HTTP API with uvicorn")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--no-access-log", action="store_true")
+    serve.set_defaults(func=cmd_serve)
+
+    keys = sub.add_parser("demo-keys", help="print the demo keys written by `seed`")
+    keys.add_argument("--keys-file", default=default_keys)
+    keys.set_defaults(func=cmd_demo_keys)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

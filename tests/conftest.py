@@ -1,0 +1,211 @@
+"""Fixtures: a real database (SQLite or a throwaway PostgreSQL) built by `alembic upgrade head`, the app, keys."""
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from sqlalchemy import delete
+
+from app.cli import upgrade_database
+from app.config import Settings
+from app.db import Database
+from app.main import create_app
+from app.models import (
+    ApiKey,
+    FollowUp,
+    IdempotencyRecord,
+    Org,
+    Pairing,
+    PiiRead,
+    Placement,
+    Vacancy,
+    Worker,
+)
+from app.orgs import service as orgs
+from app.workers.idnumber import make_id_number
+from tests.support.pgcluster import free_port, start_cluster
+
+TEST_PII_KEY = "test-pii-key-0123456789abcdef0123456789"
+# Rows the tests create, children first; reference data (divisions, occupations) stays.
+MUTABLE_TABLES = (FollowUp, Placement, PiiRead, IdempotencyRecord, Worker, Vacancy, Pairing, ApiKey, Org)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--db", default=os.environ.get("LB_TEST_DB", "sqlite"), choices=["sqlite", "postgresql"],
+                     help="database backend for the whole run")
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.config.getoption("--db"))
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        upgrade_database(url)
+        yield url
+        return
+    try:
+        cluster = start_cluster()
+    except FileNotFoundError as exc:
+        pytest.skip(f"PostgreSQL tests need the server binaries: {exc} (apt-get install postgresql-15)")
+    try:
+        url = cluster.create_database("laborbridge_test")
+        upgrade_database(url)
+        yield url
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(database_url=database_url, pii_key=TEST_PII_KEY, data_dir=tmp_path_factory.mktemp("var"))
+
+
+@pytest.fixture(scope="session")
+def db(settings: Settings) -> Iterator[Database]:
+    database = Database(settings.database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test starts from reference data only (tests that never touch the database pay nothing)."""
+    yield
+    if "db" not in request.fixturenames:
+        return
+    database: Database = request.getfixturevalue("db")
+    with database.session() as session, session.begin():
+        for model in MUTABLE_TABLES:
+            session.execute(delete(model))
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, db: Database):  # type: ignore[no-untyped-def]
+    return create_app(settings, db)
+
+
+@pytest.fixture
+def client(app, db: Database) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@dataclass(frozen=True)
+class Tenant:
+    org_id: int
+    key: str
+    kind: str
+    region: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+@pytest.fixture
+def make_tenant(db: Database) -> Callable[..., Tenant]:
+    def make(kind: str, region: str, name: str | None = None, scopes: list[str] | None = None) -> Tenant:
+        with db.session() as session, session.begin():
+            org, key = orgs.create_org(session, kind, region, name or f"{kind} {region}", scopes or [])
+            return Tenant(org.id, key, kind, region)
+
+    return make
+
+
+@pytest.fixture
+def tenants(make_tenant: Callable[..., Tenant]) -> dict[str, Tenant]:
+    """One of each role, plus a second county office and employer to test the walls."""
+    return {
+        "county": make_tenant("county_office", "450225", "融水县就业服务中心"),
+        "county_pii": make_tenant("county_office", "450225", "融水县人社局 (PII)", ["pii:read"]),
+        "other_county": make_tenant("county_office", "451122", "钟山县就业服务中心"),
+        "employer": make_tenant("employer", "441900", "东莞电子厂"),
+        "other_employer": make_tenant("employer", "440604", "佛山家具厂"),
+        "agency": make_tenant("agency", "450200", "柳州劳务中介"),
+        "school": make_tenant("training_school", "450200", "柳州技工学校"),
+        "province": make_tenant("provincial_office", "450000", "广西东西部协作办公室"),
+    }
+
+
+_serial = iter(range(1, 10**6))
+
+
+def id_number(county: str = "450225", birth: date = date(1995, 3, 14)) -> str:
+    return make_id_number(county, birth, next(_serial))
+
+
+def worker_payload(**overrides: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "external_id": f"RS-{next(_serial)}",
+        "id_number": id_number(),
+        "name": "韦小红",
+        "phone": "13812340000",
+        "hukou_county": "450225",
+        "education": "junior_secondary",
+        "skills": ["6-05-01-01"],
+        "past_jobs": ["电子厂普工"],
+        "desired_occupations": ["6-25-04-00"],
+        "channel_preference": "cross_region",
+        "expected_wage": 4500,
+        "registered_low_income": True,
+        "monitored_household": False,
+        "dependants": 1,
+        "consent_to_share": False,
+    }
+    body.update(overrides)
+    return body
+
+
+def vacancy_payload(**overrides: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "external_id": f"V-{next(_serial)}",
+        "title": "电子厂普工（包吃住）",
+        "occupation_code": "6-25-04-00",
+        "county_code": "441900",
+        "headcount": 5,
+        "wage_min": 4200,
+        "wage_max": 6000,
+        "housing": True,
+        "meals": True,
+        "shift": "two_shift",
+        "contract_months": 12,
+        "min_age": 18,
+        "max_age": 45,
+        "education_min": "primary",
+        "start_date": "2026-12-01",
+        "status": "open",
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The app under a real uvicorn on loopback, for tests that need real concurrency."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+__all__ = ["Path", "Tenant", "httpx", "id_number", "vacancy_payload", "worker_payload"]
