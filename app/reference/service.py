@@ -26,6 +26,8 @@ class ReferenceIndex:
 
     division_levels: dict[str, tuple[str, str]]  # code -> (level, name)
     occupation_codes: frozenset[str]
+    # Dongguan and Zhongshan are prefecture-level cities with no counties: their own code is the lowest tier.
+    leaf_prefectures: frozenset[str] = frozenset()
 
     def county_problem(self, code: str, region: str | None = None) -> Msg | None:
         """Why `code` cannot be used as a county (or None if it can)."""
@@ -33,7 +35,7 @@ class ReferenceIndex:
         if found is None:
             return Msg(f"行政区划代码 {code} 不存在", f"division code {code} does not exist")
         level, name = found
-        if level != "county":
+        if level != "county" and code not in self.leaf_prefectures:
             return Msg(
                 f"{code}（{name}）不是县级区划，请填写县/区代码", f"{code} ({name}) is not a county-level division"
             )
@@ -59,8 +61,11 @@ _cache: dict[str, ReferenceIndex] = {}
 def index(session: Session) -> ReferenceIndex:
     key = str(session.get_bind().engine.url)
     if key not in _cache:
+        divisions = repository.all_divisions(session)
+        parents = {d.parent_code for d in divisions}
         _cache[key] = ReferenceIndex(
-            division_levels={d.code: (d.level, d.name) for d in repository.all_divisions(session)},
+            division_levels={d.code: (d.level, d.name) for d in divisions},
             occupation_codes=frozenset(repository.all_occupation_codes(session)),
+            leaf_prefectures=frozenset(d.code for d in divisions if d.level == "prefecture" and d.code not in parents),
         )
     return _cache[key]
