@@ -39,8 +39,12 @@ MUTABLE_TABLES = (FollowUp, Placement, PiiRead, IdempotencyRecord, Worker, Vacan
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--db", default=os.environ.get("LB_TEST_DB", "sqlite"), choices=["sqlite", "postgresql"],
-                     help="database backend for the whole run")
+    parser.addoption(
+        "--db",
+        default=os.environ.get("LB_TEST_DB", "sqlite"),
+        choices=["sqlite", "postgresql"],
+        help="database backend for the whole run",
+    )
 
 
 @pytest.fixture(scope="session")

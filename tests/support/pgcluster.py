@@ -37,8 +37,7 @@ class Cluster:
     def create_database(self, dbname: str) -> str:
         import psycopg
 
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
             conn.execute(f'CREATE DATABASE "{dbname}"')
         return self.url(dbname)
@@ -67,13 +66,39 @@ def start_cluster() -> Cluster:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
     port = free_port()
-    _run([str(bindir / "initdb"), "-D", str(root / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-          "--locale=C.UTF-8"])
-    options = (f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-               "-c full_page_writes=off -c max_connections=200")
+    _run(
+        [
+            str(bindir / "initdb"),
+            "-D",
+            str(root / "data"),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ]
+    )
+    options = (
+        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+        "-c full_page_writes=off -c max_connections=200"
+    )
     try:
-        _run([str(bindir / "pg_ctl"), "-D", str(root / "data"), "-o", options, "-l", str(root / "server.log"),
-              "-w", "-t", "60", "start"])
+        _run(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(root / "data"),
+                "-o",
+                options,
+                "-l",
+                str(root / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        )
     except subprocess.CalledProcessError as exc:
         log = (root / "server.log").read_text() if (root / "server.log").exists() else ""
         raise RuntimeError(f"pg_ctl start failed: {exc.stderr}\n{log}") from exc

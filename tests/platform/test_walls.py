@@ -1,0 +1,245 @@
+"""Every route with every role's key: owners succeed, other tenants get 404, roles without the right get 403."""
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests.conftest import vacancy_payload, worker_payload
+
+ROLES = ("county", "other_county", "employer", "other_employer", "agency", "school", "province")
+
+
+@dataclass
+class World:
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(client, tenants) -> World:
+    """County owns W (placed in employer's V via agency, with a follow-up) and free workers; employer owns V."""
+    county, employer = tenants["county"], tenants["employer"]
+    w = World()
+
+    def new_worker() -> int:
+        resp = client.post("/api/v1/workers", json=worker_payload(), headers=county.headers)
+        assert resp.status_code == 201, resp.text
+        return resp.json()["id"]
+
+    w.ids["worker"] = new_worker()
+    for name in ("free_worker_county", "free_worker_employer", "worker_to_end"):
+        w.ids[name] = new_worker()
+    resp = client.post("/api/v1/vacancies", json=vacancy_payload(headcount=10), headers=employer.headers)
+    w.ids["vacancy"] = resp.json()["id"]
+    for name, worker in (("placement", "worker"), ("placement_to_end", "worker_to_end")):
+        body = {
+            "worker_id": w.ids[worker],
+            "vacancy_id": w.ids["vacancy"],
+            "start_date": "2026-09-01",
+            "referred_by": tenants["agency"].org_id,
+        }
+        resp = client.post("/api/v1/placements", json=body, headers=county.headers)
+        assert resp.status_code == 201, resp.text
+        w.ids[name] = resp.json()["id"]
+    resp = client.post(
+        f"/api/v1/placements/{w.ids['placement']}/follow-ups",
+        json={"date": "2026-09-08", "contact": "phone", "outcome": "ok"},
+        headers=county.headers,
+    )
+    assert resp.status_code == 201
+    return w
+
+
+def _expect(**by_role: int) -> dict[str, int]:
+    assert set(by_role) == set(ROLES), set(ROLES) ^ set(by_role)
+    return by_role
+
+
+FORBIDDEN_EXCEPT_COUNTIES = dict(employer=403, other_employer=403, agency=403, school=403)
+
+# (method, path template, body maker, expected status per role)
+CASES = [
+    ("GET", "/workers", None, _expect(county=200, other_county=200, province=200, **FORBIDDEN_EXCEPT_COUNTIES)),
+    (
+        "POST",
+        "/workers",
+        "worker",
+        _expect(county=201, other_county=422, province=403, **FORBIDDEN_EXCEPT_COUNTIES),
+    ),  # 422: not its county
+    (
+        "GET",
+        "/workers/{worker}",
+        None,
+        _expect(county=200, other_county=404, province=200, **FORBIDDEN_EXCEPT_COUNTIES),
+    ),
+    (
+        "PATCH",
+        "/workers/{worker}",
+        "worker_patch",
+        _expect(county=200, other_county=404, province=403, **FORBIDDEN_EXCEPT_COUNTIES),
+    ),
+    (
+        "GET",
+        "/workers/import/template",
+        None,
+        _expect(county=200, other_county=200, province=403, **FORBIDDEN_EXCEPT_COUNTIES),
+    ),
+    (
+        "GET",
+        "/vacancies",
+        None,
+        _expect(county=200, other_county=200, employer=200, other_employer=200, agency=200, school=200, province=200),
+    ),
+    (
+        "POST",
+        "/vacancies",
+        "vacancy",
+        _expect(county=403, other_county=403, employer=201, other_employer=201, agency=403, school=403, province=403),
+    ),
+    (
+        "GET",
+        "/vacancies/{vacancy}",
+        None,
+        _expect(county=200, other_county=200, employer=200, other_employer=404, agency=200, school=200, province=200),
+    ),
+    (
+        "PATCH",
+        "/vacancies/{vacancy}",
+        "vacancy_patch",
+        _expect(county=403, other_county=403, employer=200, other_employer=404, agency=403, school=403, province=403),
+    ),
+    (
+        "GET",
+        "/placements",
+        None,
+        _expect(county=200, other_county=200, employer=200, other_employer=200, agency=200, school=403, province=200),
+    ),
+    (
+        "POST",
+        "/placements",
+        "placement",
+        _expect(county=201, other_county=404, employer=201, other_employer=404, agency=403, school=403, province=403),
+    ),
+    (
+        "GET",
+        "/placements/{placement}",
+        None,
+        _expect(county=200, other_county=404, employer=200, other_employer=404, agency=200, school=403, province=200),
+    ),
+    (
+        "PATCH",
+        "/placements/{placement_to_end}",
+        "placement_end",
+        _expect(county=200, other_county=404, employer=200, other_employer=404, agency=403, school=403, province=403),
+    ),
+    (
+        "POST",
+        "/placements/{placement}/follow-ups",
+        "follow_up",
+        _expect(county=201, other_county=404, employer=201, other_employer=404, agency=201, school=403, province=403),
+    ),
+    (
+        "GET",
+        "/placements/{placement}/follow-ups",
+        None,
+        _expect(county=200, other_county=404, employer=200, other_employer=404, agency=200, school=403, province=200),
+    ),
+    ("GET", "/me", None, _expect(**dict.fromkeys(ROLES, 200))),
+    ("GET", "/divisions", None, _expect(**dict.fromkeys(ROLES, 200))),
+    ("GET", "/occupations", None, _expect(**dict.fromkeys(ROLES, 200))),
+    ("GET", "/pairings", None, _expect(**dict.fromkeys(ROLES, 200))),
+]
+# The import route has its own wall tests in tests/workers/test_import.py (it takes a file, not JSON).
+COVERED_ELSEWHERE = {("POST", "/workers/import")}
+
+
+def _body(kind: str | None, role: str, world: World) -> dict | None:
+    if kind is None:
+        return None
+    if kind == "worker":
+        return worker_payload()
+    if kind == "worker_patch":
+        return {"expected_wage": 5200}
+    if kind == "vacancy":
+        return vacancy_payload()
+    if kind == "vacancy_patch":
+        return {"wage_max": 6500}
+    if kind == "placement":
+        worker = world.ids["free_worker_employer" if "employer" in role else "free_worker_county"]
+        return {"worker_id": worker, "vacancy_id": world.ids["vacancy"], "start_date": "2026-11-02"}
+    if kind == "placement_end":
+        return {"end_date": "2026-10-20", "end_reason": "quit_homesick"}
+    if kind == "follow_up":
+        return {"date": "2026-10-01", "contact": "visit", "outcome": "concern", "notes": f"by {role}"}
+    raise AssertionError(kind)
+
+
+def test_every_api_route_is_in_the_wall_table(app):
+    routes = {
+        (
+            method.upper(),
+            path.removeprefix("/api/v1")
+            .replace("{worker_id}", "{worker}")
+            .replace("{vacancy_id}", "{vacancy}")
+            .replace("{placement_id}", "{placement}"),
+        )
+        for path, operations in app.openapi()["paths"].items()
+        if path.startswith("/api/v1")
+        for method in operations
+    }
+    tested = {(m, p.replace("{placement_to_end}", "{placement}")) for m, p, _, _ in CASES} | COVERED_ELSEWHERE
+    assert routes == tested
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_against_every_route(client, tenants, world, role):
+    headers = tenants[role].headers
+    failures = []
+    for method, template, body_kind, expected in CASES:
+        path = "/api/v1" + template.format(**world.ids)
+        resp = client.request(method, path, json=_body(body_kind, role, world), headers=headers)
+        if resp.status_code != expected[role]:
+            failures.append(f"{method} {template}: {resp.status_code} != {expected[role]} {resp.text[:200]}")
+        if resp.status_code in (403, 404):
+            assert resp.json()["error"] in ("forbidden", "not_found")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [
+        ("county", True),
+        ("other_county", False),
+        ("employer", True),
+        ("other_employer", False),
+        ("agency", True),
+        ("province", True),
+    ],
+)
+def test_lists_show_only_what_the_wall_allows(client, tenants, world, role, sees):
+    placements = client.get("/api/v1/placements", headers=tenants[role].headers).json()["items"]
+    assert (world.ids["placement"] in {p["id"] for p in placements}) is sees
+    if role in ("county", "other_county", "province"):
+        workers = client.get("/api/v1/workers", headers=tenants[role].headers).json()["items"]
+        assert (world.ids["worker"] in {w["id"] for w in workers}) is sees
+    if role in ("employer", "other_employer"):
+        vacancies = client.get("/api/v1/vacancies", headers=tenants[role].headers).json()["items"]
+        assert (world.ids["vacancy"] in {v["id"] for v in vacancies}) is sees
+
+
+def test_closed_vacancies_leave_the_public_board(client, tenants, world):
+    employer, county = tenants["employer"], tenants["county"]
+    resp = client.post("/api/v1/vacancies", json=vacancy_payload(status="closed"), headers=employer.headers)
+    closed = resp.json()["id"]
+    assert client.get(f"/api/v1/vacancies/{closed}", headers=county.headers).status_code == 404
+    assert client.get(f"/api/v1/vacancies/{closed}", headers=employer.headers).status_code == 200
+    board = client.get("/api/v1/vacancies", headers=county.headers).json()["items"]
+    assert closed not in {v["id"] for v in board}
+
+
+@pytest.mark.parametrize("method, template", [(m, p) for m, p, _, _ in CASES])
+def test_no_key_or_a_bad_key_is_401(client, world, method, template):
+    path = "/api/v1" + template.format(**world.ids)
+    assert client.request(method, path).status_code == 401
+    resp = client.request(method, path, headers={"Authorization": "Bearer lb_00000000_not-a-real-key"})
+    assert resp.status_code == 401
+    assert resp.headers["WWW-Authenticate"] == "Bearer"
