@@ -1,8 +1,10 @@
 """FastAPI dependencies: the unit of work, the caller, the personal-data vault."""
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
@@ -12,11 +14,27 @@ from app.errors import Unauthenticated
 from app.orgs.service import Principal, authenticate
 from app.pii import PiiVault, vault_for
 
+# Commits and rollbacks get threads of their own: if they queued behind requests that wait for a lock
+# the committing request holds, nobody would ever finish (the classic threadpool deadlock).
+_FINISH_LIMITER = anyio.CapacityLimiter(64)
 
-def _session(request: Request) -> Iterator[Session]:
+
+async def _session(request: Request) -> AsyncIterator[Session]:
     """One unit of work per request, committed before the response leaves (scope="function")."""
     db: Database = request.app.state.db
-    yield from db.unit_of_work(write=request.method not in ("GET", "HEAD", "OPTIONS"))
+    write = request.method not in ("GET", "HEAD", "OPTIONS")
+    # SQLite has one writer at a time: writers of this process queue here, without holding a thread.
+    gate = request.app.state.sqlite_write_gate if (write and db.is_sqlite) else contextlib.nullcontext()
+    async with gate:
+        session = db.session(write)
+        try:
+            yield session
+            await anyio.to_thread.run_sync(session.commit, limiter=_FINISH_LIMITER)
+        except BaseException:
+            await anyio.to_thread.run_sync(session.rollback, limiter=_FINISH_LIMITER)
+            raise
+        finally:
+            await anyio.to_thread.run_sync(session.close, limiter=_FINISH_LIMITER)
 
 
 SessionDep = Annotated[Session, Depends(_session, scope="function")]

@@ -1,0 +1,601 @@
+"""Spreadsheet import of worker profiles: stream the file, validate every row, store all rows or none."""
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import IO, Any, Literal
+from xml.etree.ElementTree import ParseError
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.errors import Msg, ValidationFailed, field_error
+from app.orgs.service import Principal
+from app.pii import PiiVault
+from app.reference import service as reference
+from app.validation import translate
+from app.workers import repository, service
+from app.workers.idnumber import make_id_number
+from app.workers.schemas import ImportResult, WorkerCreate
+
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Big enough that per-statement overhead vanishes, small enough that a batch is a few MB.
+BATCH_ROWS = 2000
+_ZIP_SIGNATURE = b"PK\x03\x04"
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # the old binary .xls
+_CHUNK = 1 << 20
+
+Kind = Literal["text", "id", "int", "bool", "list", "choice"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # the WorkerCreate field, and the English header
+    zh: str
+    kind: Kind
+    required: bool
+    example: str
+    hint_zh: str
+    hint_en: str
+
+    @property
+    def header(self) -> str:
+        return f"{self.zh} {self.name}"
+
+
+EXAMPLE_EXTERNAL_ID = "示例 EXAMPLE"
+COLUMNS = (
+    Column(
+        "external_id", "外部编号", "text", True, EXAMPLE_EXTERNAL_ID, "本机构内唯一的编号", "unique within your office"
+    ),
+    Column(
+        "id_number",
+        "身份证号",
+        "id",
+        True,
+        make_id_number("450225", date(1995, 3, 14), 123),
+        "18位，请设为文本格式",
+        "18 characters; keep the column as Text",
+    ),
+    Column("name", "姓名", "text", True, "韦小红", "", ""),
+    Column("phone", "手机号", "text", False, "13812340000", "11位手机号", "11-digit mobile number"),
+    Column("hukou_county", "户籍县", "text", True, "450225", "6位县级区划代码", "6-digit county code (GB/T 2260)"),
+    Column(
+        "education",
+        "文化程度",
+        "choice",
+        True,
+        "初中",
+        "无/小学/初中/高中/中专/大专/本科及以上",
+        "none, primary, junior_secondary, senior_secondary, vocational, college, bachelor_plus",
+    ),
+    Column(
+        "skills", "技能职业代码", "list", False, "6-05-01-01", "职业代码，多个用;分隔", "CSCO 2022 codes, ; between"
+    ),
+    Column("past_jobs", "过往工作", "list", False, "电子厂普工;缝纫工", "多个用;分隔", "job titles, ; between"),
+    Column(
+        "desired_occupations",
+        "意向职业代码",
+        "list",
+        False,
+        "6-25-04-00",
+        "职业代码，多个用;分隔",
+        "CSCO 2022 codes, ; between",
+    ),
+    Column(
+        "channel_preference",
+        "就业渠道",
+        "choice",
+        False,
+        "异地转移",
+        "异地转移/就地/就近/不限（默认不限）",
+        "cross_region, local, nearby, any (default any)",
+    ),
+    Column("expected_wage", "期望月薪", "int", False, "4500", "元/月，整数", "yuan a month, whole number"),
+    Column("registered_low_income", "建档立卡", "bool", False, "是", "是/否（默认否）", "yes/no (default no)"),
+    Column("monitored_household", "监测户", "bool", False, "否", "是/否（默认否）", "yes/no (default no)"),
+    Column("dependants", "赡养人数", "int", False, "1", "整数，默认0", "whole number, default 0"),
+    Column("consent_to_share", "同意共享", "bool", False, "否", "是/否（默认否）", "yes/no (default no)"),
+)
+
+_BOOLS = {
+    **dict.fromkeys(("是", "true", "1", "y", "yes"), True),
+    **dict.fromkeys(("否", "false", "0", "n", "no"), False),
+}
+# Chinese labels a clerk is likely to type, next to the codes the API uses.
+_CHOICES = {
+    "education": {
+        "无": "none",
+        "未上学": "none",
+        "小学": "primary",
+        "初中": "junior_secondary",
+        "高中": "senior_secondary",
+        "中专": "vocational",
+        "中职": "vocational",
+        "职高": "vocational",
+        "技校": "vocational",
+        "大专": "college",
+        "本科": "bachelor_plus",
+        "本科及以上": "bachelor_plus",
+        "研究生": "bachelor_plus",
+    },
+    "channel_preference": {
+        "异地转移": "cross_region",
+        "跨区域": "cross_region",
+        "就地": "local",
+        "本地": "local",
+        "就近": "nearby",
+        "不限": "any",
+        "均可": "any",
+    },
+}
+_LIST_SEPARATORS = re.compile(r"[;；、,，]")
+_WHOLE_NUMBER = re.compile(r"[+-]?\d+\.0*")
+_HEADER_NOISE = re.compile(r"[\s\ufeff_\-/()（）:：*]+")
+
+UNKNOWN_COLUMN = Msg("无法识别的列，请使用模板中的表头", "unknown column: use the template's headers")
+NO_HEADER = Msg(
+    "该列没有表头，数据无法导入：请补上表头或删除这些内容",
+    "a value in a column without a header: add the header or delete the value",
+)
+EXAMPLE_ROW = Msg(
+    "这是模板中的示例行，请删除后再上传", "this is the template's example row: delete it before uploading"
+)
+NUMERIC_ID = Msg(
+    "身份证号被存成了数字，Excel 只保留15位有效数字，后几位可能已丢失；请把该列设为“文本”后重新填写",
+    "the ID number was stored as a number and Excel keeps only 15 digits; format the column as Text and retype it",
+)
+
+
+def _norm(text: str) -> str:
+    return _HEADER_NOISE.sub("", text).lower()
+
+
+_BY_HEADER = {
+    key: col
+    for col in COLUMNS
+    for key in (_norm(col.name), _norm(col.zh), _norm(col.zh + col.name), _norm(col.name + col.zh))
+}
+
+
+def _file_error(msg: Msg) -> ValidationFailed:
+    return ValidationFailed([field_error("file", msg)], msg)
+
+
+# ---------------------------------------------------------------- the template
+
+
+def template(format: Literal["csv", "xlsx"]) -> tuple[bytes, str]:
+    """The spreadsheet a county office fills in: one header row in both languages, one example row."""
+    headers = [c.header for c in COLUMNS]
+    example = [c.example for c in COLUMNS]
+    if format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        writer.writerow(example)
+        # The BOM is how Excel knows the file is UTF-8 and not the system's GBK.
+        return ("\ufeff" + out.getvalue()).encode("utf-8"), CSV_MEDIA_TYPE
+    return _template_xlsx(headers, example), XLSX_MEDIA_TYPE
+
+
+def _template_xlsx(headers: list[str], example: list[str]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "劳动者 workers"
+    ws.append(headers)
+    ws.append(example)
+    required_fill = PatternFill("solid", fgColor="FFF2CC")
+    for i, col in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(i)
+        head = ws.cell(row=1, column=i)
+        head.font = Font(bold=True)
+        if col.required:
+            head.fill = required_fill
+        dim = ws.column_dimensions[letter]
+        dim.width = max(14, len(col.header) + 6)
+        if col.kind in ("text", "id", "list", "choice"):
+            # Text, so Excel keeps the 18 digits of an ID number and the leading digits of codes.
+            dim.number_format = "@"
+            ws.cell(row=2, column=i).number_format = "@"
+        if col.kind in ("bool", "choice"):
+            options = "是,否" if col.kind == "bool" else ",".join(dict.fromkeys(_CHOICES[col.name]))
+            check = DataValidation(type="list", formula1=f'"{options}"', allow_blank=True, showErrorMessage=False)
+            check.add(f"{letter}2:{letter}200000")
+            ws.add_data_validation(check)
+    ws.freeze_panes = "A2"
+    notes = wb.create_sheet("说明 notes")
+    notes.append(["列 column", "必填 required", "说明", "notes"])
+    for col in COLUMNS:
+        notes.append([col.header, "是 yes" if col.required else "否 no", col.hint_zh, col.hint_en])
+    notes.append([])
+    notes.append(["只导入第一个工作表；第1行为表头，从第2行起每行一名劳动者。示例行请删除。"])
+    notes.append(
+        ["Only the first sheet is read; row 1 is the header, one worker a row from row 2. Delete the example."]
+    )
+    for letter, width in zip("ABCD", (28, 14, 40, 60), strict=True):
+        notes.column_dimensions[letter].width = width
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- reading the file
+
+
+def file_digest(fileobj: IO[bytes]) -> str:
+    """The upload's sha256, so a retried upload of the same bytes is recognised (the file is rewound)."""
+    fileobj.seek(0)
+    digest = hashlib.sha256()
+    while chunk := fileobj.read(_CHUNK):
+        digest.update(chunk)
+    fileobj.seek(0)
+    return digest.hexdigest()
+
+
+def _file_kind(fileobj: IO[bytes], filename: str) -> Literal["csv", "xlsx"]:
+    fileobj.seek(0)
+    head = fileobj.read(8)
+    fileobj.seek(0)
+    if not head:
+        raise _file_error(Msg("上传的文件是空的", "the uploaded file is empty"))
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if head.startswith(_ZIP_SIGNATURE) and ext in ("xlsx", "xlsm", "csv", ""):
+        return "xlsx"  # a workbook, even if somebody renamed it
+    if ext == "csv" and not head.startswith(_OLE_SIGNATURE):
+        return "csv"
+    if ext == "xls" or head.startswith(_OLE_SIGNATURE):
+        raise _file_error(
+            Msg(
+                "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV",
+                "old .xls files are not read: save as .xlsx or CSV",
+            )
+        )
+    raise _file_error(
+        Msg(
+            "文件应为 .xlsx 或 .csv（请使用导入模板）",
+            "the file must be an .xlsx workbook or a .csv file (use the template)",
+        )
+    )
+
+
+def _text_encoding(fileobj: IO[bytes]) -> str:
+    """UTF-8 if the bytes are UTF-8, else GB18030 (what Chinese Excel writes as "CSV"); checked before any row."""
+    for encoding in ("utf-8", "gb18030"):
+        fileobj.seek(0)
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            while chunk := fileobj.read(_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        fileobj.seek(0)
+        return "utf-8-sig" if encoding == "utf-8" else encoding
+    raise _file_error(
+        Msg(
+            "无法识别文件编码：请在 Excel 中另存为“CSV UTF-8”或 .xlsx",
+            "the file is neither UTF-8 nor GB18030 text: save it as 'CSV UTF-8' or .xlsx",
+        )
+    )
+
+
+@contextmanager
+def _csv_rows(fileobj: IO[bytes]) -> Iterator[Iterator[list[Any]]]:
+    text = io.TextIOWrapper(fileobj, encoding=_text_encoding(fileobj), newline="")  # type: ignore[type-var]
+    try:
+
+        def rows() -> Iterator[list[Any]]:
+            reader = csv.reader(text)
+            while True:
+                try:
+                    yield next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    raise ValidationFailed(
+                        [
+                            field_error(
+                                "file", Msg(f"CSV 格式有误：{exc}", f"the CSV cannot be read: {exc}"), reader.line_num
+                            )
+                        ]
+                    ) from None
+
+        yield rows()
+    finally:
+        text.detach()  # leave the upload open: the framework closes it
+
+
+@contextmanager
+def _xlsx_rows(fileobj: IO[bytes]) -> Iterator[Iterator[tuple[Any, ...]]]:
+    unreadable = Msg(
+        "无法读取该 .xlsx 文件，请在 Excel 中重新保存", "the .xlsx file cannot be read: save it again in Excel"
+    )
+    try:
+        wb = load_workbook(fileobj, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, EOFError, zlib.error, ParseError):
+        raise _file_error(unreadable) from None
+    try:
+        if not wb.worksheets:
+            raise _file_error(unreadable)
+        sheet = wb.worksheets[0]  # the template's first sheet; "说明 notes" and others are not read
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            try:
+                yield from sheet.iter_rows(values_only=True)
+            except (ParseError, zipfile.BadZipFile, zlib.error, EOFError):
+                raise _file_error(unreadable) from None
+
+        yield rows()
+    finally:
+        wb.close()
+
+
+# ---------------------------------------------------------------- cells to field values
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _text(value: Any) -> Any:
+    return _as_text(value)
+
+
+def _int(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        value = value.strip()
+        if _WHOLE_NUMBER.fullmatch(value):
+            return value.split(".", 1)[0]
+    return value
+
+
+def _bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    text = _as_text(value)
+    return _BOOLS.get(text.lower(), text)
+
+
+def _list(value: Any) -> Any:
+    return [part for part in (p.strip() for p in _LIST_SEPARATORS.split(_as_text(value))) if part]
+
+
+def _choice(labels: dict[str, str]) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        text = _as_text(value)
+        return labels.get(text, text.lower())
+
+    return convert
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    col.name: {"text": _text, "id": _text, "int": _int, "bool": _bool, "list": _list}.get(col.kind)
+    or _choice(_CHOICES[col.name])
+    for col in COLUMNS
+}
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+# ---------------------------------------------------------------- the import
+
+
+@dataclass
+class _Pending:
+    """A row waiting for the database checks of its batch (and, if the file is clean so far, for insertion)."""
+
+    row: int
+    values: dict[str, Any] | None  # None once the row has an error: it will never be stored
+    id_hash: str | None  # set on the first occurrence in the file only
+    external_id: str | None
+
+
+class _Import:
+    """The state of one import: the current batch, what the file has shown so far, and the errors."""
+
+    def __init__(self, session: Session, principal: Principal, vault: PiiVault, owner: int, max_errors: int) -> None:
+        self.session, self.vault, self.owner = session, vault, owner
+        self.region = principal.region_code
+        self.ref = reference.index(session)
+        self.max_errors = max(1, max_errors)
+        self.now = utcnow()
+        self.batch: list[_Pending] = []
+        self.seen_ids: dict[str, int] = {}  # id hash -> first row
+        self.seen_external: dict[str, int] = {}  # external_id -> first row
+        self.errors: list[dict[str, Any]] = []
+        self.total_errors = 0
+        self.rows = 0
+        self.created = 0
+
+    def fail(self, errors: list[dict[str, Any]]) -> None:
+        self.errors.extend(errors)
+        self.total_errors += len(errors)
+
+    def read(self, rows: Iterator[Any]) -> None:
+        header = next(rows, None)
+        if header is None or all(_blank(c) for c in header):
+            raise _file_error(Msg("文件是空的：第1行应为表头", "the file is empty: row 1 must be the header"))
+        plan, unnamed = self.header(header)
+        width = len(header)
+        for number, cells in enumerate(rows, start=2):
+            raw: dict[str, Any] = {}
+            numeric_id = False
+            for index, name, convert in plan:
+                if index < len(cells):
+                    value = cells[index]
+                    if value is None or value == "":
+                        continue
+                    converted = convert(value)
+                    if converted == "" or converted == []:
+                        continue
+                    raw[name] = converted
+                    if name == "id_number" and isinstance(value, int | float):
+                        numeric_id = True
+            stray = [i for i in unnamed if i < len(cells) and not _blank(cells[i])]
+            if len(cells) > width:
+                stray += [i for i in range(width, len(cells)) if not _blank(cells[i])]
+            if not raw and not stray:
+                continue  # a blank row: Excel leaves them about, they mean nothing
+            self.rows += 1
+            errors = [field_error(f"column {get_column_letter(i + 1)}", NO_HEADER, number) for i in stray]
+            self.check(number, raw, numeric_id, errors)
+            if len(self.batch) >= BATCH_ROWS:
+                self.flush()
+        self.flush()
+
+    def header(self, cells: Any) -> tuple[list[tuple[int, str, Callable[[Any], Any]]], list[int]]:
+        """Which column holds which field; unknown, repeated or missing columns stop the import at row 1."""
+        errors: list[dict[str, Any]] = []
+        plan: list[tuple[int, str, Callable[[Any], Any]]] = []
+        unnamed: list[int] = []
+        seen: dict[str, str] = {}  # field -> column letter
+        for index, cell in enumerate(cells):
+            text = _as_text(cell).lstrip("\ufeff") if cell is not None else ""
+            if not text:
+                unnamed.append(index)
+                continue
+            col = _BY_HEADER.get(_norm(text))
+            if col is None:
+                errors.append(field_error(text, UNKNOWN_COLUMN, 1))
+            elif col.name in seen:
+                msg = Msg(f"与第 {seen[col.name]} 列重复", f"the same column as column {seen[col.name]}")
+                errors.append(field_error(col.name, msg, 1))
+            else:
+                seen[col.name] = get_column_letter(index + 1)
+                plan.append((index, col.name, _CONVERTERS[col.name]))
+        for col in COLUMNS:
+            if col.required and col.name not in seen:
+                msg = Msg(f"缺少必填列“{col.header}”", f"the required column '{col.header}' is missing")
+                errors.append(field_error(col.name, msg, 1))
+        if errors:
+            raise ValidationFailed(
+                errors[: self.max_errors],
+                Msg("表头有误，请使用导入模板的表头；未导入任何数据", "the header row is wrong; nothing was imported"),
+            )
+        return plan, unnamed
+
+    def check(self, number: int, raw: dict[str, Any], numeric_id: bool, errors: list[dict[str, Any]]) -> None:
+        """Everything the single-worker route checks, plus duplicates inside the file."""
+        values: dict[str, Any] | None
+        try:
+            values = WorkerCreate.model_validate(raw).model_dump()
+            checked = values
+        except ValidationError as exc:
+            values = None
+            found = translate(exc.errors(include_url=False), row=number)
+            for err in found:
+                err["field"] = err["field"].split(".", 1)[0]  # "skills.2" -> the column "skills"
+                if err["field"] == "id_number" and numeric_id:
+                    err.update(field_error("id_number", NUMERIC_ID, number))
+            errors.extend(found)
+            failed = {err["field"] for err in found}
+            # Keep checking what did pass, so one upload shows every problem of the row.
+            checked = {k: v for k, v in raw.items() if k not in failed}
+        errors.extend(service.reference_errors(self.ref, self.region, checked, row=number))
+        external_id = checked.get("external_id")
+        if external_id == EXAMPLE_EXTERNAL_ID:
+            errors.append(field_error("external_id", EXAMPLE_ROW, number))
+        id_hash = None
+        if checked.get("id_number"):
+            id_hash = self.vault.fingerprint(checked["id_number"])
+            first = self.seen_ids.setdefault(id_hash, number)
+            if first != number:
+                msg = Msg(f"与第 {first} 行的身份证号重复", f"the same ID number as row {first}")
+                errors.append(field_error("id_number", msg, number))
+                id_hash = None
+        if external_id:
+            first = self.seen_external.setdefault(external_id, number)
+            if first != number:
+                msg = Msg(f"与第 {first} 行的外部编号重复", f"the same external_id as row {first}")
+                errors.append(field_error("external_id", msg, number))
+                external_id = None
+        if errors:
+            values = None
+            self.fail(errors)
+        self.batch.append(_Pending(number, values, id_hash, external_id))
+
+    def flush(self) -> None:
+        """The database checks for a batch; while the file is clean, its rows are inserted too."""
+        if not self.batch:
+            return
+        hashes = [p.id_hash for p in self.batch if p.id_hash]
+        external_ids = [p.external_id for p in self.batch if p.external_id]
+        taken = repository.taken_id_hashes(self.session, hashes) if hashes else set()
+        taken_external = (
+            repository.taken_external_ids(self.session, self.owner, external_ids) if external_ids else set()
+        )
+        for p in self.batch:
+            if p.id_hash in taken:
+                self.fail([field_error("id_number", service.ALREADY_REGISTERED, p.row)])
+            if p.external_id in taken_external:
+                self.fail([field_error("external_id", service.EXTERNAL_ID_TAKEN, p.row)])
+        if not self.total_errors:
+            common = {"owner_org_id": self.owner, "version": 1, "created_at": self.now, "updated_at": self.now}
+            rows = [service.stored_columns(p.values, self.vault) | common for p in self.batch if p.values]
+            repository.bulk_insert(self.session, rows)
+            self.created += len(rows)
+        self.batch.clear()
+        # Errors arrive in row order except a batch's database checks: sort, and keep only what will be shown.
+        self.errors.sort(key=lambda err: err["row"])
+        del self.errors[self.max_errors :]
+
+    def result(self) -> ImportResult:
+        if self.total_errors:
+            shown = len(self.errors)
+            if self.total_errors > shown:
+                msg = Msg(
+                    f"共 {self.total_errors} 处错误，仅列出前 {shown} 处；未导入任何数据，请改正后重新上传",
+                    f"{self.total_errors} errors found, the first {shown} are listed; nothing was imported",
+                )
+            else:
+                msg = Msg(
+                    f"共 {self.total_errors} 处错误；未导入任何数据，请改正后重新上传",
+                    f"{self.total_errors} error(s) found; nothing was imported",
+                )
+            raise ValidationFailed(self.errors, msg)
+        if not self.rows:
+            raise _file_error(Msg("文件中没有数据行（第2行起）", "the file has no data rows below the header"))
+        return ImportResult(created=self.created, rows=self.rows)
+
+
+def import_workers(
+    session: Session,
+    principal: Principal,
+    fileobj: IO[bytes],
+    filename: str,
+    vault: PiiVault,
+    max_errors: int,
+) -> ImportResult:
+    """Validate every row and store all or none: rows go in by batches, and the caller's rollback undoes them."""
+    owner = service.owner_filter(principal, write=True)
+    assert owner is not None
+    kind = _file_kind(fileobj, filename)
+    job = _Import(session, principal, vault, owner, max_errors)
+    with _csv_rows(fileobj) if kind == "csv" else _xlsx_rows(fileobj) as rows:
+        job.read(rows)
+    return job.result()

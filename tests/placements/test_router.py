@@ -1,0 +1,202 @@
+"""Placements: no overbooking (also under 50 concurrent requests), honest end dates, follow-ups."""
+
+import asyncio
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from app.placements.models import Placement
+from tests.conftest import vacancy_payload, worker_payload
+
+
+@pytest.fixture
+def post_worker(client, tenants):
+    def make(**overrides) -> int:
+        resp = client.post("/api/v1/workers", json=worker_payload(**overrides), headers=tenants["county"].headers)
+        assert resp.status_code == 201, resp.text
+        return resp.json()["id"]
+
+    return make
+
+
+@pytest.fixture
+def post_vacancy(client, tenants):
+    def make(**overrides) -> int:
+        resp = client.post("/api/v1/vacancies", json=vacancy_payload(**overrides), headers=tenants["employer"].headers)
+        assert resp.status_code == 201, resp.text
+        return resp.json()["id"]
+
+    return make
+
+
+def _place(client, tenant, worker, vacancy, start="2026-11-02", **extra):
+    body = {"worker_id": worker, "vacancy_id": vacancy, "start_date": start, **extra}
+    return client.post("/api/v1/placements", json=body, headers=tenant.headers)
+
+
+def _placements(db) -> int:
+    with db.session() as session:
+        return session.scalar(select(func.count()).select_from(Placement))
+
+
+class TestCreatePlacement:
+    def test_closed_vacancy_is_409(self, client, tenants, post_worker, post_vacancy, db):
+        resp = _place(client, tenants["county"], post_worker(), post_vacancy(status="closed"))
+        assert resp.status_code == 409 and resp.json()["error"] == "conflict"
+        assert _placements(db) == 0
+
+    def test_full_vacancy_is_409(self, client, tenants, post_worker, post_vacancy, db):
+        vacancy = post_vacancy(headcount=2)
+        assert [_place(client, tenants["county"], post_worker(), vacancy).status_code for _ in range(3)] == [
+            201,
+            201,
+            409,
+        ]
+        vac = client.get(f"/api/v1/vacancies/{vacancy}", headers=tenants["employer"].headers).json()
+        assert vac["filled"] == 2
+        assert _placements(db) == 2
+
+    def test_a_departure_frees_the_place(self, client, tenants, post_worker, post_vacancy):
+        vacancy = post_vacancy(headcount=1)
+        first = _place(client, tenants["county"], post_worker(), vacancy).json()["id"]
+        assert _place(client, tenants["county"], post_worker(), vacancy).status_code == 409
+        client.patch(
+            f"/api/v1/placements/{first}",
+            json={"end_date": "2026-11-10", "end_reason": "quit_wage"},
+            headers=tenants["employer"].headers,
+        )
+        assert _place(client, tenants["county"], post_worker(), vacancy).status_code == 201
+
+    def test_worker_already_placed_is_409(self, client, tenants, post_worker, post_vacancy):
+        worker = post_worker()
+        assert _place(client, tenants["county"], worker, post_vacancy()).status_code == 201
+        again = _place(client, tenants["county"], worker, post_vacancy())
+        assert again.status_code == 409 and "active placement" in again.json()["message"]
+
+    def test_referred_by_must_be_an_agency(self, client, tenants, post_worker, post_vacancy):
+        resp = _place(client, tenants["county"], post_worker(), post_vacancy(), referred_by=tenants["employer"].org_id)
+        assert resp.status_code == 422 and resp.json()["detail"][0]["field"] == "referred_by"
+        ok = _place(client, tenants["county"], post_worker(), post_vacancy(), referred_by=tenants["agency"].org_id)
+        assert ok.status_code == 201 and ok.json()["referred_by"] == tenants["agency"].org_id
+
+    def test_vacancy_age_limits_hold(self, client, tenants, post_worker, post_vacancy):
+        resp = _place(client, tenants["county"], post_worker(), post_vacancy(min_age=18, max_age=25))
+        assert resp.status_code == 422 and resp.json()["detail"][0]["field"] == "worker_id"
+
+    def test_unknown_fields_and_bad_dates_are_422(self, client, tenants, post_worker, post_vacancy):
+        worker, vacancy = post_worker(), post_vacancy()
+        resp = _place(client, tenants["county"], worker, vacancy, end_date="2026-12-01")
+        assert resp.status_code == 422 and resp.json()["detail"][0]["field"] == "end_date"
+        resp = _place(client, tenants["county"], worker, vacancy, start="2026-13-01")
+        assert resp.status_code == 422 and resp.json()["detail"][0]["field"] == "start_date"
+
+
+class TestEndPlacement:
+    def test_end_before_start_is_422_and_nothing_changes(self, client, tenants, post_worker, post_vacancy):
+        pid = _place(client, tenants["county"], post_worker(), post_vacancy(), start="2026-10-01").json()["id"]
+        resp = client.patch(
+            f"/api/v1/placements/{pid}",
+            json={"end_date": "2026-09-30", "end_reason": "quit_wage"},
+            headers=tenants["county"].headers,
+        )
+        assert resp.status_code == 422 and resp.json()["detail"][0]["field"] == "end_date"
+        got = client.get(f"/api/v1/placements/{pid}", headers=tenants["county"].headers).json()
+        assert got["active"] is True and got["end_date"] is None
+
+    def test_end_needs_a_known_reason(self, client, tenants, post_worker, post_vacancy):
+        pid = _place(client, tenants["county"], post_worker(), post_vacancy()).json()["id"]
+        for body in ({"end_date": "2026-11-20"}, {"end_date": "2026-11-20", "end_reason": "bored"}):
+            assert (
+                client.patch(f"/api/v1/placements/{pid}", json=body, headers=tenants["county"].headers).status_code
+                == 422
+            )
+        resp = client.patch(
+            f"/api/v1/placements/{pid}",
+            json={"end_date": "2026-11-20", "end_reason": "dispute"},
+            headers=tenants["county"].headers,
+        )
+        assert resp.status_code == 200 and resp.json()["active"] is False
+
+    def test_list_filters_active(self, client, tenants, post_worker, post_vacancy):
+        vacancy = post_vacancy()
+        ended = _place(client, tenants["county"], post_worker(), vacancy).json()["id"]
+        running = _place(client, tenants["county"], post_worker(), vacancy).json()["id"]
+        client.patch(
+            f"/api/v1/placements/{ended}",
+            json={"end_date": "2026-11-05", "end_reason": "quit_family"},
+            headers=tenants["county"].headers,
+        )
+        items = client.get("/api/v1/placements?active=true", headers=tenants["employer"].headers).json()["items"]
+        assert [p["id"] for p in items] == [running]
+
+
+class TestFollowUps:
+    def test_recorded_and_listed(self, client, tenants, post_worker, post_vacancy):
+        pid = _place(client, tenants["county"], post_worker(), post_vacancy(), start="2026-10-01").json()["id"]
+        body = {"date": "2026-10-08", "contact": "phone", "outcome": "concern", "notes": "工资比说好的低"}
+        assert (
+            client.post(
+                f"/api/v1/placements/{pid}/follow-ups", json=body, headers=tenants["county"].headers
+            ).status_code
+            == 201
+        )
+        items = client.get(f"/api/v1/placements/{pid}/follow-ups", headers=tenants["province"].headers).json()["items"]
+        assert [(f["outcome"], f["notes"]) for f in items] == [("concern", "工资比说好的低")]
+
+    @pytest.mark.parametrize(("day", "outcome"), [("2026-09-30", "ok"), ("2099-01-01", "ok"), ("2026-10-08", "fine")])
+    def test_bad_follow_up_is_422(self, client, tenants, post_worker, post_vacancy, day, outcome):
+        pid = _place(client, tenants["county"], post_worker(), post_vacancy(), start="2026-10-01").json()["id"]
+        resp = client.post(
+            f"/api/v1/placements/{pid}/follow-ups",
+            json={"date": day, "contact": "visit", "outcome": outcome},
+            headers=tenants["county"].headers,
+        )
+        assert resp.status_code == 422
+
+
+def test_fifty_concurrent_placements_on_headcount_five_create_exactly_five(
+    live_server, client, tenants, post_worker, post_vacancy, db
+):
+    """Real concurrency: 50 requests for 50 different workers through uvicorn at once."""
+    vacancy = post_vacancy(headcount=5)
+    workers = [post_worker() for _ in range(50)]
+
+    async def fire() -> list[int]:
+        async with httpx.AsyncClient(base_url=live_server, headers=tenants["county"].headers, timeout=60) as http:
+            responses = await asyncio.gather(
+                *[
+                    http.post(
+                        "/api/v1/placements", json={"worker_id": w, "vacancy_id": vacancy, "start_date": "2026-11-02"}
+                    )
+                    for w in workers
+                ]
+            )
+        return [r.status_code for r in responses]
+
+    codes = asyncio.run(fire())
+    assert sorted(codes) == [201] * 5 + [409] * 45, codes
+    with db.session() as session:
+        active = session.scalar(select(func.count()).select_from(Placement).where(Placement.vacancy_id == vacancy))
+    assert active == 5
+
+
+def test_concurrent_placements_of_one_worker_create_one(live_server, tenants, post_worker, post_vacancy, db):
+    worker = post_worker()
+    vacancies = [post_vacancy() for _ in range(10)]
+
+    async def fire() -> list[int]:
+        async with httpx.AsyncClient(base_url=live_server, headers=tenants["county"].headers, timeout=60) as http:
+            responses = await asyncio.gather(
+                *[
+                    http.post(
+                        "/api/v1/placements", json={"worker_id": worker, "vacancy_id": v, "start_date": "2026-11-02"}
+                    )
+                    for v in vacancies
+                ]
+            )
+        return [r.status_code for r in responses]
+
+    codes = asyncio.run(fire())
+    assert sorted(codes) == [201] + [409] * 9, codes
+    assert _placements(db) == 1
