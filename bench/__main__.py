@@ -1,0 +1,105 @@
+"""`python -m bench [--rows N] [--seconds S] [--only import|reads]`: one line per figure, then one JSON object."""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from app.cli import upgrade_database
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def migrated_sqlite(workdir: Path, name: str) -> str:
+    url = f"sqlite:///{workdir / name}"
+    upgrade_database(url)
+    return url
+
+
+def bench_import(rows: int, workdir: Path) -> dict[str, Any]:
+    from bench.data import generate_workers
+    from bench.imports import RAW_NOTE, run_import
+    from tests.support.pgcluster import start_cluster
+
+    log(f"generating {rows:,} workers")
+    workers = generate_workers(rows)
+    out: dict[str, Any] = {"rows": rows, "raw_baseline": RAW_NOTE}
+
+    log("SQLite: migrating two fresh databases (one for the import route, one for the raw baseline)")
+    figures = run_import("sqlite", migrated_sqlite(workdir, "import.db"), migrated_sqlite(workdir, "raw.db"), workers,
+                         workdir)  # fmt: skip
+    out["sqlite"] = figures.as_dict()
+    for line in figures.lines():
+        print(line, flush=True)
+
+    log("PostgreSQL: starting a throwaway cluster")
+    try:
+        cluster = start_cluster()
+    except FileNotFoundError as exc:
+        print(f"import/postgresql: SKIPPED: {exc} (apt-get install postgresql-15)", flush=True)
+        out["postgresql"] = {"error": str(exc)}
+        return out
+    try:
+        http_url, raw_url = cluster.create_database("bench_import"), cluster.create_database("bench_raw")
+        upgrade_database(http_url)
+        upgrade_database(raw_url)
+        figures = run_import("postgresql", http_url, raw_url, workers, workdir)
+        out["postgresql"] = figures.as_dict()
+        for line in figures.lines():
+            print(line, flush=True)
+    finally:
+        cluster.stop()
+    return out
+
+
+def bench_reads(seconds: float, connections: int, workdir: Path) -> dict[str, Any]:
+    from bench.reads import run_reads
+
+    log("reads: migrating a SQLite database and inserting 10,000 workers")
+    url = migrated_sqlite(workdir, "reads.db")
+    tool, results = run_reads(url, workdir, seconds, connections, log=lambda m: print(m, flush=True))
+    return {
+        "tool": tool,
+        "database": "sqlite",
+        "route": "GET /api/v1/workers/{id}",
+        "aim": ">= 1000 req/s, p99 < 100 ms",
+        "by_server_workers": {str(r.server_workers): r.as_dict() for r in results},
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000, help="workers in the bulk-import file")
+    parser.add_argument("--seconds", type=float, default=15, help="duration of each read load test")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent connections for the read test")
+    parser.add_argument("--only", choices=["import", "reads"], help="run one of the two benchmarks")
+    args = parser.parse_args(argv)
+    if args.rows < 1 or args.seconds <= 0 or args.connections < 1:
+        parser.error("--rows, --seconds and --connections must be positive")
+
+    figures: dict[str, Any] = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+    }
+    workdir = Path(tempfile.mkdtemp(prefix="lb-bench-"))
+    try:
+        if args.only in (None, "import"):
+            figures["import"] = bench_import(args.rows, workdir)
+        if args.only in (None, "reads"):
+            figures["reads"] = bench_reads(args.seconds, args.connections, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(json.dumps(figures, ensure_ascii=False), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
