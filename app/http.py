@@ -2,14 +2,17 @@
 
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Path, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from app.errors import Msg, PreconditionFailed, ValidationFailed
 
+MAX_ID = 2_147_483_647  # ids are 32-bit integers on every backend; larger ones cannot exist
 Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 Cursor = Annotated[str | None, Query(description="next_cursor from the previous page")]
 
 

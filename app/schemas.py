@@ -6,7 +6,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, ConfigDict
 from pydantic_core import PydanticCustomError
 
-from app.errors import Msg
+from app.errors import Msg, ValidationFailed
 
 T = TypeVar("T")
 
@@ -36,11 +36,13 @@ def encode_cursor(last_id: int) -> str:
 
 
 def decode_cursor(cursor: str | None) -> int:
+    """The last id of the previous page; anything else a client sends is a 422, never a database error."""
     if not cursor:
         return 0
     try:
-        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+        value = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except (ValueError, UnicodeDecodeError):
-        from app.errors import ValidationFailed
-
-        raise ValidationFailed.one("cursor", Msg("分页游标无效", "cursor is not valid")) from None
+        value = -1
+    if not 0 <= value <= 2_147_483_647:
+        raise ValidationFailed.one("cursor", Msg("分页游标无效", "cursor is not valid"))
+    return value

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from app import errors as e
 from app.deps import IdempotencyKey, PrincipalDep, SessionDep
-from app.http import Cursor, Limit, json_response
+from app.http import Cursor, Limit, PathId, QueryId, json_response
 from app.idempotency.service import run_once
 from app.placements import service
 from app.placements.schemas import (
@@ -46,9 +46,9 @@ def list_placements(
     principal: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
-    worker_id: int | None = None,
-    vacancy_id: int | None = None,
-    referred_by: int | None = None,
+    worker_id: QueryId = None,
+    vacancy_id: QueryId = None,
+    referred_by: QueryId = None,
     active: bool | None = None,
     started_from: date | None = None,
     started_to: date | None = None,
@@ -73,14 +73,14 @@ def list_placements(
 
 
 @router.get("/{placement_id}", response_model=PlacementRead, responses=e.responses(e.NotFound) | COMMON)
-def get_placement(placement_id: int, session: SessionDep, principal: PrincipalDep) -> PlacementRead:
+def get_placement(placement_id: PathId, session: SessionDep, principal: PrincipalDep) -> PlacementRead:
     """One placement."""
     return service.to_read(service.get_placement(session, principal, placement_id))
 
 
 @router.patch("/{placement_id}", response_model=PlacementRead, responses=e.responses(e.NotFound) | COMMON)
 def end_placement(
-    placement_id: int, body: PlacementUpdate, session: SessionDep, principal: PrincipalDep
+    placement_id: PathId, body: PlacementUpdate, session: SessionDep, principal: PrincipalDep
 ) -> PlacementRead:
     """Record that a placement ended, when and why (the reason drives support and re-matching)."""
     return service.to_read(service.end_placement(session, principal, placement_id, body))
@@ -93,7 +93,7 @@ def end_placement(
     responses=e.responses(e.NotFound) | COMMON,
 )
 def add_follow_up(
-    placement_id: int,
+    placement_id: PathId,
     body: FollowUpCreate,
     session: SessionDep,
     principal: PrincipalDep,
@@ -117,7 +117,7 @@ def add_follow_up(
 
 @router.get("/{placement_id}/follow-ups", response_model=Page[FollowUpRead], responses=e.responses(e.NotFound) | COMMON)
 def list_follow_ups(
-    placement_id: int, session: SessionDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
+    placement_id: PathId, session: SessionDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[FollowUpRead]:
     """A placement's follow-ups, oldest first."""
     rows = service.list_follow_ups(session, principal, placement_id, decode_cursor(cursor), limit + 1)

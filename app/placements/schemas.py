@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from app.http import MAX_ID
 from app.schemas import InputModel, ReadModel
 
 EndReason = Literal[
@@ -23,10 +24,10 @@ Outcome = Literal["ok", "concern", "left", "unreachable"]
 
 
 class PlacementCreate(InputModel):
-    worker_id: int = Field(ge=1)
-    vacancy_id: int = Field(ge=1)
+    worker_id: int = Field(ge=1, le=MAX_ID)
+    vacancy_id: int = Field(ge=1, le=MAX_ID)
     start_date: date
-    referred_by: int | None = Field(None, ge=1, description="org id of the referring agency or broker")
+    referred_by: int | None = Field(None, ge=1, le=MAX_ID, description="org id of the referring agency or broker")
 
 
 class PlacementUpdate(InputModel):

@@ -5,7 +5,7 @@ from fastapi.responses import Response
 
 from app import errors as e
 from app.deps import IdempotencyKey, IfMatch, PrincipalDep, SessionDep
-from app.http import Cursor, Limit, etag, if_match_version, json_response
+from app.http import Cursor, Limit, PathId, etag, if_match_version, json_response
 from app.idempotency.service import run_once
 from app.schemas import Page, decode_cursor, encode_cursor
 from app.vacancies import service
@@ -64,7 +64,7 @@ def list_vacancies(
 
 
 @router.get("/{vacancy_id}", response_model=VacancyRead, responses=e.responses(e.NotFound) | COMMON)
-def get_vacancy(vacancy_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
+def get_vacancy(vacancy_id: PathId, session: SessionDep, principal: PrincipalDep) -> Response:
     """One vacancy, with how many of its places are filled now."""
     vacancy = service.get_vacancy(session, principal, vacancy_id)
     return json_response(service.to_read(session, [vacancy])[0], headers={"ETag": etag(vacancy.id, vacancy.version)})
@@ -76,7 +76,7 @@ def get_vacancy(vacancy_id: int, session: SessionDep, principal: PrincipalDep) -
     responses=e.responses(e.NotFound, e.Conflict, e.PreconditionFailed) | COMMON,
 )
 def update_vacancy(
-    vacancy_id: int, body: VacancyUpdate, session: SessionDep, principal: PrincipalDep, if_match: IfMatch = None
+    vacancy_id: PathId, body: VacancyUpdate, session: SessionDep, principal: PrincipalDep, if_match: IfMatch = None
 ) -> Response:
     """Change the fields sent (close it with status=closed); If-Match guards against lost updates."""
     vacancy = service.update_vacancy(session, principal, vacancy_id, body, if_match_version(if_match, vacancy_id))

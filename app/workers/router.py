@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from app import errors as e
 from app.deps import IdempotencyKey, IfMatch, PrincipalDep, SessionDep, SettingsDep, VaultDep
-from app.http import Cursor, Limit, etag, if_match_version, json_response
+from app.http import Cursor, Limit, PathId, etag, if_match_version, json_response
 from app.idempotency.service import run_once
 from app.schemas import Page, decode_cursor, encode_cursor
 from app.workers import importer, service
@@ -102,7 +102,7 @@ def import_workers(
 
 @router.get("/{worker_id}", response_model=WorkerRead, responses=e.responses(e.NotFound) | COMMON)
 def get_worker(
-    worker_id: int,
+    worker_id: PathId,
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
@@ -121,7 +121,7 @@ def get_worker(
     responses=e.responses(e.NotFound, e.Conflict, e.PreconditionFailed) | COMMON,
 )
 def update_worker(
-    worker_id: int,
+    worker_id: PathId,
     body: WorkerUpdate,
     session: SessionDep,
     principal: PrincipalDep,
