@@ -117,7 +117,7 @@ _BOOLS = {
     **dict.fromkeys(("是", "true", "1", "y", "yes"), True),
     **dict.fromkeys(("否", "false", "0", "n", "no"), False),
 }
-# Chinese labels a clerk is likely to type, next to the codes the API uses.
+# Chinese labels a clerk is likely to type, next to the codes the API uses; the first per code is the template's.
 _CHOICES = {
     "education": {
         "无": "none",
@@ -130,8 +130,8 @@ _CHOICES = {
         "职高": "vocational",
         "技校": "vocational",
         "大专": "college",
-        "本科": "bachelor_plus",
         "本科及以上": "bachelor_plus",
+        "本科": "bachelor_plus",
         "研究生": "bachelor_plus",
     },
     "channel_preference": {
@@ -194,7 +194,15 @@ def template(format: Literal["csv", "xlsx"]) -> tuple[bytes, str]:
     return _template_xlsx(headers, example), XLSX_MEDIA_TYPE
 
 
+def _first_labels(labels: dict[str, str]) -> list[str]:
+    first: dict[str, str] = {}
+    for label, code in labels.items():
+        first.setdefault(code, label)
+    return list(first.values())
+
+
 def _template_xlsx(headers: list[str], example: list[str]) -> bytes:
+    """Text-formatted code columns and drop-downs, so Excel does not mangle what the clerk types."""
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -215,7 +223,7 @@ def _template_xlsx(headers: list[str], example: list[str]) -> bytes:
             dim.number_format = "@"
             ws.cell(row=2, column=i).number_format = "@"
         if col.kind in ("bool", "choice"):
-            options = "是,否" if col.kind == "bool" else ",".join(dict.fromkeys(_CHOICES[col.name]))
+            options = "是,否" if col.kind == "bool" else ",".join(_first_labels(_CHOICES[col.name]))
             check = DataValidation(type="list", formula1=f'"{options}"', allow_blank=True, showErrorMessage=False)
             check.add(f"{letter}2:{letter}200000")
             ws.add_data_validation(check)
@@ -267,6 +275,10 @@ def _file_kind(fileobj: IO[bytes], filename: str) -> Literal["csv", "xlsx"]:
                 "old .xls files are not read: save as .xlsx or CSV",
             )
         )
+    if ext in ("xlsx", "xlsm"):
+        raise _file_error(
+            Msg("该文件名为 .xlsx，但内容不是 Excel 工作簿", "the file is named .xlsx but is not an Excel workbook")
+        )
     raise _file_error(
         Msg(
             "文件应为 .xlsx 或 .csv（请使用导入模板）",
@@ -298,7 +310,7 @@ def _text_encoding(fileobj: IO[bytes]) -> str:
 
 @contextmanager
 def _csv_rows(fileobj: IO[bytes]) -> Iterator[Iterator[list[Any]]]:
-    text = io.TextIOWrapper(fileobj, encoding=_text_encoding(fileobj), newline="")  # type: ignore[type-var]
+    text = io.TextIOWrapper(fileobj, encoding=_text_encoding(fileobj), newline="")
     try:
 
         def rows() -> Iterator[list[Any]]:
@@ -335,6 +347,8 @@ def _xlsx_rows(fileobj: IO[bytes]) -> Iterator[Iterator[tuple[Any, ...]]]:
         if not wb.worksheets:
             raise _file_error(unreadable)
         sheet = wb.worksheets[0]  # the template's first sheet; "说明 notes" and others are not read
+        # Some programs write a wrong <dimension>; trusting it would cut rows and columns off without a word.
+        sheet.reset_dimensions()
 
         def rows() -> Iterator[tuple[Any, ...]]:
             try:
@@ -356,10 +370,6 @@ def _as_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
-
-
-def _text(value: Any) -> Any:
-    return _as_text(value)
 
 
 def _int(value: Any) -> Any:
@@ -391,11 +401,13 @@ def _choice(labels: dict[str, str]) -> Callable[[Any], Any]:
     return convert
 
 
-_CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    col.name: {"text": _text, "id": _text, "int": _int, "bool": _bool, "list": _list}.get(col.kind)
-    or _choice(_CHOICES[col.name])
-    for col in COLUMNS
-}
+def _converter(col: Column) -> Callable[[Any], Any]:
+    if col.kind == "choice":
+        return _choice(_CHOICES[col.name])
+    return {"text": _as_text, "id": _as_text, "int": _int, "bool": _bool, "list": _list}[col.kind]
+
+
+_CONVERTERS = {col.name: _converter(col) for col in COLUMNS}
 
 
 def _blank(value: Any) -> bool:
@@ -407,12 +419,11 @@ def _blank(value: Any) -> bool:
 
 @dataclass
 class _Pending:
-    """A row waiting for the database checks of its batch (and, if the file is clean so far, for insertion)."""
+    """A row waiting for the database check of its batch (and, if the file is clean so far, for insertion)."""
 
     row: int
     values: dict[str, Any] | None  # None once the row has an error: it will never be stored
     id_hash: str | None  # set on the first occurrence in the file only
-    external_id: str | None
 
 
 class _Import:
@@ -427,6 +438,8 @@ class _Import:
         self.batch: list[_Pending] = []
         self.seen_ids: dict[str, int] = {}  # id hash -> first row
         self.seen_external: dict[str, int] = {}  # external_id -> first row
+        # The office's ids up front: per-batch lookups slow down as the import's own rows pile up (PostgreSQL).
+        self.taken_external = repository.external_ids(session, owner)
         self.errors: list[dict[str, Any]] = []
         self.total_errors = 0
         self.rows = 0
@@ -444,26 +457,29 @@ class _Import:
         width = len(header)
         for number, cells in enumerate(rows, start=2):
             raw: dict[str, Any] = {}
-            numeric_id = False
+            rounded_id = False
             for index, name, convert in plan:
                 if index < len(cells):
                     value = cells[index]
                     if value is None or value == "":
                         continue
+                    if name == "id_number" and isinstance(value, float):
+                        rounded_id = True  # an Excel number cell: 15 significant digits, the rest are gone
+                        continue
                     converted = convert(value)
                     if converted == "" or converted == []:
                         continue
                     raw[name] = converted
-                    if name == "id_number" and isinstance(value, int | float):
-                        numeric_id = True
             stray = [i for i in unnamed if i < len(cells) and not _blank(cells[i])]
             if len(cells) > width:
                 stray += [i for i in range(width, len(cells)) if not _blank(cells[i])]
-            if not raw and not stray:
+            if not raw and not stray and not rounded_id:
                 continue  # a blank row: Excel leaves them about, they mean nothing
             self.rows += 1
             errors = [field_error(f"column {get_column_letter(i + 1)}", NO_HEADER, number) for i in stray]
-            self.check(number, raw, numeric_id, errors)
+            if rounded_id:
+                errors.append(field_error("id_number", NUMERIC_ID, number))
+            self.check(number, raw, rounded_id, errors)
             if len(self.batch) >= BATCH_ROWS:
                 self.flush()
         self.flush()
@@ -499,7 +515,7 @@ class _Import:
             )
         return plan, unnamed
 
-    def check(self, number: int, raw: dict[str, Any], numeric_id: bool, errors: list[dict[str, Any]]) -> None:
+    def check(self, number: int, raw: dict[str, Any], rounded_id: bool, errors: list[dict[str, Any]]) -> None:
         """Everything the single-worker route checks, plus duplicates inside the file."""
         values: dict[str, Any] | None
         try:
@@ -510,8 +526,8 @@ class _Import:
             found = translate(exc.errors(include_url=False), row=number)
             for err in found:
                 err["field"] = err["field"].split(".", 1)[0]  # "skills.2" -> the column "skills"
-                if err["field"] == "id_number" and numeric_id:
-                    err.update(field_error("id_number", NUMERIC_ID, number))
+            if rounded_id:  # already explained; "required" would only confuse
+                found = [err for err in found if err["field"] != "id_number"]
             errors.extend(found)
             failed = {err["field"] for err in found}
             # Keep checking what did pass, so one upload shows every problem of the row.
@@ -533,34 +549,29 @@ class _Import:
             if first != number:
                 msg = Msg(f"与第 {first} 行的外部编号重复", f"the same external_id as row {first}")
                 errors.append(field_error("external_id", msg, number))
-                external_id = None
+            elif external_id in self.taken_external:
+                errors.append(field_error("external_id", service.EXTERNAL_ID_TAKEN, number))
         if errors:
             values = None
             self.fail(errors)
-        self.batch.append(_Pending(number, values, id_hash, external_id))
+        self.batch.append(_Pending(number, values, id_hash))
 
     def flush(self) -> None:
-        """The database checks for a batch; while the file is clean, its rows are inserted too."""
+        """The ID-number check against the database for a batch; while the file is clean, its rows go in too."""
         if not self.batch:
             return
         hashes = [p.id_hash for p in self.batch if p.id_hash]
-        external_ids = [p.external_id for p in self.batch if p.external_id]
         taken = repository.taken_id_hashes(self.session, hashes) if hashes else set()
-        taken_external = (
-            repository.taken_external_ids(self.session, self.owner, external_ids) if external_ids else set()
-        )
         for p in self.batch:
             if p.id_hash in taken:
                 self.fail([field_error("id_number", service.ALREADY_REGISTERED, p.row)])
-            if p.external_id in taken_external:
-                self.fail([field_error("external_id", service.EXTERNAL_ID_TAKEN, p.row)])
         if not self.total_errors:
             common = {"owner_org_id": self.owner, "version": 1, "created_at": self.now, "updated_at": self.now}
             rows = [service.stored_columns(p.values, self.vault) | common for p in self.batch if p.values]
             repository.bulk_insert(self.session, rows)
             self.created += len(rows)
         self.batch.clear()
-        # Errors arrive in row order except a batch's database checks: sort, and keep only what will be shown.
+        # Errors arrive in row order except the batch's database check: sort, and keep only what will be shown.
         self.errors.sort(key=lambda err: err["row"])
         del self.errors[self.max_errors :]
 
