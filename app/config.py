@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     page_limit_max: int = 500
     import_max_errors: int = 1000
+    import_max_bytes: int = 64 * 1024 * 1024  # a 100,000-row CSV is about 16 MB
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> "Settings":

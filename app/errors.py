@@ -84,6 +84,17 @@ class Conflict(AppError):
     code = "conflict"
 
 
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "payload_too_large"
+
+    def __init__(self, limit_bytes: int) -> None:
+        mb = limit_bytes // (1024 * 1024)
+        super().__init__(
+            Msg(f"文件太大（上限 {mb} MB），请拆分后分批导入", f"the file is larger than {mb} MB; split it")
+        )
+
+
 class PreconditionFailed(AppError):
     status_code = 412
     code = "precondition_failed"

@@ -79,7 +79,12 @@ def import_template(principal: PrincipalDep, format: Literal["csv", "xlsx"] = "x
     )
 
 
-@router.post("/import", status_code=201, response_model=ImportResult, responses=e.responses(e.Conflict) | COMMON)
+@router.post(
+    "/import",
+    status_code=201,
+    response_model=ImportResult,
+    responses=e.responses(e.Conflict, e.PayloadTooLarge) | COMMON,
+)
 def import_workers(
     session: SessionDep,
     principal: PrincipalDep,
@@ -89,6 +94,9 @@ def import_workers(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Validate every row and store all of them or none; errors come back per row and column."""
+    service.owner_filter(principal, write=True)  # refuse other roles before reading the upload
+    if file.size is not None and file.size > settings.import_max_bytes:
+        raise e.PayloadTooLarge(settings.import_max_bytes)
     digest = importer.file_digest(file.file)
 
     def act() -> Response:

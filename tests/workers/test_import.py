@@ -521,3 +521,17 @@ def test_five_thousand_rows(client, tenants, db):
         )
     found = client.get("/api/v1/workers", params={"external_id": "BULK-04999"}, headers=county.headers).json()
     assert [w["external_id"] for w in found["items"]] == ["BULK-04999"]
+
+
+def test_an_upload_over_the_limit_is_413_and_nothing_is_read(client, tenants, app):
+    limit = app.state.settings.import_max_bytes
+    app.state.settings.import_max_bytes = 100
+    try:
+        resp = client.post(
+            "/api/v1/workers/import",
+            files={"file": ("w.csv", b"external_id,id_number\n" + b"x" * 200, "text/csv")},
+            headers=tenants["county"].headers,
+        )
+    finally:
+        app.state.settings.import_max_bytes = limit
+    assert resp.status_code == 413 and resp.json()["error"] == "payload_too_large"
