@@ -5,6 +5,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import time
@@ -40,19 +41,71 @@ class ReadFigures:
     max_ms: float | None = None
     errors: int = 0
     non_2xx: int = 0
+    # Where the machine's CPU went during the run (in cores): the server, the load generator, everything else.
+    server_cpu_cores: float | None = None
+    server_cpu_ms_per_request: float | None = None
+    loadgen_cpu_cores: float | None = None
+    other_cpu_cores: float | None = None
 
     def line(self) -> str:
         bad = (
             f", {self.non_2xx:,} non-2xx, {self.errors:,} socket errors/timeouts" if self.errors or self.non_2xx else ""
         )
+        cpu = ""
+        if self.server_cpu_cores is not None and self.server_cpu_ms_per_request is not None:
+            cpu = (
+                f"\n    CPU: server {self.server_cpu_cores:.2f} cores ({self.server_cpu_ms_per_request:.2f} ms/req), "
+                f"load generator {self.loadgen_cpu_cores:.2f}, other processes {self.other_cpu_cores:.2f} "
+                f"(of {os.cpu_count()} cores)"
+            )
         return (
             f"reads/sqlite uvicorn --workers {self.server_workers}: {self.requests_per_s:,.0f} req/s, "
             f"p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms "
-            f"({self.requests:,} requests, {self.connections} connections, {self.seconds:.0f}s, {self.tool}{bad})"
+            f"({self.requests:,} requests, {self.connections} connections, {self.seconds:.0f}s, {self.tool}{bad}){cpu}"
         )
 
     def as_dict(self) -> dict[str, Any]:
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+
+
+class CpuMeter:
+    """CPU seconds of the server's processes, of this process with its reaped children, and of the whole machine."""
+
+    def __init__(self, server_pids: list[int]) -> None:
+        self.pids = sorted(set(server_pids))
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def _server(self) -> float:
+        total = 0
+        for pid in self.pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+        return total / self.tick
+
+    @staticmethod
+    def _ours() -> float:
+        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+    def _machine(self) -> float:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return (sum(values) - values[3] - values[4]) / self.tick  # everything but idle and iowait
+
+    def read(self) -> tuple[float, float, float, float]:
+        return time.monotonic(), self._server(), self._ours(), self._machine()
+
+    @staticmethod
+    def cores(before: tuple[float, ...], after: tuple[float, ...]) -> dict[str, float]:
+        elapsed = after[0] - before[0]
+        server, ours, machine = (after[i] - before[i] for i in (1, 2, 3))
+        return {
+            "server_cpu_cores": server / elapsed,
+            "loadgen_cpu_cores": ours / elapsed,
+            "other_cpu_cores": max(0.0, machine - server - ours) / elapsed,
+        }
 
 
 def populate(url: str, count: int) -> tuple[str, int, int]:
@@ -166,15 +219,20 @@ def run_reads(
             if check.status_code != 200:
                 raise RuntimeError(f"GET /api/v1/workers/{lo} answered {check.status_code}: {check.text[:300]}")
             load(server.url, key, lo, hi, WARMUP_SECONDS, connections)
+            meter = CpuMeter([server.proc.pid, *server.worker_pids()] if server.proc else [])
+            before = meter.read()
             got = load(server.url, key, lo, hi, seconds, connections)
-        results.append(
-            ReadFigures(
-                server_workers=count,
-                tool=tool,
-                connections=connections,
-                requests_per_s=got["requests"] / got["seconds"],
-                **got,
-            )
+            cpu = meter.cores(before, meter.read())
+        figures = ReadFigures(
+            server_workers=count,
+            tool=tool,
+            connections=connections,
+            requests_per_s=got["requests"] / got["seconds"],
+            **got,
+            **cpu,
         )
+        if figures.requests:
+            figures.server_cpu_ms_per_request = cpu["server_cpu_cores"] * got["seconds"] / figures.requests * 1000
+        results.append(figures)
         log(results[-1].line())
     return tool, results

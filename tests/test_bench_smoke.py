@@ -1,0 +1,57 @@
+"""The bench's moving parts on a small scale: its generated rows are valid input, its load generators parse."""
+
+import csv
+import io
+import shutil
+
+import httpx
+import pytest
+
+from app.workers.schemas import WorkerCreate
+from bench.data import CSV_COLUMNS, generate_workers, sqlite_params, to_csv
+from bench.reads import run_python, run_wrk
+from tests.conftest import worker_payload
+
+
+def test_generated_workers_are_valid_and_distinct() -> None:
+    rows = generate_workers(2500)
+    for row in rows[::50]:
+        WorkerCreate.model_validate(row)
+    assert len({r["id_number"] for r in rows}) == len({r["external_id"] for r in rows}) == 2500
+
+
+def test_csv_uses_the_template_headers_and_semicolon_lists() -> None:
+    rows = generate_workers(3)
+    parsed = list(csv.DictReader(io.StringIO(to_csv(rows).decode("utf-8"))))
+    assert tuple(parsed[0]) == CSV_COLUMNS
+    assert parsed[1]["skills"] == ";".join(rows[1]["skills"])
+    assert parsed[2]["consent_to_share"] in ("true", "false")
+
+
+def test_sqlite_params_flatten_lists_booleans_and_dates() -> None:
+    from datetime import UTC, date, datetime
+
+    columns = [
+        {"skills": ["6-05-01-01"], "flag": True, "day": date(2000, 1, 2), "at": datetime(2026, 1, 1, tzinfo=UTC)}
+    ]
+    assert sqlite_params(columns, ["skills", "flag", "day", "at"]) == [
+        ('["6-05-01-01"]', 1, "2000-01-02", "2026-01-01 00:00:00.000000")
+    ]
+
+
+@pytest.fixture
+def one_worker(live_server: str, make_tenant) -> tuple[str, str, int]:  # type: ignore[no-untyped-def]
+    county = make_tenant("county_office", "450225")
+    resp = httpx.post(f"{live_server}/api/v1/workers", json=worker_payload(), headers=county.headers)
+    assert resp.status_code == 201, resp.text
+    return live_server, county.key, int(resp.json()["id"])
+
+
+@pytest.mark.parametrize("load", [run_python, run_wrk], ids=["python", "wrk"])
+def test_load_generators_report_latencies(load, one_worker) -> None:  # type: ignore[no-untyped-def]
+    if load is run_wrk and shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (apt-get install -y wrk)")
+    base_url, key, worker_id = one_worker
+    got = load(base_url, key, worker_id, worker_id, 1, 4)
+    assert got["requests"] > 0 and got["non_2xx"] == 0 and got["errors"] == 0
+    assert 0 < got["p50_ms"] <= got["p99_ms"]
