@@ -48,7 +48,16 @@ class Timestamped:
 def make_engine(url: str, echo: bool = False) -> Engine:
     """An engine; on SQLite, WAL plus explicit BEGINs so writers can take the lock up front."""
     if not url.startswith("sqlite"):
-        return create_engine(url, echo=echo, pool_size=20, max_overflow=20, pool_pre_ping=True)
+        # prepare_threshold=None: a server-side prepared `IN (...)` gets a generic plan that degrades badly
+        # on bulk imports (seen: 100k rows took 72 s instead of 12 s).
+        return create_engine(
+            url,
+            echo=echo,
+            pool_size=20,
+            max_overflow=20,
+            pool_pre_ping=True,
+            connect_args={"prepare_threshold": None},
+        )
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)

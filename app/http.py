@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import Path, Query
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from app.errors import Msg, PreconditionFailed, ValidationFailed
@@ -31,9 +31,12 @@ def if_match_version(header: str | None, obj_id: int) -> int | None:
     return int(version)
 
 
-def json_response(
-    model: BaseModel | Any, status_code: int = 200, headers: dict[str, str] | None = None
-) -> JSONResponse:
+def json_response(model: BaseModel | Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """Serialise a schema straight to JSON bytes (pydantic's serializer is ~20x faster than jsonable_encoder)."""
+    if isinstance(model, BaseModel):
+        return Response(
+            model.model_dump_json(), status_code=status_code, headers=headers, media_type="application/json"
+        )
     return JSONResponse(jsonable_encoder(model), status_code=status_code, headers=headers)
 
 

@@ -1,9 +1,10 @@
 """Every query on workers. `owner` narrows to one county office; None means every office."""
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import JSON, insert, select
 from sqlalchemy.orm import Session
 
 from app.workers.models import Worker
@@ -46,9 +47,19 @@ def taken_external_ids(session: Session, owner: int, external_ids: Sequence[str]
 
 
 def bulk_insert(session: Session, rows: list[dict[str, Any]]) -> None:
-    """One executemany (multi-row VALUES) per batch: no ORM object per row."""
-    if rows:
-        session.execute(insert(Worker), rows)
+    """PostgreSQL COPY, else one Core executemany: never an ORM object per row. Rows share one set of keys."""
+    if not rows:
+        return
+    connection = session.connection()  # the session's own transaction: all-or-none still holds
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(Worker.__table__), rows)  # type: ignore[arg-type]
+        return
+    columns = list(rows[0])
+    json_columns = {c.name for c in Worker.__table__.columns if isinstance(c.type, JSON)}
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {Worker.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c], ensure_ascii=False) if c in json_columns else row[c] for c in columns])
 
 
 def page(session: Session, owner: int | None, after_id: int, limit: int, filters: dict[str, Any]) -> list[Worker]:
