@@ -1,0 +1,221 @@
+"""The demo-data generator: deterministic, realistic marginals, and rows the API itself would accept."""
+
+import json
+import re
+from collections import defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, select
+
+from app.clock import today
+from app.config import Settings
+from app.db import Database
+from app.models import FollowUp, Occupation, Org, Pairing, Placement, Vacancy, Worker
+from app.pii import mask_id_number, mask_phone, vault_for
+from app.seed.generator import SeedConfig, SeedRefused, seed_database
+from app.workers.idnumber import age_on, parse_id_number
+from tests.conftest import MUTABLE_TABLES, id_number, vacancy_payload, worker_payload
+
+SMALL = SeedConfig(workers=1500, vacancies=300, years=3, seed=5)
+
+
+@pytest.fixture
+def seeded(db: Database, settings: Settings, tmp_path: Path) -> tuple[dict, Path]:
+    keys_file = tmp_path / "nested" / "demo_keys.json"
+    summary = seed_database(settings.database_url, settings.pii_key, SMALL, keys_file=keys_file)
+    return summary, keys_file
+
+
+def _snapshot(db: Database) -> tuple[list, list]:
+    with db.session(write=False) as s:
+        workers = s.execute(
+            select(Worker.external_id, Worker.birth_date, Worker.sex, Worker.name, Worker.hukou_county).order_by(
+                Worker.external_id
+            )
+        ).all()
+        placements = s.execute(
+            select(
+                Worker.external_id,
+                Org.name,
+                Vacancy.external_id,
+                Placement.start_date,
+                Placement.end_date,
+                Placement.end_reason,
+            )
+            .join(Worker, Worker.id == Placement.worker_id)
+            .join(Vacancy, Vacancy.id == Placement.vacancy_id)
+            .join(Org, Org.id == Vacancy.employer_org_id)
+            .order_by(Worker.external_id, Placement.start_date)
+        ).all()
+    return [tuple(r) for r in workers], [tuple(r) for r in placements]
+
+
+def _empty(db: Database) -> None:
+    with db.session() as s, s.begin():
+        for model in MUTABLE_TABLES:
+            s.execute(delete(model))
+
+
+def test_same_seed_same_rows(db: Database, settings: Settings) -> None:
+    config = SeedConfig(workers=400, vacancies=80, years=2, seed=11, today=today())
+    seed_database(settings.database_url, settings.pii_key, config)
+    first = _snapshot(db)
+    _empty(db)
+    seed_database(settings.database_url, settings.pii_key, config)
+    assert _snapshot(db) == first
+    assert len(first[0]) == 400 and len(first[1]) > 400
+    _empty(db)
+    seed_database(settings.database_url, settings.pii_key, SeedConfig(400, 80, 2, seed=12, today=today()))
+    assert _snapshot(db) != first
+
+
+def test_early_departures_are_realistic_and_local_jobs_last_longer(db: Database, seeded: tuple[dict, Path]) -> None:
+    """Measured from the rows, censoring-aware: only placements whose 90-day outcome is known count."""
+    summary, _ = seeded
+    cutoff = today() - timedelta(days=90)
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    with db.session(write=False) as s:
+        rows = s.execute(
+            select(Placement.start_date, Placement.end_date, Vacancy.county_code)
+            .join(Vacancy, Vacancy.id == Placement.vacancy_id)
+            .where(Placement.start_date <= cutoff)
+        ).all()
+    for start, end, county in rows:
+        channel = "cross_region" if county.startswith("44") else "local"
+        counts[channel][0] += 1
+        counts[channel][1] += end is not None and (end - start).days < 90
+    share = {k: early / known for k, (known, early) in counts.items()}
+    assert counts["cross_region"][0] > 500 and counts["local"][0] > 200
+    assert 0.22 <= share["cross_region"] <= 0.36
+    assert share["local"] < share["cross_region"]
+    marginals = summary["marginals"]
+    assert marginals["cross_region_90d_departure_share"] == pytest.approx(share["cross_region"], abs=1e-4)
+    assert marginals["local_90d_departure_share"] == pytest.approx(share["local"], abs=1e-4)
+
+
+def test_placements_respect_the_rules_the_api_enforces(db: Database, seeded: tuple[dict, Path]) -> None:
+    summary, _ = seeded
+    with db.session(write=False) as s:
+        vacancies = {v.id: v for v in s.scalars(select(Vacancy))}
+        workers = {w.id: w for w in s.scalars(select(Worker))}
+        placements = list(s.scalars(select(Placement).order_by(Placement.worker_id, Placement.start_date)))
+        follow_ups = list(s.scalars(select(FollowUp)))
+        agencies = set(s.scalars(select(Org.id).where(Org.kind == "agency")))
+        offices = {o.id: o for o in s.scalars(select(Org).where(Org.kind == "county_office"))}
+    assert len(placements) == summary["placements"] and len(follow_ups) == summary["follow_ups"]
+    active: dict[int, int] = defaultdict(int)
+    previous: Placement | None = None
+    for p in placements:
+        if previous is not None and previous.worker_id == p.worker_id:
+            assert previous.end_date is not None and previous.end_date < p.start_date, "overlapping placements"
+        previous = p
+        vacancy, worker = vacancies[p.vacancy_id], workers[p.worker_id]
+        age = age_on(worker.birth_date, p.start_date)
+        assert vacancy.min_age <= age and (vacancy.max_age is None or age <= vacancy.max_age)
+        assert p.start_date <= today()
+        assert p.referred_by is None or p.referred_by in agencies
+        assert (
+            offices[p.recorded_by_org_id].region_code == worker.hukou_county == offices[worker.owner_org_id].region_code
+        )
+        if p.end_date is None:
+            active[p.vacancy_id] += 1
+            assert p.end_reason is None
+        else:
+            assert p.start_date <= p.end_date <= today() and p.end_reason is not None
+    assert sum(active.values()) == summary["active_placements"] > 0
+    for vacancy_id, n in active.items():
+        assert n <= vacancies[vacancy_id].headcount
+        assert vacancies[vacancy_id].status == "open"
+    assert any(v.status == "closed" for v in vacancies.values())
+    starts = {p.id: p.start_date for p in placements}
+    assert all(starts[f.placement_id] <= f.date <= today() for f in follow_ups)
+    assert {f.outcome for f in follow_ups} == {"ok", "concern", "left", "unreachable"}
+
+
+def test_personal_data_is_stored_as_the_service_stores_it(db: Database, settings: Settings, seeded) -> None:
+    vault = vault_for(settings.pii_key)
+    with db.session(write=False) as s:
+        workers = list(s.scalars(select(Worker)))
+        level4 = set(s.scalars(select(Occupation.code).where(Occupation.level == 4)))
+        occupations = set(s.scalars(select(Occupation.code)))
+        vacancy_codes = set(s.scalars(select(Vacancy.occupation_code)))
+        pairings = list(s.scalars(select(Pairing)))
+    assert len({w.id_hash for w in workers}) == len(workers)
+    for w in workers:
+        id_number = vault.decrypt(w.id_number_enc)
+        facts = parse_id_number(id_number)  # raises on a bad checksum or date
+        assert vault.fingerprint(id_number) == w.id_hash
+        assert mask_id_number(id_number) == w.id_number_masked
+        assert id_number[:6] == w.hukou_county
+        assert (facts.birth_date, facts.sex) == (w.birth_date, w.sex)
+        assert 18 <= age_on(w.birth_date, w.created_at.date()) <= 55
+        phone = vault.decrypt(w.phone_enc)
+        assert re.fullmatch(r"1[3-9]\d{9}", phone) and mask_phone(phone) == w.phone_masked
+        assert set(w.skills) | set(w.desired_occupations) <= level4
+        assert w.desired_occupations and w.name and 2 <= len(w.name) <= 4
+    assert vacancy_codes <= occupations
+    assert pairings and all(p.illustrative for p in pairings)
+    assert {p.level for p in pairings} >= {"prefecture", "county"}
+
+
+def test_keys_file_has_one_working_key_per_role(client, seeded: tuple[dict, Path]) -> None:
+    _, keys_file = seeded
+    keys = json.loads(keys_file.read_text())
+    expected = {
+        "county_office": "county_office",
+        "county_office_pii": "county_office",
+        "employer": "employer",
+        "agency": "agency",
+        "training_school": "training_school",
+        "provincial_office": "provincial_office",
+    }
+    assert set(keys) == set(expected)
+    for role, kind in expected.items():
+        resp = client.get("/api/v1/me", headers={"Authorization": f"Bearer {keys[role]['api_key']}"})
+        assert resp.status_code == 200, (role, resp.text)
+        me = resp.json()
+        assert (me["kind"], me["org_id"]) == (kind, keys[role]["org_id"])
+        assert ("pii:read" in me["scopes"]) == (role == "county_office_pii")
+    # The demo county office and employer are ones with plenty to show.
+    office = keys["county_office"]["api_key"]
+    placements = client.get("/api/v1/placements?limit=100", headers={"Authorization": f"Bearer {office}"})
+    assert placements.status_code == 200 and len(placements.json()["items"]) >= 20
+
+
+def test_only_if_empty(db: Database, settings: Settings, seeded: tuple[dict, Path]) -> None:
+    again = seed_database(settings.database_url, settings.pii_key, SMALL, only_if_empty=True)
+    assert again["skipped"] is True and again["workers"] == SMALL.workers
+    with pytest.raises(SeedRefused):
+        seed_database(settings.database_url, settings.pii_key, SMALL)
+
+
+def test_tiny_configurations(db: Database, settings: Settings) -> None:
+    summary = seed_database(settings.database_url, settings.pii_key, SeedConfig(1, 1, 1, seed=3, today=date.today()))
+    assert summary["workers"] == 1 and summary["vacancies"] == 1
+
+
+def test_api_can_add_rows_after_seeding(client, seeded: tuple[dict, Path]) -> None:
+    """Ids were taken from the tables' own sequences, so new rows do not collide with demo rows."""
+    keys = json.loads(seeded[1].read_text())
+    office = {"Authorization": f"Bearer {keys['county_office']['api_key']}"}
+    employer = {"Authorization": f"Bearer {keys['employer']['api_key']}"}
+    region = client.get("/api/v1/me", headers=office).json()["region_code"]
+    employer_region = client.get("/api/v1/me", headers=employer).json()["region_code"]
+    worker = client.post(
+        "/api/v1/workers", json=worker_payload(hukou_county=region, id_number=id_number(region)), headers=office
+    )
+    assert worker.status_code == 201, worker.text
+    vacancy = client.post(
+        "/api/v1/vacancies",
+        json=vacancy_payload(county_code=employer_region, start_date=str(today())),
+        headers=employer,
+    )
+    assert vacancy.status_code == 201, vacancy.text
+    placement = client.post(
+        "/api/v1/placements",
+        json={"worker_id": worker.json()["id"], "vacancy_id": vacancy.json()["id"], "start_date": str(today())},
+        headers=office,
+    )
+    assert placement.status_code == 201, placement.text
