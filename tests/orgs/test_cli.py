@@ -75,3 +75,21 @@ def test_org_create_refuses_bad_input(database_url, db):
     bad_region = _cli(database_url, "org", "create", "--kind", "employer", "--region", "999999", "--name", "x")
     assert bad_kind.returncode == 2 and "kind" in bad_kind.stderr
     assert bad_region.returncode == 2 and "999999" in bad_region.stderr
+
+
+def test_a_cached_key_stops_working_once_its_cache_entry_expires(client, app, database_url, db):
+    created = json.loads(
+        _cli(database_url, "org", "create", "--kind", "employer", "--region", "441900", "--name", "厂").stdout
+    )
+    headers = {"Authorization": f"Bearer {created['api_key']}"}
+    app.state.principal_cache.ttl = 0.5
+    try:
+        assert client.get("/api/v1/me", headers=headers).status_code == 200  # now cached
+        assert _cli(database_url, "org", "revoke-key", "--key", created["api_key"]).returncode == 0
+        assert client.get("/api/v1/me", headers=headers).status_code == 200  # within the TTL
+        import time
+
+        time.sleep(0.6)
+        assert client.get("/api/v1/me", headers=headers).status_code == 401
+    finally:
+        app.state.principal_cache.ttl = 0
