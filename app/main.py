@@ -91,4 +91,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         err = Conflict(Msg("数据与已有记录冲突，请刷新后重试", "this conflicts with a record saved meanwhile; retry"))
         return JSONResponse(err.body(), status_code=409)
 
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # A bug, not the client's fault: log it (redacted) and answer in the same shape as every error.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        err = AppError(Msg("系统内部错误，请稍后重试或联系管理员", "internal error; retry later or contact support"))
+        return JSONResponse(err.body(), status_code=500)
+
     return app

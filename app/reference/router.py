@@ -1,10 +1,11 @@
 """Read-only reference data for any authenticated caller: divisions, occupations, pairings, who-am-I."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from app.deps import PrincipalDep, SessionDep
+from app.http import Limit
 from app.reference import repository
 from app.schemas import ReadModel
 
@@ -63,9 +64,14 @@ def divisions(
 
 
 @router.get("/occupations", response_model=list[OccupationRead])
-def occupations(session: SessionDep, _: PrincipalDep, q: str | None = None, limit: int = 50) -> list[OccupationRead]:
+def occupations(
+    session: SessionDep,
+    _: PrincipalDep,
+    q: Annotated[str | None, Query(max_length=50)] = None,
+    limit: Limit = 50,
+) -> list[OccupationRead]:
     """CSCO 2022 occupations whose name contains `q`."""
-    return [OccupationRead.model_validate(o) for o in repository.search_occupations(session, q, min(limit, 500))]
+    return [OccupationRead.model_validate(o) for o in repository.search_occupations(session, q, limit)]
 
 
 @router.get("/pairings", response_model=list[PairingRead])

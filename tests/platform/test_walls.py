@@ -243,3 +243,15 @@ def test_no_key_or_a_bad_key_is_401(client, world, method, template):
     resp = client.request(method, path, headers={"Authorization": "Bearer lb_00000000_not-a-real-key"})
     assert resp.status_code == 401
     assert resp.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_out_of_range_query_values_are_422_not_a_crash(client, tenants):
+    headers = tenants["county"].headers
+    for path in (
+        "/api/v1/occupations?limit=-384647533082342195200",
+        "/api/v1/workers?limit=99999999999999999999",
+        "/api/v1/placements?worker_id=99999999999999999999",
+        "/api/v1/vacancies/99999999999999999999",
+    ):
+        resp = client.get(path, headers=headers)
+        assert resp.status_code == 422, (path, resp.text)
