@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -95,16 +96,19 @@ class PrincipalCache:
     A revoked key keeps working for at most `ttl_seconds` in a server that saw it (0 turns the cache off).
     """
 
-    def __init__(self, ttl_seconds: float, max_entries: int = 10_000) -> None:
+    def __init__(
+        self, ttl_seconds: float, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.ttl = ttl_seconds
         self.max_entries = max_entries
+        self.clock = clock
         self._entries: dict[str, tuple[float, Principal]] = {}
 
     def get(self, raw_key: str) -> Principal | None:
         if self.ttl <= 0:
             return None
         entry = self._entries.get(hash_key(raw_key))
-        if entry is None or entry[0] < time.monotonic():
+        if entry is None or entry[0] < self.clock():
             return None
         return entry[1]
 
@@ -113,4 +117,4 @@ class PrincipalCache:
             return
         if len(self._entries) >= self.max_entries:
             self._entries.clear()
-        self._entries[hash_key(raw_key)] = (time.monotonic() + self.ttl, principal)
+        self._entries[hash_key(raw_key)] = (self.clock() + self.ttl, principal)
