@@ -12,28 +12,13 @@ from app.db import Database, utcnow
 from app.orgs import service as orgs
 from app.pii import PiiVault
 from app.workers.idnumber import make_id_number
+from app.workers.importer import COLUMNS
 from app.workers.service import stored_columns
 
 COUNTY = "450225"  # 融水苗族自治县: the county office's region and every worker's hukou
 BENCH_PII_KEY = "bench-pii-key-0123456789abcdef0123456789"
 # The import template's English headers, in template order.
-CSV_COLUMNS = (
-    "external_id",
-    "id_number",
-    "name",
-    "phone",
-    "hukou_county",
-    "education",
-    "skills",
-    "past_jobs",
-    "desired_occupations",
-    "channel_preference",
-    "expected_wage",
-    "registered_low_income",
-    "monitored_household",
-    "dependants",
-    "consent_to_share",
-)
+CSV_COLUMNS = tuple(column.name for column in COLUMNS)
 LIST_FIELDS = ("skills", "past_jobs", "desired_occupations")
 EDUCATION = ("primary", "junior_secondary", "junior_secondary", "senior_secondary", "vocational", "college")
 CHANNELS = ("cross_region", "local", "nearby", "any")

@@ -7,20 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, Timestamped
 
-END_REASONS = (
-    "quit_wage",
-    "quit_conditions",
-    "quit_family",
-    "quit_homesick",
-    "dismissed",
-    "contract_ended",
-    "injury",
-    "dispute",
-    "other",
-)
-CONTACTS = ("phone", "visit", "message")
-OUTCOMES = ("ok", "concern", "left", "unreachable")
-
 
 class Placement(Base, Timestamped):
     __tablename__ = "placements"

@@ -1,7 +1,7 @@
 """Placement and follow-up input and output."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -21,6 +21,9 @@ EndReason = Literal[
 ]
 Contact = Literal["phone", "visit", "message"]
 Outcome = Literal["ok", "concern", "left", "unreachable"]
+END_REASONS: tuple[str, ...] = get_args(EndReason)
+CONTACTS: tuple[str, ...] = get_args(Contact)
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
 
 class PlacementCreate(InputModel):

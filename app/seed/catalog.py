@@ -27,7 +27,6 @@ PHONE_PREFIXES = _words(
     "175 176 177 178 180 181 182 183 184 185 186 187 188 189 191 198 199"
 )
 
-EDUCATION = ("none", "primary", "junior_secondary", "senior_secondary", "vocational", "college", "bachelor_plus")
 # P(education | age band): older workers in rural Guangxi left school earlier.
 EDUCATION_BY_AGE = {
     "under_30": (0.01, 0.06, 0.45, 0.15, 0.22, 0.09, 0.02),

@@ -21,18 +21,18 @@ from app.db import Database
 from app.models import FollowUp, Org, Pairing, Placement, Vacancy, Worker
 from app.orgs import service as orgs_service
 from app.pii import PiiVault, vault_for
-from app.placements.models import END_REASONS
+from app.placements.schemas import CONTACTS, END_REASONS, OUTCOMES
 from app.reference.models import Division, Occupation
 from app.seed import catalog
 from app.seed.reference import load_reference
-from app.seed.simulate import CONTACTS, NOTE_TEXTS, OUTCOMES, SHIFTS, World, build_world, to_dates
+from app.seed.simulate import NOTE_TEXTS, World, build_world, to_dates
+from app.vacancies.schemas import SHIFTS
 from app.workers.idnumber import make_id_number
+from app.workers.schemas import CHANNELS, EDUCATION_LEVELS
 from app.workers.service import stored_columns
 
 CHUNK = 5000
 PAGE = 5000  # rows per multi-row INSERT on PostgreSQL (SQLAlchemy insertmanyvalues; default 1000)
-CHANNELS = ("cross_region", "local", "nearby", "any")
-EDUCATION = catalog.EDUCATION
 
 
 @dataclass(frozen=True)
@@ -242,7 +242,7 @@ def _insert_world(conn: Connection, w: World, vault: PiiVault, progress: Progres
                 "phone": phone,
                 "name": surnames[w.w_surname[i]] + given,
                 "hukou_county": county,
-                "education": EDUCATION[w.w_education[i]],
+                "education": EDUCATION_LEVELS[w.w_education[i]],
                 "skills": codes_of(w.w_skills[i], worker_codes),
                 "past_jobs": codes_of(w.w_past_jobs[i], titles),
                 "desired_occupations": codes_of(w.w_desired[i], worker_codes),
@@ -288,7 +288,7 @@ def _insert_world(conn: Connection, w: World, vault: PiiVault, progress: Progres
                 "contract_months": int(w.v_contract_months[i]) or None,
                 "min_age": int(w.v_min_age[i]),
                 "max_age": int(w.v_max_age[i]) or None,
-                "education_min": EDUCATION[w.v_education_min[i]],
+                "education_min": EDUCATION_LEVELS[w.v_education_min[i]],
                 "start_date": v_starts[i],
                 "status": "open" if w.v_open[i] else "closed",
                 "version": 1,

@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 
 from app.clock import today
-from app.placements.models import END_REASONS
+from app.placements.schemas import END_REASONS
 from app.seed import model
 from app.seed.reference import load_reference
 from app.seed.simulate import World, build_world

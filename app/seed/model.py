@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.placements.models import END_REASONS
+from app.placements.schemas import END_REASONS
 
 REASON = {name: i for i, name in enumerate(END_REASONS)}
 FAR_KM = 150  # beyond this a worker cannot go home in the evening or at the weekend

@@ -9,18 +9,14 @@ from datetime import date
 
 import numpy as np
 
-from app.placements.models import END_REASONS
+from app.placements.schemas import END_REASONS
 from app.seed import catalog, model
 from app.seed.reference import Reference, workshop_title
 
 EPOCH = date(1970, 1, 1)
-CHANNELS = ("cross_region", "local", "nearby", "any")
 P_CROSS_BY_CHANNEL = np.array([0.97, 0.05, 0.15, 0.75])  # chance a job search goes east, by stated preference
 # Weight of "none of these, keep looking": a poor offer (far, no dormitory, low pay) is often turned down.
 DECLINE_WEIGHT = 0.5
-SHIFTS = ("day", "two_shift", "three_shift")
-OUTCOMES = ("ok", "concern", "left", "unreachable")
-CONTACTS = ("phone", "visit", "message")
 FOLLOW_UP_DAYS = (7, 28, 84)
 SETBACKS = [model.REASON[r] for r in ("dismissed", "injury", "dispute")]  # a longer pause before the next job
 QUITS = np.array([r.startswith("quit_") or r == "dispute" for r in END_REASONS])

@@ -7,9 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, Timestamped
 
-SHIFTS = ("day", "two_shift", "three_shift")
-VACANCY_STATUSES = ("open", "closed")
-
 
 class Vacancy(Base, Timestamped):
     __tablename__ = "vacancies"

@@ -1,7 +1,7 @@
 """Vacancy input and output."""
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, StringConstraints
 
@@ -10,6 +10,8 @@ from app.workers.schemas import CountyCode, CscoCode, Education
 
 Shift = Literal["day", "two_shift", "three_shift"]
 Status = Literal["open", "closed"]
+SHIFTS: tuple[str, ...] = get_args(Shift)
+VACANCY_STATUSES: tuple[str, ...] = get_args(Status)
 Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 

@@ -7,9 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, Timestamped
 
-EDUCATION_LEVELS = ("none", "primary", "junior_secondary", "senior_secondary", "vocational", "college", "bachelor_plus")
-CHANNELS = ("cross_region", "local", "nearby", "any")
-
 
 class Worker(Base, Timestamped):
     __tablename__ = "workers"

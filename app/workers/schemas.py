@@ -1,7 +1,7 @@
 """Worker input and output; sex and birth date come from the ID number, never from the client."""
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, StringConstraints, field_validator
 
@@ -14,6 +14,8 @@ MIN_WORKING_AGE = 16
 
 Education = Literal["none", "primary", "junior_secondary", "senior_secondary", "vocational", "college", "bachelor_plus"]
 Channel = Literal["cross_region", "local", "nearby", "any"]
+EDUCATION_LEVELS: tuple[str, ...] = get_args(Education)  # in rising order
+CHANNELS: tuple[str, ...] = get_args(Channel)
 CscoCode = Annotated[str, StringConstraints(pattern=r"^\d-\d{2}-\d{2}-\d{2}$")]
 CountyCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 Phone = Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")]
