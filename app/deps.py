@@ -22,7 +22,8 @@ _FINISH_LIMITER = anyio.CapacityLimiter(64)
 async def _session(request: Request) -> AsyncIterator[Session]:
     """One unit of work per request, committed before the response leaves (scope="function")."""
     db: Database = request.app.state.db
-    write = request.method not in ("GET", "HEAD", "OPTIONS")
+    # An audited read (reveal=pii) writes its audit row, so it is a writer too.
+    write = request.method not in ("GET", "HEAD", "OPTIONS") or "reveal" in request.query_params
     # SQLite has one writer at a time: writers of this process queue here, without holding a thread.
     gate = request.app.state.sqlite_write_gate if (write and db.is_sqlite) else contextlib.nullcontext()
     async with gate:

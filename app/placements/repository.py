@@ -32,8 +32,11 @@ def _walled(stmt: Select[Any], wall: Wall) -> Select[Any]:
     return stmt
 
 
-def get(session: Session, placement_id: int, wall: Wall) -> Placement | None:
-    return session.scalars(_walled(select(Placement).where(Placement.id == placement_id), wall)).first()
+def get(session: Session, placement_id: int, wall: Wall, *, for_update: bool = False) -> Placement | None:
+    stmt = _walled(select(Placement).where(Placement.id == placement_id), wall)
+    if for_update:
+        stmt = stmt.with_for_update(of=Placement)
+    return session.scalars(stmt).first()
 
 
 def add(session: Session, obj: Placement | FollowUp) -> None:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app import errors as e
-from app.deps import IdempotencyKey, PrincipalDep, SessionDep
+from app.deps import IdempotencyKey, PrincipalDep, SessionDep, VaultDep
 from app.http import Cursor, Limit, PathId, QueryId, json_response
 from app.idempotency.service import run_once
 from app.placements import service
@@ -29,12 +29,13 @@ def create_placement(
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
+    vault: VaultDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Record a hire: 409 if the vacancy is closed or full, or the worker is already placed."""
 
     def act() -> Response:
-        placement = service.create_placement(session, principal, body)
+        placement = service.create_placement(session, principal, body, vault)
         return json_response(service.to_read(placement), 201, {"Location": f"{request.url.path}/{placement.id}"})
 
     return run_once(session, principal.org_id, idempotency_key, "POST /placements", body.model_dump(), act)

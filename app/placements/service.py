@@ -7,6 +7,7 @@ from app.clock import today
 from app.errors import Conflict, Forbidden, Msg, NotFound, ValidationFailed, field_error
 from app.orgs import repository as orgs
 from app.orgs.service import Principal
+from app.pii import PiiVault
 from app.placements import repository
 from app.placements.models import FollowUp, Placement
 from app.placements.repository import Wall
@@ -15,6 +16,7 @@ from app.vacancies import repository as vacancies
 from app.workers import repository as workers
 from app.workers.idnumber import age_on
 from app.workers.schemas import MIN_WORKING_AGE
+from app.workers.service import birth_date_of
 
 WORKER_BUSY = Msg("该劳动者已有在岗记录，请先登记离岗", "this worker already has an active placement; end it first")
 
@@ -37,15 +39,18 @@ def wall(principal: Principal, *, write: bool) -> Wall:
     )
 
 
-def create_placement(session: Session, principal: Principal, data: PlacementCreate) -> Placement:
-    """Record a hire; the vacancy row is locked so concurrent hires cannot overbook it."""
+def create_placement(session: Session, principal: Principal, data: PlacementCreate, vault: PiiVault) -> Placement:
+    """Record a hire; the vacancy row is locked so concurrent hires cannot overbook it.
+
+    A county office places its own workers; an employer only workers who agreed to share their profile.
+    """
     if principal.kind not in ("county_office", "employer"):
         raise Forbidden(
             Msg("只有县级人社部门或用工企业可以登记就业", "only county offices and employers record placements")
         )
     worker_owner = principal.org_id if principal.kind == "county_office" else None
     employer = principal.org_id if principal.kind == "employer" else None
-    worker = workers.get(session, data.worker_id, worker_owner, for_update=True)
+    worker = workers.get(session, data.worker_id, worker_owner, for_update=True, consented_only=employer is not None)
     if worker is None:
         raise NotFound("worker")
     vacancy = vacancies.get(session, data.vacancy_id, employer, for_update=True)
@@ -61,17 +66,13 @@ def create_placement(session: Session, principal: Principal, data: PlacementCrea
                     Msg("推荐机构必须是已登记的劳务中介或经纪人", "referred_by must be the id of a registered agency"),
                 )
             )
-    age = age_on(worker.birth_date, data.start_date)
+    age = age_on(birth_date_of(worker, vault), data.start_date)
     if age < max(MIN_WORKING_AGE, vacancy.min_age) or (vacancy.max_age is not None and age > vacancy.max_age):
-        errors.append(
-            field_error(
-                "worker_id",
-                Msg(
-                    f"劳动者上岗时 {age} 岁，不符合岗位年龄要求",
-                    f"the worker is {age} at the start date, outside the vacancy's ages",
-                ),
-            )
+        # The age itself stays out of the message: an employer must not learn it by probing start dates.
+        msg = Msg(
+            "劳动者上岗时的年龄不符合岗位年龄要求", "the worker's age at the start date is outside the vacancy's limits"
         )
+        errors.append(field_error("worker_id", msg))
     if errors:
         raise ValidationFailed(errors)
     if vacancy.status != "open":
@@ -96,19 +97,28 @@ def create_placement(session: Session, principal: Principal, data: PlacementCrea
 
 
 def get_placement(session: Session, principal: Principal, placement_id: int, *, write: bool = False) -> Placement:
-    placement = repository.get(session, placement_id, wall(principal, write=write))
+    placement = repository.get(session, placement_id, wall(principal, write=write), for_update=write)
     if placement is None:
         raise NotFound("placement")
     return placement
 
 
 def end_placement(session: Session, principal: Principal, placement_id: int, data: PlacementUpdate) -> Placement:
-    """Record the end date and reason; a placement cannot end before it started."""
+    """Record the end date and reason, once: between the start date and today."""
     if principal.kind not in ("county_office", "employer"):
         raise Forbidden(
             Msg("只有县级人社部门或用工企业可以登记离岗", "only county offices and employers record departures")
         )
     placement = get_placement(session, principal, placement_id, write=True)
+    if placement.end_date is not None:
+        raise Conflict(
+            Msg(
+                f"该就业记录已于 {placement.end_date} 登记离岗", f"this placement already ended on {placement.end_date}"
+            )
+        )
+    if data.end_date > today():
+        # A future end would free the place today while the worker is still there.
+        raise ValidationFailed.one("end_date", Msg("离岗日期不能是未来日期", "end_date cannot be in the future"))
     if data.end_date < placement.start_date:
         raise ValidationFailed.one(
             "end_date",

@@ -59,7 +59,8 @@ def create_vacancy(session: Session, principal: Principal, data: VacancyCreate) 
 
 def get_vacancy(session: Session, principal: Principal, vacancy_id: int, *, write: bool = False) -> Vacancy:
     employer, open_only = scope(principal, write=write)
-    vacancy = repository.get(session, vacancy_id, employer, open_only)
+    # A write locks the row, as placements do, so a headcount change and a hire cannot interleave.
+    vacancy = repository.get(session, vacancy_id, employer, open_only, for_update=write)
     if vacancy is None:
         raise NotFound("vacancy")
     return vacancy

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.errors import Msg, ValidationFailed, field_error
 from app.orgs.service import Principal
-from app.pii import PiiVault
+from app.pii import PiiVault, redact
 from app.reference import service as reference
 from app.validation import translate
 from app.workers import repository, service
@@ -497,7 +497,10 @@ class _Import:
                 continue
             col = _BY_HEADER.get(_norm(text))
             if col is None:
-                errors.append(field_error(text, UNKNOWN_COLUMN, 1))
+                # Name the column by its letter and a redacted header: a file without a header row would
+                # otherwise echo a worker's ID number or phone back in the error.
+                letter = get_column_letter(index + 1)
+                errors.append(field_error(f"{letter}: {redact(text)[:40]}", UNKNOWN_COLUMN, 1))
             elif col.name in seen:
                 msg = Msg(f"与第 {seen[col.name]} 列重复", f"the same column as column {seen[col.name]}")
                 errors.append(field_error(col.name, msg, 1))

@@ -1,8 +1,6 @@
 """Worker profiles posted by county offices; ID numbers and phones only hashed, encrypted and masked."""
 
-from datetime import date
-
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, Timestamped
@@ -21,7 +19,7 @@ class Worker(Base, Timestamped):
     phone_enc: Mapped[str | None] = mapped_column(String(120))
     phone_masked: Mapped[str | None] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(64))
-    birth_date: Mapped[date] = mapped_column(Date)
+    # No birth date column: beside the mask (county + last 4) it would give the whole ID number back.
     sex: Mapped[str] = mapped_column(String(8))
     hukou_county: Mapped[str] = mapped_column(ForeignKey("divisions.code"), index=True)
     education: Mapped[str] = mapped_column(String(20))

@@ -10,10 +10,14 @@ from sqlalchemy.orm import Session
 from app.workers.models import Worker
 
 
-def get(session: Session, worker_id: int, owner: int | None, *, for_update: bool = False) -> Worker | None:
+def get(
+    session: Session, worker_id: int, owner: int | None, *, for_update: bool = False, consented_only: bool = False
+) -> Worker | None:
     stmt = select(Worker).where(Worker.id == worker_id)
     if owner is not None:
         stmt = stmt.where(Worker.owner_org_id == owner)
+    if consented_only:
+        stmt = stmt.where(Worker.consent_to_share.is_(True))
     if for_update:
         stmt = stmt.with_for_update()
     return session.scalars(stmt).first()

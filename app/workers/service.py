@@ -1,5 +1,6 @@
 """Worker profiles: who may touch them, what makes one valid, and how personal data is kept."""
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -61,7 +62,6 @@ def stored_columns(values: dict[str, Any], vault: PiiVault) -> dict[str, Any]:
             id_hash=vault.fingerprint(id_number),
             id_number_enc=vault.encrypt(id_number),
             id_number_masked=mask_id_number(id_number),
-            birth_date=facts.birth_date,
             sex=facts.sex,
         )
     if "phone" in out:
@@ -143,6 +143,11 @@ def list_workers(
     return repository.page(session, owner_filter(principal, write=False), after_id, limit, filters)
 
 
+def birth_date_of(worker: Worker, vault: PiiVault) -> date:
+    """Read from the encrypted ID number: a stored birth date would unmask it."""
+    return parse_id_number(vault.decrypt(worker.id_number_enc)).birth_date
+
+
 def to_read(
     session: Session, principal: Principal, worker: Worker, vault: PiiVault, *, reveal: bool = False, route: str = ""
 ) -> WorkerRead:
@@ -161,7 +166,7 @@ def to_read(
         name=worker.name,
         phone=phone,
         sex=worker.sex,
-        age=age_on(worker.birth_date, today()),
+        age=age_on(birth_date_of(worker, vault), today()),
         hukou_county=worker.hukou_county,
         education=worker.education,
         skills=worker.skills,

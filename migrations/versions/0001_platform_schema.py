@@ -155,7 +155,6 @@ def upgrade() -> None:
         sa.Column("phone_enc", sa.String(length=120), nullable=True),
         sa.Column("phone_masked", sa.String(length=20), nullable=True),
         sa.Column("name", sa.String(length=64), nullable=False),
-        sa.Column("birth_date", sa.Date(), nullable=False),
         sa.Column("sex", sa.String(length=8), nullable=False),
         sa.Column("hukou_county", sa.String(length=6), nullable=False),
         sa.Column("education", sa.String(length=20), nullable=False),

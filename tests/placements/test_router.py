@@ -118,6 +118,32 @@ class TestEndPlacement:
         )
         assert resp.status_code == 200 and resp.json()["active"] is False
 
+    def test_end_date_in_the_future_is_422_and_keeps_the_place_taken(self, client, tenants, post_worker, post_vacancy):
+        vacancy = post_vacancy(headcount=1)
+        pid = _place(client, tenants["county"], post_worker(), vacancy).json()["id"]
+        resp = client.patch(
+            f"/api/v1/placements/{pid}",
+            json={"end_date": "2099-01-01", "end_reason": "quit_wage"},
+            headers=tenants["county"].headers,
+        )
+        assert resp.status_code == 422 and resp.json()["detail"][0]["field"] == "end_date"
+        assert _place(client, tenants["county"], post_worker(), vacancy).status_code == 409
+
+    def test_a_placement_ends_once(self, client, tenants, post_worker, post_vacancy):
+        pid = _place(client, tenants["county"], post_worker(), post_vacancy()).json()["id"]
+        body = {"end_date": "2026-11-10", "end_reason": "quit_wage"}
+        assert (
+            client.patch(f"/api/v1/placements/{pid}", json=body, headers=tenants["county"].headers).status_code == 200
+        )
+        again = client.patch(
+            f"/api/v1/placements/{pid}", json=body | {"end_reason": "dispute"}, headers=tenants["employer"].headers
+        )
+        assert again.status_code == 409
+        assert (
+            client.get(f"/api/v1/placements/{pid}", headers=tenants["county"].headers).json()["end_reason"]
+            == "quit_wage"
+        )
+
     def test_list_filters_active(self, client, tenants, post_worker, post_vacancy):
         vacancy = post_vacancy()
         ended = _place(client, tenants["county"], post_worker(), vacancy).json()["id"]

@@ -20,14 +20,15 @@ def world(client, tenants) -> World:
     county, employer = tenants["county"], tenants["employer"]
     w = World()
 
-    def new_worker() -> int:
-        resp = client.post("/api/v1/workers", json=worker_payload(), headers=county.headers)
+    def new_worker(**overrides: object) -> int:
+        resp = client.post("/api/v1/workers", json=worker_payload(**overrides), headers=county.headers)
         assert resp.status_code == 201, resp.text
         return resp.json()["id"]
 
     w.ids["worker"] = new_worker()
-    for name in ("free_worker_county", "free_worker_employer", "worker_to_end"):
+    for name in ("free_worker_county", "worker_to_end"):
         w.ids[name] = new_worker()
+    w.ids["free_worker_employer"] = new_worker(consent_to_share=True)  # employers may place only these
     resp = client.post("/api/v1/vacancies", json=vacancy_payload(headcount=10), headers=employer.headers)
     w.ids["vacancy"] = resp.json()["id"]
     for name, worker in (("placement", "worker"), ("placement_to_end", "worker_to_end")):
@@ -255,3 +256,13 @@ def test_out_of_range_query_values_are_422_not_a_crash(client, tenants):
     ):
         resp = client.get(path, headers=headers)
         assert resp.status_code == 422, (path, resp.text)
+
+
+def test_an_employer_cannot_place_a_worker_who_did_not_consent(client, tenants, world):
+    body = {
+        "worker_id": world.ids["free_worker_county"],
+        "vacancy_id": world.ids["vacancy"],
+        "start_date": "2026-11-02",
+    }
+    resp = client.post("/api/v1/placements", json=body, headers=tenants["employer"].headers)
+    assert resp.status_code == 404 and resp.json()["error"] == "not_found"

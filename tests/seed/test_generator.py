@@ -16,6 +16,7 @@ from app.models import FollowUp, Occupation, Org, Pairing, Placement, Vacancy, W
 from app.pii import mask_id_number, mask_phone, vault_for
 from app.seed.generator import SeedConfig, SeedRefused, seed_database
 from app.workers.idnumber import age_on, parse_id_number
+from app.workers.service import birth_date_of
 from tests.conftest import MUTABLE_TABLES, id_number, vacancy_payload, worker_payload
 
 SMALL = SeedConfig(workers=1500, vacancies=300, years=3, seed=5)
@@ -31,7 +32,7 @@ def seeded(db: Database, settings: Settings, tmp_path: Path) -> tuple[dict, Path
 def _snapshot(db: Database) -> tuple[list, list]:
     with db.session(write=False) as s:
         workers = s.execute(
-            select(Worker.external_id, Worker.birth_date, Worker.sex, Worker.name, Worker.hukou_county).order_by(
+            select(Worker.external_id, Worker.id_hash, Worker.sex, Worker.name, Worker.hukou_county).order_by(
                 Worker.external_id
             )
         ).all()
@@ -95,8 +96,11 @@ def test_early_departures_are_realistic_and_local_jobs_last_longer(db: Database,
     assert marginals["local_90d_departure_share"] == pytest.approx(share["local"], abs=1e-4)
 
 
-def test_placements_respect_the_rules_the_api_enforces(db: Database, seeded: tuple[dict, Path]) -> None:
+def test_placements_respect_the_rules_the_api_enforces(
+    db: Database, settings: Settings, seeded: tuple[dict, Path]
+) -> None:
     summary, _ = seeded
+    vault = vault_for(settings.pii_key)
     with db.session(write=False) as s:
         vacancies = {v.id: v for v in s.scalars(select(Vacancy))}
         workers = {w.id: w for w in s.scalars(select(Worker))}
@@ -112,7 +116,7 @@ def test_placements_respect_the_rules_the_api_enforces(db: Database, seeded: tup
             assert previous.end_date is not None and previous.end_date < p.start_date, "overlapping placements"
         previous = p
         vacancy, worker = vacancies[p.vacancy_id], workers[p.worker_id]
-        age = age_on(worker.birth_date, p.start_date)
+        age = age_on(birth_date_of(worker, vault), p.start_date)
         assert vacancy.min_age <= age and (vacancy.max_age is None or age <= vacancy.max_age)
         assert p.start_date <= today()
         assert p.referred_by is None or p.referred_by in agencies
@@ -149,8 +153,8 @@ def test_personal_data_is_stored_as_the_service_stores_it(db: Database, settings
         assert vault.fingerprint(id_number) == w.id_hash
         assert mask_id_number(id_number) == w.id_number_masked
         assert id_number[:6] == w.hukou_county
-        assert (facts.birth_date, facts.sex) == (w.birth_date, w.sex)
-        assert 18 <= age_on(w.birth_date, w.created_at.date()) <= 55
+        assert facts.sex == w.sex
+        assert 18 <= age_on(facts.birth_date, w.created_at.date()) <= 55
         phone = vault.decrypt(w.phone_enc)
         assert re.fullmatch(r"1[3-9]\d{9}", phone) and mask_phone(phone) == w.phone_masked
         assert set(w.skills) | set(w.desired_occupations) <= level4

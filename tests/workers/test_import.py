@@ -418,7 +418,7 @@ class TestAllOrNone:
         data = "序号,外部编号,姓名,户籍县,文化程度\n1,A-1,韦,450225,初中\n"
         resp = upload(client, county, data.encode())
         assert resp.status_code == 422
-        assert errors_at(resp) == {(1, "序号"), (1, "id_number")}
+        assert errors_at(resp) == {(1, "A: 序号"), (1, "id_number")}
 
     def test_values_under_no_header_are_not_dropped_silently(self, client, tenants):
         county = tenants["county"]
@@ -535,3 +535,15 @@ def test_an_upload_over_the_limit_is_413_and_nothing_is_read(client, tenants, ap
     finally:
         app.state.settings.import_max_bytes = limit
     assert resp.status_code == 413 and resp.json()["error"] == "payload_too_large"
+
+
+def test_a_file_without_a_header_row_does_not_echo_personal_data(client, tenants):
+    row = "A-1,45022519900102456X,韦小红,13900001111,450225,初中\n"
+    resp = client.post(
+        "/api/v1/workers/import",
+        files={"file": ("w.csv", row.encode(), "text/csv")},
+        headers=tenants["county"].headers,
+    )
+    assert resp.status_code == 422
+    assert "45022519900102456X" not in resp.text and "13900001111" not in resp.text
+    assert "450225********456X" in resp.text  # the column is still recognisable

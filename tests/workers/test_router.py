@@ -47,6 +47,8 @@ class TestCreateWorker:
             row = session.execute(select(Worker.__table__)).mappings().one()
         stored = " ".join(str(v) for v in row.values())
         assert number not in stored and number[6:14] not in stored
+        birth = f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
+        assert birth not in stored  # beside the mask (county + last 4), a birth date would rebuild the number
         assert "13800001111" not in stored
 
     @pytest.mark.parametrize(
