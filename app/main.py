@@ -14,11 +14,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.config import Settings, get_settings
 from app.db import Database
-from app.errors import AppError, Conflict, Msg, PreconditionFailed, ValidationFailed
+from app.errors import AppError, Conflict, Msg, PreconditionFailed, ValidationFailed, field_error
 from app.logging import install_redaction
 from app.orgs.service import PrincipalCache
 from app.placements.router import router as placements_router
 from app.reference.router import router as reference_router
+from app.schemas import NUL_CHARACTER
 from app.vacancies.router import router as vacancies_router
 from app.validation import translate
 from app.workers.router import router as workers_router
@@ -66,6 +67,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     for router in (workers_router, vacancies_router, placements_router, reference_router):
         api.include_router(router)
     app.include_router(api)
+
+    @app.middleware("http")
+    async def refuse_nul_in_query(request: Request, call_next):  # type: ignore[no-untyped-def]
+        # Query filters go straight into SQL, and PostgreSQL rejects NUL in text: stop it at the door.
+        if "%00" in request.url.query or "\x00" in request.url.query:
+            err = ValidationFailed([field_error("query", NUL_CHARACTER)])
+            return JSONResponse(err.body(), status_code=422)
+        return await call_next(request)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -1,9 +1,9 @@
 """Shared schema pieces: strict input base, the cursor page, bilingual custom errors."""
 
 import base64
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
 from app.errors import Msg, ValidationFailed
@@ -11,10 +11,23 @@ from app.errors import Msg, ValidationFailed
 T = TypeVar("T")
 
 
+NUL_CHARACTER = Msg("含有不可见的非法字符（NUL），请重新输入", "contains an invisible NUL character; type it again")
+
+
+def refuse_nul(value: Any) -> Any:
+    """PostgreSQL cannot store NUL in text: refuse it as bad input instead of failing at the database."""
+    texts = value if isinstance(value, list) else [value]
+    if any(isinstance(text, str) and "\x00" in text for text in texts):
+        raise bilingual(NUL_CHARACTER)
+    return value
+
+
 class InputModel(BaseModel):
     """Input forbids unknown fields, so nobody sets an owner or an id by mass assignment."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    _no_nul = field_validator("*")(refuse_nul)
 
 
 class ReadModel(BaseModel):

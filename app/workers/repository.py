@@ -4,7 +4,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from sqlalchemy import JSON, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.workers.models import Worker
@@ -61,9 +63,15 @@ def bulk_insert(session: Session, rows: list[dict[str, Any]]) -> None:
     columns = list(rows[0])
     json_columns = {c.name for c in Worker.__table__.columns if isinstance(c.type, JSON)}
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f"COPY {Worker.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([json.dumps(row[c], ensure_ascii=False) if c in json_columns else row[c] for c in columns])
+    statement = f"COPY {Worker.__tablename__} ({', '.join(columns)}) FROM STDIN"
+    try:
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(
+                    [json.dumps(row[c], ensure_ascii=False) if c in json_columns else row[c] for c in columns]
+                )
+    except psycopg.IntegrityError as exc:  # the driver's own error: give callers the one they handle for inserts
+        raise IntegrityError(statement, None, exc) from exc
 
 
 def page(session: Session, owner: int | None, after_id: int, limit: int, filters: dict[str, Any]) -> list[Worker]:

@@ -266,3 +266,27 @@ def test_an_employer_cannot_place_a_worker_who_did_not_consent(client, tenants, 
     }
     resp = client.post("/api/v1/placements", json=body, headers=tenants["employer"].headers)
     assert resp.status_code == 404 and resp.json()["error"] == "not_found"
+
+
+def test_nul_characters_are_422_on_every_kind_of_input(client, tenants):
+    county, employer = tenants["county"], tenants["employer"]
+    for resp in (
+        client.post("/api/v1/workers", json=worker_payload(name="韦\x00"), headers=county.headers),
+        client.post("/api/v1/workers", json=worker_payload(past_jobs=["普工\x00"]), headers=county.headers),
+        client.post("/api/v1/vacancies", json=vacancy_payload(title="普工\x00"), headers=employer.headers),
+        client.get("/api/v1/workers?external_id=%00", headers=county.headers),
+        client.post(
+            "/api/v1/workers/import",
+            headers=county.headers,
+            files={
+                "file": (
+                    "w.csv",
+                    "外部编号 external_id,身份证号 id_number,姓名 name,户籍县 hukou_county,文化程度 education\n"
+                    "A\x00,45022519950314123X,韦,450225,初中\n".encode(),
+                    "text/csv",
+                )
+            },
+        ),
+    ):
+        assert resp.status_code == 422, resp.text
+        assert "NUL" in resp.text
