@@ -8,6 +8,7 @@ export LB_DATA_DIR ?= $(CURDIR)/var
 .PHONY: setup run serve migrate seed test test-sqlite test-postgres lint format bench clean
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Laborbridge needs Python 3.11+; set PYTHON=python3.11")'
 	@echo "==> [1/5] creating the virtualenv and installing dependencies (first run: a few minutes)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -q --upgrade pip
@@ -26,7 +27,7 @@ seed: migrate
 
 run: seed
 	@echo "==> [4/5] demo keys"
-	@$(BIN)/laborbridge demo-keys
+	@$(BIN)/laborbridge demo-keys || echo "   (no demo keys: this database was not seeded here; create one with 'laborbridge org create')"
 	@echo "==> [5/5] serving"
 	@$(BIN)/laborbridge serve
 

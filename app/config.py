@@ -16,14 +16,14 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LB_", extra="ignore")
 
     environment: str = "development"
-    database_url: str = f"sqlite:///{ROOT / 'var' / 'laborbridge.db'}"
+    # Empty means the embedded SQLite file in data_dir.
+    database_url: str = ""
     # Secret for the keyed hash and the encryption of ID numbers and phones.
     pii_key: str = DEV_PII_KEY
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = ROOT / "var"
     sql_echo: bool = False
-    page_limit_max: int = 500
     import_max_errors: int = 1000
     # Threads that run request handlers per server process (0: anyio's default of 40).
     request_threads: int = 0
@@ -35,11 +35,9 @@ class Settings(BaseSettings):
     def _refuse_unsafe_defaults(self) -> "Settings":
         if self.environment != "development" and (self.pii_key == DEV_PII_KEY or len(self.pii_key) < 32):
             raise ValueError("LB_PII_KEY must be set to a secret of 32+ characters outside development")
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'laborbridge.db'}"
         return self
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
 
 @lru_cache

@@ -1,6 +1,5 @@
 """Declarative base, engines and the one-unit-of-work-per-request session."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -103,18 +102,6 @@ class Database:
 
     def session(self, write: bool = True) -> Session:
         return (self._write if write else self._read)()
-
-    def unit_of_work(self, write: bool = True) -> Iterator[Session]:
-        """Commit once at the end, roll back on any error."""
-        session = self.session(write)
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

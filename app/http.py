@@ -7,7 +7,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from app.errors import Msg, PreconditionFailed, ValidationFailed
+from app.errors import PreconditionFailed
 
 MAX_ID = 2_147_483_647  # ids are 32-bit integers on every backend; larger ones cannot exist
 Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
@@ -38,7 +38,3 @@ def json_response(model: BaseModel | Any, status_code: int = 200, headers: dict[
             model.model_dump_json(), status_code=status_code, headers=headers, media_type="application/json"
         )
     return JSONResponse(jsonable_encoder(model), status_code=status_code, headers=headers)
-
-
-def bad_query(field: str, zh: str, en: str) -> ValidationFailed:
-    return ValidationFailed.one(field, Msg(zh, en))

@@ -49,7 +49,3 @@ def revoke_keys(
     if org_id is not None:
         stmt = stmt.where(ApiKey.org_id == org_id)
     return session.execute(stmt.values(revoked_at=when)).rowcount  # type: ignore[attr-defined]
-
-
-def orgs_of_kind(session: Session, kind: str) -> list[Org]:
-    return list(session.scalars(select(Org).where(Org.kind == kind).order_by(Org.id)))

@@ -1,7 +1,5 @@
 """Queries on reference data."""
 
-from collections.abc import Iterable
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -10,13 +8,6 @@ from app.reference.models import Division, Occupation, Pairing
 
 def get_division(session: Session, code: str) -> Division | None:
     return session.get(Division, code)
-
-
-def existing_occupation_codes(session: Session, codes: Iterable[str]) -> set[str]:
-    wanted = set(codes)
-    if not wanted:
-        return set()
-    return set(session.scalars(select(Occupation.code).where(Occupation.code.in_(wanted))))
 
 
 def all_divisions(session: Session) -> list[Division]:

@@ -47,11 +47,6 @@ def taken_id_hashes(session: Session, hashes: Sequence[str]) -> set[str]:
     return set(session.scalars(select(Worker.id_hash).where(Worker.id_hash.in_(hashes))))
 
 
-def taken_external_ids(session: Session, owner: int, external_ids: Sequence[str]) -> set[str]:
-    stmt = select(Worker.external_id).where(Worker.owner_org_id == owner, Worker.external_id.in_(external_ids))
-    return set(session.scalars(stmt))
-
-
 def bulk_insert(session: Session, rows: list[dict[str, Any]]) -> None:
     """PostgreSQL COPY, else one Core executemany: never an ORM object per row. Rows share one set of keys."""
     if not rows:

@@ -1,6 +1,6 @@
 """Worker input and output; sex and birth date come from the ID number, never from the client."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal, get_args
 
 from pydantic import Field, StringConstraints, field_validator
@@ -108,15 +108,6 @@ class WorkerRead(ReadModel):
     updated_at: datetime
 
 
-class ImportRowError(ReadModel):
-    row: int
-    field: str
-    message: str
-
-
 class ImportResult(ReadModel):
     created: int
     rows: int
-
-
-__all__ = ["ImportResult", "ImportRowError", "WorkerCreate", "WorkerRead", "WorkerUpdate", "date"]

@@ -129,8 +129,6 @@ def update_worker(
     columns = stored_columns(values, vault)
     if "id_hash" in columns and repository.id_hash_taken(session, columns["id_hash"], except_id=worker.id):
         raise Conflict(ALREADY_REGISTERED, [field_error("id_number", ALREADY_REGISTERED)])
-    if "external_id" in columns and repository.external_id_taken(session, worker.owner_org_id, columns["external_id"]):
-        raise Conflict(EXTERNAL_ID_TAKEN, [field_error("external_id", EXTERNAL_ID_TAKEN)])
     for column, value in columns.items():
         setattr(worker, column, value)
     session.flush()  # the version column makes this UPDATE ... WHERE version = old: a lost race fails here

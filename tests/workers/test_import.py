@@ -523,7 +523,7 @@ def test_five_thousand_rows(client, tenants, db):
     assert [w["external_id"] for w in found["items"]] == ["BULK-04999"]
 
 
-def test_an_upload_over_the_limit_is_413_and_nothing_is_read(client, tenants, app):
+def test_an_upload_over_the_limit_is_413(client, tenants, app):
     limit = app.state.settings.import_max_bytes
     app.state.settings.import_max_bytes = 100
     try:
