@@ -1,6 +1,7 @@
 """Shared schema pieces: strict input base, the cursor page, bilingual custom errors."""
 
 import base64
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -37,6 +38,16 @@ class ReadModel(BaseModel):
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
+
+
+R = TypeVar("R")
+
+
+def paginate(rows: list[R], limit: int, render: Callable[[list[R]], list[T]]) -> "Page[T]":
+    """A page from `limit + 1` rows fetched in id order: the extra row only says that another page exists."""
+    more = len(rows) > limit
+    shown = rows[:limit]
+    return Page(items=render(shown), next_cursor=encode_cursor(shown[-1].id) if more else None)  # type: ignore[attr-defined]
 
 
 def bilingual(msg: Msg) -> PydanticCustomError:

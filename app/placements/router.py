@@ -17,7 +17,7 @@ from app.placements.schemas import (
     PlacementRead,
     PlacementUpdate,
 )
-from app.schemas import Page, decode_cursor, encode_cursor
+from app.schemas import Page, decode_cursor, paginate
 
 router = APIRouter(prefix="/placements", tags=["placements"])
 COMMON = e.responses(e.Unauthenticated, e.Forbidden, e.ValidationFailed)
@@ -67,10 +67,7 @@ def list_placements(
         started_from=started_from,
         started_to=started_to,
     )
-    return Page(
-        items=[service.to_read(p) for p in rows[:limit]],
-        next_cursor=encode_cursor(rows[limit - 1].id) if len(rows) > limit else None,
-    )
+    return paginate(rows, limit, lambda shown: [service.to_read(p) for p in shown])
 
 
 @router.get("/{placement_id}", response_model=PlacementRead, responses=e.responses(e.NotFound) | COMMON)
@@ -122,7 +119,4 @@ def list_follow_ups(
 ) -> Page[FollowUpRead]:
     """A placement's follow-ups, oldest first."""
     rows = service.list_follow_ups(session, principal, placement_id, decode_cursor(cursor), limit + 1)
-    return Page(
-        items=[FollowUpRead.model_validate(f) for f in rows[:limit]],
-        next_cursor=encode_cursor(rows[limit - 1].id) if len(rows) > limit else None,
-    )
+    return paginate(rows, limit, lambda shown: [FollowUpRead.model_validate(f) for f in shown])

@@ -7,7 +7,7 @@ from app import errors as e
 from app.deps import IdempotencyKey, IfMatch, PrincipalDep, SessionDep
 from app.http import Cursor, Limit, PathId, etag, if_match_version, json_response
 from app.idempotency.service import run_once
-from app.schemas import Page, decode_cursor, encode_cursor
+from app.schemas import Page, decode_cursor, paginate
 from app.vacancies import service
 from app.vacancies.schemas import Shift, Status, VacancyCreate, VacancyRead, VacancyUpdate
 
@@ -57,10 +57,7 @@ def list_vacancies(
         "external_id": external_id,
     }
     rows = service.list_vacancies(session, principal, decode_cursor(cursor), limit + 1, filters)
-    return Page(
-        items=service.to_read(session, rows[:limit]),
-        next_cursor=encode_cursor(rows[limit - 1].id) if len(rows) > limit else None,
-    )
+    return paginate(rows, limit, lambda shown: service.to_read(session, shown))
 
 
 @router.get("/{vacancy_id}", response_model=VacancyRead, responses=e.responses(e.NotFound) | COMMON)

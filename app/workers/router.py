@@ -9,7 +9,7 @@ from app import errors as e
 from app.deps import IdempotencyKey, IfMatch, PrincipalDep, SessionDep, SettingsDep, VaultDep
 from app.http import Cursor, Limit, PathId, etag, if_match_version, json_response
 from app.idempotency.service import run_once
-from app.schemas import Page, decode_cursor, encode_cursor
+from app.schemas import Page, decode_cursor, paginate
 from app.workers import importer, service
 from app.workers.schemas import Channel, Education, ImportResult, WorkerCreate, WorkerRead, WorkerUpdate
 
@@ -63,8 +63,7 @@ def list_workers(
         "external_id": external_id,
     }
     rows = service.list_workers(session, principal, decode_cursor(cursor), limit + 1, filters)
-    items = [service.to_read(session, principal, w, vault) for w in rows[:limit]]
-    return Page(items=items, next_cursor=encode_cursor(rows[limit - 1].id) if len(rows) > limit else None)
+    return paginate(rows, limit, lambda shown: [service.to_read(session, principal, w, vault) for w in shown])
 
 
 @router.get("/import/template", responses=COMMON)
