@@ -31,7 +31,7 @@ def create_worker(
     def act() -> Response:
         worker = service.create_worker(session, principal, body, vault)
         return json_response(
-            service.to_read(session, principal, worker, vault),
+            service.to_read(worker, vault),
             201,
             {"ETag": etag(worker.id, worker.version), "Location": f"{request.url.path}/{worker.id}"},
         )
@@ -63,7 +63,7 @@ def list_workers(
         "external_id": external_id,
     }
     rows = service.list_workers(session, principal, decode_cursor(cursor), limit + 1, filters)
-    return paginate(rows, limit, lambda shown: [service.to_read(session, principal, w, vault) for w in shown])
+    return paginate(rows, limit, lambda shown: [service.to_read(w, vault) for w in shown])
 
 
 @router.get("/import/template", responses=COMMON)
@@ -118,7 +118,10 @@ def get_worker(
 ) -> Response:
     """One worker; `reveal=pii` (pii:read keys only) shows the full ID number and phone and is audited."""
     worker = service.get_worker(session, principal, worker_id)
-    read = service.to_read(session, principal, worker, vault, reveal=reveal == "pii", route=request.url.path)
+    if reveal == "pii":
+        read = service.reveal_worker(session, principal, worker, vault, request.url.path)
+    else:
+        read = service.to_read(worker, vault)
     return json_response(read, headers={"ETag": etag(worker.id, worker.version)})
 
 
@@ -137,6 +140,4 @@ def update_worker(
 ) -> Response:
     """Change the fields sent; send the ETag you read as If-Match so nobody's update is lost."""
     worker = service.update_worker(session, principal, worker_id, body, if_match_version(if_match, worker_id), vault)
-    return json_response(
-        service.to_read(session, principal, worker, vault), headers={"ETag": etag(worker.id, worker.version)}
-    )
+    return json_response(service.to_read(worker, vault), headers={"ETag": etag(worker.id, worker.version)})

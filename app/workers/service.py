@@ -146,16 +146,19 @@ def birth_date_of(worker: Worker, vault: PiiVault) -> date:
     return parse_id_number(vault.decrypt(worker.id_number_enc)).birth_date
 
 
-def to_read(
-    session: Session, principal: Principal, worker: Worker, vault: PiiVault, *, reveal: bool = False, route: str = ""
-) -> WorkerRead:
-    """Masked by default; unmasked only for a pii:read key, and then the read is audited."""
+def reveal_worker(session: Session, principal: Principal, worker: Worker, vault: PiiVault, route: str) -> WorkerRead:
+    """The unmasked profile, for pii:read keys only; every such read leaves an audit row."""
+    audit.require_pii_scope(principal)
+    audit.record_pii_read(session, principal, "worker", worker.id, ["id_number", "phone"], route)
+    return to_read(worker, vault, unmasked=True)
+
+
+def to_read(worker: Worker, vault: PiiVault, *, unmasked: bool = False) -> WorkerRead:
+    """Masked unless the caller went through reveal_worker()."""
     id_number, phone = worker.id_number_masked, worker.phone_masked
-    if reveal:
-        audit.require_pii_scope(principal)
+    if unmasked:
         id_number = vault.decrypt(worker.id_number_enc)
         phone = vault.decrypt(worker.phone_enc) if worker.phone_enc else None
-        audit.record_pii_read(session, principal, "worker", worker.id, ["id_number", "phone"], route)
     return WorkerRead(
         id=worker.id,
         external_id=worker.external_id,
