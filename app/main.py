@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.config import Settings, get_settings
 from app.db import Database
-from app.errors import AppError, Conflict, Msg, PreconditionFailed, ValidationFailed, field_error
+from app.errors import AppError, Conflict, Msg, PayloadTooLarge, PreconditionFailed, ValidationFailed, field_error
 from app.logging import install_redaction
 from app.orgs.service import PrincipalCache
 from app.placements.router import router as placements_router
@@ -25,6 +25,10 @@ from app.validation import translate
 from app.workers.router import router as workers_router
 
 log = logging.getLogger("laborbridge")
+
+
+def _error_response(err: AppError) -> JSONResponse:
+    return JSONResponse(err.body(), status_code=err.status_code, headers=err.headers)
 
 
 def tune_garbage_collector() -> None:
@@ -69,11 +73,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(api)
 
     @app.middleware("http")
-    async def refuse_nul_in_query(request: Request, call_next):  # type: ignore[no-untyped-def]
-        # Query filters go straight into SQL, and PostgreSQL rejects NUL in text: stop it at the door.
+    async def refuse_at_the_door(request: Request, call_next):  # type: ignore[no-untyped-def]
+        """Checks that must run before the body is read or a query reaches SQL."""
+        # PostgreSQL rejects NUL in text: a query filter carrying one is bad input, not a database error.
         if "%00" in request.url.query or "\x00" in request.url.query:
-            err = ValidationFailed([field_error("query", NUL_CHARACTER)])
-            return JSONResponse(err.body(), status_code=422)
+            return _error_response(ValidationFailed([field_error("query", NUL_CHARACTER)]))
+        # An oversized upload is refused on its Content-Length, before anything is parsed or spooled.
+        length = request.headers.get("content-length", "")
+        limit = request.app.state.settings.import_max_bytes
+        if length.isdigit() and int(length) > limit:
+            return _error_response(PayloadTooLarge(limit))
         return await call_next(request)
 
     @app.get("/healthz", include_in_schema=False)
