@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app.config import ROOT, get_settings
+from app.orgs.models import ORG_KINDS
 
 
 def _alembic_config(url: str):  # type: ignore[no-untyped-def]
@@ -126,9 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     org = sub.add_parser("org", help="organisations and their API keys")
     org_sub = org.add_subparsers(dest="action", required=True)
     create = org_sub.add_parser("create", help='prints {"org_id": ..., "api_key": ...}; the key is shown once')
-    create.add_argument(
-        "--kind", required=True, help="county_office, employer, agency, training_school or provincial_office"
-    )
+    create.add_argument("--kind", required=True, choices=ORG_KINDS)
     create.add_argument("--region", required=True, help="GB/T 2260 code of the organisation's region")
     create.add_argument("--name", required=True)
     create.add_argument("--scope", action="append", help="extra scope, e.g. pii:read (repeatable)")

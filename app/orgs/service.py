@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.errors import Msg, ValidationFailed
+from app.errors import Msg, ValidationFailed, field_error
 from app.orgs import repository
 from app.orgs.models import ORG_KINDS, ApiKey, Org
 from app.reference import service as reference
@@ -48,8 +48,6 @@ def create_org(
     if not name.strip():
         errors.append(("name", Msg("名称不能为空", "name must not be empty")))
     if errors:
-        from app.errors import field_error
-
         raise ValidationFailed([field_error(f, m) for f, m in errors])
     org = repository.add_org(session, Org(kind=kind, region_code=region_code, name=name.strip()))
     return org, issue_key(session, org.id, scopes or [])

@@ -10,8 +10,11 @@ def get_division(session: Session, code: str) -> Division | None:
     return session.get(Division, code)
 
 
-def all_divisions(session: Session) -> list[Division]:
-    return list(session.scalars(select(Division)))
+def all_divisions(session: Session, level: str | None = None) -> list[Division]:
+    stmt = select(Division).order_by(Division.code)
+    if level is not None:
+        stmt = stmt.where(Division.level == level)
+    return list(session.scalars(stmt))
 
 
 def all_occupation_codes(session: Session) -> set[str]:

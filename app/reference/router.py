@@ -7,42 +7,9 @@ from fastapi import APIRouter, Query
 from app.deps import PrincipalDep, SessionDep
 from app.http import Limit
 from app.reference import repository
-from app.schemas import ReadModel
+from app.reference.schemas import DivisionRead, MeRead, OccupationRead, PairingRead
 
 router = APIRouter(tags=["reference"])
-
-
-class DivisionRead(ReadModel):
-    code: str
-    name: str
-    level: str
-    parent_code: str | None
-    province: str
-    longitude: float | None
-    latitude: float | None
-
-
-class OccupationRead(ReadModel):
-    code: str
-    level: int
-    name: str
-
-
-class PairingRead(ReadModel):
-    id: int
-    east_code: str
-    west_code: str
-    level: str
-    annual_target: int
-    illustrative: bool
-    note: str | None
-
-
-class MeRead(ReadModel):
-    org_id: int
-    kind: str
-    region_code: str
-    scopes: list[str]
 
 
 @router.get("/me", response_model=MeRead)
@@ -58,9 +25,7 @@ def divisions(
     session: SessionDep, _: PrincipalDep, level: Literal["province", "prefecture", "county"] | None = None
 ) -> list[DivisionRead]:
     """GB/T 2260 divisions of Guangdong and Guangxi, for pick lists."""
-    return [
-        DivisionRead.model_validate(d) for d in repository.all_divisions(session) if level is None or d.level == level
-    ]
+    return [DivisionRead.model_validate(d) for d in repository.all_divisions(session, level)]
 
 
 @router.get("/occupations", response_model=list[OccupationRead])

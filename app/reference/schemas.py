@@ -1,0 +1,36 @@
+"""Reference data as the API shows it."""
+
+from app.schemas import ReadModel
+
+
+class DivisionRead(ReadModel):
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    province: str
+    longitude: float | None
+    latitude: float | None
+
+
+class OccupationRead(ReadModel):
+    code: str
+    level: int
+    name: str
+
+
+class PairingRead(ReadModel):
+    id: int
+    east_code: str
+    west_code: str
+    level: str
+    annual_target: int
+    illustrative: bool
+    note: str | None
+
+
+class MeRead(ReadModel):
+    org_id: int
+    kind: str
+    region_code: str
+    scopes: list[str]
