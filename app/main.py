@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import Settings, get_settings
 from app.db import Database
@@ -27,8 +28,31 @@ from app.workers.router import router as workers_router
 log = logging.getLogger("laborbridge")
 
 
-def _error_response(err: AppError) -> JSONResponse:
-    return JSONResponse(err.body(), status_code=err.status_code, headers=err.headers)
+class DoorChecks:
+    """Checks that must run before a body is read or a query reaches SQL (pure ASGI: no per-request task)."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            refusal = self._refusal(scope)
+            if refusal is not None:
+                await JSONResponse(refusal.body(), status_code=refusal.status_code)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, scope: Scope) -> AppError | None:
+        # PostgreSQL rejects NUL in text: a query filter carrying one is bad input, not a database error.
+        query = scope.get("query_string", b"")
+        if b"%00" in query or b"\x00" in query:
+            return ValidationFailed([field_error("query", NUL_CHARACTER)])
+        # An oversized upload is refused on its Content-Length, before anything is parsed or spooled.
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > self.settings.import_max_bytes:
+                return PayloadTooLarge(self.settings.import_max_bytes)
+        return None
 
 
 def tune_garbage_collector() -> None:
@@ -72,18 +96,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         api.include_router(router)
     app.include_router(api)
 
-    @app.middleware("http")
-    async def refuse_at_the_door(request: Request, call_next):  # type: ignore[no-untyped-def]
-        """Checks that must run before the body is read or a query reaches SQL."""
-        # PostgreSQL rejects NUL in text: a query filter carrying one is bad input, not a database error.
-        if "%00" in request.url.query or "\x00" in request.url.query:
-            return _error_response(ValidationFailed([field_error("query", NUL_CHARACTER)]))
-        # An oversized upload is refused on its Content-Length, before anything is parsed or spooled.
-        length = request.headers.get("content-length", "")
-        limit = request.app.state.settings.import_max_bytes
-        if length.isdigit() and int(length) > limit:
-            return _error_response(PayloadTooLarge(limit))
-        return await call_next(request)
+    app.add_middleware(DoorChecks, settings=settings)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
