@@ -181,26 +181,24 @@ class TestFollowUps:
         assert resp.status_code == 422
 
 
+def _post_all_at_once(base_url: str, headers: dict[str, str], bodies: list[dict]) -> list[int]:
+    """Send every placement request at the same moment through a real server; the status codes."""
+
+    async def fire() -> list[int]:
+        async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60) as http:
+            responses = await asyncio.gather(*[http.post("/api/v1/placements", json=body) for body in bodies])
+        return [r.status_code for r in responses]
+
+    return asyncio.run(fire())
+
+
 def test_fifty_concurrent_placements_on_headcount_five_create_exactly_five(
     live_server, client, tenants, post_worker, post_vacancy, db
 ):
     """Real concurrency: 50 requests for 50 different workers through uvicorn at once."""
     vacancy = post_vacancy(headcount=5)
-    workers = [post_worker() for _ in range(50)]
-
-    async def fire() -> list[int]:
-        async with httpx.AsyncClient(base_url=live_server, headers=tenants["county"].headers, timeout=60) as http:
-            responses = await asyncio.gather(
-                *[
-                    http.post(
-                        "/api/v1/placements", json={"worker_id": w, "vacancy_id": vacancy, "start_date": "2026-11-02"}
-                    )
-                    for w in workers
-                ]
-            )
-        return [r.status_code for r in responses]
-
-    codes = asyncio.run(fire())
+    bodies = [{"worker_id": post_worker(), "vacancy_id": vacancy, "start_date": "2026-11-02"} for _ in range(50)]
+    codes = _post_all_at_once(live_server, tenants["county"].headers, bodies)
     assert sorted(codes) == [201] * 5 + [409] * 45, codes
     with db.session() as session:
         active = session.scalar(select(func.count()).select_from(Placement).where(Placement.vacancy_id == vacancy))
@@ -209,20 +207,7 @@ def test_fifty_concurrent_placements_on_headcount_five_create_exactly_five(
 
 def test_concurrent_placements_of_one_worker_create_one(live_server, tenants, post_worker, post_vacancy, db):
     worker = post_worker()
-    vacancies = [post_vacancy() for _ in range(10)]
-
-    async def fire() -> list[int]:
-        async with httpx.AsyncClient(base_url=live_server, headers=tenants["county"].headers, timeout=60) as http:
-            responses = await asyncio.gather(
-                *[
-                    http.post(
-                        "/api/v1/placements", json={"worker_id": worker, "vacancy_id": v, "start_date": "2026-11-02"}
-                    )
-                    for v in vacancies
-                ]
-            )
-        return [r.status_code for r in responses]
-
-    codes = asyncio.run(fire())
+    bodies = [{"worker_id": worker, "vacancy_id": post_vacancy(), "start_date": "2026-11-02"} for _ in range(10)]
+    codes = _post_all_at_once(live_server, tenants["county"].headers, bodies)
     assert sorted(codes) == [201] + [409] * 9, codes
     assert _placements(db) == 1
