@@ -28,12 +28,14 @@ async def _session(request: Request) -> AsyncIterator[Session]:
     gate = request.app.state.sqlite_write_gate if (write and db.is_sqlite) else contextlib.nullcontext()
     async with gate:
         session = db.session(write)
+        ok = False
         try:
             yield session
-        except BaseException:
-            await anyio.to_thread.run_sync(_finish, session, False, limiter=_FINISH_LIMITER)
-            raise
-        await anyio.to_thread.run_sync(_finish, session, True, limiter=_FINISH_LIMITER)
+            ok = True
+        finally:
+            # Shielded: a client that disconnects must not leave the transaction (and a connection) open.
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(_finish, session, ok, limiter=_FINISH_LIMITER)
 
 
 def _finish(session: Session, ok: bool) -> None:
