@@ -2,16 +2,17 @@
 
 import base64
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
-from app.errors import Msg, ValidationFailed
+from app.errors import Msg, ValidationFailed, field_error
 
 T = TypeVar("T")
 
 
+EMPTY_FIELD = Msg("此项不能为空", "this field cannot be empty")
 NUL_CHARACTER = Msg("含有不可见的非法字符（NUL），请重新输入", "contains an invisible NUL character; type it again")
 
 
@@ -48,6 +49,14 @@ def paginate(rows: list[R], limit: int, render: Callable[[list[R]], list[T]]) ->
     more = len(rows) > limit
     shown = rows[:limit]
     return Page(items=render(shown), next_cursor=encode_cursor(shown[-1].id) if more else None)  # type: ignore[attr-defined]
+
+
+def cleared_required_fields(changes: dict[str, Any], create_model: type[BaseModel]) -> list[dict[str, Any]]:
+    """Errors for a PATCH that sets to null a field the create model does not allow to be null."""
+    cannot_be_null = [
+        name for name, field in create_model.model_fields.items() if type(None) not in get_args(field.annotation)
+    ]
+    return [field_error(f, EMPTY_FIELD) for f in cannot_be_null if f in changes and changes[f] is None]
 
 
 def bilingual(msg: Msg) -> PydanticCustomError:

@@ -8,6 +8,7 @@ from app.errors import Conflict, Forbidden, Msg, NotFound, PreconditionFailed, V
 from app.orgs.service import Principal
 from app.placements import repository as placements
 from app.reference import service as reference
+from app.schemas import cleared_required_fields
 from app.vacancies import repository
 from app.vacancies.models import Vacancy
 from app.vacancies.schemas import VacancyCreate, VacancyRead, VacancyUpdate
@@ -74,25 +75,7 @@ def update_vacancy(
     if if_match is not None and if_match != vacancy.version:
         raise PreconditionFailed()
     changes = data.model_dump(exclude_unset=True)
-    required = (
-        "title",
-        "county_code",
-        "headcount",
-        "wage_min",
-        "wage_max",
-        "housing",
-        "meals",
-        "shift",
-        "min_age",
-        "education_min",
-        "status",
-        "external_id",
-    )
-    errors = [
-        field_error(f, Msg("此项不能为空", "this field cannot be empty"))
-        for f in required
-        if f in changes and changes[f] is None
-    ]
+    errors = cleared_required_fields(changes, VacancyCreate)
     if errors:
         raise ValidationFailed(errors)
     merged = {c: getattr(vacancy, c) for c in VacancyCreate.model_fields} | changes

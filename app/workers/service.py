@@ -13,6 +13,7 @@ from app.orgs.service import Principal
 from app.pii import PiiVault, mask_id_number, mask_phone
 from app.reference import service as reference
 from app.reference.service import ReferenceIndex
+from app.schemas import cleared_required_fields
 from app.workers import repository
 from app.workers.idnumber import age_on, parse_id_number
 from app.workers.models import Worker
@@ -104,25 +105,7 @@ def update_worker(
     if if_match is not None and if_match != worker.version:
         raise PreconditionFailed()
     values = data.model_dump(exclude_unset=True)
-    nulls = [
-        f
-        for f in (
-            "name",
-            "hukou_county",
-            "education",
-            "channel_preference",
-            "id_number",
-            "registered_low_income",
-            "monitored_household",
-            "dependants",
-            "consent_to_share",
-            "skills",
-            "past_jobs",
-            "desired_occupations",
-        )
-        if f in values and values[f] is None
-    ]
-    errors = [field_error(f, Msg("此项不能为空", "this field cannot be empty")) for f in nulls]
+    errors = cleared_required_fields(values, WorkerCreate)
     errors += reference_errors(reference.index(session), principal.region_code, values)
     if errors:
         raise ValidationFailed(errors)
