@@ -18,9 +18,14 @@ NUL_CHARACTER = Msg("含有不可见的非法字符（NUL），请重新输入",
 
 def refuse_nul(value: Any) -> Any:
     """PostgreSQL cannot store NUL in text: refuse it as bad input instead of failing at the database."""
-    texts = value if isinstance(value, list) else [value]
-    if any(isinstance(text, str) and "\x00" in text for text in texts):
-        raise bilingual(NUL_CHARACTER)
+    # Written for speed: it runs on every field of every row of a 100,000-row import.
+    if type(value) is str:
+        if "\x00" in value:
+            raise bilingual(NUL_CHARACTER)
+    elif type(value) is list:
+        for item in value:
+            if type(item) is str and "\x00" in item:
+                raise bilingual(NUL_CHARACTER)
     return value
 
 

@@ -15,7 +15,7 @@ from app.reference import service as reference
 from app.reference.service import ReferenceIndex
 from app.schemas import cleared_required_fields
 from app.workers import repository
-from app.workers.idnumber import age_on, parse_id_number
+from app.workers.idnumber import age_on, parse_id_number, sex_of
 from app.workers.models import Worker
 from app.workers.schemas import WorkerCreate, WorkerRead, WorkerUpdate
 
@@ -58,12 +58,11 @@ def stored_columns(values: dict[str, Any], vault: PiiVault) -> dict[str, Any]:
     out = dict(values)
     if "id_number" in out:
         id_number = out.pop("id_number")
-        facts = parse_id_number(id_number)
         out.update(
             id_hash=vault.fingerprint(id_number),
             id_number_enc=vault.encrypt(id_number),
             id_number_masked=mask_id_number(id_number),
-            sex=facts.sex,
+            sex=sex_of(id_number),  # the input was validated: no need to parse it again
         )
     if "phone" in out:
         phone = out.pop("phone")
