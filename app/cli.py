@@ -1,4 +1,4 @@
-"""The `laborbridge` command line: db, org, seed, serve, demo-keys."""
+"""The `laborbridge` command line: db, org, seed, serve, demo-keys, occupations."""
 
 import argparse
 import json
@@ -114,6 +114,52 @@ def cmd_demo_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_occupations(args: argparse.Namespace) -> int:
+    """Classify or evaluate job titles with the occupation normaliser, trained on the shipped data on the fly."""
+    import numpy as np
+    import pandas as pd
+
+    from matching.evaluate import cross_validate, holdout_evaluate
+    from matching.occupations import OccupationNormaliser, load_labelled
+
+    labelled = load_labelled()
+    if args.action == "classify":
+        frame = pd.read_csv(args.input, dtype=str, keep_default_na=False)
+        if "title" not in frame.columns:
+            print(f"{args.input}: no `title` column", file=sys.stderr)
+            return 2
+        model = OccupationNormaliser().fit(labelled["title"], labelled["code"])
+        titles = list(frame["title"])
+        codes, scores = model.predict_topk(titles, k=args.top)
+        k = codes.shape[1]
+        out = pd.DataFrame(
+            {
+                "title": np.repeat(titles, k),
+                "rank": np.tile(np.arange(1, k + 1), len(titles)),
+                "code": codes.ravel(),
+                "name": model.name_of(codes.ravel()),
+                "score": np.round(scores.ravel(), 4),
+            }
+        )
+        out.to_csv(args.output, index=False)
+        return 0
+    try:
+        test = load_labelled(args.input)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    pairs = set(zip(test["title"], test["code"], strict=True))
+    if pairs == set(zip(labelled["title"], labelled["code"], strict=True)):
+        # Judging the training file itself: only cross-validation says anything about unseen titles.
+        result = cross_validate(labelled)
+    else:
+        # Train on everything the product would, minus the titles being judged, so the figure is for unseen titles.
+        keep = ~labelled["title"].isin(set(test["title"]))
+        result = {"method": "holdout", **holdout_evaluate(OccupationNormaliser(), labelled[keep], test)}
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     default_keys = str(get_settings().data_dir / "demo_keys.json")
     parser = argparse.ArgumentParser(prog="laborbridge", description=__doc__)
@@ -160,6 +206,18 @@ def build_parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("demo-keys", help="print the demo keys written by `seed`")
     keys.add_argument("--keys-file", default=default_keys)
     keys.set_defaults(func=cmd_demo_keys)
+
+    occ = sub.add_parser("occupations", help="map free-text job titles to CSCO 2022 codes")
+    occ_sub = occ.add_subparsers(dest="action", required=True)
+    classify = occ_sub.add_parser("classify", help="write title,rank,code,name,score for each title of a CSV")
+    classify.add_argument("--input", required=True, help="CSV with a `title` column")
+    classify.add_argument("--output", required=True)
+    classify.add_argument("--top", type=int, default=5)
+    evaluate = occ_sub.add_parser(
+        "evaluate", help="one JSON line: n, top1, top5, level3_top1 (5-fold cv on the shipped labelled file)"
+    )
+    evaluate.add_argument("--input", required=True, help="CSV with `title,code` columns")
+    occ.set_defaults(func=cmd_occupations)
     return parser
 
 
