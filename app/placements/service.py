@@ -1,5 +1,7 @@
 """Placements: who may record them, no overbooking, honest end dates, and follow-ups."""
 
+from datetime import date
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -116,20 +118,25 @@ def end_placement(session: Session, principal: Principal, placement_id: int, dat
                 f"该就业记录已于 {placement.end_date} 登记离岗", f"this placement already ended on {placement.end_date}"
             )
         )
-    if data.end_date > today():
-        # A future end would free the place today while the worker is still there.
-        raise ValidationFailed.one("end_date", Msg("离岗日期不能是未来日期", "end_date cannot be in the future"))
-    if data.end_date < placement.start_date:
-        raise ValidationFailed.one(
-            "end_date",
-            Msg(
-                f"离岗日期不能早于上岗日期 {placement.start_date}",
-                f"end_date is before the start date {placement.start_date}",
-            ),
-        )
+    # A future end would free the place today while the worker is still there.
+    _check_between_start_and_today(placement, "end_date", data.end_date, "离岗日期")
     placement.end_date, placement.end_reason = data.end_date, data.end_reason
     session.flush()
     return placement
+
+
+def _check_between_start_and_today(placement: Placement, field: str, day: date, label_zh: str) -> None:
+    """Dates recorded against a placement fall between its start and today."""
+    if day > today():
+        raise ValidationFailed.one(field, Msg(f"{label_zh}不能是未来日期", f"{field} cannot be in the future"))
+    if day < placement.start_date:
+        raise ValidationFailed.one(
+            field,
+            Msg(
+                f"{label_zh}不能早于上岗日期 {placement.start_date}",
+                f"{field} is before the start date {placement.start_date}",
+            ),
+        )
 
 
 def list_placements(
@@ -141,16 +148,7 @@ def list_placements(
 def add_follow_up(session: Session, principal: Principal, placement_id: int, data: FollowUpCreate) -> FollowUp:
     """Note a check-in; it must fall between the start of the placement and today."""
     placement = get_placement(session, principal, placement_id, write=True)
-    if data.date < placement.start_date:
-        raise ValidationFailed.one(
-            "date",
-            Msg(
-                f"回访日期不能早于上岗日期 {placement.start_date}",
-                f"the follow-up date is before the start date {placement.start_date}",
-            ),
-        )
-    if data.date > today():
-        raise ValidationFailed.one("date", Msg("回访日期不能是未来日期", "the follow-up date is in the future"))
+    _check_between_start_and_today(placement, "date", data.date, "回访日期")
     follow_up = FollowUp(placement_id=placement.id, recorded_by_org_id=principal.org_id, **data.model_dump())
     repository.add(session, follow_up)
     return follow_up
