@@ -1,6 +1,8 @@
 """Every model imported once, so Alembic and create_all see the whole schema."""
 
+from app.artefacts.models import ModelArtefact
 from app.audit.models import PiiRead
+from app.departure.models import FlagReview, PlacementRisk
 from app.idempotency.models import IdempotencyRecord
 from app.orgs.models import ApiKey, Org
 from app.placements.models import FollowUp, Placement
@@ -11,13 +13,16 @@ from app.workers.models import Worker
 __all__ = [
     "ApiKey",
     "Division",
+    "FlagReview",
     "FollowUp",
     "IdempotencyRecord",
+    "ModelArtefact",
     "Occupation",
     "Org",
     "Pairing",
     "PiiRead",
     "Placement",
+    "PlacementRisk",
     "Vacancy",
     "Worker",
 ]

@@ -1,0 +1,1 @@
+"""Versioned model artefacts (normaliser, ranker, departure model) with the metadata that governs them."""

@@ -1,0 +1,1 @@
+"""Early-departure risk: scores for active placements and the officers' answers to flags."""
