@@ -1,0 +1,172 @@
+"""Worker-vacancy pair features shared by the ranker and the departure model: one definition of "a good fit".
+
+Everything here is pure pandas/numpy. The caller (the service layer) builds one row per (worker, vacancy) pair
+with the columns in ``PAIR_INPUT_COLUMNS`` and gets back the model inputs in ``PAIR_FEATURES``. Sex, ethnicity
+and age are deliberately absent: they are not model inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+# What the caller supplies, one row per pair (list columns hold occupation codes such as "6-05-01-02").
+PAIR_INPUT_COLUMNS = (
+    "worker_county",  # hukou county code (GB/T 2260)
+    "worker_lon",
+    "worker_lat",
+    "education",  # see EDUCATION_RANK
+    "skills",  # list of occupation codes
+    "desired_occupations",  # list of occupation codes
+    "channel_preference",  # cross_region, local, nearby, any
+    "expected_wage",  # CNY/month or NaN
+    "dependants",
+    "monitored_household",
+    "prior_placements",  # placements that ended before this one started
+    "prior_early_exits",  # of them, ended within 90 days
+    "vacancy_county",
+    "vacancy_lon",
+    "vacancy_lat",
+    "occupation_code",  # the vacancy's (may be NaN)
+    "wage_min",
+    "wage_max",
+    "housing",
+    "meals",
+    "shift",  # day, two_shift, three_shift
+    "contract_months",  # NaN when none
+    "paired",  # the worker's county or prefecture is paired with the vacancy's county or city
+)
+
+# What the models see.
+NUMERIC_FEATURES = (
+    "wage_gap",  # (mid wage - expected) / expected, clipped to [-1, 1]; 0 when no expectation
+    "wage_mid_k",  # mid wage in thousands
+    "log_distance_km",
+    "far_no_housing",  # > 150 km from home and no dormitory
+    "cross_province",
+    "occupation_desired",  # vacancy occupation is one the worker asked for
+    "occupation_skilled",  # ... or one they have worked in
+    "occupation_family",  # same level-3 group as a desired or skilled one
+    "education_rank",
+    "dependants",
+    "monitored_household",
+    "housing",
+    "meals",
+    "contract_months",
+    "paired",
+    "prior_placements",
+    "prior_early_exits",
+    "channel_agrees",  # the vacancy's channel is the one the worker prefers (or they said any)
+)
+CATEGORICAL_FEATURES = ("shift",)
+PAIR_FEATURES = NUMERIC_FEATURES + CATEGORICAL_FEATURES
+
+EDUCATION_RANK = {
+    "none": 0,
+    "primary": 1,
+    "junior_secondary": 2,
+    "senior_secondary": 3,
+    "vocational": 3,
+    "college": 4,
+    "bachelor_plus": 5,
+}
+FAR_KM = 150.0  # beyond this a daily commute is impossible: the worker lives where the job is
+
+
+def haversine_km(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
+    """Great-circle distance; good to a few km, which is all a commute question needs."""
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def channel_of(worker_county: pd.Series, vacancy_county: pd.Series) -> np.ndarray:
+    """cross_region: another province; local: the home county; nearby: elsewhere in the home province."""
+    west, east = worker_county.astype(str).to_numpy(), vacancy_county.astype(str).to_numpy()
+    same_province = np.array([w[:2] == e[:2] for w, e in zip(west, east, strict=True)], dtype=bool)
+    return np.where(~same_province, "cross_region", np.where(west == east, "local", "nearby"))
+
+
+def prefecture_of(code: str) -> str:
+    """GB/T 2260: a county's prefecture is its first four digits; Dongguan/Zhongshan are their own."""
+    return code[:4] + "00"
+
+
+def paired_lookup(pairings: Iterable[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+    """(east_code, west_code) pairs at county or prefecture level, for `is_paired`."""
+    return frozenset((str(east), str(west)) for east, west in pairings)
+
+
+def is_paired(worker_county: pd.Series, vacancy_county: pd.Series, pairs: frozenset[tuple[str, str]]) -> np.ndarray:
+    """True where the worker's county or its prefecture is paired with the vacancy's county or its city."""
+    out = np.zeros(len(worker_county), dtype=bool)
+    for i, (west, east) in enumerate(zip(worker_county.astype(str), vacancy_county.astype(str), strict=True)):
+        west_p, east_p = prefecture_of(west), prefecture_of(east)
+        out[i] = (
+            (east, west) in pairs or (east_p, west_p) in pairs or (east_p, west) in pairs or (east, west_p) in pairs
+        )
+    return out
+
+
+def _family(code: object) -> str:
+    return str(code)[:7] if isinstance(code, str) else ""
+
+
+def _contains(lists: pd.Series, codes: pd.Series, key=lambda c: c) -> np.ndarray:  # type: ignore[no-untyped-def]
+    return np.fromiter(
+        (
+            isinstance(code, str) and key(code) in {key(c) for c in (items or [])}
+            for items, code in zip(lists, codes, strict=True)
+        ),
+        dtype=bool,
+        count=len(codes),
+    )
+
+
+def pair_features(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Model inputs for each worker-vacancy row; index preserved so callers can join back."""
+    missing = [c for c in PAIR_INPUT_COLUMNS if c not in pairs.columns]
+    if missing:
+        raise ValueError(f"pair_features needs columns {missing}")
+    expected = pd.to_numeric(pairs["expected_wage"], errors="coerce").to_numpy(dtype=float)
+    mid = (pairs["wage_min"].to_numpy(dtype=float) + pairs["wage_max"].to_numpy(dtype=float)) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = np.where(expected > 0, (mid - expected) / expected, 0.0)
+    distance = haversine_km(pairs["worker_lon"], pairs["worker_lat"], pairs["vacancy_lon"], pairs["vacancy_lat"])
+    distance = np.nan_to_num(distance, nan=0.0)
+    housing = pairs["housing"].fillna(False).to_numpy(dtype=bool)
+    vacancy_channel = channel_of(pairs["worker_county"], pairs["vacancy_county"])
+    cross_province = vacancy_channel == "cross_region"
+    preference = pairs["channel_preference"].astype(str).to_numpy()
+    codes = pairs["occupation_code"]
+    desired = _contains(pairs["desired_occupations"], codes)
+    skilled = _contains(pairs["skills"], codes)
+    family = _contains(pairs["desired_occupations"], codes, _family) | _contains(pairs["skills"], codes, _family)
+    out = pd.DataFrame(
+        {
+            "wage_gap": np.clip(np.nan_to_num(gap), -1.0, 1.0),
+            "wage_mid_k": mid / 1000.0,
+            "log_distance_km": np.log1p(distance),
+            "far_no_housing": ((distance > FAR_KM) & ~housing).astype(float),
+            "cross_province": cross_province.astype(float),
+            "occupation_desired": desired.astype(float),
+            "occupation_skilled": skilled.astype(float),
+            "occupation_family": family.astype(float),
+            "education_rank": pairs["education"].map(EDUCATION_RANK).fillna(0).to_numpy(dtype=float),
+            "dependants": pairs["dependants"].fillna(0).to_numpy(dtype=float),
+            "monitored_household": pairs["monitored_household"].fillna(False).to_numpy(dtype=float),
+            "housing": housing.astype(float),
+            "meals": pairs["meals"].fillna(False).to_numpy(dtype=float),
+            "contract_months": pd.to_numeric(pairs["contract_months"], errors="coerce").fillna(0).to_numpy(float),
+            "paired": pairs["paired"].fillna(False).to_numpy(dtype=float),
+            "prior_placements": pairs["prior_placements"].fillna(0).to_numpy(dtype=float),
+            "prior_early_exits": pairs["prior_early_exits"].fillna(0).to_numpy(dtype=float),
+            "channel_agrees": ((preference == "any") | (preference == vacancy_channel)).astype(float),
+            "shift": pairs["shift"].fillna("day").astype(str).to_numpy(),
+        },
+        index=pairs.index,
+    )
+    out["distance_km"] = distance  # kept for reasons ("620 km from home"), not a model input
+    return out
