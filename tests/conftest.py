@@ -13,29 +13,22 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import delete
+from sqlalchemy.orm import Session
 
 from app.cli import upgrade_database
 from app.config import Settings
-from app.db import Database
+from app.db import Base, Database
 from app.main import create_app
-from app.models import (
-    ApiKey,
-    FollowUp,
-    IdempotencyRecord,
-    Org,
-    Pairing,
-    PiiRead,
-    Placement,
-    Vacancy,
-    Worker,
-)
+from app.models import __all__ as ALL_MODELS  # registers every table on Base.metadata
 from app.orgs import service as orgs
 from app.workers.idnumber import make_id_number
 from tests.support.pgcluster import free_port, start_cluster
 
 TEST_PII_KEY = "test-pii-key-0123456789abcdef0123456789"
 # Rows the tests create, children first; reference data (divisions, occupations) stays.
-MUTABLE_TABLES = (FollowUp, Placement, PiiRead, IdempotencyRecord, Worker, Vacancy, Pairing, ApiKey, Org)
+REFERENCE_TABLES = {"divisions", "occupations"}
+assert ALL_MODELS
+MUTABLE_TABLES = tuple(t for t in reversed(Base.metadata.sorted_tables) if t.name not in REFERENCE_TABLES)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -97,8 +90,15 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     database: Database = request.getfixturevalue("db")
     with database.session() as session, session.begin():
-        for model in MUTABLE_TABLES:
-            session.execute(delete(model))
+        for table in MUTABLE_TABLES:
+            session.execute(delete(table))
+
+
+@pytest.fixture
+def session(db: Database) -> Iterator[Session]:
+    """A write session committed at the end, for service-level tests."""
+    with db.session() as s, s.begin():
+        yield s
 
 
 @pytest.fixture(scope="session")
