@@ -572,6 +572,7 @@ def cross_pairs(workers: pd.DataFrame, vacancies: pd.DataFrame, pairs: frozenset
 __all__ = [
     "HORIZON_DAYS",
     "RetentionRanker",
+    "RuleBaseline",
     "cross_pairs",
     "outcome_known",
     "pair_frame",
@@ -580,3 +581,22 @@ __all__ = [
     "top_k_batch",
     "training_rows",
 ]
+
+
+class RuleBaseline(RetentionRanker):
+    """Occupation match plus wage, fixed weights: the baseline of `evaluate matcher` and the API's fallback.
+
+    Its score is a logistic squash of a hand-weighted sum, not a probability; it needs no training data.
+    """
+
+    WEIGHTS = {"occupation_desired": 2.0, "occupation_skilled": 1.0, "occupation_family": 0.5, "wage_gap": 2.0}
+
+    def fit(self, X: pd.DataFrame | None = None, y: Iterable[Any] | None = None) -> RuleBaseline:
+        self.mean_ = np.zeros(len(EXPANDED))
+        self.scale_ = np.ones(len(EXPANDED))
+        self.coef_ = np.array([self.WEIGHTS.get(name, 0.0) for name in EXPANDED])
+        self.intercept_ = -1.0
+        self.feature_names_ = list(EXPANDED)
+        self.classes_ = np.array([0, 1])
+        self.n_features_in_ = len(PAIR_FEATURES)
+        return self
