@@ -74,6 +74,12 @@ class Matcher:
                     self._titles.clear()
             self._models_checked = now
 
+    def forget(self) -> None:
+        """Look again at the next request (after `laborbridge train` in the same process, or in tests)."""
+        self._models_checked = self._board_checked = -1e18
+        self._board = None
+        self._reference = None
+
     def reference(self, session: Session) -> tuple[frozenset[tuple[str, str]], dict[str, str]]:
         if self._reference is None:
             self._reference = (frozenset(repository.pairings(session)), repository.division_names(session))
@@ -89,6 +95,7 @@ class Matcher:
             board = repository.open_vacancies(session)
             with self._lock:
                 self._board, self._board_sig = board, sig
+                self._reference = None  # pairings are loaded with data: re-read them with the board
         self._board_checked = now
         assert self._board is not None
         return self._board
