@@ -90,12 +90,15 @@ def pairs_for(
 
 
 def split(placements: pd.DataFrame, today: date, holdout_days: int) -> dict[str, Any]:
-    """Training rows (outcome known at the window start) and held-out rows (started in the window, known today)."""
+    """Training rows (outcome known at the window start) and held-out rows (started in the window, >= 90 days ago)."""
     cutoff = pd.Timestamp(today - timedelta(days=holdout_days))
     known_then, lasted_then = outcome_known(placements["start_date"], placements["end_date"], cutoff)
     train = known_then & (placements["start_date"] <= cutoff - pd.Timedelta(days=HORIZON_DAYS)).to_numpy()
     known_now, lasted_now = outcome_known(placements["start_date"], placements["end_date"], pd.Timestamp(today))
-    held = known_now & (placements["start_date"] >= cutoff).to_numpy()
+    # Only starts old enough for either outcome to be known: taking the recent early exits but not the recent
+    # stayers (still running, censored) would make the window look worse than it is.
+    old_enough = (placements["start_date"] <= pd.Timestamp(today) - pd.Timedelta(days=HORIZON_DAYS)).to_numpy()
+    held = known_now & old_enough & (placements["start_date"] >= cutoff).to_numpy()
     return {
         "cutoff": cutoff.date(),
         "train": train,
