@@ -1,4 +1,4 @@
-"""The `laborbridge` command line: db, org, seed, serve, demo-keys, occupations."""
+"""The `laborbridge` command line: db, org, seed, serve, demo-keys, occupations, report."""
 
 import argparse
 import json
@@ -218,6 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--input", required=True, help="CSV with `title,code` columns")
     occ.set_defaults(func=cmd_occupations)
+
+    from app.reports.cli import add_parser as add_report_parser  # weekly retention reports (issue 5)
+
+    add_report_parser(sub)
     return parser
 
 

@@ -3,8 +3,9 @@
 import csv
 import io
 import json
+import re
 import zipfile
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -92,8 +93,8 @@ def _sheet(wb: Any, title: str, header: list[str], rows: list[list[Any]]) -> Non
     ws.freeze_panes = "A2"
 
 
-def _normalised_zip(data: bytes) -> bytes:
-    """Rewrite the archive with fixed entry times, so the same report is the same file."""
+def _normalised_zip(data: bytes, stamp: str) -> bytes:
+    """Rewrite the archive with fixed entry times and modified date, so the same report is the same file."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -101,7 +102,10 @@ def _normalised_zip(data: bytes) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o644 << 16
-            target.writestr(fixed, source.read(info.filename))
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), content)
+            target.writestr(fixed, content)
     return out.getvalue()
 
 
@@ -110,7 +114,8 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
 
     wb = Workbook()
     wb.remove(wb.active)
-    stamp = datetime.fromisoformat(report["week_end"] + "T23:59:59")
+    # The week's last second (Sunday 23:59:59 CST) in UTC, as the document's dates: no wall-clock time inside.
+    stamp = datetime.fromisoformat(report["week_end"] + "T23:59:59+08:00").astimezone(UTC).replace(tzinfo=None)
     wb.properties.created = wb.properties.modified = stamp
     wb.properties.creator = wb.properties.lastModifiedBy = "laborbridge"
     wb.properties.title = f"周报 weekly report {report['week']} · {report['scope']['name']}"
@@ -162,7 +167,7 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
            + ([[risk["note"]]] if risk["note"] else []))  # fmt: skip
     buffer = io.BytesIO()
     wb.save(buffer)
-    return _normalised_zip(buffer.getvalue())
+    return _normalised_zip(buffer.getvalue(), stamp.isoformat() + "Z")
 
 
 # --- HTML with inline SVG charts ----------------------------------------------------------------------------

@@ -271,7 +271,8 @@ def _follow_ups(facts: Facts) -> dict[str, Any]:
         ignore_index=True,
     ).drop_duplicates(["placement_id", "kind", "due"], ignore_index=True)  # fmt: skip
     table["due_id"] = np.arange(len(table))
-    calls = pd.DataFrame({"placement_id": fu["placement_id"].to_numpy() if len(fu) else [], "day": fu_day})
+    table["placement_id"] = table["placement_id"].astype(np.int64)
+    calls = pd.DataFrame({"placement_id": fu["placement_id"].to_numpy(np.int64), "day": fu_day})
     matched = table.merge(calls, on="placement_id")
     done_ids = matched.loc[(matched["day"] >= matched["lo"]) & (matched["day"] <= matched["hi"]), "due_id"]
     table["done"] = table["due_id"].isin(set(done_ids))
