@@ -172,7 +172,7 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
 
 # --- HTML with inline SVG charts ----------------------------------------------------------------------------
 
-W, H, PAD_L, PAD_B, PAD_T, PAD_R = 560, 260, 44, 30, 12, 150
+W, H, PAD_L, PAD_B, PAD_T, PAD_R = 560, 270, 44, 30, 26, 150
 
 
 def _svg_open(chart_id: str, title: str) -> str:
@@ -189,7 +189,7 @@ def _axes(y_max: float, y_label: str, x_ticks: list[tuple[float, str]], y_ticks:
     for y, label in y_ticks:
         parts.append(f'<text x="{x0 - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{escape(label)}</text>')
         parts.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x1}" y2="{y:.1f}" stroke="#eee"/>')
-    parts.append(f'<text x="4" y="{PAD_T + 2}" font-size="11">{escape(y_label)}</text>')
+    parts.append(f'<text x="4" y="12" font-size="11">{escape(y_label)}</text>')
     return "".join(parts)
 
 
@@ -206,6 +206,8 @@ def curves_svg(chart_id: str, title: str, curves: dict[str, list[list[float]]], 
     parts = [_svg_open(chart_id, title),
              _axes(1, "留存 retention", [(sx(d), f"{d}天 d") for d in (0, 30, 90, 180)],
                    [(sy(v), f"{int(v * 100)}%") for v in (0, 0.25, 0.5, 0.75, 1)])]  # fmt: skip
+    if not any(curves.values()):
+        parts.append(f'<text x="{(x0 + x1) / 2}" y="{H / 2}" text-anchor="middle" fill="#888">暂无数据 no data</text>')
     for i, (key, points) in enumerate(curves.items()):
         colour = COLOURS[i % len(COLOURS)]
         if points:
