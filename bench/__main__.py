@@ -1,4 +1,4 @@
-"""`python -m bench [--rows N] [--seconds S] [--only import|reads]`: one line per figure, then one JSON object."""
+"""`python -m bench [--rows N] [--seconds S] [--only import|reads|reports]`: one line per figure, then one JSON object."""
 
 import argparse
 import json
@@ -81,7 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000, help="workers in the bulk-import file")
     parser.add_argument("--seconds", type=float, default=15, help="duration of each read load test")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections for the read test")
-    parser.add_argument("--only", choices=["import", "reads"], help="run one of the two benchmarks")
+    parser.add_argument("--only", choices=["import", "reads", "reports"], help="run one of the benchmarks")
+    parser.add_argument("--placements", type=int, default=1_000_000, help="placements behind the weekly report")
     args = parser.parse_args(argv)
     if args.rows < 1 or args.seconds <= 0 or args.connections < 1:
         parser.error("--rows, --seconds and --connections must be positive")
@@ -95,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             figures["import"] = bench_import(args.rows, workdir)
         if args.only in (None, "reads"):
             figures["reads"] = bench_reads(args.seconds, args.connections, workdir)
+        if args.only in (None, "reports"):
+            from bench.reports import run as run_reports
+
+            figures["reports"] = run_reports(args.placements, workdir, migrated_sqlite, log)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(figures, ensure_ascii=False), flush=True)
