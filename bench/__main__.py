@@ -1,4 +1,4 @@
-"""`python -m bench [--rows N] [--seconds S] [--only import|reads|reports]`: one line per figure, then one JSON object."""
+"""`python -m bench [--rows N] [--seconds S] [--only import|reads|reports]`: one line per figure, then JSON."""
 
 import argparse
 import json

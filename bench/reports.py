@@ -45,8 +45,11 @@ def populate(path: Path, placements: int, seed: int = 7, log: Callable[[str], No
     n_employers, n_workers = 2000, max(placements // 2, 1)
     started = time.perf_counter()
     with conn:
-        conn.execute("INSERT INTO orgs (id, kind, name, region_code, created_at, updated_at) VALUES "
-                     "(1, 'provincial_office', '广西东西部协作办公室', '450000', ?, ?)", (STAMP, STAMP))  # fmt: skip
+        conn.execute(
+            "INSERT INTO orgs (id, kind, name, region_code, created_at, updated_at) VALUES "
+            "(1, 'provincial_office', '广西东西部协作办公室', '450000', ?, ?)",
+            (STAMP, STAMP),
+        )
         employer_county = [east[i % len(east)] if i % 4 else west[i % len(west)] for i in range(n_employers)]
         conn.executemany(
             "INSERT INTO orgs (id, kind, name, region_code, created_at, updated_at) VALUES (?, 'employer', ?, ?, ?, ?)",
@@ -75,8 +78,11 @@ def populate(path: Path, placements: int, seed: int = 7, log: Callable[[str], No
         batches = []
         total = 0
         while total < placements and len(worker):
-            length = np.where(rng.random(len(worker)) < 0.3, rng.integers(0, 90, len(worker)),
-                              rng.exponential(300, len(worker)).astype(int))  # fmt: skip
+            length = np.where(
+                rng.random(len(worker)) < 0.3,
+                rng.integers(0, 90, len(worker)),
+                rng.exponential(300, len(worker)).astype(int),
+            )
             end = start + length
             active = end >= horizon
             batches.append((worker, start, np.where(active, -1, end)))
@@ -94,10 +100,18 @@ def populate(path: Path, placements: int, seed: int = 7, log: Callable[[str], No
         starts = (day0 + s).astype(str)
         ends = (day0 + np.maximum(e, 0)).astype(str)
         rows = (
-            (int(i) + 1, int(w[i]) + 1, int(vac[i]), starts[i], None if e[i] < 0 else ends[i],
-             None if e[i] < 0 else END_REASONS[reason[i]], STAMP, STAMP)
+            (
+                int(i) + 1,
+                int(w[i]) + 1,
+                int(vac[i]),
+                starts[i],
+                None if e[i] < 0 else ends[i],
+                None if e[i] < 0 else END_REASONS[reason[i]],
+                STAMP,
+                STAMP,
+            )
             for i in range(len(w))
-        )  # fmt: skip
+        )
         conn.executemany(
             "INSERT INTO placements (id, worker_id, vacancy_id, start_date, end_date, end_reason, "
             "recorded_by_org_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
@@ -138,8 +152,11 @@ def run(placements: int, workdir: Path, migrate: Callable[[Path, str], str], log
     made = populate(Path(url.split("///", 1)[1]), placements, log=log)
     figures = time_report(url)
     note = "synthetic rows bulk-inserted by bench/reports.py (not the seed generator)"
-    print(f"report/sqlite: whole province, {made['placements']:,} placements ({note}): "
-          f"{figures['seconds_with_json']:.1f} s (aim < 60 s)", flush=True)  # fmt: skip
+    print(
+        f"report/sqlite: whole province, {made['placements']:,} placements ({note}): "
+        f"{figures['seconds_with_json']:.1f} s (aim < 60 s)",
+        flush=True,
+    )
     return {"database": "sqlite", "data": note, **made, **figures}
 
 

@@ -37,7 +37,19 @@ from tests.support.pgcluster import free_port, start_cluster
 
 TEST_PII_KEY = "test-pii-key-0123456789abcdef0123456789"
 # Rows the tests create, children first; reference data (divisions, occupations) stays.
-MUTABLE_TABLES = (FlagReview, PlacementRisk, FollowUp, Placement, PiiRead, IdempotencyRecord, Worker, Vacancy, Pairing, ApiKey, Org)
+MUTABLE_TABLES = (
+    FlagReview,
+    PlacementRisk,
+    FollowUp,
+    Placement,
+    PiiRead,
+    IdempotencyRecord,
+    Worker,
+    Vacancy,
+    Pairing,
+    ApiKey,
+    Org,
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

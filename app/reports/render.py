@@ -13,8 +13,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 TEMPLATES = Path(__file__).parent / "templates"
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True,
-                   lstrip_blocks=True)  # fmt: skip
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True
+)
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 CHANNEL_LABELS = {"cross_region": "跨省转移 cross-region", "local": "就地 local", "nearby": "就近 nearby"}
@@ -47,8 +48,12 @@ def _long_rows(report: dict[str, Any]) -> list[list[Any]]:
         rows.append(["end_reasons", reason, "", "departures", n])
     for metric, change in sorted(report["week_on_week"].items()):
         rows += [["week_on_week", metric, "", k, v] for k, v in _flat("", change)]
-    keyed = (("by_county", "county"), ("by_employer", "employer_id"), ("by_pairing", "pairing_id"),
-             ("by_channel", "channel"))  # fmt: skip
+    keyed = (
+        ("by_county", "county"),
+        ("by_employer", "employer_id"),
+        ("by_pairing", "pairing_id"),
+        ("by_channel", "channel"),
+    )
     for section, key in keyed:
         for item in report[section]:
             name = item.get("name", CHANNEL_LABELS.get(item.get("channel", ""), ""))
@@ -61,7 +66,9 @@ def _long_rows(report: dict[str, Any]) -> list[list[Any]]:
         rows += [["departures_by_week", week["week"], "", k, week[k]] for k in ("departures", "early_departures")]
     follow = report["follow_ups"]
     rows += [["follow_ups", "", "", k, follow[k]] for k in ("due", "done", "done_share")]
-    rows += [["follow_ups", kind, "", k, v] for kind, part in sorted(follow["by_kind"].items()) for k, v in part.items()]
+    rows += [
+        ["follow_ups", kind, "", k, v] for kind, part in sorted(follow["by_kind"].items()) for k, v in part.items()
+    ]
     risk = report["at_risk"]
     rows += [["at_risk", "", "", k, risk[k]] for k in ("note", "scored", "flagged")]
     rows += [["at_risk_answered", d, "", "reviews", n] for d, n in sorted(risk["answered_this_week"].items())]
@@ -120,26 +127,76 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
     wb.properties.creator = wb.properties.lastModifiedBy = "laborbridge"
     wb.properties.title = f"周报 weekly report {report['week']} · {report['scope']['name']}"
     wow = report["week_on_week"]
-    _sheet(wb, "汇总 totals", ["指标 metric", "本周 this week", "上周 last week", "变化 change"],
-           [[m, wow[m]["this_week"], wow[m]["last_week"], wow[m]["change"]] for m in WEEK_FIGURES])  # fmt: skip
-    _sheet(wb, "离岗原因 end reasons", ["原因 reason", "人数 departures"],
-           [[k, v] for k, v in sorted(report["totals"]["end_reasons"].items())])  # fmt: skip
+    _sheet(
+        wb,
+        "汇总 totals",
+        ["指标 metric", "本周 this week", "上周 last week", "变化 change"],
+        [[m, wow[m]["this_week"], wow[m]["last_week"], wow[m]["change"]] for m in WEEK_FIGURES],
+    )
+    _sheet(
+        wb,
+        "离岗原因 end reasons",
+        ["原因 reason", "人数 departures"],
+        [[k, v] for k, v in sorted(report["totals"]["end_reasons"].items())],
+    )
     figures = ["新增 new", "周末在岗 active", "离岗 departures", "90天内离岗 early"]
-    _sheet(wb, "按县 by county", ["县 county", "名称 name", *figures],
-           [[r["county"], r["name"], *(r[k] for k in WEEK_FIGURES)] for r in report["by_county"]])  # fmt: skip
-    _sheet(wb, "按企业 by employer", ["企业 employer_id", "名称 name", *figures],
-           [[r["employer_id"], r["name"], *(r[k] for k in WEEK_FIGURES)] for r in report["by_employer"]])  # fmt: skip
+    _sheet(
+        wb,
+        "按县 by county",
+        ["县 county", "名称 name", *figures],
+        [[r["county"], r["name"], *(r[k] for k in WEEK_FIGURES)] for r in report["by_county"]],
+    )
+    _sheet(
+        wb,
+        "按企业 by employer",
+        ["企业 employer_id", "名称 name", *figures],
+        [[r["employer_id"], r["name"], *(r[k] for k in WEEK_FIGURES)] for r in report["by_employer"]],
+    )
     retention_cols = ["90天留存 retention_90", "下限 ci_low", "上限 ci_high", "在险 at_risk"]
-    _sheet(wb, "按结对 by pairing",
-           ["结对 pairing_id", "名称 name", "层级 level", "年度目标 annual_target", "年内就业 ytd_placements",
-            "目标完成 ytd_target_share", "时间进度 year_elapsed_share", *retention_cols, *figures, "示例 illustrative"],
-           [[r["pairing_id"], r["name"], r["level"], r["annual_target"], r["ytd_placements"], r["ytd_target_share"],
-             r["year_elapsed_share"], *(r["ytd_retention_90"][k] for k in ("estimate", "ci_low", "ci_high", "at_risk")),
-             *(r[k] for k in WEEK_FIGURES), r["illustrative"]] for r in report["by_pairing"]])  # fmt: skip
-    _sheet(wb, "按渠道 by channel", ["渠道 channel", *figures, *retention_cols],
-           [[r["channel"], *(r[k] for k in WEEK_FIGURES),
-             *(r["retention_90"][k] for k in ("estimate", "ci_low", "ci_high", "at_risk"))]
-            for r in report["by_channel"]])  # fmt: skip
+    _sheet(
+        wb,
+        "按结对 by pairing",
+        [
+            "结对 pairing_id",
+            "名称 name",
+            "层级 level",
+            "年度目标 annual_target",
+            "年内就业 ytd_placements",
+            "目标完成 ytd_target_share",
+            "时间进度 year_elapsed_share",
+            *retention_cols,
+            *figures,
+            "示例 illustrative",
+        ],
+        [
+            [
+                r["pairing_id"],
+                r["name"],
+                r["level"],
+                r["annual_target"],
+                r["ytd_placements"],
+                r["ytd_target_share"],
+                r["year_elapsed_share"],
+                *(r["ytd_retention_90"][k] for k in ("estimate", "ci_low", "ci_high", "at_risk")),
+                *(r[k] for k in WEEK_FIGURES),
+                r["illustrative"],
+            ]
+            for r in report["by_pairing"]
+        ],
+    )
+    _sheet(
+        wb,
+        "按渠道 by channel",
+        ["渠道 channel", *figures, *retention_cols],
+        [
+            [
+                r["channel"],
+                *(r[k] for k in WEEK_FIGURES),
+                *(r["retention_90"][k] for k in ("estimate", "ci_low", "ci_high", "at_risk")),
+            ]
+            for r in report["by_channel"]
+        ],
+    )
     header = ["月度队列 cohort", "人数 placements"]
     for h in report["retention"]["horizons"]:
         header += [f"{h}天留存 retention_{h}", f"{h} ci_low", f"{h} ci_high", f"{h} at_risk"]
@@ -150,21 +207,59 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
             row += [c["retention"][str(h)][k] for k in ("estimate", "ci_low", "ci_high", "at_risk")]
         rows.append(row)
     _sheet(wb, "留存 retention", header, rows)
-    _sheet(wb, "每周离岗 departures", ["周 week", "离岗 departures", "90天内 early"],
-           [[w["week"], w["departures"], w["early_departures"]] for w in report["departures_by_week"]])  # fmt: skip
+    _sheet(
+        wb,
+        "每周离岗 departures",
+        ["周 week", "离岗 departures", "90天内 early"],
+        [[w["week"], w["departures"], w["early_departures"]] for w in report["departures_by_week"]],
+    )
     follow = report["follow_ups"]
-    _sheet(wb, "回访 follow-ups", ["类型 kind", "应访 due", "已访 done"],
-           [["all", follow["due"], follow["done"]]]
-           + [[k, v["due"], v["done"]] for k, v in sorted(follow["by_kind"].items())])  # fmt: skip
+    _sheet(
+        wb,
+        "回访 follow-ups",
+        ["类型 kind", "应访 due", "已访 done"],
+        [["all", follow["due"], follow["done"]]]
+        + [[k, v["due"], v["done"]] for k, v in sorted(follow["by_kind"].items())],
+    )
     risk = report["at_risk"]
-    _sheet(wb, "风险 at risk",
-           ["就业记录 placement_id", "劳动者 worker_id", "户籍县 county", "企业 employer", "岗位 vacancy", "上岗 start",
-            "在岗天数 days", "30天风险 risk_30", "90天风险 risk_90", "180天风险 risk_180", "原因 reasons", "建议 action",
-            "本周答复 answered"],
-           [[i["placement_id"], i["worker_id"], i["hukou_county_name"], i["employer_name"], i["vacancy_title"],
-             i["start_date"], i["days_in_job"], i["risk_30"], i["risk_90"], i["risk_180"], "; ".join(map(str, i["reasons"])),
-             i["action"], i["answered_this_week"]] for i in risk["items"]]
-           + ([[risk["note"]]] if risk["note"] else []))  # fmt: skip
+    _sheet(
+        wb,
+        "风险 at risk",
+        [
+            "就业记录 placement_id",
+            "劳动者 worker_id",
+            "户籍县 county",
+            "企业 employer",
+            "岗位 vacancy",
+            "上岗 start",
+            "在岗天数 days",
+            "30天风险 risk_30",
+            "90天风险 risk_90",
+            "180天风险 risk_180",
+            "原因 reasons",
+            "建议 action",
+            "本周答复 answered",
+        ],
+        [
+            [
+                i["placement_id"],
+                i["worker_id"],
+                i["hukou_county_name"],
+                i["employer_name"],
+                i["vacancy_title"],
+                i["start_date"],
+                i["days_in_job"],
+                i["risk_30"],
+                i["risk_90"],
+                i["risk_180"],
+                "; ".join(map(str, i["reasons"])),
+                i["action"],
+                i["answered_this_week"],
+            ]
+            for i in risk["items"]
+        ]
+        + ([[risk["note"]]] if risk["note"] else []),
+    )
     buffer = io.BytesIO()
     wb.save(buffer)
     return _normalised_zip(buffer.getvalue(), stamp.isoformat() + "Z")
@@ -176,14 +271,18 @@ W, H, PAD_L, PAD_B, PAD_T, PAD_R = 560, 270, 44, 30, 26, 150
 
 
 def _svg_open(chart_id: str, title: str) -> str:
-    return (f'<svg class="chart" id="{chart_id}" role="img" viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
-            f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>')  # fmt: skip
+    return (
+        f'<svg class="chart" id="{chart_id}" role="img" viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+    )
 
 
 def _axes(y_max: float, y_label: str, x_ticks: list[tuple[float, str]], y_ticks: list[tuple[float, str]]) -> str:
     x0, y0, x1 = PAD_L, H - PAD_B, W - PAD_R
-    parts = [f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#555"/>',
-             f'<line x1="{x0}" y1="{PAD_T}" x2="{x0}" y2="{y0}" stroke="#555"/>']  # fmt: skip
+    parts = [
+        f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#555"/>',
+        f'<line x1="{x0}" y1="{PAD_T}" x2="{x0}" y2="{y0}" stroke="#555"/>',
+    ]
     for x, label in x_ticks:
         parts.append(f'<text x="{x:.1f}" y="{y0 + 16}" font-size="11" text-anchor="middle">{escape(label)}</text>')
     for y, label in y_ticks:
@@ -203,17 +302,25 @@ def curves_svg(chart_id: str, title: str, curves: dict[str, list[list[float]]], 
     def sy(share: float) -> float:
         return y0 - (y0 - PAD_T) * share
 
-    parts = [_svg_open(chart_id, title),
-             _axes(1, "留存 retention", [(sx(d), f"{d}天 d") for d in (0, 30, 90, 180)],
-                   [(sy(v), f"{int(v * 100)}%") for v in (0, 0.25, 0.5, 0.75, 1)])]  # fmt: skip
+    parts = [
+        _svg_open(chart_id, title),
+        _axes(
+            1,
+            "留存 retention",
+            [(sx(d), f"{d}天 d") for d in (0, 30, 90, 180)],
+            [(sy(v), f"{int(v * 100)}%") for v in (0, 0.25, 0.5, 0.75, 1)],
+        ),
+    ]
     if not any(curves.values()):
         parts.append(f'<text x="{(x0 + x1) / 2}" y="{H / 2}" text-anchor="middle" fill="#888">暂无数据 no data</text>')
     for i, (key, points) in enumerate(curves.items()):
         colour = COLOURS[i % len(COLOURS)]
         if points:
             path = " ".join(f"{sx(d):.1f},{sy(v):.1f}" for d, v in points)
-            parts.append(f'<polyline class="curve" data-series="{escape(key)}" fill="none" stroke="{colour}" '
-                         f'stroke-width="2" points="{path}"/>')  # fmt: skip
+            parts.append(
+                f'<polyline class="curve" data-series="{escape(key)}" fill="none" stroke="{colour}" '
+                f'stroke-width="2" points="{path}"/>'
+            )
         y = PAD_T + 14 + 16 * i
         parts.append(f'<rect x="{x1 + 10}" y="{y - 9}" width="10" height="10" fill="{colour}"/>')
         parts.append(f'<text x="{x1 + 24}" y="{y}" font-size="11">{escape(labels.get(key, key))}</text>')
@@ -231,16 +338,26 @@ def bars_svg(chart_id: str, title: str, weeks: list[dict[str, Any]]) -> Markup:
         return y0 - (y0 - PAD_T) * n / top
 
     ticks = sorted({0, top // 2, top})
-    parts = [_svg_open(chart_id, title),
-             _axes(top, "离岗人数 departures", [(x0 + step * (i + 0.5), w["week"][-3:]) for i, w in enumerate(weeks)],
-                   [(sy(t), str(t)) for t in ticks])]  # fmt: skip
+    parts = [
+        _svg_open(chart_id, title),
+        _axes(
+            top,
+            "离岗人数 departures",
+            [(x0 + step * (i + 0.5), w["week"][-3:]) for i, w in enumerate(weeks)],
+            [(sy(t), str(t)) for t in ticks],
+        ),
+    ]
     for i, w in enumerate(weeks):
         x = x0 + step * i + step * 0.15
-        parts.append(f'<rect class="bar" data-week="{w["week"]}" data-value="{w["departures"]}" x="{x:.1f}" '
-                     f'y="{sy(w["departures"]):.1f}" width="{step * 0.7:.1f}" '
-                     f'height="{y0 - sy(w["departures"]):.1f}" fill="#9ecae1"/>')  # fmt: skip
-        parts.append(f'<rect x="{x:.1f}" y="{sy(w["early_departures"]):.1f}" width="{step * 0.7:.1f}" '
-                     f'height="{y0 - sy(w["early_departures"]):.1f}" fill="#3182bd"/>')  # fmt: skip
+        parts.append(
+            f'<rect class="bar" data-week="{w["week"]}" data-value="{w["departures"]}" x="{x:.1f}" '
+            f'y="{sy(w["departures"]):.1f}" width="{step * 0.7:.1f}" '
+            f'height="{y0 - sy(w["departures"]):.1f}" fill="#9ecae1"/>'
+        )
+        parts.append(
+            f'<rect x="{x:.1f}" y="{sy(w["early_departures"]):.1f}" width="{step * 0.7:.1f}" '
+            f'height="{y0 - sy(w["early_departures"]):.1f}" fill="#3182bd"/>'
+        )
     for i, (colour, label) in enumerate((("#9ecae1", "离岗 all"), ("#3182bd", "90天内 early"))):
         y = PAD_T + 14 + 16 * i
         parts.append(f'<rect x="{x1 + 10}" y="{y - 9}" width="10" height="10" fill="{colour}"/>')
@@ -254,10 +371,15 @@ def charts(report: dict[str, Any]) -> dict[str, Markup]:
     pairings = sorted(report["by_pairing"], key=lambda p: (-p["ytd_placements"], p["pairing_id"]))[:6]
     pairing_curves = {str(p["pairing_id"]): curves["by_pairing"].get(str(p["pairing_id"]), []) for p in pairings}
     return {
-        "channel": curves_svg("chart-retention-channel", "按渠道留存曲线 retention by channel", curves["by_channel"],
-                              CHANNEL_LABELS),  # fmt: skip
-        "pairing": curves_svg("chart-retention-pairing", "按结对留存曲线 retention by pairing", pairing_curves,
-                              {str(p["pairing_id"]): p["name"] for p in pairings}),  # fmt: skip
+        "channel": curves_svg(
+            "chart-retention-channel", "按渠道留存曲线 retention by channel", curves["by_channel"], CHANNEL_LABELS
+        ),
+        "pairing": curves_svg(
+            "chart-retention-pairing",
+            "按结对留存曲线 retention by pairing",
+            pairing_curves,
+            {str(p["pairing_id"]): p["name"] for p in pairings},
+        ),
         "departures": bars_svg("chart-departures", "近13周每周离岗 weekly departures", report["departures_by_week"]),
     }
 

@@ -1,7 +1,7 @@
 """Every query of the weekly report: counts aggregated in SQL, rows for survival fetched as plain tuples."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
@@ -16,6 +16,7 @@ from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
 P, W, V = Placement, Worker, Vacancy
+SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 GROUP_COLUMNS = ["hukou_county", "employer_id", "vacancy_county"]
 
 
@@ -40,16 +41,11 @@ def _scope_filter(scope: Scope) -> ColumnElement[bool]:
     return true()
 
 
-def _joined(stmt: Select[Any], scope: Scope) -> Select[Any]:
-    return (
-        stmt.select_from(P)
-        .join(W, W.id == P.worker_id)
-        .join(V, V.id == P.vacancy_id)
-        .where(_scope_filter(scope))
-    )
+def _joined(stmt: SelectT, scope: Scope) -> SelectT:
+    return stmt.select_from(P).join(W, W.id == P.worker_id).join(V, V.id == P.vacancy_id).where(_scope_filter(scope))
 
 
-def _frame(session: Session, stmt: Select[Any], columns: list[str]) -> pd.DataFrame:
+def _frame(session: Session, stmt: Select[*tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
     rows = session.execute(stmt).all()
     return pd.DataFrame.from_records(rows, columns=columns)
 

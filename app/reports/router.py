@@ -95,7 +95,9 @@ async def weekly_page(
         return _sign_in_page(200, week=week or "")
     principal = await _principal_from_cookie(request, session, key)
     if principal is None:
-        return _sign_in_page(401, e.Msg("密钥无效或已停用，请重新登录", "the key is not valid (revoked?); sign in again"))
+        return _sign_in_page(
+            401, e.Msg("密钥无效或已停用，请重新登录", "the key is not valid (revoked?); sign in again")
+        )
     try:
         scope = service.scope_for(principal)
         iso = _week(week)
@@ -125,8 +127,9 @@ async def sign_in(
         return _sign_in_page(403, e.Msg("本机构无权查看周报", f"a {principal.kind} key may not read the weekly report"))
     target = "/reports/weekly" + (f"?week={week}" if week and _valid(week) else "")
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(COOKIE, api_key.strip(), httponly=True, samesite="strict", path="/reports",
-                        secure=request.url.scheme == "https")  # fmt: skip
+    response.set_cookie(
+        COOKIE, api_key.strip(), httponly=True, samesite="strict", path="/reports", secure=request.url.scheme == "https"
+    )
     return response
 
 

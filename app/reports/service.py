@@ -57,8 +57,9 @@ class Reference:
 
     @classmethod
     def load(cls, session: Session) -> "Reference":
-        return cls(repository.division_names(session), repository.org_names(session, "employer"),
-                   repository.pairings(session))  # fmt: skip
+        return cls(
+            repository.division_names(session), repository.org_names(session, "employer"), repository.pairings(session)
+        )
 
 
 def scope_for(principal: Principal) -> Scope:
@@ -209,8 +210,10 @@ def _grouped(facts: Facts, key: str) -> pd.DataFrame:
     """This week's four figures per value of `key`, in one groupby per table."""
     counts = facts.counts.groupby(key)[["new_1", "active_1"]].sum()
     deps = facts.departures[(facts.departures["end_day"] >= 0) & (facts.departures["end_day"] < 7)]
-    dep = deps.assign(early=deps["duration"] < EARLY_DAYS).groupby(key).agg(
-        departures=("early", "size"), early_departures=("early", "sum")
+    dep = (
+        deps.assign(early=deps["duration"] < EARLY_DAYS)
+        .groupby(key)
+        .agg(departures=("early", "size"), early_departures=("early", "sum"))
     )
     table = counts.join(dep, how="outer").fillna(0).astype(int)
     table = table.rename(columns={"new_1": "new_placements", "active_1": "active_at_week_end"})
@@ -263,13 +266,22 @@ def _follow_ups(facts: Facts) -> dict[str, Any]:
         due = said + CONCERN_DAYS
         ended = _days(fu[concern], "end_date", facts.monday)
         keep = (due >= 0) & (due <= 6) & ~(ended <= due)
-        parts.append((fu["placement_id"].to_numpy()[concern][keep], "after_concern", due[keep], said[keep] + 0.5,
-                      due[keep] + FOLLOW_UP_SLACK))  # fmt: skip
+        parts.append(
+            (
+                fu["placement_id"].to_numpy()[concern][keep],
+                "after_concern",
+                due[keep],
+                said[keep] + 0.5,
+                due[keep] + FOLLOW_UP_SLACK,
+            )
+        )
     table = pd.concat(
-        [pd.DataFrame({"placement_id": i, "kind": k, "due": d, "lo": lo, "hi": np.minimum(hi, 6)})
-         for i, k, d, lo, hi in parts],
+        [
+            pd.DataFrame({"placement_id": i, "kind": k, "due": d, "lo": lo, "hi": np.minimum(hi, 6)})
+            for i, k, d, lo, hi in parts
+        ],
         ignore_index=True,
-    ).drop_duplicates(["placement_id", "kind", "due"], ignore_index=True)  # fmt: skip
+    ).drop_duplicates(["placement_id", "kind", "due"], ignore_index=True)
     table["due_id"] = np.arange(len(table))
     table["placement_id"] = table["placement_id"].astype(np.int64)
     calls = pd.DataFrame({"placement_id": fu["placement_id"].to_numpy(np.int64), "day": fu_day})
@@ -287,13 +299,15 @@ def _follow_ups(facts: Facts) -> dict[str, Any]:
 def _at_risk(facts: Facts, ref: Reference, week: IsoWeek) -> dict[str, Any]:
     risks, reviews = facts.risks, facts.reviews
     answered = {
-        d: int((reviews["decision"] == d).sum()) for d in sorted(set(reviews["decision"]) | {"contacted", "dismissed", "escalated"})
+        d: int((reviews["decision"] == d).sum())
+        for d in sorted(set(reviews["decision"]) | {"contacted", "dismissed", "escalated"})
     }
     if not len(risks):
         return {"note": NO_SCORES.text(), "scored": 0, "flagged": 0, "answered_this_week": answered, "items": []}
     risk = risks["risk_90"].fillna(risks["risk_180"]).fillna(risks["risk_30"])
-    flagged = risks.assign(risk=risk)[risk >= FLAG_MIN_RISK].sort_values(["risk", "placement_id"],
-                                                                          ascending=[False, True])  # fmt: skip
+    flagged = risks.assign(risk=risk)[risk >= FLAG_MIN_RISK].sort_values(
+        ["risk", "placement_id"], ascending=[False, True]
+    )
     latest = reviews.sort_values(["created_at", "review_id"]).drop_duplicates("placement_id", keep="last")
     decision = dict(zip(latest["placement_id"], latest["decision"], strict=True))
     items = []
@@ -382,10 +396,15 @@ def _trend(facts: Facts, week: IsoWeek) -> list[dict[str, Any]]:
     index = np.floor_divide(deps["end_day"].to_numpy(float), 7).astype(int) + (TREND_WEEKS - 1)
     early = deps["duration"].to_numpy(float) < EARLY_DAYS
     total = np.bincount(index, minlength=TREND_WEEKS)[:TREND_WEEKS] if len(deps) else np.zeros(TREND_WEEKS, int)
-    early_n = (np.bincount(index, weights=early, minlength=TREND_WEEKS)[:TREND_WEEKS] if len(deps)
-               else np.zeros(TREND_WEEKS))  # fmt: skip
+    early_n = (
+        np.bincount(index, weights=early, minlength=TREND_WEEKS)[:TREND_WEEKS] if len(deps) else np.zeros(TREND_WEEKS)
+    )
     return [
-        {"week": str(week.shift(i - (TREND_WEEKS - 1))), "departures": int(total[i]), "early_departures": int(early_n[i])}
+        {
+            "week": str(week.shift(i - (TREND_WEEKS - 1))),
+            "departures": int(total[i]),
+            "early_departures": int(early_n[i]),
+        }
         for i in range(TREND_WEEKS)
     ]
 
@@ -416,8 +435,9 @@ def build_report(session: Session, scope: Scope, week: IsoWeek, ref: Reference |
     by_channel = []
     for ch in CHANNELS:
         part = facts.started[facts.started["channel"] == ch] if len(facts.started) else facts.started
-        by_channel.append({"channel": ch, **{k: int(v) for k, v in channels.loc[ch].items()},
-                           "retention_90": _km(part, (90,))["90"]})  # fmt: skip
+        by_channel.append(
+            {"channel": ch, **{k: int(v) for k, v in channels.loc[ch].items()}, "retention_90": _km(part, (90,))["90"]}
+        )
     return {
         "week": str(week),
         "week_start": week.monday.isoformat(),
@@ -432,7 +452,11 @@ def build_report(session: Session, scope: Scope, week: IsoWeek, ref: Reference |
         "by_employer": _rows(_grouped(facts, "employer_id"), "employer_id", ref.employers),
         "by_pairing": _pairing_rows(facts, ref, scope, week),
         "by_channel": by_channel,
-        "retention": {"horizons": list(HORIZONS), "cohorts": _cohorts(facts, week), "curves": _curves(facts, ref, scope)},
+        "retention": {
+            "horizons": list(HORIZONS),
+            "cohorts": _cohorts(facts, week),
+            "curves": _curves(facts, ref, scope),
+        },
         "departures_by_week": _trend(facts, week),
         "follow_ups": _follow_ups(facts),
         "at_risk": _at_risk(facts, ref, week),

@@ -54,7 +54,7 @@ def curve(durations: np.ndarray, events: np.ndarray) -> list[list[float]]:
     kmf = _fit(durations, events)
     if kmf is None:
         return []
-    days = CURVE_DAYS[CURVE_DAYS <= _known_until(durations, kmf)]
+    days = CURVE_DAYS[_known_until(durations, kmf) >= CURVE_DAYS]
     values = kmf.survival_function_at_times(np.maximum(days - 0.5, 0)).to_numpy()
     values[days == 0] = 1.0
     return [[int(d), round(float(v), 4)] for d, v in zip(days, values, strict=True)]

@@ -40,17 +40,24 @@ def build_history(client, tenants: dict[str, Tenant], db: Database) -> History:
     """Workers and vacancies through the API; placements inserted with dates the API would refuse as future."""
     employer, workshop = tenants["employer"], tenants["other_employer"]
     vacancies = {}
-    for name, tenant, county in (("east", employer, "441900"), ("local", workshop, "450225"),
-                                 ("nearby", workshop, "451122")):  # fmt: skip
-        resp = client.post("/api/v1/vacancies", json=vacancy_payload(county_code=county, headcount=50),
-                           headers=tenant.headers)  # fmt: skip
+    for name, tenant, county in (
+        ("east", employer, "441900"),
+        ("local", workshop, "450225"),
+        ("nearby", workshop, "451122"),
+    ):
+        resp = client.post(
+            "/api/v1/vacancies", json=vacancy_payload(county_code=county, headcount=50), headers=tenant.headers
+        )
         assert resp.status_code == 201, resp.text
         vacancies[name] = resp.json()["id"]
     workers = {}
     for name, (county, *_rest) in ROWS.items():
         office = tenants["county"] if county == "450225" else tenants["other_county"]
-        resp = client.post("/api/v1/workers", json=worker_payload(hukou_county=county, id_number=id_number(county)),
-                           headers=office.headers)  # fmt: skip
+        resp = client.post(
+            "/api/v1/workers",
+            json=worker_payload(hukou_county=county, id_number=id_number(county)),
+            headers=office.headers,
+        )
         assert resp.status_code == 201, resp.text
         workers[name] = (resp.json()["id"], office.org_id)
     placements = {}
@@ -59,16 +66,30 @@ def build_history(client, tenants: dict[str, Tenant], db: Database) -> History:
             worker_id, org_id = workers[name]
             placements[name] = session.execute(
                 insert(Placement).returning(Placement.id),
-                {"worker_id": worker_id, "vacancy_id": vacancies[vacancy], "start_date": start,
-                 "end_date": end, "end_reason": reason, "recorded_by_org_id": org_id},
-            ).scalar_one()  # fmt: skip
+                {
+                    "worker_id": worker_id,
+                    "vacancy_id": vacancies[vacancy],
+                    "start_date": start,
+                    "end_date": end,
+                    "end_reason": reason,
+                    "recorded_by_org_id": org_id,
+                },
+            ).scalar_one()
     return History(placements, vacancies)
 
 
 def add_follow_up(db: Database, placement_id: int, day: date, outcome: str, org_id: int) -> None:
     with db.session() as session, session.begin():
-        session.execute(insert(FollowUp), {"placement_id": placement_id, "date": day, "contact": "phone",
-                                           "outcome": outcome, "recorded_by_org_id": org_id})  # fmt: skip
+        session.execute(
+            insert(FollowUp),
+            {
+                "placement_id": placement_id,
+                "date": day,
+                "contact": "phone",
+                "outcome": outcome,
+                "recorded_by_org_id": org_id,
+            },
+        )
 
 
 # --- independent recomputation -------------------------------------------------------------------------------
@@ -78,11 +99,17 @@ def raw_rows(db: Database) -> list[dict]:
     """Every placement with its worker's county and its vacancy's employer and county."""
     with db.session(write=False) as session:
         stmt = (
-            select(Placement.start_date, Placement.end_date, Placement.end_reason, Worker.hukou_county,
-                   Vacancy.employer_org_id, Vacancy.county_code)
+            select(
+                Placement.start_date,
+                Placement.end_date,
+                Placement.end_reason,
+                Worker.hukou_county,
+                Vacancy.employer_org_id,
+                Vacancy.county_code,
+            )
             .join(Worker, Worker.id == Placement.worker_id)
             .join(Vacancy, Vacancy.id == Placement.vacancy_id)
-        )  # fmt: skip
+        )
         return [dict(r._mapping) for r in session.execute(stmt)]
 
 

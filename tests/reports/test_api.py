@@ -55,8 +55,17 @@ def test_each_key_sees_its_own_scope(client, tenants, history):
         resp = client.get(URL, params={"week": h.WEEK}, headers=tenants[role].headers)
         assert resp.status_code == 200, resp.text
         body = resp.json()
-        assert {"week", "scope", "totals", "by_county", "by_employer", "by_pairing", "by_channel", "retention",
-                "at_risk"} <= set(body)  # fmt: skip
+        assert {
+            "week",
+            "scope",
+            "totals",
+            "by_county",
+            "by_employer",
+            "by_pairing",
+            "by_channel",
+            "retention",
+            "at_risk",
+        } <= set(body)
         seen[role] = body["totals"]["new_placements"], body["totals"]["active_at_week_end"], body["scope"]["kind"]
     assert seen == {
         "province": (3, 5, "province"),
@@ -104,15 +113,29 @@ def test_at_risk_lists_flagged_active_placements_and_answers_of_the_week(client,
     ]
     with db.session() as session, session.begin():
         for pid, r30, r90, r180, at in rows:
-            session.execute(insert(PlacementRisk), {"placement_id": pid, "risk_30": r30, "risk_90": r90,
-                                                    "risk_180": r180, "reasons": ["工资低于期望 wage below expectation"],
-                                                    "action": "call", "model_version": "test-1", "scored_at": at})  # fmt: skip
+            session.execute(
+                insert(PlacementRisk),
+                {
+                    "placement_id": pid,
+                    "risk_30": r30,
+                    "risk_90": r90,
+                    "risk_180": r180,
+                    "reasons": ["工资低于期望 wage below expectation"],
+                    "action": "call",
+                    "model_version": "test-1",
+                    "scored_at": at,
+                },
+            )
         org = tenants["county"].org_id
-        for pid, decision, at in ((p["local"], "contacted", datetime(2025, 3, 5, 2, tzinfo=UTC)),
-                                  (p["last_sunday"], "dismissed", datetime(2025, 3, 2, 15, tzinfo=UTC))):  # fmt: skip
+        for pid, decision, at in (
+            (p["local"], "contacted", datetime(2025, 3, 5, 2, tzinfo=UTC)),
+            (p["last_sunday"], "dismissed", datetime(2025, 3, 2, 15, tzinfo=UTC)),
+        ):
             # The second is Sunday 23:00 CST of the week before: not answered "this week".
-            session.execute(insert(FlagReview), {"placement_id": pid, "org_id": org, "decision": decision,
-                                                 "risk_90": 0.7, "created_at": at})  # fmt: skip
+            session.execute(
+                insert(FlagReview),
+                {"placement_id": pid, "org_id": org, "decision": decision, "risk_90": 0.7, "created_at": at},
+            )
     at_risk = client.get(URL, params={"week": h.WEEK}, headers=tenants["province"].headers).json()["at_risk"]
     assert at_risk["note"] is None and (at_risk["scored"], at_risk["flagged"]) == (3, 2)
     items = at_risk["items"]

@@ -26,15 +26,19 @@ def test_weekly_writes_each_format(client, tenants, db, cli_env, tmp_path):
     h.build_history(client, tenants, db)
     for fmt in ("json", "csv", "xlsx", "html"):
         out = tmp_path / f"r.{fmt}"
-        assert main(["report", "weekly", "--week", h.WEEK, "--county", "450225", "--format", fmt,
-                     "--output", str(out)]) == 0  # fmt: skip
+        assert (
+            main(["report", "weekly", "--week", h.WEEK, "--county", "450225", "--format", fmt, "--output", str(out)])
+            == 0
+        )
         assert out.stat().st_size > 0
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["scope"] == {"kind": "county", "code": "450225", "name": "融水苗族自治县"}
     assert report["totals"]["new_placements"] == 2
     html = (tmp_path / "r.html").read_text()
-    assert 'id="chart-retention-channel"' in html and "<script" not in html and "http://" not in html.replace(
-        'xmlns="http://www.w3.org/2000/svg"', ""
+    assert (
+        'id="chart-retention-channel"' in html
+        and "<script" not in html
+        and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     )
 
 
@@ -52,8 +56,13 @@ def test_run_weekly_writes_every_scope_and_a_rerun_is_byte_identical(client, ten
     assert main(["report", "run-weekly", "--week", h.WEEK, "--output-dir", str(first)]) == 0
     assert main(["report", "run-weekly", "--week", h.WEEK, "--output-dir", str(second)]) == 0
     files = sorted(p.name for p in (first / h.WEEK).iterdir())
-    stems = {"province", "county-450225", "county-451122", f"employer-{tenants['employer'].org_id}",
-             f"employer-{tenants['other_employer'].org_id}"}  # fmt: skip
+    stems = {
+        "province",
+        "county-450225",
+        "county-451122",
+        f"employer-{tenants['employer'].org_id}",
+        f"employer-{tenants['other_employer'].org_id}",
+    }
     assert files == sorted(f"{s}.{fmt}" for s in stems for fmt in ("csv", "html", "json", "xlsx"))
     for name in files:
         assert (first / h.WEEK / name).read_bytes() == (second / h.WEEK / name).read_bytes(), name

@@ -25,9 +25,17 @@ def browser(tmp_path: Path):
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,2400",
-                f"--user-data-dir={tmp_path / 'chromium-profile'}"):  # fmt: skip
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,2400",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):
         options.add_argument(arg)
     # An explicit driver path: Selenium Manager never looks anything up on the network.
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
@@ -63,10 +71,15 @@ def test_the_page_renders_figures_and_charts(browser, live_server, client, tenan
     assert browser.find_element(By.CSS_SELECTOR, "#figure-active_at_week_end .value").text == "5"
     charts = browser.find_elements(By.CSS_SELECTOR, "svg.chart")
     assert {c.get_attribute("id") for c in charts} == {
-        "chart-retention-channel", "chart-retention-pairing", "chart-departures",
-    }  # fmt: skip
+        "chart-retention-channel",
+        "chart-retention-pairing",
+        "chart-departures",
+    }
     assert all(c.size["width"] > 300 and c.size["height"] > 150 for c in charts)  # laid out, not hidden
-    series = {e.get_attribute("data-series") for e in browser.find_elements(By.CSS_SELECTOR, "#chart-retention-channel polyline")}
+    series = {
+        e.get_attribute("data-series")
+        for e in browser.find_elements(By.CSS_SELECTOR, "#chart-retention-channel polyline")
+    }
     assert {"cross_region", "local"} <= series
     bars = browser.find_elements(By.CSS_SELECTOR, "#chart-departures rect.bar")
     assert len(bars) == 13 and bars[-1].get_attribute("data-value") == "2"
@@ -101,8 +114,9 @@ def test_the_page_without_a_browser(client, tenants):
     """The same rules over plain HTTP: the key is posted once, never put in a URL, and checked."""
     resp = client.get("/reports/weekly")
     assert resp.status_code == 200 and 'name="api_key"' in resp.text
-    resp = client.post("/reports/weekly/sign-in", data={"api_key": tenants["county"].key, "week": h.WEEK},
-                       follow_redirects=False)  # fmt: skip
+    resp = client.post(
+        "/reports/weekly/sign-in", data={"api_key": tenants["county"].key, "week": h.WEEK}, follow_redirects=False
+    )
     assert resp.status_code == 303 and resp.headers["location"] == f"/reports/weekly?week={h.WEEK}"
     assert "HttpOnly" in resp.headers["set-cookie"] and "SameSite=strict" in resp.headers["set-cookie"]
     assert tenants["county"].key not in resp.headers["location"]

@@ -28,8 +28,11 @@ class TestHandCheckedWeek:
         # active on Sunday: sunday_start, last_sunday, ends_after_week (ends Monday after), local, other_county
         # departures: same_week (early, 6 days), monday_end (108 days, not early)
         assert {k: report["totals"][k] for k in h.totals([], h.MON)} == {
-            "new_placements": 3, "active_at_week_end": 5, "departures": 2, "early_departures": 1,
-        }  # fmt: skip
+            "new_placements": 3,
+            "active_at_week_end": 5,
+            "departures": 2,
+            "early_departures": 1,
+        }
         assert report["totals"]["end_reasons"] == {"dismissed": 1, "quit_homesick": 1}
         assert report["week_on_week"]["new_placements"] == {"this_week": 3, "last_week": 1, "change": 2}
         # W09 (Feb 24 - Mar 2): active on Mar 2 = last_sunday, ends_after_week, monday_end, local
@@ -105,7 +108,9 @@ def _compare_with_raw(db: Database, scope: Scope, week: str, rows: list[dict]) -
         mine = [r for r in rows if h.channel(r) == item["channel"]]
         assert {k: item[k] for k in h.totals([], iso.monday)} == h.totals(mine, iso.monday)
     for cohort in report["retention"]["cohorts"]:
-        mine = [r for r in rows if r["start_date"].strftime("%Y-%m") == cohort["cohort"] and r["start_date"] <= iso.sunday]
+        mine = [
+            r for r in rows if r["start_date"].strftime("%Y-%m") == cohort["cohort"] and r["start_date"] <= iso.sunday
+        ]
         assert cohort["placements"] == len(mine)
         for horizon in (30, 90, 180):
             expected = h.product_limit(mine, iso.sunday, horizon)
@@ -119,9 +124,12 @@ def _compare_with_raw(db: Database, scope: Scope, week: str, rows: list[dict]) -
 
 
 def test_a_seeded_history_reconciles_for_every_kind_of_scope(db, settings, tmp_path):
-    seed_database(settings.database_url, settings.pii_key,
-                  SeedConfig(workers=700, vacancies=120, years=2, seed=11, today=date(2026, 6, 30)),
-                  keys_file=tmp_path / "keys.json")  # fmt: skip
+    seed_database(
+        settings.database_url,
+        settings.pii_key,
+        SeedConfig(workers=700, vacancies=120, years=2, seed=11, today=date(2026, 6, 30)),
+        keys_file=tmp_path / "keys.json",
+    )
     rows = h.raw_rows(db)
     county = max({r["hukou_county"] for r in rows}, key=lambda c: sum(r["hukou_county"] == c for r in rows))
     employer = max({r["employer_org_id"] for r in rows}, key=lambda e: sum(r["employer_org_id"] == e for r in rows))
@@ -132,10 +140,14 @@ def test_a_seeded_history_reconciles_for_every_kind_of_scope(db, settings, tmp_p
     for week in ("2026-W01", "2026-W14", "2026-W26"):
         _compare_with_raw(db, Scope("province"), week, rows)
         _compare_with_raw(db, Scope("county", code=county), week, [r for r in rows if r["hukou_county"] == county])
-        _compare_with_raw(db, Scope("employer", org_id=employer), week,
-                          [r for r in rows if r["employer_org_id"] == employer])  # fmt: skip
-        mine = [r for r in rows if h.in_region(r["hukou_county"], pairing.west_code)
-                and h.in_region(r["county_code"], pairing.east_code)]  # fmt: skip
+        _compare_with_raw(
+            db, Scope("employer", org_id=employer), week, [r for r in rows if r["employer_org_id"] == employer]
+        )
+        mine = [
+            r
+            for r in rows
+            if h.in_region(r["hukou_county"], pairing.west_code) and h.in_region(r["county_code"], pairing.east_code)
+        ]
         _compare_with_raw(db, Scope("pairing", pairing_id=pairing.id), week, mine)
     # The year to date of that pairing, by hand.
     report = _report(db, Scope("province"), "2026-W26")
@@ -148,4 +160,3 @@ def test_a_seeded_history_reconciles_for_every_kind_of_scope(db, settings, tmp_p
     assert sum(w["departures"] for w in report["departures_by_week"]) == sum(
         1 for r in rows if r["end_date"] and date(2026, 3, 30) <= r["end_date"] <= date(2026, 6, 28)
     )
-
