@@ -231,7 +231,8 @@ def _rows(table: pd.DataFrame, key: str, names: dict[Any, str]) -> list[dict[str
 
 
 def _km(frame: pd.DataFrame, horizons: tuple[int, ...] = HORIZONS) -> dict[str, dict[str, Any]]:
-    return retention(frame["duration"].to_numpy(float), frame["event"].to_numpy(bool), horizons)
+    oldest = float(-frame["start_day"].min()) if len(frame) else 0.0  # start_day counts back from Sunday
+    return retention(frame["duration"].to_numpy(float), frame["event"].to_numpy(bool), horizons, oldest)
 
 
 def _months(week: IsoWeek) -> pd.PeriodIndex:

@@ -26,16 +26,19 @@ def _known_until(durations: np.ndarray, kmf: KaplanMeierFitter) -> float:
     return float(durations.max())
 
 
-def retention(durations: np.ndarray, events: np.ndarray, horizons: tuple[int, ...]) -> dict[str, dict[str, Any]]:
+def retention(
+    durations: np.ndarray, events: np.ndarray, horizons: tuple[int, ...], oldest: float
+) -> dict[str, dict[str, Any]]:
     """Share still employed on day h (lasted at least h days), with a 95 % CI and the number at risk.
 
-    A horizon nobody could have been followed to yet (the cohort is too young) is None, not zero.
+    `oldest` is how many days the earliest start lies before the report's date. A horizon the group is too
+    young for (oldest < h), or beyond the last time the estimate is defined, is None, not zero.
     """
     kmf = _fit(durations, events)
     out: dict[str, dict[str, Any]] = {}
     for h in horizons:
         at_risk = int((durations >= h).sum())
-        if kmf is None or _known_until(durations, kmf) < h:
+        if kmf is None or oldest < h or _known_until(durations, kmf) < h:
             out[str(h)] = {"estimate": None, "ci_low": None, "ci_high": None, "at_risk": at_risk}
             continue
         t = h - 0.5  # whole days: "still employed on day h" is surviving past h - 1

@@ -139,14 +139,15 @@ def totals(rows: list[dict], monday: date) -> dict[str, int]:
 def product_limit(rows: list[dict], as_of: date, horizon: int) -> float | None:
     """Kaplan-Meier by hand: S = prod over departure days d < horizon of (1 - left on d / at risk on d).
 
-    None when nobody was followed to the horizon and someone is still employed (the cohort is too young).
+    None when the cohort is too young (its first start is fewer than `horizon` days before `as_of`), or when
+    nobody was followed to the horizon and someone may still be employed.
     """
     spells = []
     for r in rows:
         end = r["end_date"] if r["end_date"] is not None and r["end_date"] <= as_of else None
         spells.append(((end or as_of) - r["start_date"]).days if end else (as_of - r["start_date"]).days)
         spells[-1] = (spells[-1], end is not None)
-    if not spells:
+    if not spells or (as_of - min(r["start_date"] for r in rows)).days < horizon:
         return None
     survival = 1.0
     for day in sorted({d for d, left in spells if left}):

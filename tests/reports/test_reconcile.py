@@ -3,8 +3,10 @@
 from datetime import date
 
 import pytest
+from sqlalchemy import insert
 
 from app.db import Database
+from app.models import Pairing
 from app.reports.schemas import IsoWeek, Scope
 from app.reports.service import build_report
 from app.seed.generator import SeedConfig, seed_database
@@ -56,13 +58,17 @@ class TestHandCheckedWeek:
     def test_cohort_retention_by_hand(self, history, db):
         cohorts = {c["cohort"]: c for c in _report(db, Scope("province"), h.WEEK)["retention"]["cohorts"]}
         assert list(cohorts)[0] == "2024-04" and list(cohorts)[-1] == "2025-03"
-        jan = cohorts["2025-01"]  # left after 36 and 30 days: both still employed on day 30, nobody on day 90
-        assert (jan["placements"], jan["retention"]["30"]["estimate"], jan["retention"]["90"]["estimate"]) == (2, 1, 0)
+        jan = cohorts["2025-01"]  # left after 36 and 30 days: both still employed on day 30; too young for 90
+        assert (jan["placements"], jan["retention"]["30"]["estimate"], jan["retention"]["90"]["estimate"]) == (
+            2,
+            1,
+            None,
+        )
         assert jan["retention"]["30"]["at_risk"] == 2
         feb = cohorts["2025-02"]  # local, 27 days so far: too young for day 30
         assert feb["retention"]["30"] == {"estimate": None, "ci_low": None, "ci_high": None, "at_risk": 0}
-        nov = cohorts["2024-11"]  # monday_end: 108 days, then left: day 90 yes, day 180 no (known: nobody is left)
-        assert (nov["retention"]["90"]["estimate"], nov["retention"]["180"]["estimate"]) == (1, 0)
+        nov = cohorts["2024-11"]  # monday_end: 108 days, then left: still there on day 90; 114 days old: no day 180
+        assert (nov["retention"]["90"]["estimate"], nov["retention"]["180"]["estimate"]) == (1, None)
         assert cohorts["2024-06"]["placements"] == 0 and cohorts["2024-06"]["retention"]["30"]["estimate"] is None
 
     def test_scopes_and_channels(self, history, db, tenants):
@@ -93,8 +99,26 @@ class TestHandCheckedWeek:
         assert _report(db, Scope("province"), h.WEEK)["follow_ups"]["by_kind"]["after_concern"]["done"] == 1
 
     def test_pairings_year_to_date(self, history, db):
-        pairings = {p["pairing_id"]: p for p in _report(db, Scope("province"), h.WEEK)["by_pairing"]}
-        assert pairings == {}  # the tests' database has no pairings until one is added
+        with db.session() as session, session.begin():
+            session.execute(
+                insert(Pairing),
+                {
+                    "east_code": "441900",
+                    "west_code": "450200",
+                    "level": "prefecture",
+                    "annual_target": 40,
+                    "illustrative": True,
+                },
+            )
+        (row,) = _report(db, Scope("province"), h.WEEK)["by_pairing"]
+        # 东莞 <- 柳州 (450225 lies in 4502): started since 1 January and by Sunday: left_in_w09, last_sunday,
+        # same_week, sunday_start (not next_monday; not other_county, whose county is in 贺州).
+        assert (row["ytd_placements"], row["ytd_target_share"], row["annual_target"]) == (4, 0.1, 40)
+        assert row["year_elapsed_share"] == round(68 / 365, 4)
+        # The first start this year was 48 days before Sunday: too young for day 90 (plain KM would say 0 here,
+        # because the longest spell ended while the others were censored within a week).
+        assert row["ytd_retention_90"]["estimate"] is None
+        assert (row["new_placements"], row["active_at_week_end"], row["departures"]) == (2, 3, 2)
 
 
 def _compare_with_raw(db: Database, scope: Scope, week: str, rows: list[dict]) -> None:
