@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export LB_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: setup run serve migrate seed train test test-sqlite test-postgres lint format bench clean
+.PHONY: setup run serve migrate seed train test test-sqlite test-postgres lint format bench report clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Laborbridge needs Python 3.11+; set PYTHON=python3.11")'
@@ -55,6 +55,9 @@ test: lint test-sqlite test-postgres
 
 bench: setup
 	$(BIN)/python -m bench
+
+report: migrate   ## last week's retention reports for every scope, into var/reports/<week>/
+	$(BIN)/laborbridge report run-weekly
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

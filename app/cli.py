@@ -1,4 +1,4 @@
-"""The `laborbridge` command line: db, org, seed, serve, demo-keys, occupations."""
+"""The `laborbridge` command line: db, org, seed, serve, demo-keys, occupations, report."""
 
 import argparse
 import json
@@ -270,6 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("what", choices=["matcher"])
     ev.add_argument("--holdout-days", type=int, default=365)
     ev.set_defaults(func=cmd_evaluate)
+    from app.reports.cli import add_parser as add_report_parser  # weekly retention reports (issue 5)
+
+    add_report_parser(sub)
     return parser
 
 

@@ -22,6 +22,8 @@ from app.matching.service import Matcher
 from app.orgs.service import PrincipalCache
 from app.placements.router import router as placements_router
 from app.reference.router import router as reference_router
+from app.reports.router import page_router as reports_page_router
+from app.reports.router import router as reports_router
 from app.schemas import NUL_CHARACTER
 from app.vacancies.router import router as vacancies_router
 from app.validation import translate
@@ -107,7 +109,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     api = APIRouter(prefix="/api/v1")
     for router in (workers_router, vacancies_router, placements_router, reference_router, matching_router):
         api.include_router(router)
+    api.include_router(reports_router)
     app.include_router(api)
+    app.include_router(reports_page_router)  # the weekly report page, for people (outside /api/v1)
 
     app.add_middleware(DoorChecks, settings=settings)
 

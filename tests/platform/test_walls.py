@@ -160,6 +160,13 @@ CASES = [
     ("GET", "/divisions", None, _expect(**dict.fromkeys(ROLES, 200))),
     ("GET", "/occupations", None, _expect(**dict.fromkeys(ROLES, 200))),
     ("GET", "/pairings", None, _expect(**dict.fromkeys(ROLES, 200))),
+    # Each key reads its own scope (county, employer, province); tests/reports checks what each one sees.
+    (
+        "GET",
+        "/reports/weekly",
+        None,
+        _expect(county=200, other_county=200, employer=200, other_employer=200, agency=403, school=403, province=200),
+    ),
 ]
 # The import route has its own wall tests in tests/workers/test_import.py (it takes a file, not JSON).
 COVERED_ELSEWHERE = {("POST", "/workers/import")}

@@ -1,0 +1,1 @@
+"""Weekly retention reports: what lasted, for every county, employer, pairing and channel."""

@@ -1,0 +1,103 @@
+"""`laborbridge report weekly | run-weekly`: one report to a file, or every scope's files for last week."""
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from app.clock import CST, today
+from app.config import get_settings
+from app.reports.schemas import FORMATS, IsoWeek
+
+RUN_HOUR = 6  # Monday 06:00 China Standard Time
+
+# The one place to run the departure scoring batch before the weekly files are written (issue 4 wires it in):
+# a callable taking no arguments, e.g. `lambda: departure.cli.score(...)`.
+BEFORE_RUN_WEEKLY: Callable[[], None] | None = None
+
+
+def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    report = sub.add_parser("report", help="weekly retention reports (ISO weeks, China Standard Time)")
+    report_sub = report.add_subparsers(dest="action", required=True)
+    weekly = report_sub.add_parser("weekly", help="one report: the province, a county, an employer or a pairing")
+    weekly.add_argument("--week", help="ISO week such as 2026-W47 (default: last week)")
+    scope = weekly.add_mutually_exclusive_group()
+    scope.add_argument("--county", help="division code of the sending county (or prefecture)")
+    scope.add_argument("--employer", type=int, help="org id of the employer")
+    scope.add_argument("--pairing", type=int, help="pairing id")
+    weekly.add_argument("--format", choices=FORMATS, default="json")
+    weekly.add_argument("--output", help="file to write (default: standard output)")
+    run = report_sub.add_parser("run-weekly", help="last week's files for every scope (idempotent)")
+    run.add_argument("--week", help="ISO week (default: last week)")
+    run.add_argument("--output-dir", help="default: LB_DATA_DIR/reports")
+    run.add_argument("--format", action="append", choices=FORMATS, help="repeatable (default: all four)")
+    run.add_argument("--schedule", action="store_true", help="run now, then every Monday 06:00 CST, forever")
+    report.set_defaults(func=cmd_report)
+
+
+def next_run(now: datetime) -> datetime:
+    """The next Monday 06:00 CST strictly after `now`."""
+    local = now.astimezone(CST)
+    candidate = (local - timedelta(days=local.weekday())).replace(hour=RUN_HOUR, minute=0, second=0, microsecond=0)
+    return candidate if candidate > local else candidate + timedelta(days=7)
+
+
+def _run_weekly(args: argparse.Namespace) -> int:
+    from app.db import Database
+    from app.reports.service import run_weekly
+
+    settings = get_settings()
+    output = Path(args.output_dir) if args.output_dir else settings.data_dir / "reports"
+    week = IsoWeek.parse(args.week).check_complete(today()) if args.week else IsoWeek.last_complete(today())
+    db = Database(settings.database_url)
+    try:
+        started = time.perf_counter()
+        files = run_weekly(lambda: db.session(False), week, output, args.format or FORMATS, BEFORE_RUN_WEEKLY)
+        summary = {"week": str(week), "files": len(files), "folder": str(output / str(week))}
+        print(json.dumps(summary | {"seconds": round(time.perf_counter() - started, 1)}), flush=True)
+    finally:
+        db.dispose()
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from app.errors import AppError
+
+    try:
+        if args.action == "run-weekly":
+            _run_weekly(args)
+            while args.schedule:
+                when = next_run(datetime.now(CST))
+                print(f"next weekly run: {when.isoformat()}", flush=True)
+                time.sleep(max(0.0, (when - datetime.now(CST)).total_seconds()))
+                args.week = None  # each Monday: the week that just ended
+                _run_weekly(args)
+            return 0
+        return _weekly(args)
+    except AppError as exc:
+        print(json.dumps(exc.body(), ensure_ascii=False), file=sys.stderr)
+        return 2
+
+
+def _weekly(args: argparse.Namespace) -> int:
+    from app.db import Database
+    from app.reports.render import render
+    from app.reports.service import build_report, resolve_scope
+
+    week = IsoWeek.parse(args.week).check_complete(today()) if args.week else IsoWeek.last_complete(today())
+    db = Database(get_settings().database_url)
+    try:
+        with db.session(False) as session:
+            scope = resolve_scope(session, args.county, args.employer, args.pairing)
+            data = render(build_report(session, scope, week), args.format)
+    finally:
+        db.dispose()
+    if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0

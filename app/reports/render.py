@@ -1,0 +1,414 @@
+"""The report as JSON, CSV, XLSX and a self-contained HTML page; the same report always gives the same bytes."""
+
+import csv
+import io
+import json
+import re
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+TEMPLATES = Path(__file__).parent / "templates"
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True
+)
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
+CHANNEL_LABELS = {"cross_region": "跨省转移 cross-region", "local": "就地 local", "nearby": "就近 nearby"}
+WEEK_FIGURES = ("new_placements", "active_at_week_end", "departures", "early_departures")
+
+
+def to_json(report: dict[str, Any]) -> bytes:
+    return (json.dumps(report, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode()
+
+
+# --- CSV: one long table, section / key / name / metric / value ----------------------------------------------
+
+
+def _flat(prefix: str, value: Any) -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        out = []
+        for k in sorted(value):
+            out += _flat(f"{prefix}.{k}" if prefix else str(k), value[k])
+        return out
+    if isinstance(value, list):
+        return [(prefix, "; ".join(str(v) for v in value))]
+    return [(prefix, value)]
+
+
+def _long_rows(report: dict[str, Any]) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    for metric in WEEK_FIGURES:
+        rows.append(["totals", "", report["scope"]["name"], metric, report["totals"][metric]])
+    for reason, n in sorted(report["totals"]["end_reasons"].items()):
+        rows.append(["end_reasons", reason, "", "departures", n])
+    for metric, change in sorted(report["week_on_week"].items()):
+        rows += [["week_on_week", metric, "", k, v] for k, v in _flat("", change)]
+    keyed = (
+        ("by_county", "county"),
+        ("by_employer", "employer_id"),
+        ("by_pairing", "pairing_id"),
+        ("by_channel", "channel"),
+    )
+    for section, key in keyed:
+        for item in report[section]:
+            name = item.get("name", CHANNEL_LABELS.get(item.get("channel", ""), ""))
+            rest = {k: v for k, v in item.items() if k not in (key, "name")}
+            rows += [[section, item[key], name, k, v] for k, v in _flat("", rest)]
+    for cohort in report["retention"]["cohorts"]:
+        rows.append(["retention", cohort["cohort"], "", "placements", cohort["placements"]])
+        rows += [["retention", cohort["cohort"], "", k, v] for k, v in _flat("", cohort["retention"])]
+    for week in report["departures_by_week"]:
+        rows += [["departures_by_week", week["week"], "", k, week[k]] for k in ("departures", "early_departures")]
+    follow = report["follow_ups"]
+    rows += [["follow_ups", "", "", k, follow[k]] for k in ("due", "done", "done_share")]
+    rows += [
+        ["follow_ups", kind, "", k, v] for kind, part in sorted(follow["by_kind"].items()) for k, v in part.items()
+    ]
+    risk = report["at_risk"]
+    rows += [["at_risk", "", "", k, risk[k]] for k in ("note", "scored", "flagged")]
+    rows += [["at_risk_answered", d, "", "reviews", n] for d, n in sorted(risk["answered_this_week"].items())]
+    for item in risk["items"]:
+        rest = {k: v for k, v in item.items() if k != "placement_id"}
+        rows += [["at_risk", item["placement_id"], "", k, v] for k, v in _flat("", rest)]
+    return rows
+
+
+def to_csv(report: dict[str, Any]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["week", "scope", "部分 section", "键 key", "名称 name", "指标 metric", "数值 value"])
+    scope = report["scope"]
+    label = scope["kind"] + (f":{scope.get('code') or scope.get('id')}" if scope["kind"] != "province" else "")
+    for row in _long_rows(report):
+        writer.writerow([report["week"], label, *("" if v is None else v for v in row)])
+    return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read the Chinese correctly
+
+
+# --- XLSX ---------------------------------------------------------------------------------------------------
+
+
+def _sheet(wb: Any, title: str, header: list[str], rows: list[list[Any]]) -> None:
+    ws = wb.create_sheet(title)
+    ws.append(header)
+    for row in rows:
+        ws.append(["" if v is None else (v if isinstance(v, int | float | str) else str(v)) for v in row])
+    ws.freeze_panes = "A2"
+
+
+def _normalised_zip(data: bytes, stamp: str) -> bytes:
+    """Rewrite the archive with fixed entry times and modified date, so the same report is the same file."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in sorted(source.infolist(), key=lambda i: i.filename):
+            fixed = zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), content)
+            target.writestr(fixed, content)
+    return out.getvalue()
+
+
+def to_xlsx(report: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    # The week's last second (Sunday 23:59:59 CST) in UTC, as the document's dates: no wall-clock time inside.
+    stamp = datetime.fromisoformat(report["week_end"] + "T23:59:59+08:00").astimezone(UTC).replace(tzinfo=None)
+    wb.properties.created = wb.properties.modified = stamp
+    wb.properties.creator = wb.properties.lastModifiedBy = "laborbridge"
+    wb.properties.title = f"周报 weekly report {report['week']} · {report['scope']['name']}"
+    wow = report["week_on_week"]
+    _sheet(
+        wb,
+        "汇总 totals",
+        ["指标 metric", "本周 this week", "上周 last week", "变化 change"],
+        [[m, wow[m]["this_week"], wow[m]["last_week"], wow[m]["change"]] for m in WEEK_FIGURES],
+    )
+    _sheet(
+        wb,
+        "离岗原因 end reasons",
+        ["原因 reason", "人数 departures"],
+        [[k, v] for k, v in sorted(report["totals"]["end_reasons"].items())],
+    )
+    figures = ["新增 new", "周末在岗 active", "离岗 departures", "90天内离岗 early"]
+    _sheet(
+        wb,
+        "按县 by county",
+        ["县 county", "名称 name", *figures],
+        [[r["county"], r["name"], *(r[k] for k in WEEK_FIGURES)] for r in report["by_county"]],
+    )
+    _sheet(
+        wb,
+        "按企业 by employer",
+        ["企业 employer_id", "名称 name", *figures],
+        [[r["employer_id"], r["name"], *(r[k] for k in WEEK_FIGURES)] for r in report["by_employer"]],
+    )
+    retention_cols = ["90天留存 retention_90", "下限 ci_low", "上限 ci_high", "在险 at_risk"]
+    _sheet(
+        wb,
+        "按结对 by pairing",
+        [
+            "结对 pairing_id",
+            "名称 name",
+            "层级 level",
+            "年度目标 annual_target",
+            "年内就业 ytd_placements",
+            "目标完成 ytd_target_share",
+            "时间进度 year_elapsed_share",
+            *retention_cols,
+            *figures,
+            "示例 illustrative",
+        ],
+        [
+            [
+                r["pairing_id"],
+                r["name"],
+                r["level"],
+                r["annual_target"],
+                r["ytd_placements"],
+                r["ytd_target_share"],
+                r["year_elapsed_share"],
+                *(r["ytd_retention_90"][k] for k in ("estimate", "ci_low", "ci_high", "at_risk")),
+                *(r[k] for k in WEEK_FIGURES),
+                r["illustrative"],
+            ]
+            for r in report["by_pairing"]
+        ],
+    )
+    _sheet(
+        wb,
+        "按渠道 by channel",
+        ["渠道 channel", *figures, *retention_cols],
+        [
+            [
+                r["channel"],
+                *(r[k] for k in WEEK_FIGURES),
+                *(r["retention_90"][k] for k in ("estimate", "ci_low", "ci_high", "at_risk")),
+            ]
+            for r in report["by_channel"]
+        ],
+    )
+    header = ["月度队列 cohort", "人数 placements"]
+    for h in report["retention"]["horizons"]:
+        header += [f"{h}天留存 retention_{h}", f"{h} ci_low", f"{h} ci_high", f"{h} at_risk"]
+    rows = []
+    for c in report["retention"]["cohorts"]:
+        row = [c["cohort"], c["placements"]]
+        for h in report["retention"]["horizons"]:
+            row += [c["retention"][str(h)][k] for k in ("estimate", "ci_low", "ci_high", "at_risk")]
+        rows.append(row)
+    _sheet(wb, "留存 retention", header, rows)
+    _sheet(
+        wb,
+        "每周离岗 departures",
+        ["周 week", "离岗 departures", "90天内 early"],
+        [[w["week"], w["departures"], w["early_departures"]] for w in report["departures_by_week"]],
+    )
+    follow = report["follow_ups"]
+    _sheet(
+        wb,
+        "回访 follow-ups",
+        ["类型 kind", "应访 due", "已访 done"],
+        [["all", follow["due"], follow["done"]]]
+        + [[k, v["due"], v["done"]] for k, v in sorted(follow["by_kind"].items())],
+    )
+    risk = report["at_risk"]
+    _sheet(
+        wb,
+        "风险 at risk",
+        [
+            "就业记录 placement_id",
+            "劳动者 worker_id",
+            "户籍县 county",
+            "企业 employer",
+            "岗位 vacancy",
+            "上岗 start",
+            "在岗天数 days",
+            "30天风险 risk_30",
+            "90天风险 risk_90",
+            "180天风险 risk_180",
+            "原因 reasons",
+            "建议 action",
+            "本周答复 answered",
+        ],
+        [
+            [
+                i["placement_id"],
+                i["worker_id"],
+                i["hukou_county_name"],
+                i["employer_name"],
+                i["vacancy_title"],
+                i["start_date"],
+                i["days_in_job"],
+                i["risk_30"],
+                i["risk_90"],
+                i["risk_180"],
+                "; ".join(map(str, i["reasons"])),
+                i["action"],
+                i["answered_this_week"],
+            ]
+            for i in risk["items"]
+        ]
+        + ([[risk["note"]]] if risk["note"] else []),
+    )
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return _normalised_zip(buffer.getvalue(), stamp.isoformat() + "Z")
+
+
+# --- HTML with inline SVG charts ----------------------------------------------------------------------------
+
+W, H, PAD_L, PAD_B, PAD_T, PAD_R = 560, 270, 44, 30, 26, 150
+
+
+def _svg_open(chart_id: str, title: str) -> str:
+    return (
+        f'<svg class="chart" id="{chart_id}" role="img" viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+    )
+
+
+def _axes(y_max: float, y_label: str, x_ticks: list[tuple[float, str]], y_ticks: list[tuple[float, str]]) -> str:
+    x0, y0, x1 = PAD_L, H - PAD_B, W - PAD_R
+    parts = [
+        f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#555"/>',
+        f'<line x1="{x0}" y1="{PAD_T}" x2="{x0}" y2="{y0}" stroke="#555"/>',
+    ]
+    for x, label in x_ticks:
+        parts.append(f'<text x="{x:.1f}" y="{y0 + 16}" font-size="11" text-anchor="middle">{escape(label)}</text>')
+    for y, label in y_ticks:
+        parts.append(f'<text x="{x0 - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{escape(label)}</text>')
+        parts.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x1}" y2="{y:.1f}" stroke="#eee"/>')
+    parts.append(f'<text x="4" y="12" font-size="11">{escape(y_label)}</text>')
+    return "".join(parts)
+
+
+def curves_svg(chart_id: str, title: str, curves: dict[str, list[list[float]]], labels: dict[str, str]) -> Markup:
+    """Retention curves: share still employed against days since the start (0-180)."""
+    x0, y0, x1 = PAD_L, H - PAD_B, W - PAD_R
+
+    def sx(day: float) -> float:
+        return x0 + (x1 - x0) * day / 180
+
+    def sy(share: float) -> float:
+        return y0 - (y0 - PAD_T) * share
+
+    parts = [
+        _svg_open(chart_id, title),
+        _axes(
+            1,
+            "留存 retention",
+            [(sx(d), f"{d}天 d") for d in (0, 30, 90, 180)],
+            [(sy(v), f"{int(v * 100)}%") for v in (0, 0.25, 0.5, 0.75, 1)],
+        ),
+    ]
+    if not any(curves.values()):
+        parts.append(f'<text x="{(x0 + x1) / 2}" y="{H / 2}" text-anchor="middle" fill="#888">暂无数据 no data</text>')
+    for i, (key, points) in enumerate(curves.items()):
+        colour = COLOURS[i % len(COLOURS)]
+        if points:
+            path = " ".join(f"{sx(d):.1f},{sy(v):.1f}" for d, v in points)
+            parts.append(
+                f'<polyline class="curve" data-series="{escape(key)}" fill="none" stroke="{colour}" '
+                f'stroke-width="2" points="{path}"/>'
+            )
+        y = PAD_T + 14 + 16 * i
+        parts.append(f'<rect x="{x1 + 10}" y="{y - 9}" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{x1 + 24}" y="{y}" font-size="11">{escape(labels.get(key, key))}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def bars_svg(chart_id: str, title: str, weeks: list[dict[str, Any]]) -> Markup:
+    """Departures per week, the early ones (under 90 days) darker."""
+    x0, y0, x1 = PAD_L, H - PAD_B, W - PAD_R
+    top = max([w["departures"] for w in weeks] + [1])
+    step = (x1 - x0) / max(len(weeks), 1)
+
+    def sy(n: float) -> float:
+        return y0 - (y0 - PAD_T) * n / top
+
+    ticks = sorted({0, top // 2, top})
+    parts = [
+        _svg_open(chart_id, title),
+        _axes(
+            top,
+            "离岗人数 departures",
+            [(x0 + step * (i + 0.5), w["week"][-3:]) for i, w in enumerate(weeks)],
+            [(sy(t), str(t)) for t in ticks],
+        ),
+    ]
+    for i, w in enumerate(weeks):
+        x = x0 + step * i + step * 0.15
+        parts.append(
+            f'<rect class="bar" data-week="{w["week"]}" data-value="{w["departures"]}" x="{x:.1f}" '
+            f'y="{sy(w["departures"]):.1f}" width="{step * 0.7:.1f}" '
+            f'height="{y0 - sy(w["departures"]):.1f}" fill="#9ecae1"/>'
+        )
+        parts.append(
+            f'<rect x="{x:.1f}" y="{sy(w["early_departures"]):.1f}" width="{step * 0.7:.1f}" '
+            f'height="{y0 - sy(w["early_departures"]):.1f}" fill="#3182bd"/>'
+        )
+    for i, (colour, label) in enumerate((("#9ecae1", "离岗 all"), ("#3182bd", "90天内 early"))):
+        y = PAD_T + 14 + 16 * i
+        parts.append(f'<rect x="{x1 + 10}" y="{y - 9}" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{x1 + 24}" y="{y}" font-size="11">{label}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def charts(report: dict[str, Any]) -> dict[str, Markup]:
+    curves = report["retention"]["curves"]
+    pairings = sorted(report["by_pairing"], key=lambda p: (-p["ytd_placements"], p["pairing_id"]))[:6]
+    pairing_curves = {str(p["pairing_id"]): curves["by_pairing"].get(str(p["pairing_id"]), []) for p in pairings}
+    return {
+        "channel": curves_svg(
+            "chart-retention-channel", "按渠道留存曲线 retention by channel", curves["by_channel"], CHANNEL_LABELS
+        ),
+        "pairing": curves_svg(
+            "chart-retention-pairing",
+            "按结对留存曲线 retention by pairing",
+            pairing_curves,
+            {str(p["pairing_id"]): p["name"] for p in pairings},
+        ),
+        "departures": bars_svg("chart-departures", "近13周每周离岗 weekly departures", report["departures_by_week"]),
+    }
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def to_html(report: dict[str, Any], page: dict[str, Any] | None = None) -> str:
+    """The report as one HTML document with inline SVG; `page` adds the web page's week picker and sign-out."""
+    template = _env.get_template("weekly.html")
+    return template.render(r=report, charts=charts(report), page=page, pct=_pct, channel_labels=CHANNEL_LABELS)
+
+
+def render(report: dict[str, Any], fmt: str) -> bytes:
+    if fmt == "json":
+        return to_json(report)
+    if fmt == "csv":
+        return to_csv(report)
+    if fmt == "xlsx":
+        return to_xlsx(report)
+    if fmt == "html":
+        return to_html(report).encode()
+    raise ValueError(fmt)
+
+
+MEDIA_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "html": "text/html; charset=utf-8",
+}

@@ -1,0 +1,162 @@
+"""Every query of the weekly report: counts aggregated in SQL, rows for survival fetched as plain tuples."""
+
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from app.departure.models import FlagReview, PlacementRisk
+from app.orgs.models import Org
+from app.placements.models import FollowUp, Placement
+from app.reference.models import Division, Pairing
+from app.reports.schemas import Scope
+from app.vacancies.models import Vacancy
+from app.workers.models import Worker
+
+P, W, V = Placement, Worker, Vacancy
+SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
+GROUP_COLUMNS = ["hukou_county", "employer_id", "vacancy_county"]
+
+
+def _within(column: Any, region: str) -> ColumnElement[bool]:
+    """SQL for app.reference.service.within: a province or prefecture region is a code prefix."""
+    if region.endswith("0000"):
+        return column.like(region[:2] + "%")  # type: ignore[no-any-return]
+    if region.endswith("00"):
+        return column.like(region[:4] + "%")  # type: ignore[no-any-return]
+    return column == region  # type: ignore[no-any-return]
+
+
+def _scope_filter(scope: Scope) -> ColumnElement[bool]:
+    if scope.kind == "county":
+        assert scope.code is not None
+        return _within(W.hukou_county, scope.code)
+    if scope.kind == "employer":
+        return V.employer_org_id == scope.org_id
+    if scope.kind == "pairing":
+        assert scope.west_code is not None and scope.east_code is not None
+        return and_(_within(W.hukou_county, scope.west_code), _within(V.county_code, scope.east_code))
+    return true()
+
+
+def _joined(stmt: SelectT, scope: Scope) -> SelectT:
+    return stmt.select_from(P).join(W, W.id == P.worker_id).join(V, V.id == P.vacancy_id).where(_scope_filter(scope))
+
+
+def _frame(session: Session, stmt: Select[*tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
+    rows = session.execute(stmt).all()
+    return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def week_counts(session: Session, scope: Scope, weeks: list[tuple[date, date]]) -> pd.DataFrame:
+    """New placements and placements active at each week's end, per (hukou county, employer, vacancy county).
+
+    A placement ended after a week's Sunday was still active on that Sunday: facts after it do not count.
+    """
+    first_monday, last_sunday = weeks[0][0], weeks[-1][1]
+    sums = []
+    for i, (monday, sunday) in enumerate(weeks):
+        new = case((P.start_date.between(monday, sunday), 1), else_=0)
+        active = case((and_(P.start_date <= sunday, or_(P.end_date.is_(None), P.end_date > sunday)), 1), else_=0)
+        sums += [func.sum(new).label(f"new_{i}"), func.sum(active).label(f"active_{i}")]
+    stmt = _joined(select(W.hukou_county, V.employer_org_id, V.county_code, *sums), scope).where(
+        P.start_date <= last_sunday, or_(P.end_date.is_(None), P.end_date >= first_monday)
+    )
+    stmt = stmt.group_by(W.hukou_county, V.employer_org_id, V.county_code)
+    columns = GROUP_COLUMNS + [f"{k}_{i}" for i in range(len(weeks)) for k in ("new", "active")]
+    return _frame(session, stmt, columns)
+
+
+def departures(session: Session, scope: Scope, since: date, until: date) -> pd.DataFrame:
+    """Placements that ended between `since` and `until` (inclusive), one row each."""
+    stmt = _joined(
+        select(W.hukou_county, V.employer_org_id, V.county_code, P.start_date, P.end_date, P.end_reason), scope
+    ).where(P.end_date.between(since, until), P.start_date <= until)
+    return _frame(session, stmt, [*GROUP_COLUMNS, "start_date", "end_date", "end_reason"])
+
+
+def started(session: Session, scope: Scope, since: date, until: date) -> pd.DataFrame:
+    """Placements started between `since` and `until`, with their end if it is dated by `until`."""
+    end = case((P.end_date <= until, P.end_date), else_=None)
+    stmt = _joined(
+        select(P.id, W.hukou_county, V.employer_org_id, V.county_code, P.start_date, end.label("end_date")), scope
+    ).where(P.start_date.between(since, until))
+    return _frame(session, stmt, ["placement_id", *GROUP_COLUMNS, "start_date", "end_date"])
+
+
+def follow_ups(session: Session, scope: Scope, since: date, until: date) -> pd.DataFrame:
+    """Follow-ups dated `since`..`until`, with their placement's end if it is dated by `until`."""
+    end = case((P.end_date <= until, P.end_date), else_=None)
+    stmt = _joined(select(FollowUp.placement_id, FollowUp.date, FollowUp.outcome, end.label("end_date")), scope)
+    stmt = stmt.join(FollowUp, FollowUp.placement_id == P.id).where(FollowUp.date.between(since, until))
+    return _frame(session, stmt, ["placement_id", "date", "outcome", "end_date"])
+
+
+def risks(session: Session, scope: Scope, sunday: date, scored_by: datetime) -> pd.DataFrame:
+    """The departure model's latest scores of placements active at the week's end, scored by `scored_by`."""
+    stmt = _joined(
+        select(
+            P.id,
+            P.worker_id,
+            W.hukou_county,
+            V.employer_org_id,
+            V.county_code,
+            V.title,
+            P.start_date,
+            PlacementRisk.risk_30,
+            PlacementRisk.risk_90,
+            PlacementRisk.risk_180,
+            PlacementRisk.reasons,
+            PlacementRisk.action,
+            PlacementRisk.model_version,
+        ),
+        scope,
+    )
+    stmt = stmt.join(PlacementRisk, PlacementRisk.placement_id == P.id).where(
+        P.start_date <= sunday,
+        or_(P.end_date.is_(None), P.end_date > sunday),
+        PlacementRisk.scored_at < scored_by,
+    )
+    columns = ["placement_id", "worker_id", *GROUP_COLUMNS, "vacancy_title", "start_date"]
+    columns += ["risk_30", "risk_90", "risk_180", "reasons", "action", "model_version"]
+    return _frame(session, stmt, columns)
+
+
+def reviews(session: Session, scope: Scope, since: datetime, until: datetime) -> pd.DataFrame:
+    """Officers' answers to flags recorded in [since, until)."""
+    stmt = _joined(select(FlagReview.id, FlagReview.placement_id, FlagReview.decision, FlagReview.created_at), scope)
+    stmt = stmt.join(FlagReview, FlagReview.placement_id == P.id).where(
+        FlagReview.created_at >= since, FlagReview.created_at < until
+    )
+    return _frame(session, stmt, ["review_id", "placement_id", "decision", "created_at"])
+
+
+def division_names(session: Session) -> dict[str, str]:
+    return {code: name for code, name in session.execute(select(Division.code, Division.name))}
+
+
+def org_names(session: Session, kind: str) -> dict[int, str]:
+    return {i: name for i, name in session.execute(select(Org.id, Org.name).where(Org.kind == kind))}
+
+
+def get_org(session: Session, org_id: int) -> Org | None:
+    return session.get(Org, org_id)
+
+
+def pairings(session: Session) -> list[Pairing]:
+    return list(session.scalars(select(Pairing).order_by(Pairing.id)))
+
+
+def get_pairing(session: Session, pairing_id: int) -> Pairing | None:
+    return session.get(Pairing, pairing_id)
+
+
+def county_office_regions(session: Session) -> list[str]:
+    stmt = select(Org.region_code).where(Org.kind == "county_office").distinct().order_by(Org.region_code)
+    return list(session.scalars(stmt))
+
+
+def employer_ids(session: Session) -> list[int]:
+    return list(session.scalars(select(Org.id).where(Org.kind == "employer").order_by(Org.id)))

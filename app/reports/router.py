@@ -1,0 +1,148 @@
+"""The weekly report over HTTP: JSON/CSV/XLSX under /api/v1, and a page for people at /reports/weekly."""
+
+from typing import Annotated, Literal
+
+import anyio
+from fastapi import APIRouter, Cookie, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import escape
+
+from app import errors as e
+from app.clock import today
+from app.deps import PrincipalDep, SessionDep
+from app.orgs.service import Principal, PrincipalCache, authenticate
+from app.reports import service
+from app.reports.render import MEDIA_TYPES, render, to_html
+from app.reports.schemas import IsoWeek
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+page_router = APIRouter(prefix="/reports", include_in_schema=False)
+WeekQuery = Annotated[str | None, Query(max_length=20, description="ISO week such as 2026-W47; default: last week")]
+COOKIE = "lb_report_key"
+
+
+def _week(text: str | None) -> IsoWeek:
+    now = today()
+    if text is None:
+        return IsoWeek.last_complete(now)
+    return IsoWeek.parse(text).check_complete(now)
+
+
+@router.get(
+    "/weekly",
+    responses=e.responses(e.Unauthenticated, e.Forbidden, e.ValidationFailed)
+    | {200: {"content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["xlsx"]: {}}}},
+)
+def weekly_report(
+    session: SessionDep,
+    principal: PrincipalDep,
+    week: WeekQuery = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+) -> Response:
+    """What lasted in a finished ISO week (China Standard Time), scoped by the caller's key."""
+    scope = service.scope_for(principal)
+    iso = _week(week)
+    report = service.build_report(session, scope, iso)
+    headers = {}
+    if format != "json":
+        headers["Content-Disposition"] = f'attachment; filename="weekly-{iso}-{scope.slug}.{format}"'
+    return Response(render(report, format), media_type=MEDIA_TYPES[format], headers=headers)
+
+
+# --- the page: the key is posted once and kept in an HttpOnly cookie, never in a URL ---------------------------
+
+SIGN_IN = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>登录 Sign in · 就业留存周报</title>
+<style>body{{font-family:sans-serif;max-width:480px;margin:60px auto}}input{{width:100%;padding:6px}}
+.error{{color:#b00020}}</style></head><body>
+<h1>就业留存周报 <small>Weekly retention report</small></h1>
+{error}
+<form method="post" action="/reports/weekly/sign-in" autocomplete="off">
+<label for="api_key">API 密钥 <small>API key</small></label>
+<input type="password" id="api_key" name="api_key" required maxlength="200">
+<input type="hidden" name="week" value="{week}">
+<p><button type="submit" id="sign-in">登录 Sign in</button></p>
+</form><p><small>密钥只保存在本浏览器的会话 Cookie 中，关闭浏览器即失效。The key is kept in this browser's session
+cookie only.</small></p></body></html>"""
+
+
+def _sign_in_page(status: int, message: e.Msg | None = None, week: str = "") -> HTMLResponse:
+    error = f'<p class="error" id="error">{escape(message.text())}</p>' if message else ""
+    page = HTMLResponse(SIGN_IN.format(error=error, week=escape(week)), status_code=status)
+    if status == 401:
+        page.delete_cookie(COOKIE, path="/reports")
+    return page
+
+
+async def _principal_from_cookie(request: Request, session: SessionDep, raw_key: str) -> Principal | None:
+    cache: PrincipalCache = request.app.state.principal_cache
+    principal = cache.get(raw_key)
+    if principal is None:
+        principal = await anyio.to_thread.run_sync(authenticate, session, raw_key)
+        if principal is not None:
+            cache.put(raw_key, principal)
+    return principal
+
+
+@page_router.get("/weekly", response_class=HTMLResponse)
+async def weekly_page(
+    request: Request,
+    session: SessionDep,
+    week: WeekQuery = None,
+    key: Annotated[str | None, Cookie(alias=COOKIE)] = None,
+) -> HTMLResponse:
+    """The report for people: figures, curves, departures by week, the at-risk list."""
+    if not key:
+        return _sign_in_page(200, week=week or "")
+    principal = await _principal_from_cookie(request, session, key)
+    if principal is None:
+        return _sign_in_page(
+            401, e.Msg("密钥无效或已停用，请重新登录", "the key is not valid (revoked?); sign in again")
+        )
+    try:
+        scope = service.scope_for(principal)
+        iso = _week(week)
+    except e.AppError as exc:
+        detail = exc.detail[0]["message"] if exc.detail else exc.msg.text()
+        body = f'<!doctype html><meta charset="utf-8"><p id="error">{escape(detail)}</p>'
+        body += '<p><a href="/reports/weekly">返回 back</a></p>'
+        return HTMLResponse(body, status_code=exc.status_code)
+    report = await anyio.to_thread.run_sync(service.build_report, session, scope, iso)
+    nxt = iso.shift(1)
+    page = {"previous": str(iso.shift(-1)), "next": str(nxt) if nxt.sunday < today() else None}
+    return HTMLResponse(to_html(report, page), headers={"Cache-Control": "no-store"})
+
+
+@page_router.post("/weekly/sign-in")
+async def sign_in(
+    request: Request,
+    session: SessionDep,
+    api_key: Annotated[str, Form(max_length=200)],
+    week: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Check the key once and keep it in an HttpOnly, same-site cookie for this browser session."""
+    principal = await _principal_from_cookie(request, session, api_key.strip())
+    if principal is None:
+        return _sign_in_page(401, e.Msg("密钥无效，请检查后重试", "that key is not valid; check it and retry"), week)
+    if principal.kind not in ("county_office", "employer", "provincial_office"):
+        return _sign_in_page(403, e.Msg("本机构无权查看周报", f"a {principal.kind} key may not read the weekly report"))
+    target = "/reports/weekly" + (f"?week={week}" if week and _valid(week) else "")
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        COOKIE, api_key.strip(), httponly=True, samesite="strict", path="/reports", secure=request.url.scheme == "https"
+    )
+    return response
+
+
+def _valid(week: str) -> bool:
+    try:
+        IsoWeek.parse(week)
+    except e.ValidationFailed:
+        return False
+    return True
+
+
+@page_router.post("/weekly/sign-out")
+def sign_out() -> Response:
+    response = RedirectResponse("/reports/weekly", status_code=303)
+    response.delete_cookie(COOKIE, path="/reports")
+    return response

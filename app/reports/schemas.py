@@ -1,0 +1,117 @@
+"""The report's inputs: an ISO week in China Standard Time, a scope, an output format."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal, get_args
+
+from app.clock import CST
+from app.errors import Msg, ValidationFailed
+
+Format = Literal["json", "csv", "xlsx", "html"]
+FORMATS: tuple[str, ...] = get_args(Format)
+ScopeKind = Literal["province", "county", "employer", "pairing"]
+CHANNELS = ("cross_region", "local", "nearby")
+HORIZONS = (30, 90, 180)
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+@dataclass(frozen=True, order=True)
+class IsoWeek:
+    """An ISO week; its days are China Standard Time calendar days (Monday to Sunday)."""
+
+    year: int
+    week: int
+
+    @classmethod
+    def parse(cls, text: str, field: str = "week") -> "IsoWeek":
+        """`2026-W47` or a 422 naming the field, in words a clerk understands."""
+        match = _WEEK.match(text.strip())
+        if match is None:
+            raise ValidationFailed.one(
+                field,
+                Msg(
+                    f"周次格式应为“年-W周”，如 2026-W47（收到 {text[:20]!r}）",
+                    f"a week is written YEAR-Wnn, e.g. 2026-W47 (got {text[:20]!r})",
+                ),
+            )
+        year, week = int(match.group(1)), int(match.group(2))
+        try:
+            date.fromisocalendar(year, week, 1)
+        except ValueError:
+            raise ValidationFailed.one(
+                field, Msg(f"{year} 年没有第 {week} 周", f"{year} has no ISO week {week}")
+            ) from None
+        if year < 2000:
+            raise ValidationFailed.one(field, Msg("周次不能早于 2000 年", "the week must be in 2000 or later"))
+        return cls(year, week)
+
+    @classmethod
+    def of(cls, day: date) -> "IsoWeek":
+        iso = day.isocalendar()
+        return cls(iso.year, iso.week)
+
+    @classmethod
+    def last_complete(cls, today: date) -> "IsoWeek":
+        """The latest week whose Sunday is before `today` (CST)."""
+        return cls.of(today - timedelta(days=today.isoweekday()))
+
+    @property
+    def monday(self) -> date:
+        return date.fromisocalendar(self.year, self.week, 1)
+
+    @property
+    def sunday(self) -> date:
+        return self.monday + timedelta(days=6)
+
+    @property
+    def end_instant(self) -> datetime:
+        """The first instant after the week: Monday 00:00 CST of the next week."""
+        return datetime.combine(self.sunday + timedelta(days=1), time(0), tzinfo=CST)
+
+    @property
+    def start_instant(self) -> datetime:
+        return datetime.combine(self.monday, time(0), tzinfo=CST)
+
+    def shift(self, weeks: int) -> "IsoWeek":
+        return IsoWeek.of(self.monday + timedelta(weeks=weeks))
+
+    def __str__(self) -> str:
+        return f"{self.year}-W{self.week:02d}"
+
+    def check_complete(self, today: date, field: str = "week") -> "IsoWeek":
+        """Only finished weeks: a report for week W must read the same whenever it is run."""
+        if self.sunday >= today:
+            latest = IsoWeek.last_complete(today)
+            raise ValidationFailed.one(
+                field,
+                Msg(
+                    f"{self} 尚未结束（中国标准时间），只能查看已结束的周，最近一周为 {latest}",
+                    f"{self} has not ended yet (China Standard Time); the latest complete week is {latest}",
+                ),
+            )
+        return self
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose placements a report counts: the province, a county's workers, an employer's vacancies, a pairing."""
+
+    kind: ScopeKind
+    code: str | None = None  # division code for county (a county, prefecture or province region)
+    org_id: int | None = None  # employer
+    pairing_id: int | None = None
+    # Filled in by the service from reference data: where a pairing sends from and to.
+    west_code: str | None = None
+    east_code: str | None = None
+
+    @property
+    def slug(self) -> str:
+        """A file name stem: province, county-450225, employer-12, pairing-3."""
+        if self.kind == "county":
+            return f"county-{self.code}"
+        if self.kind == "employer":
+            return f"employer-{self.org_id}"
+        if self.kind == "pairing":
+            return f"pairing-{self.pairing_id}"
+        return "province"

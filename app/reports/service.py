@@ -1,0 +1,510 @@
+"""The weekly retention report: what lasted, for a scope and an ISO week (China Standard Time).
+
+Only facts dated up to the week's Sunday count, so the report for a week reads the same whenever it is run.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from app.errors import Forbidden, Msg, NotFound, ValidationFailed
+from app.orgs.service import Principal
+from app.reference.models import Pairing
+from app.reference.service import within
+from app.reports import repository
+from app.reports.schemas import CHANNELS, HORIZONS, IsoWeek, Scope
+from app.reports.survival import curve, retention
+
+EARLY_DAYS = 90  # an early departure ends fewer than 90 days after the start
+COHORT_MONTHS = 12
+TREND_WEEKS = 13
+FOLLOW_UP_WEEKS = (1, 4, 12)
+FOLLOW_UP_SLACK = 3  # a call within 3 days either side of its due day counts
+CONCERN_DAYS = 7  # a `concern` outcome makes another follow-up due within a week
+FLAG_MIN_RISK = 0.5  # flagged: more likely to leave than stay within the nearest horizon
+AT_RISK_LIMIT = 100
+NO_SCORES = Msg(
+    "离岗风险模型尚未评分（请先运行 laborbridge departure score）",
+    "the departure model has not scored any placement yet (run `laborbridge departure score`)",
+)
+DEFINITIONS = {
+    "week": "ISO week, Monday-Sunday, China Standard Time (UTC+8); only facts dated by Sunday count",
+    "channel": "cross_region: the job is in another province; local: in the worker's hukou county; "
+    "nearby: elsewhere in the home province",
+    "early_departure": f"ended fewer than {EARLY_DAYS} days after the start",
+    "retention": "Kaplan-Meier share still employed on day 30/90/180 by monthly start cohort; placements still "
+    "running at the week's end are censored; null = the cohort is too young for that horizon",
+    "follow_ups": "due 1, 4 and 12 weeks after the start (done within 3 days of the due day) and 7 days after a "
+    "`concern` outcome (done if any follow-up came after the concern); only while the placement is active",
+    "at_risk": f"active placements whose departure risk at the nearest horizon is at least {FLAG_MIN_RISK}",
+}
+
+
+@dataclass
+class Reference:
+    """Names and pairings, loaded once for many reports."""
+
+    divisions: dict[str, str]
+    employers: dict[int, str]
+    pairings: list[Pairing]
+    _masks: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session) -> "Reference":
+        return cls(
+            repository.division_names(session), repository.org_names(session, "employer"), repository.pairings(session)
+        )
+
+
+def scope_for(principal: Principal) -> Scope:
+    """A county office sees its region's workers, an employer its vacancies, the provincial office everything."""
+    if principal.kind == "county_office":
+        return Scope("county", code=principal.region_code)
+    if principal.kind == "employer":
+        return Scope("employer", org_id=principal.org_id)
+    if principal.kind == "provincial_office":
+        return Scope("province")
+    raise Forbidden(Msg("本机构无权查看周报", f"a {principal.kind} key may not read the weekly report"))
+
+
+def resolve_scope(
+    session: Session, county: str | None = None, employer: int | None = None, pairing: int | None = None
+) -> Scope:
+    """The scope a command line asked for; unknown ids are a clear error."""
+    if county is not None:
+        if repository.division_names(session).get(county) is None:
+            raise ValidationFailed.one("county", Msg(f"行政区划代码 {county} 不存在", f"no division {county}"))
+        return Scope("county", code=county)
+    if employer is not None:
+        org = repository.get_org(session, employer)
+        if org is None or org.kind != "employer":
+            raise NotFound("org")
+        return Scope("employer", org_id=employer)
+    if pairing is not None:
+        found = repository.get_pairing(session, pairing)
+        if found is None:
+            raise NotFound("pairing")
+        return Scope("pairing", pairing_id=found.id, west_code=found.west_code, east_code=found.east_code)
+    return Scope("province")
+
+
+def _with_pairing_codes(scope: Scope, ref: Reference) -> Scope:
+    if scope.kind != "pairing" or scope.west_code:
+        return scope
+    found = next((p for p in ref.pairings if p.id == scope.pairing_id), None)
+    if found is None:
+        raise NotFound("pairing")
+    return Scope("pairing", pairing_id=found.id, west_code=found.west_code, east_code=found.east_code)
+
+
+# --- vectorised helpers -------------------------------------------------------------------------------------
+
+
+def _channel(frame: pd.DataFrame) -> np.ndarray:
+    home = frame["hukou_county"].astype(str)
+    job = frame["vacancy_county"].astype(str)
+    cross = home.str[:2].to_numpy() != job.str[:2].to_numpy()
+    local = home.to_numpy() == job.to_numpy()
+    return np.select([cross, local], ["cross_region", "local"], "nearby")
+
+
+def _within_mask(values: pd.Series, region: str) -> np.ndarray:
+    """within() for a column, evaluated once per distinct code (a hundred or so), not per row."""
+    codes, uniques = pd.factorize(values)
+    inside = np.array([within(str(u), region) for u in uniques], dtype=bool)
+    return inside[codes] if len(uniques) else np.zeros(len(values), dtype=bool)
+
+
+def _pairing_mask(frame: pd.DataFrame, pairing: Pairing) -> np.ndarray:
+    return _within_mask(frame["hukou_county"], pairing.west_code) & _within_mask(
+        frame["vacancy_county"], pairing.east_code
+    )
+
+
+def _days(frame: pd.DataFrame, column: str, origin: date) -> np.ndarray:
+    """Days from `origin` as floats (NaN where the date is missing)."""
+    values = pd.to_datetime(frame[column]).to_numpy(dtype="datetime64[D]")
+    days = (values - np.datetime64(origin, "D")).astype("timedelta64[D]")
+    return np.where(np.isnat(days), np.nan, days.astype(np.int64).astype(float))
+
+
+def _int(value: Any) -> int:
+    return int(value) if value == value else 0
+
+
+def _ratio(value: float | None) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), 4)
+
+
+# --- the report ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Facts:
+    """Everything a report reads from the database, for one scope and week."""
+
+    monday: date
+    counts: pd.DataFrame  # per (hukou county, employer, vacancy county): new_i, active_i for weeks i = 0 (last), 1
+    departures: pd.DataFrame  # one row per placement ended in the last 13 weeks
+    started: pd.DataFrame  # one row per placement started in the cohort window, with duration and event
+    follow_ups: pd.DataFrame
+    risks: pd.DataFrame
+    reviews: pd.DataFrame
+
+
+def _window_start(week: IsoWeek) -> date:
+    """The oldest start a report reads: its first cohort's month or the year's first day."""
+    first = _months(week)[0].start_time.date()
+    return min(first, date(week.sunday.year, 1, 1))
+
+
+def load_facts(session: Session, scope: Scope, week: IsoWeek) -> Facts:
+    monday, sunday = week.monday, week.sunday
+    prev = week.shift(-1)
+    counts = repository.week_counts(session, scope, [(prev.monday, prev.sunday), (monday, sunday)])
+    trend_from = week.shift(-(TREND_WEEKS - 1)).monday
+    departures = repository.departures(session, scope, trend_from, sunday)
+    started = repository.started(session, scope, _window_start(week), sunday)
+    fu_since = monday - timedelta(days=CONCERN_DAYS + FOLLOW_UP_SLACK + 7)
+    follow_ups = repository.follow_ups(session, scope, fu_since, sunday)
+    # Scores written by the Monday run that follows the week count for it; later rescoring replaces them.
+    risks = repository.risks(session, scope, sunday, week.end_instant + timedelta(days=1))
+    reviews = repository.reviews(session, scope, week.start_instant, week.end_instant)
+    for frame in (counts, departures, started, risks):
+        frame["channel"] = _channel(frame) if len(frame) else pd.Series(dtype=object)
+    if len(departures):
+        departures["duration"] = _days(departures, "end_date", monday) - _days(departures, "start_date", monday)
+        departures["end_day"] = _days(departures, "end_date", monday)  # 0..6 this week, negative before
+    else:
+        departures = departures.assign(duration=[], end_day=[])
+    start_day = _days(started, "start_date", sunday) if len(started) else np.array([])
+    end_day = _days(started, "end_date", sunday) if len(started) else np.array([])
+    started["start_day"] = start_day  # days before Sunday, <= 0
+    started["event"] = ~np.isnan(end_day)
+    started["duration"] = np.where(started["event"], end_day, 0.0) - start_day
+    return Facts(monday, counts, departures, started, follow_ups, risks, reviews)
+
+
+def _week_figures(facts: Facts, mask_counts: np.ndarray | None = None, mask_deps: np.ndarray | None = None) -> dict:
+    counts = facts.counts if mask_counts is None else facts.counts[mask_counts]
+    deps = facts.departures if mask_deps is None else facts.departures[mask_deps]
+    out: dict[str, dict[str, int]] = {}
+    for label, i, lo in (("this_week", 1, 0), ("last_week", 0, -7)):
+        in_week = (deps["end_day"] >= lo) & (deps["end_day"] < lo + 7)
+        out[label] = {
+            "new_placements": _int(counts[f"new_{i}"].sum()),
+            "active_at_week_end": _int(counts[f"active_{i}"].sum()),
+            "departures": int(in_week.sum()),
+            "early_departures": int((in_week & (deps["duration"] < EARLY_DAYS)).sum()),
+        }
+    return out
+
+
+def _grouped(facts: Facts, key: str) -> pd.DataFrame:
+    """This week's four figures per value of `key`, in one groupby per table."""
+    counts = facts.counts.groupby(key)[["new_1", "active_1"]].sum()
+    deps = facts.departures[(facts.departures["end_day"] >= 0) & (facts.departures["end_day"] < 7)]
+    dep = (
+        deps.assign(early=deps["duration"] < EARLY_DAYS)
+        .groupby(key)
+        .agg(departures=("early", "size"), early_departures=("early", "sum"))
+    )
+    table = counts.join(dep, how="outer").fillna(0).astype(int)
+    table = table.rename(columns={"new_1": "new_placements", "active_1": "active_at_week_end"})
+    return table[["new_placements", "active_at_week_end", "departures", "early_departures"]].sort_index()
+
+
+def _rows(table: pd.DataFrame, key: str, names: dict[Any, str]) -> list[dict[str, Any]]:
+    rows = []
+    for value, figures in table.iterrows():  # one row per county or employer, not per placement
+        if not figures.any():
+            continue
+        item = {key: value if key != "employer_id" else int(value), "name": names.get(value, str(value))}
+        rows.append(item | {k: int(v) for k, v in figures.items()})
+    return rows
+
+
+def _km(frame: pd.DataFrame, horizons: tuple[int, ...] = HORIZONS) -> dict[str, dict[str, Any]]:
+    oldest = float(-frame["start_day"].min()) if len(frame) else 0.0  # start_day counts back from Sunday
+    return retention(frame["duration"].to_numpy(float), frame["event"].to_numpy(bool), horizons, oldest)
+
+
+def _months(week: IsoWeek) -> pd.PeriodIndex:
+    return pd.period_range(end=pd.Period(week.sunday, "M"), periods=COHORT_MONTHS, freq="M")
+
+
+def _cohorts(facts: Facts, week: IsoWeek) -> list[dict[str, Any]]:
+    started = facts.started
+    month = pd.PeriodIndex(pd.to_datetime(started["start_date"]), freq="M").astype(str) if len(started) else []
+    out = []
+    for period in _months(week):  # twelve cohorts, each fitted on its own rows
+        cohort = started[np.asarray(month) == str(period)] if len(started) else started
+        out.append({"cohort": str(period), "placements": len(cohort), "retention": _km(cohort)})
+    return out
+
+
+def _follow_ups(facts: Facts) -> dict[str, Any]:
+    """Follow-ups due this week against those done by Sunday (days counted from Monday: 0..6 is the week)."""
+    started, fu = facts.started, facts.follow_ups
+    fu_day = _days(fu, "date", facts.monday) if len(fu) else np.array([])
+    start = started["start_day"].to_numpy(float) + 6  # start_day counts from Sunday
+    end = np.where(started["event"].to_numpy(bool), start + started["duration"].to_numpy(float), np.inf)
+    ids = started["placement_id"].to_numpy()
+    parts = []
+    for weeks in FOLLOW_UP_WEEKS:
+        due = start + 7 * weeks
+        keep = (due >= 0) & (due <= 6) & (end > due)  # only while the placement is still running
+        parts.append((ids[keep], f"week_{weeks}", due[keep], due[keep] - FOLLOW_UP_SLACK, due[keep] + FOLLOW_UP_SLACK))
+    concern = (fu["outcome"] == "concern").to_numpy() if len(fu) else np.zeros(0, bool)
+    if concern.any():
+        said = fu_day[concern]
+        due = said + CONCERN_DAYS
+        ended = _days(fu[concern], "end_date", facts.monday)
+        keep = (due >= 0) & (due <= 6) & ~(ended <= due)
+        parts.append(
+            (
+                fu["placement_id"].to_numpy()[concern][keep],
+                "after_concern",
+                due[keep],
+                said[keep] + 0.5,
+                due[keep] + FOLLOW_UP_SLACK,
+            )
+        )
+    table = pd.concat(
+        [
+            pd.DataFrame({"placement_id": i, "kind": k, "due": d, "lo": lo, "hi": np.minimum(hi, 6)})
+            for i, k, d, lo, hi in parts
+        ],
+        ignore_index=True,
+    ).drop_duplicates(["placement_id", "kind", "due"], ignore_index=True)
+    table["due_id"] = np.arange(len(table))
+    table["placement_id"] = table["placement_id"].astype(np.int64)
+    calls = pd.DataFrame({"placement_id": fu["placement_id"].to_numpy(np.int64), "day": fu_day})
+    matched = table.merge(calls, on="placement_id")
+    done_ids = matched.loc[(matched["day"] >= matched["lo"]) & (matched["day"] <= matched["hi"]), "due_id"]
+    table["done"] = table["due_id"].isin(set(done_ids))
+    by_kind = {}
+    for kind in [f"week_{w}" for w in FOLLOW_UP_WEEKS] + ["after_concern"]:
+        part = table[table["kind"] == kind]
+        by_kind[kind] = {"due": len(part), "done": int(part["done"].sum())}
+    due_n, done_n = len(table), int(table["done"].sum())
+    return {"due": due_n, "done": done_n, "done_share": _ratio(done_n / due_n) if due_n else None, "by_kind": by_kind}
+
+
+def _at_risk(facts: Facts, ref: Reference, week: IsoWeek) -> dict[str, Any]:
+    risks, reviews = facts.risks, facts.reviews
+    answered = {
+        d: int((reviews["decision"] == d).sum())
+        for d in sorted(set(reviews["decision"]) | {"contacted", "dismissed", "escalated"})
+    }
+    if not len(risks):
+        return {"note": NO_SCORES.text(), "scored": 0, "flagged": 0, "answered_this_week": answered, "items": []}
+    risk = risks["risk_90"].fillna(risks["risk_180"]).fillna(risks["risk_30"])
+    flagged = risks.assign(risk=risk)[risk >= FLAG_MIN_RISK].sort_values(
+        ["risk", "placement_id"], ascending=[False, True]
+    )
+    latest = reviews.sort_values(["created_at", "review_id"]).drop_duplicates("placement_id", keep="last")
+    decision = dict(zip(latest["placement_id"], latest["decision"], strict=True))
+    items = []
+    for row in flagged.head(AT_RISK_LIMIT).itertuples(index=False):  # at most 100 rows, for display
+        items.append(
+            {
+                "placement_id": int(row.placement_id),
+                "worker_id": int(row.worker_id),
+                "hukou_county": row.hukou_county,
+                "hukou_county_name": ref.divisions.get(row.hukou_county, row.hukou_county),
+                "employer_id": int(row.employer_id),
+                "employer_name": ref.employers.get(row.employer_id, str(row.employer_id)),
+                "vacancy_title": row.vacancy_title,
+                "channel": row.channel,
+                "start_date": row.start_date.isoformat(),
+                "days_in_job": (week.sunday - row.start_date).days,
+                "risk_30": _ratio(row.risk_30),
+                "risk_90": _ratio(row.risk_90),
+                "risk_180": _ratio(row.risk_180),
+                "reasons": list(row.reasons or []),
+                "action": row.action,
+                "model_version": row.model_version,
+                "answered_this_week": decision.get(row.placement_id),
+            }
+        )
+    return {
+        "note": None,
+        "scored": len(risks),
+        "flagged": len(flagged),
+        "answered_this_week": answered,
+        "items": items,
+    }
+
+
+def _pairing_rows(facts: Facts, ref: Reference, scope: Scope, week: IsoWeek) -> list[dict[str, Any]]:
+    sunday = week.sunday
+    jan1 = date(sunday.year, 1, 1)
+    ytd = facts.started[facts.started["start_date"] >= jan1] if len(facts.started) else facts.started
+    year_share = ((sunday - jan1).days + 1) / (date(sunday.year + 1, 1, 1) - jan1).days
+    rows = []
+    for p in ref.pairings:  # two dozen pairings, each a vectorised mask
+        if scope.kind == "pairing" and p.id != scope.pairing_id:
+            continue
+        figures = _week_figures(facts, _pairing_mask(facts.counts, p), _pairing_mask(facts.departures, p))
+        mine = ytd[_pairing_mask(ytd, p)] if len(ytd) else ytd
+        if scope.kind not in ("province", "pairing") and not (len(mine) or any(figures["this_week"].values())):
+            continue
+        rows.append(
+            {
+                "pairing_id": p.id,
+                "name": f"{ref.divisions.get(p.east_code, p.east_code)}—{ref.divisions.get(p.west_code, p.west_code)}",
+                "east_code": p.east_code,
+                "west_code": p.west_code,
+                "level": p.level,
+                "illustrative": bool(p.illustrative),
+                "annual_target": p.annual_target,
+                "ytd_placements": len(mine),
+                "ytd_target_share": _ratio(len(mine) / p.annual_target) if p.annual_target else None,
+                "year_elapsed_share": round(year_share, 4),
+                "ytd_retention_90": _km(mine, (90,))["90"],
+                **figures["this_week"],
+            }
+        )
+    return rows
+
+
+def _curves(facts: Facts, ref: Reference, scope: Scope) -> dict[str, Any]:
+    started = facts.started
+    by_channel = {}
+    for ch in CHANNELS:
+        part = started[started["channel"] == ch] if len(started) else started
+        if len(part):
+            by_channel[ch] = curve(part["duration"].to_numpy(float), part["event"].to_numpy(bool))
+    by_pairing = {}
+    for p in ref.pairings:
+        if scope.kind == "pairing" and p.id != scope.pairing_id:
+            continue
+        part = started[_pairing_mask(started, p)] if len(started) else started
+        if len(part):
+            by_pairing[str(p.id)] = curve(part["duration"].to_numpy(float), part["event"].to_numpy(bool))
+    return {"by_channel": by_channel, "by_pairing": by_pairing}
+
+
+def _trend(facts: Facts, week: IsoWeek) -> list[dict[str, Any]]:
+    deps = facts.departures
+    index = np.floor_divide(deps["end_day"].to_numpy(float), 7).astype(int) + (TREND_WEEKS - 1)
+    early = deps["duration"].to_numpy(float) < EARLY_DAYS
+    total = np.bincount(index, minlength=TREND_WEEKS)[:TREND_WEEKS] if len(deps) else np.zeros(TREND_WEEKS, int)
+    early_n = (
+        np.bincount(index, weights=early, minlength=TREND_WEEKS)[:TREND_WEEKS] if len(deps) else np.zeros(TREND_WEEKS)
+    )
+    return [
+        {
+            "week": str(week.shift(i - (TREND_WEEKS - 1))),
+            "departures": int(total[i]),
+            "early_departures": int(early_n[i]),
+        }
+        for i in range(TREND_WEEKS)
+    ]
+
+
+def _scope_block(scope: Scope, ref: Reference) -> dict[str, Any]:
+    if scope.kind == "county":
+        assert scope.code is not None
+        return {"kind": "county", "code": scope.code, "name": ref.divisions.get(scope.code, scope.code)}
+    if scope.kind == "employer":
+        assert scope.org_id is not None
+        return {"kind": "employer", "id": scope.org_id, "name": ref.employers.get(scope.org_id, str(scope.org_id))}
+    if scope.kind == "pairing":
+        name = f"{ref.divisions.get(scope.east_code or '', '')}—{ref.divisions.get(scope.west_code or '', '')}"
+        return {"kind": "pairing", "id": scope.pairing_id, "name": name}
+    return {"kind": "province", "name": "全省 / whole province"}
+
+
+def build_report(session: Session, scope: Scope, week: IsoWeek, ref: Reference | None = None) -> dict[str, Any]:
+    """The report for one scope and one finished week, as plain JSON-ready data (no timestamps)."""
+    ref = ref or Reference.load(session)
+    scope = _with_pairing_codes(scope, ref)
+    facts = load_facts(session, scope, week)
+    figures = _week_figures(facts)
+    this, last = figures["this_week"], figures["last_week"]
+    deps_now = facts.departures[(facts.departures["end_day"] >= 0) & (facts.departures["end_day"] < 7)]
+    reasons = deps_now["end_reason"].fillna("unknown").value_counts().sort_index()
+    channels = _grouped(facts, "channel").reindex(list(CHANNELS), fill_value=0)
+    by_channel = []
+    for ch in CHANNELS:
+        part = facts.started[facts.started["channel"] == ch] if len(facts.started) else facts.started
+        by_channel.append(
+            {"channel": ch, **{k: int(v) for k, v in channels.loc[ch].items()}, "retention_90": _km(part, (90,))["90"]}
+        )
+    return {
+        "week": str(week),
+        "week_start": week.monday.isoformat(),
+        "week_end": week.sunday.isoformat(),
+        "timezone": "China Standard Time (UTC+8)",
+        "scope": _scope_block(scope, ref),
+        "totals": {**this, "end_reasons": {str(k): int(v) for k, v in reasons.items()}},
+        "week_on_week": {
+            k: {"this_week": this[k], "last_week": last[k], "change": this[k] - last[k]} for k in sorted(this)
+        },
+        "by_county": _rows(_grouped(facts, "hukou_county"), "county", ref.divisions),
+        "by_employer": _rows(_grouped(facts, "employer_id"), "employer_id", ref.employers),
+        "by_pairing": _pairing_rows(facts, ref, scope, week),
+        "by_channel": by_channel,
+        "retention": {
+            "horizons": list(HORIZONS),
+            "cohorts": _cohorts(facts, week),
+            "curves": _curves(facts, ref, scope),
+        },
+        "departures_by_week": _trend(facts, week),
+        "follow_ups": _follow_ups(facts),
+        "at_risk": _at_risk(facts, ref, week),
+        "definitions": DEFINITIONS,
+    }
+
+
+# --- the Monday run -----------------------------------------------------------------------------------------
+
+
+def all_scopes(session: Session, ref: Reference) -> list[Scope]:
+    """The province, each county office's region, each employer, each pairing."""
+    scopes = [Scope("province")]
+    scopes += [Scope("county", code=c) for c in repository.county_office_regions(session)]
+    scopes += [Scope("employer", org_id=i) for i in repository.employer_ids(session)]
+    scopes += [Scope("pairing", pairing_id=p.id, west_code=p.west_code, east_code=p.east_code) for p in ref.pairings]
+    return scopes
+
+
+def run_weekly(
+    session_factory: Callable[[], Session],
+    week: IsoWeek,
+    output_dir: Path,
+    formats: Iterable[str],
+    before: Callable[[], None] | None = None,
+) -> list[Path]:
+    """Write every scope's report for `week` into output_dir/<week>/; the same data gives the same bytes.
+
+    `before` runs first: the departure scoring batch, so the at-risk section reads fresh scores.
+    """
+    from app.reports.render import render
+
+    if before is not None:
+        before()
+    folder = output_dir / str(week)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    with session_factory() as session:
+        ref = Reference.load(session)
+        for scope in all_scopes(session, ref):
+            report = build_report(session, scope, week, ref)
+            for fmt in formats:
+                path = folder / f"{scope.slug}.{fmt}"
+                data = render(report, fmt)
+                if not path.exists() or path.read_bytes() != data:
+                    tmp = path.with_suffix(path.suffix + ".tmp")
+                    tmp.write_bytes(data)
+                    tmp.replace(path)  # readers never see half a file
+                written.append(path)
+    return written

@@ -1,0 +1,148 @@
+"""GET /api/v1/reports/weekly: bad weeks are 422 on `week`, scopes follow the key, downloads open, at-risk rows."""
+
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import insert
+
+from app.clock import today
+from app.models import FlagReview, PlacementRisk
+from app.reports.schemas import IsoWeek
+from tests.reports import helpers as h
+
+URL = "/api/v1/reports/weekly"
+
+
+@pytest.fixture
+def history(client, tenants, db):
+    return h.build_history(client, tenants, db)
+
+
+@pytest.mark.parametrize("week", ["2025-47", "2025-W1", "2025W47", "W47", "2025-W54", "2026-W00", "1999-W10", "x" * 20])
+def test_a_bad_week_is_422_on_the_week_field(client, tenants, week):
+    resp = client.get(URL, params={"week": week}, headers=tenants["province"].headers)
+    assert resp.status_code == 422, resp.text
+    item = resp.json()["detail"][0]
+    assert item["field"] == "week" and item["message_zh"] and item["message_en"]
+
+
+def test_a_future_or_unfinished_week_is_422(client, tenants):
+    current = IsoWeek.of(today())
+    for week in (current, current.shift(3)):
+        resp = client.get(URL, params={"week": str(week)}, headers=tenants["province"].headers)
+        assert resp.status_code == 422
+        assert "has not ended yet" in resp.json()["detail"][0]["message_en"]
+        assert str(IsoWeek.last_complete(today())) in resp.json()["detail"][0]["message_en"]
+
+
+def test_a_bad_format_is_422(client, tenants):
+    resp = client.get(URL, params={"week": h.WEEK, "format": "pdf"}, headers=tenants["province"].headers)
+    assert resp.status_code == 422 and resp.json()["detail"][0]["field"] == "format"
+
+
+def test_default_week_is_the_last_finished_one(client, tenants):
+    resp = client.get(URL, headers=tenants["province"].headers)
+    assert resp.status_code == 200
+    assert resp.json()["week"] == str(IsoWeek.last_complete(today()))
+
+
+def test_each_key_sees_its_own_scope(client, tenants, history):
+    seen = {}
+    for role in ("province", "county", "other_county", "employer", "other_employer"):
+        resp = client.get(URL, params={"week": h.WEEK}, headers=tenants[role].headers)
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        assert {
+            "week",
+            "scope",
+            "totals",
+            "by_county",
+            "by_employer",
+            "by_pairing",
+            "by_channel",
+            "retention",
+            "at_risk",
+        } <= set(body)
+        seen[role] = body["totals"]["new_placements"], body["totals"]["active_at_week_end"], body["scope"]["kind"]
+    assert seen == {
+        "province": (3, 5, "province"),
+        "county": (2, 4, "county"),  # 450225's workers
+        "other_county": (1, 1, "county"),  # 451122's one worker
+        "employer": (3, 4, "employer"),  # the Dongguan factory
+        "other_employer": (0, 1, "employer"),  # the workshop: the local job
+    }
+    for role in ("agency", "school"):
+        assert client.get(URL, params={"week": h.WEEK}, headers=tenants[role].headers).status_code == 403
+
+
+def test_csv_and_xlsx_downloads(client, tenants, history):
+    headers = tenants["province"].headers
+    resp = client.get(URL, params={"week": h.WEEK, "format": "csv"}, headers=headers)
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/csv")
+    assert 'filename="weekly-2025-W10-province.csv"' in resp.headers["content-disposition"]
+    lines = resp.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("week,scope,")
+    assert "2025-W10,province,totals,,全省 / whole province,new_placements,3" in lines
+    resp = client.get(URL, params={"week": h.WEEK, "format": "xlsx"}, headers=headers)
+    assert resp.status_code == 200
+    wb = load_workbook(io.BytesIO(resp.content))
+    totals = {row[0]: row[1:] for row in wb["汇总 totals"].iter_rows(min_row=2, values_only=True)}
+    assert totals["new_placements"] == (3, 1, 2) and totals["departures"] == (2, 1, 1)
+    again = client.get(URL, params={"week": h.WEEK, "format": "xlsx"}, headers=headers)
+    assert again.content == resp.content  # no save time inside
+
+
+def test_at_risk_is_empty_with_a_note_before_the_model_scores(client, tenants, history):
+    at_risk = client.get(URL, params={"week": h.WEEK}, headers=tenants["province"].headers).json()["at_risk"]
+    assert at_risk["items"] == [] and "has not scored" in at_risk["note"]
+
+
+def test_at_risk_lists_flagged_active_placements_and_answers_of_the_week(client, tenants, history, db):
+    p = history.placements
+    sunday_night = datetime(2025, 3, 9, 15, 59, tzinfo=UTC)  # 23:59 CST
+    monday_run = datetime(2025, 3, 9, 22, 0, tzinfo=UTC)  # Monday 06:00 CST: the weekly run's own scoring
+    rows = [
+        (p["local"], 0.2, 0.71, 0.8, sunday_night),
+        (p["last_sunday"], 0.1, 0.55, 0.6, monday_run),
+        (p["sunday_start"], 0.05, 0.2, 0.3, sunday_night),  # scored, not flagged
+        (p["other_county"], 0.3, 0.9, 0.95, monday_run + timedelta(days=2)),  # scored after the week's run
+        (p["same_week"], 0.5, 0.9, 0.9, sunday_night),  # ended in the week: not active
+    ]
+    with db.session() as session, session.begin():
+        for pid, r30, r90, r180, at in rows:
+            session.execute(
+                insert(PlacementRisk),
+                {
+                    "placement_id": pid,
+                    "risk_30": r30,
+                    "risk_90": r90,
+                    "risk_180": r180,
+                    "reasons": ["工资低于期望 wage below expectation"],
+                    "action": "call",
+                    "model_version": "test-1",
+                    "scored_at": at,
+                },
+            )
+        org = tenants["county"].org_id
+        for pid, decision, at in (
+            (p["local"], "contacted", datetime(2025, 3, 5, 2, tzinfo=UTC)),
+            (p["last_sunday"], "dismissed", datetime(2025, 3, 2, 15, tzinfo=UTC)),
+        ):
+            # The second is Sunday 23:00 CST of the week before: not answered "this week".
+            session.execute(
+                insert(FlagReview),
+                {"placement_id": pid, "org_id": org, "decision": decision, "risk_90": 0.7, "created_at": at},
+            )
+    at_risk = client.get(URL, params={"week": h.WEEK}, headers=tenants["province"].headers).json()["at_risk"]
+    assert at_risk["note"] is None and (at_risk["scored"], at_risk["flagged"]) == (3, 2)
+    items = at_risk["items"]
+    assert [i["placement_id"] for i in items] == [p["local"], p["last_sunday"]]  # highest risk first
+    assert items[0]["answered_this_week"] == "contacted" and items[1]["answered_this_week"] is None
+    assert items[0]["reasons"] == ["工资低于期望 wage below expectation"] and items[0]["action"] == "call"
+    assert at_risk["answered_this_week"]["contacted"] == 1 and at_risk["answered_this_week"]["dismissed"] == 0
+    assert "name" not in json.dumps(items[0]).replace("_name", "")  # no worker names in the list
+    other = client.get(URL, params={"week": h.WEEK}, headers=tenants["other_county"].headers).json()["at_risk"]
+    assert other["items"] == []  # another county's flags stay behind its wall

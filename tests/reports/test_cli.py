@@ -1,0 +1,84 @@
+"""`laborbridge report weekly | run-weekly`: files for every scope, the same bytes on a rerun, clear errors."""
+
+import json
+from datetime import datetime
+
+import pytest
+
+from app.cli import main
+from app.clock import CST
+from app.reports.cli import next_run
+from tests.reports import helpers as h
+
+
+@pytest.fixture
+def cli_env(settings, monkeypatch):
+    monkeypatch.setenv("LB_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LB_PII_KEY", settings.pii_key)
+    from app.config import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_weekly_writes_each_format(client, tenants, db, cli_env, tmp_path):
+    h.build_history(client, tenants, db)
+    for fmt in ("json", "csv", "xlsx", "html"):
+        out = tmp_path / f"r.{fmt}"
+        assert (
+            main(["report", "weekly", "--week", h.WEEK, "--county", "450225", "--format", fmt, "--output", str(out)])
+            == 0
+        )
+        assert out.stat().st_size > 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["scope"] == {"kind": "county", "code": "450225", "name": "融水苗族自治县"}
+    assert report["totals"]["new_placements"] == 2
+    html = (tmp_path / "r.html").read_text()
+    assert (
+        'id="chart-retention-channel"' in html
+        and "<script" not in html
+        and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    )
+
+
+def test_weekly_refuses_bad_input_clearly(client, tenants, db, cli_env, capsys):
+    assert main(["report", "weekly", "--week", "2025-W99"]) == 2
+    assert "2025 has no ISO week 99" in capsys.readouterr().err
+    assert main(["report", "weekly", "--week", h.WEEK, "--employer", str(tenants["county"].org_id)]) == 2
+    assert "not found" in capsys.readouterr().err
+    assert main(["report", "weekly", "--week", h.WEEK, "--county", "999999"]) == 2
+
+
+def test_run_weekly_writes_every_scope_and_a_rerun_is_byte_identical(client, tenants, db, cli_env, tmp_path):
+    h.build_history(client, tenants, db)
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert main(["report", "run-weekly", "--week", h.WEEK, "--output-dir", str(first)]) == 0
+    assert main(["report", "run-weekly", "--week", h.WEEK, "--output-dir", str(second)]) == 0
+    files = sorted(p.name for p in (first / h.WEEK).iterdir())
+    stems = {
+        "province",
+        "county-450225",
+        "county-451122",
+        f"employer-{tenants['employer'].org_id}",
+        f"employer-{tenants['other_employer'].org_id}",
+    }
+    assert files == sorted(f"{s}.{fmt}" for s in stems for fmt in ("csv", "html", "json", "xlsx"))
+    for name in files:
+        assert (first / h.WEEK / name).read_bytes() == (second / h.WEEK / name).read_bytes(), name
+    mtime = (first / h.WEEK / "province.xlsx").stat().st_mtime_ns
+    assert main(["report", "run-weekly", "--week", h.WEEK, "--output-dir", str(first)]) == 0
+    assert (first / h.WEEK / "province.xlsx").stat().st_mtime_ns == mtime  # unchanged files are not rewritten
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (datetime(2026, 11, 21, 12, 0, tzinfo=CST), datetime(2026, 11, 23, 6, 0, tzinfo=CST)),  # Saturday
+        (datetime(2026, 11, 23, 5, 59, tzinfo=CST), datetime(2026, 11, 23, 6, 0, tzinfo=CST)),  # Monday early
+        (datetime(2026, 11, 23, 6, 0, tzinfo=CST), datetime(2026, 11, 30, 6, 0, tzinfo=CST)),  # just ran
+        (datetime(2026, 11, 22, 22, 30, tzinfo=CST).astimezone(), datetime(2026, 11, 23, 6, 0, tzinfo=CST)),
+    ],
+)
+def test_the_schedule_is_monday_six_in_china(now, expected):
+    assert next_run(now) == expected
