@@ -18,6 +18,7 @@ from app.db import Database
 from app.errors import AppError, Conflict, Msg, PayloadTooLarge, PreconditionFailed, ValidationFailed, field_error
 from app.logging import install_redaction
 from app.orgs.service import PrincipalCache
+from app.departure.router import router as departure_router
 from app.placements.router import router as placements_router
 from app.reference.router import router as reference_router
 from app.schemas import NUL_CHARACTER
@@ -92,7 +93,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.principal_cache = PrincipalCache(settings.auth_cache_seconds)
 
     api = APIRouter(prefix="/api/v1")
-    for router in (workers_router, vacancies_router, placements_router, reference_router):
+    # The departure router goes first: its /placements/at-risk must win over /placements/{placement_id}.
+    for router in (departure_router, workers_router, vacancies_router, placements_router, reference_router):
         api.include_router(router)
     app.include_router(api)
 

@@ -228,7 +228,9 @@ class DiscreteTimeHazard(BaseEstimator):
             cuts = np.asarray(self.cuts, dtype=float)
         else:
             ev = duration[event] if event.any() else duration
-            qs = np.quantile(ev, np.linspace(0, 1, MAX_INTERVALS + 1)[1:])
+            # About ten events per period at most 16 periods: a tiny table gets a coarse, stable grid.
+            k = int(np.clip(len(ev) // 10, 3, MAX_INTERVALS))
+            qs = np.quantile(ev, np.linspace(0, 1, k + 1)[1:])
             cuts = np.concatenate([[0.0], qs])
         cuts = np.unique(cuts)
         if cuts[0] > 0:
