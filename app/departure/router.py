@@ -4,9 +4,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app import errors as e
-from app.deps import IdempotencyKey, PrincipalDep, SessionDep
 from app.departure import flags
 from app.departure.schemas import AtRiskItem, FlagReviewCreate, FlagReviewRead
+from app.deps import IdempotencyKey, PrincipalDep, SessionDep
 from app.http import Cursor, Limit, PathId, json_response
 from app.idempotency.service import run_once
 from app.schemas import Page, decode_cursor, paginate

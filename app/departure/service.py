@@ -154,6 +154,15 @@ def explain(model: DiscreteTimeHazard, X_now: pd.DataFrame, top: int = 3) -> lis
     return [[codes[j] for j in row if contrib[i, j] > 0.05] for i, row in enumerate(order)]
 
 
+FACTS = ("note_arrears", "note_wage", "note_conditions", "note_home", "fu_last_unreachable", "missed_checkins")
+
+
+def recorded_facts(X_now: pd.DataFrame) -> list[list[str]]:
+    """What officers recorded (notes, missed calls) is always a reason, whatever weight the model gives it."""
+    present = X_now[list(FACTS)].to_numpy(float) > 0
+    return [[FACTS[j] for j in np.flatnonzero(row)] for row in present]
+
+
 def action_for(risk: float | None, reasons: list[str]) -> str:
     """Clear rules: arrears → dispute case; pay or conditions → talk to the employer; a poor fit at high risk →
     transfer; out of touch or high risk → visit; otherwise a call this week."""
@@ -184,7 +193,10 @@ def score_rows(model: DiscreteTimeHazard, version: str, inputs: Inputs, on: date
     tenure = ((pd.Timestamp(on) - active["start_date"]).dt.days + 1).clip(lower=0).to_numpy(float)
     risks, X_now = conditional_risk(model, inputs, ids, tenure, F.HORIZONS)
     X_now["_landmark"] = tenure
-    reasons = explain(model, X_now)
+    reasons = [
+        list(dict.fromkeys([*facts, *model_codes]))[:4]
+        for facts, model_codes in zip(recorded_facts(X_now), explain(model, X_now), strict=True)
+    ]
     now = utcnow()
     rows = []
     for i, pid in enumerate(ids):
