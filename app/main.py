@@ -15,10 +15,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import Settings, get_settings
 from app.db import Database
+from app.departure.router import router as departure_router
 from app.errors import AppError, Conflict, Msg, PayloadTooLarge, PreconditionFailed, ValidationFailed, field_error
 from app.logging import install_redaction
 from app.orgs.service import PrincipalCache
-from app.departure.router import router as departure_router
 from app.placements.router import router as placements_router
 from app.reference.router import router as reference_router
 from app.schemas import NUL_CHARACTER
