@@ -203,6 +203,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_departure(args: argparse.Namespace) -> int:
+    """Departure risk: evaluate on any CSV or on the database history, train, score active placements."""
+    from app.departure import commands
+
+    return commands.run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     default_keys = str(get_settings().data_dir / "demo_keys.json")
     parser = argparse.ArgumentParser(prog="laborbridge", description=__doc__)
@@ -273,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.reports.cli import add_parser as add_report_parser  # weekly retention reports (issue 5)
 
     add_report_parser(sub)
+    from app.departure.commands import add_parser as add_departure_parser
+
+    add_departure_parser(sub).set_defaults(func=cmd_departure)
     return parser
 
 

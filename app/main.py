@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import Settings, get_settings
 from app.db import Database
+from app.departure.router import router as departure_router
 from app.errors import AppError, Conflict, Msg, PayloadTooLarge, PreconditionFailed, ValidationFailed, field_error
 from app.logging import install_redaction
 from app.matching.router import router as matching_router
@@ -107,7 +108,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.matcher = Matcher(settings)
 
     api = APIRouter(prefix="/api/v1")
-    for router in (workers_router, vacancies_router, placements_router, reference_router, matching_router):
+    # The departure router goes first: its /placements/at-risk must win over /placements/{placement_id}.
+    routers = (departure_router, workers_router, vacancies_router, placements_router, reference_router, matching_router)
+    for router in routers:
         api.include_router(router)
     api.include_router(reports_router)
     app.include_router(api)

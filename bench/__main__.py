@@ -81,7 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000, help="workers in the bulk-import file")
     parser.add_argument("--seconds", type=float, default=15, help="duration of each read load test")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections for the read test")
-    parser.add_argument("--only", choices=["import", "reads", "matches", "reports"], help="run one of the benchmarks")
+    parser.add_argument(
+        "--only", choices=["import", "reads", "matches", "reports", "departure"], help="run one of the benchmarks"
+    )
     parser.add_argument("--placements", type=int, default=1_000_000, help="placements behind the weekly report")
     args = parser.parse_args(argv)
     if args.rows < 1 or args.seconds <= 0 or args.connections < 1:
@@ -105,6 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bench.reports import run as run_reports
 
             figures["reports"] = run_reports(args.placements, workdir, migrated_sqlite, log)
+        if args.only in (None, "departure"):
+            from bench.data import BENCH_PII_KEY
+            from bench.departure import bench as bench_departure
+
+            figures["departure"] = bench_departure(workdir, BENCH_PII_KEY, 100_000, log)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(figures, ensure_ascii=False), flush=True)

@@ -15,9 +15,9 @@ class PlacementRisk(Base, Timestamped):
     __tablename__ = "placement_risks"
 
     placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"), primary_key=True)
-    risk_30: Mapped[float | None] = mapped_column(Float)  # None once the horizon has passed
+    risk_30: Mapped[float | None] = mapped_column(Float, index=True)  # None once the horizon has passed
     risk_90: Mapped[float | None] = mapped_column(Float, index=True)
-    risk_180: Mapped[float | None] = mapped_column(Float)
+    risk_180: Mapped[float | None] = mapped_column(Float, index=True)
     reasons: Mapped[list[Any]] = mapped_column(JSON)  # plain-word reasons, most important first
     action: Mapped[str] = mapped_column(String(20))  # call, visit, employer_talk, dispute_case, transfer
     model_version: Mapped[str] = mapped_column(String(40))

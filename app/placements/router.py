@@ -2,10 +2,11 @@
 
 from datetime import date
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import Response
 
 from app import errors as e
+from app.departure.hooks import rescore_after_follow_up
 from app.deps import IdempotencyKey, PrincipalDep, SessionDep, VaultDep
 from app.http import Cursor, Limit, PathId, QueryId, json_response
 from app.idempotency.service import run_once
@@ -93,6 +94,8 @@ def end_placement(
 def add_follow_up(
     placement_id: PathId,
     body: FollowUpCreate,
+    request: Request,
+    background: BackgroundTasks,
     session: SessionDep,
     principal: PrincipalDep,
     idempotency_key: IdempotencyKey = None,
@@ -101,6 +104,8 @@ def add_follow_up(
 
     def act() -> Response:
         follow_up = service.add_follow_up(session, principal, placement_id, body)
+        # Departure risk is rescored after the response (and the commit), from the stored model only.
+        background.add_task(rescore_after_follow_up, request.app, placement_id)
         return json_response(FollowUpRead.model_validate(follow_up), 201)
 
     return run_once(

@@ -4,19 +4,19 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.clock import CST, today
 from app.config import get_settings
 from app.reports.schemas import FORMATS, IsoWeek
 
-RUN_HOUR = 6  # Monday 06:00 China Standard Time
+if TYPE_CHECKING:
+    from app.db import Database
 
-# The one place to run the departure scoring batch before the weekly files are written (issue 4 wires it in):
-# a callable taking no arguments, e.g. `lambda: departure.cli.score(...)`.
-BEFORE_RUN_WEEKLY: Callable[[], None] | None = None
+RUN_HOUR = 6  # Monday 06:00 China Standard Time
 
 
 def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -45,6 +45,15 @@ def next_run(now: datetime) -> datetime:
     return candidate if candidate > local else candidate + timedelta(days=7)
 
 
+def _score_departure_risk(db: "Database") -> None:
+    """The departure batch (issue 4), so the at-risk section reads this Monday's scores."""
+    from app.departure.service import score_active_placements
+
+    with db.session() as session, session.begin():
+        summary = score_active_placements(session)
+    print(json.dumps({"departure_score": summary}, ensure_ascii=False, default=str), flush=True)
+
+
 def _run_weekly(args: argparse.Namespace) -> int:
     from app.db import Database
     from app.reports.service import run_weekly
@@ -55,7 +64,10 @@ def _run_weekly(args: argparse.Namespace) -> int:
     db = Database(settings.database_url)
     try:
         started = time.perf_counter()
-        files = run_weekly(lambda: db.session(False), week, output, args.format or FORMATS, BEFORE_RUN_WEEKLY)
+        # Last week's run scores departure risk first; re-running an older week keeps the scores it was made with
+        # (only the latest score per placement is stored, and a week counts scores made by its Monday).
+        before = partial(_score_departure_risk, db) if week == IsoWeek.last_complete(today()) else None
+        files = run_weekly(lambda: db.session(False), week, output, args.format or FORMATS, before)
         summary = {"week": str(week), "files": len(files), "folder": str(output / str(week))}
         print(json.dumps(summary | {"seconds": round(time.perf_counter() - started, 1)}), flush=True)
     finally:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from app.departure.service import FLAG_MIN_RISK
 from app.errors import Forbidden, Msg, NotFound, ValidationFailed
 from app.orgs.service import Principal
 from app.reference.models import Pairing
@@ -27,7 +28,6 @@ TREND_WEEKS = 13
 FOLLOW_UP_WEEKS = (1, 4, 12)
 FOLLOW_UP_SLACK = 3  # a call within 3 days either side of its due day counts
 CONCERN_DAYS = 7  # a `concern` outcome makes another follow-up due within a week
-FLAG_MIN_RISK = 0.5  # flagged: more likely to leave than stay within the nearest horizon
 AT_RISK_LIMIT = 100
 NO_SCORES = Msg(
     "离岗风险模型尚未评分（请先运行 laborbridge departure score）",
@@ -173,8 +173,9 @@ def load_facts(session: Session, scope: Scope, week: IsoWeek) -> Facts:
     started = repository.started(session, scope, _window_start(week), sunday)
     fu_since = monday - timedelta(days=CONCERN_DAYS + FOLLOW_UP_SLACK + 7)
     follow_ups = repository.follow_ups(session, scope, fu_since, sunday)
-    # Scores written by the Monday run that follows the week count for it; later rescoring replaces them.
-    risks = repository.risks(session, scope, sunday, week.end_instant + timedelta(days=1))
+    # Scores written during the following week (the Monday run's, or a late run's) count for it; only the latest
+    # score per placement is kept, so a rerun after that week shows what was scored by then.
+    risks = repository.risks(session, scope, sunday, week.end_instant + timedelta(days=7))
     reviews = repository.reviews(session, scope, week.start_instant, week.end_instant)
     for frame in (counts, departures, started, risks):
         frame["channel"] = _channel(frame) if len(frame) else pd.Series(dtype=object)

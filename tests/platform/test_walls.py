@@ -156,6 +156,24 @@ CASES = [
         None,
         _expect(county=403, other_county=403, employer=200, other_employer=404, agency=403, school=403, province=200),
     ),
+    (
+        "GET",
+        "/placements/at-risk",
+        None,
+        _expect(county=200, other_county=200, employer=200, other_employer=200, agency=403, school=403, province=200),
+    ),
+    (
+        "POST",
+        "/placements/{placement}/flag-reviews",
+        "flag_review",
+        _expect(county=201, other_county=404, employer=201, other_employer=404, agency=403, school=403, province=403),
+    ),
+    (
+        "GET",
+        "/placements/{placement}/flag-reviews",
+        None,
+        _expect(county=200, other_county=404, employer=200, other_employer=404, agency=403, school=403, province=200),
+    ),
     ("GET", "/me", None, _expect(**dict.fromkeys(ROLES, 200))),
     ("GET", "/divisions", None, _expect(**dict.fromkeys(ROLES, 200))),
     ("GET", "/occupations", None, _expect(**dict.fromkeys(ROLES, 200))),
@@ -188,6 +206,8 @@ def _body(kind: str | None, role: str, world: World) -> dict | None:
         return {"worker_id": worker, "vacancy_id": world.ids["vacancy"], "start_date": "2026-11-02"}
     if kind == "placement_end":
         return {"end_date": "2026-10-20", "end_reason": "quit_homesick"}
+    if kind == "flag_review":
+        return {"decision": "contacted", "note": f"called by {role}"}
     if kind == "follow_up":
         return {"date": "2026-10-01", "contact": "visit", "outcome": "concern", "notes": f"by {role}"}
     raise AssertionError(kind)

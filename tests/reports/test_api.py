@@ -108,7 +108,7 @@ def test_at_risk_lists_flagged_active_placements_and_answers_of_the_week(client,
         (p["local"], 0.2, 0.71, 0.8, sunday_night),
         (p["last_sunday"], 0.1, 0.55, 0.6, monday_run),
         (p["sunday_start"], 0.05, 0.2, 0.3, sunday_night),  # scored, not flagged
-        (p["other_county"], 0.3, 0.9, 0.95, monday_run + timedelta(days=2)),  # scored after the week's run
+        (p["other_county"], 0.3, 0.9, 0.95, monday_run + timedelta(days=7)),  # scored after the following week
         (p["same_week"], 0.5, 0.9, 0.9, sunday_night),  # ended in the week: not active
     ]
     with db.session() as session, session.begin():

@@ -82,3 +82,26 @@ def test_run_weekly_writes_every_scope_and_a_rerun_is_byte_identical(client, ten
 )
 def test_the_schedule_is_monday_six_in_china(now, expected):
     assert next_run(now) == expected
+
+
+def test_last_weeks_run_scores_departure_risk_first_and_lists_it(db, settings, cli_env, tmp_path):
+    from sqlalchemy import func, select
+
+    from app.clock import today
+    from app.departure.models import PlacementRisk
+    from app.departure.service import FLAG_MIN_RISK
+    from app.models import Placement
+    from app.seed.generator import SeedConfig, seed_database
+
+    seed_database(settings.database_url, settings.pii_key, SeedConfig(500, 80, 2, seed=3, today=today()), None)
+    assert main(["report", "run-weekly", "--format", "json", "--output-dir", str(tmp_path)]) == 0
+    with db.session(write=False) as s:
+        scored = s.scalar(select(func.count()).select_from(PlacementRisk))
+        active = s.scalar(select(func.count()).select_from(Placement).where(Placement.end_date.is_(None)))
+    assert scored and scored == active
+    (week_dir,) = tmp_path.iterdir()
+    province = json.loads(next(week_dir.glob("province*.json")).read_text())
+    assert province["at_risk"]["scored"] > 0, "the scores written first must reach the at-risk section"
+    for item in province["at_risk"]["items"]:
+        nearest = next(r for r in (item["risk_90"], item["risk_180"], item["risk_30"]) if r is not None)
+        assert nearest >= FLAG_MIN_RISK

@@ -1,0 +1,115 @@
+"""Risk flags seen through each role's wall, and officers' answers to them."""
+
+from __future__ import annotations
+
+import base64
+
+from sqlalchemy.orm import Session
+
+from app.departure import repository
+from app.departure.models import FlagReview
+from app.departure.schemas import AtRiskItem, FlagReviewCreate, FlagReviewRead, Reason
+from app.errors import Forbidden, Msg, NotFound, ValidationFailed
+from app.orgs.service import Principal
+from app.placements import repository as placements
+from app.placements.models import Placement
+from app.placements.repository import Wall
+from app.schemas import Page
+
+HORIZONS = (30, 90, 180)
+BAD_CURSOR = Msg("分页游标无效", "cursor is not valid")
+
+
+def wall(principal: Principal, *, write: bool) -> Wall:
+    """County offices through their workers, employers through their vacancies; the province reads all."""
+    if principal.kind == "county_office":
+        return Wall(worker_owner=principal.org_id)
+    if principal.kind == "employer":
+        return Wall(employer=principal.org_id)
+    if principal.kind == "provincial_office" and not write:
+        return Wall()
+    raise Forbidden(
+        Msg(
+            "本机构无权" + ("处理" if write else "查看") + "离岗风险提示",
+            f"a {principal.kind} key may not {'answer' if write else 'read'} departure-risk flags",
+        )
+    )
+
+
+def encode_risk_cursor(risk: float, placement_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{risk!r}:{placement_id}".encode()).decode().rstrip("=")
+
+
+def decode_risk_cursor(cursor: str | None) -> tuple[float, int] | None:
+    """(risk, placement id) of the last row shown; anything else is a 422."""
+    if not cursor:
+        return None
+    try:
+        risk_s, _, pid_s = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition(":")
+        risk, pid = float(risk_s), int(pid_s)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed.one("cursor", BAD_CURSOR) from None
+    if not (0.0 <= risk <= 1.0 and 0 <= pid <= 2_147_483_647):
+        raise ValidationFailed.one("cursor", BAD_CURSOR)
+    return risk, pid
+
+
+def at_risk(
+    session: Session, principal: Principal, horizon: int, after: tuple[float, int] | None, limit: int
+) -> Page[AtRiskItem]:
+    """A page of at-risk placements; a flag is support information only, it changes nothing else."""
+    the_wall = wall(principal, write=False)
+    if horizon not in HORIZONS:
+        raise ValidationFailed.one("horizon", Msg("期限只能是 30、90 或 180 天", "horizon must be 30, 90 or 180"))
+    rows = repository.at_risk_page(session, the_wall, horizon, after, limit + 1)
+    shown = rows[:limit]
+    reviews = repository.latest_reviews(session, [r.placement_id for r, _, _ in shown])
+    items = [
+        AtRiskItem(
+            placement_id=p.id,
+            worker_id=p.worker_id,
+            vacancy_id=p.vacancy_id,
+            start_date=p.start_date.isoformat(),
+            probability=prob,
+            risk_30=r.risk_30,
+            risk_90=r.risk_90,
+            risk_180=r.risk_180,
+            reasons=[Reason.model_validate(x) for x in r.reasons],
+            action=r.action,
+            model_version=r.model_version,
+            scored_at=r.scored_at,
+            latest_review=FlagReviewRead.model_validate(reviews[p.id]) if p.id in reviews else None,
+        )
+        for r, p, prob in shown
+    ]
+    more = len(rows) > limit
+    return Page(items=items, next_cursor=encode_risk_cursor(shown[-1][2], shown[-1][0].placement_id) if more else None)
+
+
+def _placement(session: Session, principal: Principal, placement_id: int, *, write: bool) -> Placement:
+    placement = placements.get(session, placement_id, wall(principal, write=write))
+    if placement is None:
+        raise NotFound("placement")
+    return placement
+
+
+def add_review(session: Session, principal: Principal, placement_id: int, data: FlagReviewCreate) -> FlagReview:
+    """Keep the officer's decision with the model's risk and version at that moment."""
+    placement = _placement(session, principal, placement_id, write=True)
+    risk = repository.risk_of(session, placement.id)
+    review = FlagReview(
+        placement_id=placement.id,
+        org_id=principal.org_id,
+        decision=data.decision,
+        note=data.note,
+        risk_90=risk.risk_90 if risk else None,
+        model_version=risk.model_version if risk else None,
+    )
+    return repository.add_review(session, review)
+
+
+def list_reviews(
+    session: Session, principal: Principal, placement_id: int, after_id: int, limit: int
+) -> list[FlagReview]:
+    placement = _placement(session, principal, placement_id, write=False)
+    return repository.reviews_page(session, placement.id, after_id, limit)

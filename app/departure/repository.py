@@ -1,0 +1,188 @@
+"""Every query of the departure domain: placement history as frames, risk upserts, the at-risk page, reviews."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Select, and_, delete, func, insert, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from app.departure.models import FlagReview, PlacementRisk
+from app.placements.models import FollowUp, Placement
+from app.placements.repository import Wall
+from app.reference.models import Division, Pairing
+from app.vacancies.models import Vacancy
+from app.workers.models import Worker
+
+CHUNK = 5000
+
+
+def placements_frame(session: Session, placement_ids: Sequence[int] | None = None) -> pd.DataFrame:
+    """One row per placement with the worker's and the vacancy's model inputs (never sex, ethnicity or age)."""
+    stmt = (
+        select(
+            Placement.id.label("placement_id"),
+            Placement.worker_id,
+            Placement.vacancy_id,
+            Placement.start_date,
+            Placement.end_date,
+            Placement.end_reason,
+            (Placement.referred_by.is_not(None)).label("referred"),
+            Worker.hukou_county.label("worker_county"),
+            Worker.education,
+            Worker.skills,
+            Worker.desired_occupations,
+            Worker.channel_preference,
+            Worker.expected_wage,
+            Worker.dependants,
+            Worker.monitored_household,
+            Worker.registered_low_income,
+            Vacancy.county_code.label("vacancy_county"),
+            Vacancy.occupation_code,
+            Vacancy.wage_min,
+            Vacancy.wage_max,
+            Vacancy.housing,
+            Vacancy.meals,
+            Vacancy.shift,
+            Vacancy.contract_months,
+        )
+        .join(Worker, Worker.id == Placement.worker_id)
+        .join(Vacancy, Vacancy.id == Placement.vacancy_id)
+        .order_by(Placement.id)
+    )
+    if placement_ids is not None:
+        stmt = stmt.where(Placement.id.in_(list(placement_ids)))
+    rows = session.execute(stmt).all()
+    frame = pd.DataFrame(rows, columns=list(stmt.selected_columns.keys()))
+    for col in ("start_date", "end_date"):
+        frame[col] = pd.to_datetime(frame[col])
+    return frame
+
+
+def history_frame(session: Session, worker_ids: Sequence[int] | None = None) -> pd.DataFrame:
+    """Every placement's worker, start, end and reason: what a worker's earlier jobs were and how they ended."""
+    stmt = select(Placement.worker_id, Placement.start_date, Placement.end_date, Placement.end_reason)
+    if worker_ids is not None:
+        stmt = stmt.where(Placement.worker_id.in_(list(worker_ids)))
+    frame = pd.DataFrame(session.execute(stmt).all(), columns=["worker_id", "start_date", "end_date", "end_reason"])
+    for col in ("start_date", "end_date"):
+        frame[col] = pd.to_datetime(frame[col])
+    return frame
+
+
+def follow_ups_frame(session: Session, placement_ids: Sequence[int] | None = None) -> pd.DataFrame:
+    stmt = select(FollowUp.placement_id, FollowUp.date, FollowUp.outcome, FollowUp.notes).order_by(
+        FollowUp.placement_id, FollowUp.date, FollowUp.id
+    )
+    if placement_ids is not None:
+        stmt = stmt.where(FollowUp.placement_id.in_(list(placement_ids)))
+    frame = pd.DataFrame(session.execute(stmt).all(), columns=["placement_id", "date", "outcome", "notes"])
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
+def division_points(session: Session) -> dict[str, tuple[float | None, float | None]]:
+    return {
+        c: (lon, lat) for c, lon, lat in session.execute(select(Division.code, Division.longitude, Division.latitude))
+    }
+
+
+def pairings(session: Session) -> list[tuple[str, str]]:
+    return [(e, w) for e, w in session.execute(select(Pairing.east_code, Pairing.west_code))]
+
+
+def active_placement_ids(session: Session) -> list[int]:
+    return list(session.scalars(select(Placement.id).where(Placement.end_date.is_(None)).order_by(Placement.id)))
+
+
+def is_active(session: Session, placement_id: int) -> bool:
+    stmt = select(Placement.id).where(Placement.id == placement_id, Placement.end_date.is_(None))
+    return session.scalar(stmt) is not None
+
+
+def upsert_risks(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Replace the stored risk of each placement in bulk (delete + Core insert: the same on both databases)."""
+    for i in range(0, len(rows), CHUNK):
+        chunk = rows[i : i + CHUNK]
+        ids = [r["placement_id"] for r in chunk]
+        session.execute(delete(PlacementRisk).where(PlacementRisk.placement_id.in_(ids)))
+        session.execute(insert(PlacementRisk), chunk)
+
+
+def delete_risks_of_ended(session: Session) -> int:
+    """A placement that ended is no longer at risk: its stale score goes."""
+    ended = select(Placement.id).where(Placement.end_date.is_not(None))
+    result = session.execute(delete(PlacementRisk).where(PlacementRisk.placement_id.in_(ended)))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _walled(stmt: Select[Any], wall: Wall) -> Select[Any]:
+    if wall.worker_owner is not None:
+        stmt = stmt.join(Worker, Worker.id == Placement.worker_id).where(Worker.owner_org_id == wall.worker_owner)
+    if wall.employer is not None:
+        stmt = stmt.join(Vacancy, Vacancy.id == Placement.vacancy_id).where(Vacancy.employer_org_id == wall.employer)
+    return stmt
+
+
+def at_risk_page(
+    session: Session, wall: Wall, horizon: int, after: tuple[float, int] | None, limit: int
+) -> list[tuple[PlacementRisk, Placement, float]]:
+    """Active placements by risk at the horizon, highest first; keyset on (risk, placement id)."""
+    risk_col = getattr(PlacementRisk, f"risk_{horizon}")
+    stmt = (
+        select(PlacementRisk, Placement, risk_col)
+        .join(Placement, Placement.id == PlacementRisk.placement_id)
+        .where(Placement.end_date.is_(None), risk_col.is_not(None))
+    )
+    stmt = _walled(stmt, wall)
+    if after is not None:
+        risk, pid = after
+        stmt = stmt.where(or_(risk_col < risk, and_(risk_col == risk, PlacementRisk.placement_id > pid)))
+    stmt = stmt.order_by(risk_col.desc(), PlacementRisk.placement_id).limit(limit)
+    return [(r, p, float(v)) for r, p, v in session.execute(stmt)]
+
+
+def latest_reviews(session: Session, placement_ids: Sequence[int]) -> dict[int, FlagReview]:
+    if not placement_ids:
+        return {}
+    newest = (
+        select(FlagReview.placement_id, func.max(FlagReview.id).label("id"))
+        .where(FlagReview.placement_id.in_(list(placement_ids)))
+        .group_by(FlagReview.placement_id)
+        .subquery()
+    )
+    review = aliased(FlagReview)
+    stmt = select(review).join(newest, newest.c.id == review.id)
+    return {r.placement_id: r for r in session.scalars(stmt)}
+
+
+def risk_of(session: Session, placement_id: int) -> PlacementRisk | None:
+    return session.get(PlacementRisk, placement_id)
+
+
+def add_review(session: Session, review: FlagReview) -> FlagReview:
+    session.add(review)
+    session.flush()
+    return review
+
+
+def reviews_page(session: Session, placement_id: int, after_id: int, limit: int) -> list[FlagReview]:
+    stmt = (
+        select(FlagReview)
+        .where(FlagReview.placement_id == placement_id, FlagReview.id > after_id)
+        .order_by(FlagReview.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def review_counts(session: Session) -> dict[str, int]:
+    stmt = select(FlagReview.decision, func.count()).group_by(FlagReview.decision)
+    return {d: int(n) for d, n in session.execute(stmt)}
+
+
+def scored_at_latest(session: Session) -> datetime | None:
+    return session.scalar(select(func.max(PlacementRisk.scored_at)))

@@ -1,0 +1,359 @@
+"""Departure risk: train on the placement history, score active placements, explain, recommend, and evaluate."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from app.artefacts import service as artefacts
+from app.clock import today
+from app.db import utcnow
+from app.departure import features as F
+from app.departure import repository
+from matching.departure import (
+    CoxBaseline,
+    DiscreteTimeHazard,
+    KaplanMeierBaseline,
+    cross_validate,
+    cumulative_dynamic_auc,
+    integrated_brier,
+    precision_at_top,
+    uno_c_index,
+)
+
+KIND = "departure"
+FRESH_DAYS = 7  # `departure score` reuses the active model if it is younger than this
+# A placement is flagged (weekly report, at-risk counts) when its chance of leaving by the nearest horizon it has
+# not yet passed is at least this: above the ~0.27 share of seeded placements that end within 90 days.
+FLAG_MIN_RISK = 0.3
+HIGH, MEDIUM = 0.30, 0.15  # risk levels that decide the action (probability of leaving within the horizon)
+
+REASONS: dict[str, tuple[str, str]] = {
+    "wage_gap": ("工资低于本人期望", "pay is below what the worker expects"),
+    "far_no_housing": ("离家远且不包住", "far from home and no dormitory"),
+    "log_distance_km": ("离家较远", "far from home"),
+    "occupation_desired": ("不是本人想做的工种", "not the kind of work the worker asked for"),
+    "channel_agrees": ("务工去向与本人意愿不一致", "not where the worker wanted to work"),
+    "prior_early_exits": ("以前有过短期离岗", "left earlier jobs within 90 days"),
+    "prior_quit_wage": ("以前因工资离职", "left an earlier job over pay"),
+    "fu_concern": ("回访中反映有顾虑", "raised concerns at follow-ups"),
+    "fu_last_concern": ("最近一次回访反映有顾虑", "raised a concern at the last follow-up"),
+    "fu_unreachable": ("回访联系不上", "could not be reached at follow-ups"),
+    "fu_last_unreachable": ("最近一次回访联系不上", "could not be reached at the last follow-up"),
+    "missed_checkins": ("有应回访未回访", "scheduled check-ins were missed"),
+    "days_since_contact": ("很久没有联系", "no contact for a long time"),
+    "note_wage": ("反映工资问题", "complained about pay"),
+    "note_arrears": ("反映欠薪或合同争议", "reported unpaid wages or a contract dispute"),
+    "note_conditions": ("反映夜班、宿舍或劳动强度问题", "complained about shifts, dormitory or workload"),
+    "note_home": ("想家或家里有事", "homesick or needed at home"),
+    "festival_overlap": ("临近春节", "Spring Festival is near"),
+    "dependants": ("家中需要照顾的人多", "several dependants at home"),
+}
+POOR_FIT = {"far_no_housing", "occupation_desired", "channel_agrees", "log_distance_km"}
+OUT_OF_TOUCH = {"fu_unreachable", "fu_last_unreachable", "missed_checkins", "days_since_contact"}
+
+
+@dataclass
+class Inputs:
+    """Everything read from the database for a set of placements."""
+
+    placements: pd.DataFrame
+    static: pd.DataFrame  # indexed by placement id
+    follow_ups: pd.DataFrame
+
+
+def load_inputs(session: Session, placement_ids: list[int] | None = None) -> Inputs:
+    placements = repository.placements_frame(session, placement_ids)
+    workers = None if placement_ids is None else sorted(set(placements["worker_id"]))
+    history = repository.history_frame(session, workers)
+    static = F.static_features(placements, history, repository.division_points(session), repository.pairings(session))
+    follow_ups = repository.follow_ups_frame(session, placement_ids)
+    return Inputs(placements.set_index("placement_id", drop=False), static, follow_ups)
+
+
+def _static_model_frame(static: pd.DataFrame) -> pd.DataFrame:
+    return static[list(F.STATIC_FEATURES)]
+
+
+def period_rows(
+    model: DiscreteTimeHazard, inputs: Inputs, ids: np.ndarray, periods: np.ndarray, asof: pd.Series | None = None
+) -> pd.DataFrame:
+    """Person-period model inputs: static features, follow-ups as of `asof` (default: the period start), calendar."""
+    start, end = model.period_bounds(periods)
+    start_dates = inputs.placements.loc[ids, "start_date"].reset_index(drop=True)
+    p_start = start_dates + pd.to_timedelta(start, unit="D")
+    p_end = start_dates + pd.to_timedelta(end, unit="D")
+    keys = pd.DataFrame(
+        {"placement_id": ids, "start_date": start_dates, "asof": p_start if asof is None else asof.to_numpy()}
+    )
+    fu = F.follow_up_features(keys, inputs.follow_ups)
+    X = _static_model_frame(inputs.static).loc[ids].reset_index(drop=True)
+    X = pd.concat([X, fu], axis=1)
+    X["festival_overlap"] = F.festival_overlap(p_start, p_end)
+    return X
+
+
+def fit_model(inputs: Inputs, as_of: date, random_state: int = 0) -> DiscreteTimeHazard:
+    """Train on every placement started before `as_of`, censored at `as_of` (what was known that day)."""
+    placements = inputs.placements[inputs.placements["start_date"] < pd.Timestamp(as_of)]
+    duration, left = F.outcome(placements, as_of)
+    model = DiscreteTimeHazard(cuts=F.CUTS_DAYS, random_state=random_state)
+    model.cuts_ = np.asarray(F.CUTS_DAYS, float)
+    rows, periods, target, weight = model.expand(duration, left)
+    ids = placements["placement_id"].to_numpy()[rows]
+    X = period_rows(model, inputs, ids, periods)
+    return model.fit_periods(X, periods, target, weight)
+
+
+def conditional_risk(
+    model: DiscreteTimeHazard, inputs: Inputs, ids: np.ndarray, tenure: np.ndarray, times: tuple[float, ...]
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """P(leave by each time | still there at `tenure`), follow-ups as known at the landmark; NaN once passed.
+
+    Also returns the model inputs of each placement's current period (for the reasons).
+    """
+    tenure = np.asarray(tenure, float)
+    k0 = model.period_of(tenure)
+    k1 = model.period_of(np.full(len(ids), max(times)))
+    counts = np.maximum(k1 - k0 + 1, 1)
+    rep = np.repeat(np.arange(len(ids)), counts)
+    periods = np.repeat(k0, counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+    start_dates = inputs.placements.loc[ids, "start_date"].reset_index(drop=True)
+    landmark = (start_dates + pd.to_timedelta(tenure, unit="D")).iloc[rep].reset_index(drop=True)
+    X = period_rows(model, inputs, ids[rep], periods, asof=landmark)
+    log_s = np.log1p(-model.hazard_periods(X, periods))
+    p_start, p_end = model.period_bounds(periods)
+    out = np.full((len(ids), len(times)), np.nan)
+    for j, horizon in enumerate(times):
+        overlap = np.minimum(p_end, horizon) - np.maximum(p_start, tenure[rep])
+        frac = np.clip(overlap / (p_end - p_start), 0.0, 1.0)
+        total = np.bincount(rep, weights=frac * log_s, minlength=len(ids))
+        risk = 1.0 - np.exp(total)
+        out[:, j] = np.where(tenure < horizon, risk, np.nan)
+    first = np.cumsum(counts) - counts
+    return out, X.iloc[first].reset_index(drop=True)
+
+
+def explain(model: DiscreteTimeHazard, X_now: pd.DataFrame, top: int = 3) -> list[list[str]]:
+    """Reason codes: the features whose logistic contribution raises the risk most (positive ones only)."""
+    if model.lr_ is None or len(X_now) == 0:
+        return [[] for _ in range(len(X_now))]
+    from matching.departure import clean_frame
+
+    frame = model._period_frame(clean_frame(X_now, model.columns_), model.period_of(X_now["_landmark"].to_numpy()))
+    Z = np.asarray(model.encoder_.transform(frame), float)
+    names = list(model.encoder_.get_feature_names_out())
+    coef = model.lr_.coef_[0]
+    codes = [c for c in REASONS if c in names]
+    cols = [names.index(c) for c in codes]
+    contrib = Z[:, cols] * coef[cols]
+    order = np.argsort(-contrib, axis=1)[:, :top]
+    return [[codes[j] for j in row if contrib[i, j] > 0.05] for i, row in enumerate(order)]
+
+
+FACTS = ("note_arrears", "note_wage", "note_conditions", "note_home", "fu_last_unreachable", "missed_checkins")
+
+
+def recorded_facts(X_now: pd.DataFrame) -> list[list[str]]:
+    """What officers recorded (notes, missed calls) is always a reason, whatever weight the model gives it."""
+    present = X_now[list(FACTS)].to_numpy(float) > 0
+    return [[FACTS[j] for j in np.flatnonzero(row)] for row in present]
+
+
+def action_for(risk: float | None, reasons: list[str]) -> str:
+    """Clear rules: arrears → dispute case; pay or conditions → talk to the employer; a poor fit at high risk →
+    transfer; out of touch or high risk → visit; otherwise a call this week."""
+    r = risk or 0.0
+    codes = set(reasons)
+    if "note_arrears" in codes:
+        return "dispute_case"
+    if r >= MEDIUM and codes & {"note_wage", "wage_gap", "note_conditions", "prior_quit_wage"}:
+        return "employer_talk"
+    if r >= HIGH and codes & POOR_FIT:
+        return "transfer"
+    if r >= MEDIUM and codes & OUT_OF_TOUCH or r >= HIGH:
+        return "visit"
+    return "call"
+
+
+def reason_items(codes: list[str]) -> list[dict[str, str]]:
+    return [{"code": c, "zh": REASONS[c][0], "en": REASONS[c][1]} for c in codes]
+
+
+def score_rows(model: DiscreteTimeHazard, version: str, inputs: Inputs, on: date) -> list[dict[str, Any]]:
+    """placement_risks rows for the active placements in `inputs`, as of `on`."""
+    active = inputs.placements[inputs.placements["end_date"].isna()]
+    if active.empty:
+        return []
+    ids = active["placement_id"].to_numpy()
+    # Follow-ups recorded today count: the landmark is the end of today.
+    tenure = ((pd.Timestamp(on) - active["start_date"]).dt.days + 1).clip(lower=0).to_numpy(float)
+    risks, X_now = conditional_risk(model, inputs, ids, tenure, F.HORIZONS)
+    X_now["_landmark"] = tenure
+    reasons = [
+        list(dict.fromkeys([*facts, *model_codes]))[:4]
+        for facts, model_codes in zip(recorded_facts(X_now), explain(model, X_now), strict=True)
+    ]
+    now = utcnow()
+    rows = []
+    for i, pid in enumerate(ids):
+        r = [None if np.isnan(v) else round(float(v), 4) for v in risks[i]]
+        headline = next((v for v in (r[1], r[2], r[0]) if v is not None), None)
+        rows.append(
+            {
+                "placement_id": int(pid),
+                "risk_30": r[0],
+                "risk_90": r[1],
+                "risk_180": r[2],
+                "reasons": reason_items(reasons[i]),
+                "action": action_for(headline, reasons[i]),
+                "model_version": version,
+                "scored_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    return rows
+
+
+# ------------------------------------------------------------------------------------------- models
+_cache: dict[str, Any] = {}
+_cache_lock = threading.Lock()
+
+
+def train_and_store(session: Session, on: date | None = None) -> tuple[DiscreteTimeHazard, str]:
+    """Fit on all history up to `on` and make it the active departure artefact."""
+    on = on or today()
+    inputs = load_inputs(session)
+    model = fit_model(inputs, on)
+    duration, left = F.outcome(inputs.placements, on)
+    details = {
+        "trained_on": on.isoformat(),
+        "placements": len(duration),
+        "departures": int(left.sum()),
+        "cuts_days": list(F.CUTS_DAYS),
+        "features": list(model.columns_["numeric"]) + list(model.columns_["categorical"]),
+        "boost_share": model.boost_share_,
+    }
+    artefact = artefacts.store(session, KIND, model, details, activate=True)
+    with _cache_lock:
+        _cache[artefact.version] = model
+    return model, artefact.version
+
+
+def active_model(session: Session) -> tuple[DiscreteTimeHazard, str, dict[str, Any]] | None:
+    """The active artefact, deserialised once per process per version."""
+    from app.artefacts import repository as artefact_repo
+
+    row = artefact_repo.active(session, KIND)
+    if row is None:
+        return None
+    with _cache_lock:
+        model = _cache.get(row.version)
+        if model is None:
+            model = artefacts.loads(row.payload)
+            _cache[row.version] = model
+    return model, row.version, dict(row.details)
+
+
+def score_active_placements(session: Session, *, on: date | None = None, retrain: bool = False) -> dict[str, Any]:
+    """The batch the weekly report runs first: reuse a model younger than FRESH_DAYS, else train; score all."""
+    on = on or today()
+    current = None if retrain else active_model(session)
+    trained = False
+    if current is None or date.fromisoformat(current[2]["trained_on"]) < on - timedelta(days=FRESH_DAYS):
+        model, version = train_and_store(session, on)
+        trained = True
+    else:
+        model, version, _ = current
+    ids = repository.active_placement_ids(session)
+    inputs = load_inputs(session, ids) if ids else None
+    rows = score_rows(model, version, inputs, on) if inputs is not None else []
+    repository.upsert_risks(session, rows)
+    removed = repository.delete_risks_of_ended(session)
+    return {"scored": len(rows), "model_version": version, "trained": trained, "removed_ended": removed}
+
+
+def rescore_placement(session: Session, placement_id: int) -> bool:
+    """After a follow-up: rescore one active placement from the stored model; never fits one."""
+    current = active_model(session)
+    if current is None or not repository.is_active(session, placement_id):
+        return False
+    model, version, _ = current
+    rows = score_rows(model, version, load_inputs(session, [placement_id]), today())
+    repository.upsert_risks(session, rows)
+    return bool(rows)
+
+
+# --------------------------------------------------------------------------------------- evaluation
+def _split_date(placements: pd.DataFrame, share: float = 0.7) -> date:
+    return pd.Timestamp(placements["start_date"].quantile(share)).date()
+
+
+def evaluate_from_db(session: Session, *, on: date | None = None, folds: int = 5) -> dict[str, Any]:
+    """Time split: train on placements started before the split (censored there), test on later starts."""
+    on = on or today()
+    inputs = load_inputs(session)
+    placements = inputs.placements
+    if len(placements) < 50:
+        raise ValueError(f"too few placements to evaluate ({len(placements)}); seed or record more history")
+    split = _split_date(placements)
+    train = placements[placements["start_date"] < pd.Timestamp(split)]
+    test = placements[placements["start_date"] >= pd.Timestamp(split)]
+    d_train, e_train = F.outcome(train, split)
+    d_test, e_test = F.outcome(test, on)
+    model = fit_model(inputs, split)
+    times = tuple(float(t) for t in np.linspace(7, 180, 25))
+    test_ids = test["placement_id"].to_numpy()
+    risk_model, _ = conditional_risk(model, inputs, test_ids, np.zeros(len(test_ids)), (*times, *F.HORIZONS))
+    static_train = _static_model_frame(inputs.static.loc[train["placement_id"]])
+    static_test = _static_model_frame(inputs.static.loc[test_ids])
+    cox = CoxBaseline().fit(static_train, d_train, e_train)
+    km = KaplanMeierBaseline().fit(static_train, d_train, e_train)
+    all_times = np.array([*times, *F.HORIZONS])
+    curves = {
+        "model": 1.0 - risk_model,
+        "cox": cox.predict_survival(static_test, all_times),
+        "kaplan_meier": km.predict_survival(static_test, all_times),
+    }
+    out: dict[str, Any] = {
+        "split": {
+            "train": f"placements started before {split}, outcomes censored at {split}",
+            "test": f"placements started on or after {split}, outcomes as of {on}",
+            "train_n": len(train),
+            "train_departures": int(e_train.sum()),
+            "test_n": len(test),
+            "test_departures": int(e_test.sum()),
+        }
+    }
+    known90 = (d_test >= 90) | (e_test & (d_test <= 90))
+    left90 = e_test & (d_test <= 90)
+    for name, surv in curves.items():
+        n = len(times)
+        figures: dict[str, Any] = {
+            "c_index": uno_c_index(d_train, e_train, d_test, e_test, 1 - surv[:, n + 2], tau=180),
+            "integrated_brier": integrated_brier(d_train, e_train, d_test, e_test, surv[:, :n], np.array(times)),
+        }
+        for j, h in enumerate(F.HORIZONS):
+            figures[f"auc_{h}"] = cumulative_dynamic_auc(d_train, e_train, d_test, e_test, 1 - surv[:, n + j], h)
+        risk90 = 1 - surv[:, n + 1]
+        figures["precision_top10_90"] = precision_at_top(risk90[known90], left90[known90], 0.1)
+        out[name] = {k: round(float(v), 4) for k, v in figures.items()}
+    out["base_rate_90"] = round(float(left90[known90].mean()), 4)
+    out["base_rate_note"] = "share who left within 90 days among test placements whose 90-day outcome is known"
+    d_all, e_all = F.outcome(placements, on)
+    cv = cross_validate(_static_model_frame(inputs.static).reset_index(drop=True), d_all, e_all, 90, folds)
+    out["cv_static_features"] = {k: cv[k] for k in ("n", "events", "c_index", "auc_at_horizon", "integrated_brier")}
+    out["cv_static_features"]["baseline"] = cv["baseline"]
+    out["flag_reviews"] = repository.review_counts(session)
+    return out
+
+
+def now_utc() -> datetime:
+    return utcnow()

@@ -1,0 +1,146 @@
+"""At-risk lists and flag reviews on a seeded history scored by the batch, through the HTTP API."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.clock import today
+from app.departure import service
+from app.departure.models import FlagReview, PlacementRisk
+from app.models import Placement, Vacancy, Worker
+from app.seed.generator import SeedConfig, seed_database
+
+
+@pytest.fixture
+def scored(db, settings, tmp_path):
+    keys_file = tmp_path / "keys.json"
+    seed_database(settings.database_url, settings.pii_key, SeedConfig(500, 80, 2, seed=3, today=today()), keys_file)
+    with db.session() as s, s.begin():
+        summary = service.score_active_placements(s)
+    keys = json.loads(keys_file.read_text())
+    headers = {role: {"Authorization": f"Bearer {item['api_key']}"} for role, item in keys.items()}
+    return summary, headers, {role: item["org_id"] for role, item in keys.items()}
+
+
+def _all_pages(client, headers, horizon=90, limit=7):
+    items, cursor = [], None
+    while True:
+        url = f"/api/v1/placements/at-risk?horizon={horizon}&limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+        resp = client.get(url, headers=headers)
+        assert resp.status_code == 200, resp.text
+        items += resp.json()["items"]
+        cursor = resp.json()["next_cursor"]
+        if cursor is None:
+            return items
+
+
+def test_batch_scores_every_active_placement(db, scored):
+    summary, _, _ = scored
+    with db.session(write=False) as s:
+        active = set(s.scalars(select(Placement.id).where(Placement.end_date.is_(None))))
+        risks = {r.placement_id: r for r in s.scalars(select(PlacementRisk))}
+    assert summary["scored"] == len(active) and set(risks) == active
+    for r in risks.values():
+        for value in (r.risk_30, r.risk_90, r.risk_180):
+            assert value is None or 0.0 <= value <= 1.0
+        assert r.action in ("call", "visit", "employer_talk", "dispute_case", "transfer")
+        assert all(reason["zh"] and reason["en"] for reason in r.reasons)
+        if r.risk_30 is not None and r.risk_180 is not None:
+            assert r.risk_30 <= r.risk_90 <= r.risk_180  # leaving by 30 days implies leaving by 180
+
+
+def test_county_sees_its_workers_ranked_and_paged(client, db, scored):
+    _, headers, _ = scored
+    items = _all_pages(client, headers["county_office"])
+    assert items, "the busiest county office should have scored placements"
+    probs = [i["probability"] for i in items]
+    assert probs == sorted(probs, reverse=True)
+    assert len({i["placement_id"] for i in items}) == len(items)
+    with db.session(write=False) as s:
+        mine = set(
+            s.scalars(
+                select(Placement.id)
+                .join(Worker, Worker.id == Placement.worker_id)
+                .where(Worker.owner_org_id == scored[2]["county_office"], Placement.end_date.is_(None))
+            )
+        )
+    assert {i["placement_id"] for i in items} <= mine
+    assert "name" not in items[0] and "id_number" not in json.dumps(items[0])
+
+
+def test_walls_and_bad_horizon(client, db, scored):
+    _, headers, _ = scored
+    province = _all_pages(client, headers["provincial_office"], limit=500)
+    employer = _all_pages(client, headers["employer"], limit=500)
+    assert set(i["placement_id"] for i in employer) < set(i["placement_id"] for i in province)
+    with db.session(write=False) as s:
+        employers = set(
+            s.scalars(
+                select(Vacancy.employer_org_id)
+                .join(Placement, Placement.vacancy_id == Vacancy.id)
+                .where(Placement.id.in_([i["placement_id"] for i in employer]))
+            )
+        )
+    assert len(employers) == 1
+    assert client.get("/api/v1/placements/at-risk", headers=headers["agency"]).status_code == 403
+    resp = client.get("/api/v1/placements/at-risk?horizon=45", headers=headers["county_office"])
+    assert resp.status_code == 422 and "horizon" in resp.text
+    resp = client.get("/api/v1/placements/at-risk?cursor=bad!", headers=headers["county_office"])
+    assert resp.status_code == 422
+
+
+def test_review_is_kept_with_the_risk_once_per_key(client, db, scored):
+    _, headers, _ = scored
+    county = headers["county_office"]
+    top = _all_pages(client, county)[0]
+    url = f"/api/v1/placements/{top['placement_id']}/flag-reviews"
+    body = {"decision": "contacted", "note": "电话联系，本人说工资已补发"}
+    first = client.post(url, json=body, headers={**county, "Idempotency-Key": "rev-1"})
+    again = client.post(url, json=body, headers={**county, "Idempotency-Key": "rev-1"})
+    assert first.status_code == 201 and again.status_code == 201 and first.json() == again.json()
+    assert first.json()["risk_90"] == top["risk_90"]
+    listed = client.get(url, headers=county).json()["items"]
+    assert [r["id"] for r in listed] == [first.json()["id"]]
+    bad = client.post(url, json={"decision": "ignored"}, headers=county)
+    assert bad.status_code == 422
+    again_list = _all_pages(client, county)
+    flagged = next(i for i in again_list if i["placement_id"] == top["placement_id"])
+    assert flagged["latest_review"]["decision"] == "contacted"
+    with db.session(write=False) as s:
+        assert len(list(s.scalars(select(FlagReview)))) == 1
+
+
+def test_a_follow_up_rescores_its_placement(client, db, scored):
+    _, headers, _ = scored
+    county = headers["county_office"]
+    item = _all_pages(client, county)[-1]
+    pid = item["placement_id"]
+    body = {"date": today().isoformat(), "contact": "phone", "outcome": "concern", "notes": "反映工资拖欠，两个月没发"}
+    assert client.post(f"/api/v1/placements/{pid}/follow-ups", json=body, headers=county).status_code == 201
+    after = next(i for i in _all_pages(client, county) if i["placement_id"] == pid)
+    assert after["scored_at"] > item["scored_at"]
+    assert after["probability"] > item["probability"]
+    assert after["action"] == "dispute_case"
+
+
+def test_flags_change_nothing_outside_risk_data(client, db, scored):
+    def snapshot():
+        with db.session(write=False) as s:
+            return (
+                [tuple(r) for r in s.execute(select(Worker.id, Worker.version, Worker.consent_to_share))],
+                [tuple(r) for r in s.execute(select(Vacancy.id, Vacancy.status, Vacancy.version))],
+                [tuple(r) for r in s.execute(select(Placement.id, Placement.end_date, Placement.end_reason))],
+            )
+
+    _, headers, _ = scored
+    before = snapshot()
+    board_before = client.get("/api/v1/vacancies?limit=500", headers=headers["county_office"]).json()
+    for item in _all_pages(client, headers["county_office"])[:3]:
+        url = f"/api/v1/placements/{item['placement_id']}/flag-reviews"
+        assert client.post(url, json={"decision": "escalated"}, headers=headers["county_office"]).status_code == 201
+    with db.session() as s, s.begin():
+        service.score_active_placements(s, on=today() + timedelta(days=1))
+    assert snapshot() == before
+    assert client.get("/api/v1/vacancies?limit=500", headers=headers["county_office"]).json() == board_before
