@@ -334,6 +334,7 @@ def _reason(name: str, f: pd.Series, ctx: pd.Series | None) -> tuple[str, str] |
 
 _CELLS = 1 << 22  # worker x vacancy cells scored at once (float32: 16 MB a matrix): the memory bound
 _EPS32 = float(np.finfo(np.float32).eps)
+_BATCH_ROWS = 400_000  # shortlist rows reranked and cut to k at a time
 
 
 def _codes_of(items: pd.Series, vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -533,7 +534,9 @@ def top_k_prepared(
     # Hard-rule penalty per (worker, rule class): 0 or -inf.
     rules = board.rules
 
-    parts = []
+    parts: list[pd.DataFrame] = []
+    done: list[pd.DataFrame] = []  # finished batches: memory is the output plus one batch of shortlists
+    pending = 0
     groups = pd.DataFrame({"county": county, "pref": pref, "widen": widen, "e": expected0, "i": np.arange(N)})
     groups = groups.sort_values(["county", "pref", "widen", "e", "i"], kind="stable")
     for (home, p, wide), members in groups.groupby(["county", "pref", "widen"], sort=False):
@@ -565,6 +568,9 @@ def top_k_prepared(
         step = max(1, min(chunk_size, _CELLS // len(cols)))
         for lo in range(0, len(rows_all), step):
             r = rows_all[lo : lo + step]
+            if pending >= _BATCH_ROWS:
+                done.append(_finish(parts, wk, board, k, rerank))
+                pending = 0
             parts.append(
                 _score_chunk(
                     board,
@@ -592,15 +598,27 @@ def top_k_prepared(
                     shortlist,
                 )  # fmt: skip
             )
-    if not parts:
+            pending += len(parts[-1])
+    done.append(_finish(parts, wk, board, k, rerank))
+    out = pd.concat(done, ignore_index=True)
+    if not len(out):
         return empty
+    out = out.sort_values(["row", "rank"], kind="stable")  # the workers' own order, as before
+    return out[["worker_id", "vacancy_id", "score", "rank_key", "rank"]].reset_index(drop=True)
+
+
+def _finish(parts: list[pd.DataFrame], wk: pd.DataFrame, board: PreparedBoard, k: int, rerank: bool) -> pd.DataFrame:
+    """Rerank a batch of shortlists (every worker's whole shortlist is in one batch) and keep the top k."""
+    if not parts:
+        return pd.DataFrame({"row": [], "worker_id": [], "vacancy_id": [], "score": [], "rank_key": [], "rank": []})
     part = pd.concat(parts, ignore_index=True)
+    parts.clear()
     part["worker_id"] = wk["worker_id"].to_numpy()[part["row"].to_numpy()]
     part["vacancy_id"] = board.ids[part["col"].to_numpy()]
     if rerank and len(part):
         scores = []
-        for lo in range(0, len(part), 200_000):  # bounded memory for the pair rows
-            block = part.iloc[lo : lo + 200_000]
+        for lo in range(0, len(part), 100_000):  # bounded memory for the pair rows
+            block = part.iloc[lo : lo + 100_000]
             frame = pair_frame(
                 wk.iloc[block["row"].to_numpy()].reset_index(drop=True),
                 board.vacancies.iloc[block["col"].to_numpy()].reset_index(drop=True),
@@ -616,8 +634,7 @@ def top_k_prepared(
         part["score"] = 1.0 / (1.0 + np.exp(-part["logit"].to_numpy()))
     part = part.sort_values(["row", "rank_key", "vacancy_id"], ascending=[True, False, True], kind="stable")
     part["rank"] = part.groupby("row").cumcount() + 1
-    out = part[part["rank"] <= k][["worker_id", "vacancy_id", "score", "rank_key", "rank"]]
-    return out.reset_index(drop=True)
+    return part[part["rank"] <= k][["row", "worker_id", "vacancy_id", "score", "rank_key", "rank"]]
 
 
 def _score_chunk(
@@ -682,10 +699,10 @@ def _score_chunk(
     for j in np.flatnonzero(boost_local[r] != 0):
         key[j] += np.float32(boost_local[r[j]]) * (ch_s != 0)
         extra[j] += abs(boost_local[r[j]])
-    for j in range(n):
-        b = blocked[r[j]]
+    for row, worker in enumerate(r):
+        b = blocked[worker]
         if isinstance(b, (list, tuple, set, np.ndarray)) and len(b):
-            key[j, np.isin(board.employer[cols], list(b))] = -np.inf
+            key[row, np.isin(board.employer[cols], list(b))] = -np.inf
     # Candidates: the float32 top-m and everything within float32 rounding of its cut. The m-th largest of a
     # strided sample is a lower bound of the row's, so one comparison pass finds a small superset, and the
     # exact cut is taken among those few instead of partitioning every full row (that was 2/3 of the time).
