@@ -20,7 +20,7 @@ agree (the tests check it), so the shortlist loses nothing; stage (b) is where a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -231,24 +231,26 @@ def reason_texts(
     merged = contributions.copy()
     merged["shift"] = merged[[f"shift_{s}" for s in SHIFTS]].sum(axis=1)
     merged = merged.drop(columns=[f"shift_{s}" for s in SHIFTS])
-    for i, idx in enumerate(features.index):
-        f = features.loc[idx]
-        c = merged.loc[idx]
-        ctx = context.iloc[i] if context is not None else None
-        order = c.abs().sort_values(ascending=False).index
+    merged = merged.loc[features.index]
+    names = list(merged.columns)
+    values = merged.to_numpy(dtype=float)
+    rows = features.to_dict("records")
+    contexts = context.to_dict("records") if context is not None else [None] * len(rows)
+    for f, c, ctx in zip(rows, values, contexts, strict=True):
+        order = np.abs(c).argsort(kind="quicksort")[::-1]  # what pandas sort_values(ascending=False) does
         items: list[dict[str, Any]] = []
-        for name in order:
-            if len(items) >= n or abs(c[name]) < 0.01:
+        for j in order:
+            if len(items) >= n or abs(c[j]) < 0.01:
                 break
-            text = _reason(name, f, ctx)
+            text = _reason(names[j], f, ctx)
             if text is None:
                 continue
-            items.append({"factor": name, "effect": round(float(c[name]), 3), "zh": text[0], "en": text[1]})
+            items.append({"factor": names[j], "effect": round(float(c[j]), 3), "zh": text[0], "en": text[1]})
         out.append(items)
     return out
 
 
-def _reason(name: str, f: pd.Series, ctx: pd.Series | None) -> tuple[str, str] | None:
+def _reason(name: str, f: Mapping[str, Any], ctx: Mapping[str, Any] | None) -> tuple[str, str] | None:
     """One factor in words; None when the factor is not worth saying (e.g. shift on a day job)."""
     dist = float(f.get("distance_km", 0.0))
     if name == "wage_gap":
@@ -537,10 +539,13 @@ def top_k_prepared(
     parts: list[pd.DataFrame] = []
     done: list[pd.DataFrame] = []  # finished batches: memory is the output plus one batch of shortlists
     pending = 0
-    groups = pd.DataFrame({"county": county, "pref": pref, "widen": widen, "e": expected0, "i": np.arange(N)})
-    groups = groups.sort_values(["county", "pref", "widen", "e", "i"], kind="stable")
-    for (home, p, wide), members in groups.groupby(["county", "pref", "widen"], sort=False):
-        first = int(members["i"].iloc[0])
+    county_id, county_uniq = pd.factorize(county)
+    group = (county_id.astype(np.int64) * len(_PREFS) + pref) * 2 + widen
+    by_group = np.lexsort((np.arange(N), expected0, group))
+    bounds = np.flatnonzero(np.diff(group[by_group])) + 1
+    for rows_all in np.split(by_group, bounds):
+        first = int(rows_all[0])
+        home, p, wide = county_uniq[county_id[first]], pref[first], widen[first]
         dist_c, channel_c, paired_c = board.home(str(home), lon[first], lat[first])
         channel = channel_c[board.county]
         admits = np.array(_ADMITS[_PREFS[int(p)]])
@@ -564,7 +569,6 @@ def top_k_prepared(
         )
         base32 = base.astype(np.float32)
         mid_s, mid32_s, kind_s, code_s = board.mid[cols], board.mid32[cols], board.kind[cols], board.code[cols]
-        rows_all = members["i"].to_numpy()
         step = max(1, min(chunk_size, _CELLS // len(cols)))
         for lo in range(0, len(rows_all), step):
             r = rows_all[lo : lo + step]
