@@ -421,7 +421,8 @@ def candidates(
     items: list[dict[str, Any]] = []
     pool = matcher.pool(session, vault, on) if len(board) else pd.DataFrame()
     if len(board) and len(pool):
-        top = top_k_batch(pool, board, ranker, k=1, pairs=pairs, shortlist=1, rerank=False, require_consent=True)
+        top = top_k_batch(pool, board, ranker, k=1, pairs=pairs, shortlist=1, rerank=False, require_consent=True,
+                          chunk_size=len(pool))  # one column: the whole pool is one small matrix  # fmt: skip
         top = top.sort_values(["score", "worker_id"], ascending=[False, True]).head(limit)
         rows = pool.set_index("worker_id").loc[top["worker_id"].to_numpy()].reset_index()
         personal = repository.workers(session, [int(i) for i in top["worker_id"]]).set_index("worker_id")
