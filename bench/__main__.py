@@ -85,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--only", choices=["import", "reads", "matches", "reports", "departure"], help="run one of the benchmarks"
     )
     parser.add_argument("--placements", type=int, default=1_000_000, help="placements behind the weekly report")
+    parser.add_argument("--match-workers", type=int, default=100_000, help="workers in the batch top-20 figure")
     args = parser.parse_args(argv)
     if args.rows < 1 or args.seconds <= 0 or args.connections < 1:
         parser.error("--rows, --seconds and --connections must be positive")
@@ -99,10 +100,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.only in (None, "reads"):
             figures["reads"] = bench_reads(args.seconds, args.connections, workdir)
         if args.only in (None, "matches"):
-            from bench.matches import run_batch
+            from bench.matches import run_batch, run_http
 
-            figures["matches_batch"] = run_batch()
+            log(f"matches: batch top-20, {args.match_workers:,} workers x 100,000 vacancies (one process)")
+            figures["matches_batch"] = run_batch(args.match_workers)
             log(f"matches batch: {figures['matches_batch']}")
+            figures["matches_http"] = run_http(
+                migrated_sqlite(workdir, "matches.db"), workdir, args.seconds, log=lambda m: print(m, flush=True)
+            )
         if args.only in (None, "reports"):
             from bench.reports import run as run_reports
 

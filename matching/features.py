@@ -82,11 +82,24 @@ def haversine_km(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.
     return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
+def _as_str(codes: pd.Series | np.ndarray) -> np.ndarray:
+    return pd.Series(codes).astype(str).to_numpy()
+
+
 def channel_of(worker_county: pd.Series, vacancy_county: pd.Series) -> np.ndarray:
     """cross_region: another province; local: the home county; nearby: elsewhere in the home province."""
-    west, east = worker_county.astype(str).to_numpy(), vacancy_county.astype(str).to_numpy()
-    same_province = np.array([w[:2] == e[:2] for w, e in zip(west, east, strict=True)], dtype=bool)
-    return np.where(~same_province, "cross_region", np.where(west == east, "local", "nearby"))
+    w_ids, w_uniq = pd.factorize(_as_str(worker_county))
+    e_ids, e_uniq = pd.factorize(_as_str(vacancy_county))
+    provinces = {code[:2]: 0 for code in (*w_uniq, *e_uniq)}  # the few distinct codes, numbered
+    provinces = {p: i for i, p in enumerate(provinces)}
+    counties = {code: i for i, code in enumerate(dict.fromkeys((*w_uniq, *e_uniq)))}
+    w_prov = np.array([provinces[c[:2]] for c in w_uniq], dtype=np.int64)[w_ids]
+    e_prov = np.array([provinces[c[:2]] for c in e_uniq], dtype=np.int64)[e_ids]
+    same_county = (
+        np.array([counties[c] for c in w_uniq], dtype=np.int64)[w_ids]
+        == np.array([counties[c] for c in e_uniq], dtype=np.int64)[e_ids]
+    )
+    return np.where(w_prov != e_prov, "cross_region", np.where(same_county, "local", "nearby"))
 
 
 def prefecture_of(code: str) -> str:
@@ -100,13 +113,31 @@ def paired_lookup(pairings: Iterable[tuple[str, str]]) -> frozenset[tuple[str, s
 
 
 def is_paired(worker_county: pd.Series, vacancy_county: pd.Series, pairs: frozenset[tuple[str, str]]) -> np.ndarray:
-    """True where the worker's county or its prefecture is paired with the vacancy's county or its city."""
-    out = np.zeros(len(worker_county), dtype=bool)
-    for i, (west, east) in enumerate(zip(worker_county.astype(str), vacancy_county.astype(str), strict=True)):
-        west_p, east_p = prefecture_of(west), prefecture_of(east)
-        out[i] = (
-            (east, west) in pairs or (east_p, west_p) in pairs or (east_p, west) in pairs or (east, west_p) in pairs
-        )
+    """True where the worker's county or its prefecture is paired with the vacancy's county or its city.
+
+    Integer-coded: the few distinct codes are numbered once, each pair becomes one integer key, and the rows
+    are tested with one `np.isin` per level instead of a Python loop over rows.
+    """
+    west, east = _as_str(worker_county), _as_str(vacancy_county)
+    if not pairs or not len(west):
+        return np.zeros(len(west), dtype=bool)
+    w_ids, w_uniq = pd.factorize(west)
+    e_ids, e_uniq = pd.factorize(east)
+    names: dict[str, int] = {}
+    for code in (*w_uniq, *e_uniq, *(c for pair in pairs for c in pair)):
+        names.setdefault(code, len(names))
+        names.setdefault(prefecture_of(code), len(names))
+    size = len(names)
+
+    def ids(uniq: np.ndarray, codes: np.ndarray, prefecture: bool) -> np.ndarray:
+        table = np.array([names[prefecture_of(c) if prefecture else c] for c in uniq], dtype=np.int64)
+        return table[codes]
+
+    keys = np.array([names[e] * size + names[w] for e, w in pairs], dtype=np.int64)
+    out = np.zeros(len(west), dtype=bool)
+    for e_pref in (False, True):
+        for w_pref in (False, True):
+            out |= np.isin(ids(e_uniq, e_ids, e_pref) * size + ids(w_uniq, w_ids, w_pref), keys)
     return out
 
 
@@ -114,15 +145,35 @@ def _family(code: object) -> str:
     return str(code)[:7] if isinstance(code, str) else ""
 
 
-def _contains(lists: pd.Series, codes: pd.Series, key=lambda c: c) -> np.ndarray:  # type: ignore[no-untyped-def]
-    return np.fromiter(
-        (
-            isinstance(code, str) and key(code) in {key(c) for c in (items or [])}
-            for items, code in zip(lists, codes, strict=True)
-        ),
-        dtype=bool,
-        count=len(codes),
-    )
+def _explode(lists: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(row position, item) for every item of every list-like cell; None, NaN and empty lists give nothing."""
+    items = pd.Series(lists.to_numpy(dtype=object), dtype=object).explode()  # Cython, not a Python loop
+    keep = items.notna().to_numpy()
+    return items.index.to_numpy()[keep], items.to_numpy(dtype=object)[keep]
+
+
+def _contains(lists: pd.Series, codes: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise (`code in list`, same level-3 family) on integer-coded lists exploded once.
+
+    Only the distinct codes and items are touched in Python (to number them); the rows are compared as
+    integers, so the cost per pair is a few array operations.
+    """
+    code_ids, code_uniq = pd.factorize(codes.to_numpy(dtype=object))  # None/NaN -> -1: never a match
+    rows, items = _explode(lists)
+    item_ids, item_uniq = pd.factorize(items)
+    row_code = code_ids[rows]
+    known = row_code >= 0
+    found = []
+    for key in (lambda c: c, _family):
+        vocab: dict[object, int] = {}
+        item_keys = np.array([vocab.setdefault(key(c), len(vocab)) for c in item_uniq], dtype=np.int64)
+        code_keys = np.array([vocab.get(key(c), -1) if isinstance(c, str) else -1 for c in code_uniq], dtype=np.int64)
+        hit = np.zeros(len(rows), dtype=bool)
+        hit[known] = code_keys[row_code[known]] == item_keys[item_ids[known]]  # -1 (not a code) never equals
+        out = np.zeros(len(code_ids), dtype=bool)
+        out[rows[hit]] = True
+        found.append(out)
+    return found[0], found[1]
 
 
 def pair_features(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -141,9 +192,9 @@ def pair_features(pairs: pd.DataFrame) -> pd.DataFrame:
     cross_province = vacancy_channel == "cross_region"
     preference = pairs["channel_preference"].astype(str).to_numpy()
     codes = pairs["occupation_code"]
-    desired = _contains(pairs["desired_occupations"], codes)
-    skilled = _contains(pairs["skills"], codes)
-    family = _contains(pairs["desired_occupations"], codes, _family) | _contains(pairs["skills"], codes, _family)
+    desired, desired_family = _contains(pairs["desired_occupations"], codes)
+    skilled, skilled_family = _contains(pairs["skills"], codes)
+    family = desired_family | skilled_family
     out = pd.DataFrame(
         {
             "wage_gap": np.clip(np.nan_to_num(gap), -1.0, 1.0),

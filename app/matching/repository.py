@@ -53,7 +53,7 @@ def _active_counts() -> Any:
     )
 
 
-def open_vacancies(session: Session) -> pd.DataFrame:
+def open_vacancies(session: Session, vacancy_id: int | None = None) -> pd.DataFrame:
     """Open vacancies with headcount_left = headcount - active placements (the job board the matcher ranks)."""
     active = _active_counts()
     stmt = (
@@ -63,6 +63,8 @@ def open_vacancies(session: Session) -> pd.DataFrame:
         .where(Vacancy.status == "open")
         .order_by(Vacancy.id)
     )
+    if vacancy_id is not None:
+        stmt = stmt.where(Vacancy.id == vacancy_id)
     return _frame(session, stmt)
 
 
@@ -71,6 +73,12 @@ def board_signature(session: Session) -> tuple[Any, ...]:
     vac = session.execute(select(func.count(), func.max(Vacancy.updated_at)).select_from(Vacancy)).one()
     plc = session.execute(select(func.count(), func.max(Placement.updated_at)).select_from(Placement)).one()
     return (*vac, *plc)
+
+
+def pool_signature(session: Session) -> tuple[Any, ...]:
+    """Changes whenever a worker, vacancy or placement is written: the cache key of the candidate pool."""
+    wrk = session.execute(select(func.count(), func.max(Worker.updated_at)).select_from(Worker)).one()
+    return (*board_signature(session), *wrk)
 
 
 def all_vacancies(session: Session) -> pd.DataFrame:
@@ -130,6 +138,25 @@ def placements_of(session: Session, worker_ids: list[int]) -> pd.DataFrame:
         .where(Placement.worker_id.in_(worker_ids))
     )
     return _frame(session, stmt)
+
+
+def ended_placements(session: Session) -> pd.DataFrame:
+    """worker_id, start_date, end_date of every ended placement (history features for the whole pool at once)."""
+    stmt = select(Placement.worker_id, Placement.start_date, Placement.end_date).where(Placement.end_date.is_not(None))
+    return _frame(session, stmt)
+
+
+def disputed_employers_by_worker(session: Session, since: date) -> dict[int, list[int]]:
+    """worker -> employers of placements the worker ended in a dispute on or after `since` (one query)."""
+    stmt = (
+        select(Placement.worker_id, Vacancy.employer_org_id)
+        .join(Vacancy, Vacancy.id == Placement.vacancy_id)
+        .where(Placement.end_reason == "dispute", Placement.end_date >= since)
+    )
+    out: dict[int, set[int]] = {}
+    for worker_id, employer_id in session.execute(stmt).all():
+        out.setdefault(int(worker_id), set()).add(int(employer_id))
+    return {w: sorted(e) for w, e in out.items()}
 
 
 def placement_history(session: Session) -> pd.DataFrame:

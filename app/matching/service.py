@@ -24,7 +24,15 @@ from app.vacancies import service as vacancies
 from app.workers import service as workers
 from app.workers.idnumber import age_on, parse_id_number
 from matching.features import pair_features, prefecture_of
-from matching.ranking import HORIZON_DAYS, RuleBaseline, pair_frame, reason_texts, top_k_batch
+from matching.ranking import (
+    HORIZON_DAYS,
+    PreparedBoard,
+    RuleBaseline,
+    pair_frame,
+    reason_texts,
+    top_k_batch,
+    top_k_prepared,
+)
 
 NO_NORMALISER = Msg(
     "尚无职业识别模型（请运行 laborbridge train），岗位暂无职业代码",
@@ -53,6 +61,12 @@ class Matcher:
     _reference: tuple[frozenset[tuple[str, str]], dict[str, str]] | None = None
     _titles: dict[str, str | None] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _prepared: tuple[tuple[Any, ...], PreparedBoard, pd.DataFrame] | None = None
+    _pool: pd.DataFrame | None = None
+    _pool_key: tuple[Any, ...] | None = None
+    _pool_checked: float = -1e18
+    _ages: dict[int, tuple[str, int]] = field(default_factory=dict)  # worker id -> (encrypted ID, age on _ages_on)
+    _ages_on: date | None = None
 
     def refresh_models(self, session: Session, force: bool = False) -> None:
         """Reload a model only when another version became active (one small query every few seconds)."""
@@ -76,9 +90,11 @@ class Matcher:
 
     def forget(self) -> None:
         """Look again at the next request (after `laborbridge train` in the same process, or in tests)."""
-        self._models_checked = self._board_checked = -1e18
+        self._models_checked = self._board_checked = self._pool_checked = -1e18
         self._board = None
         self._reference = None
+        self._prepared = None
+        self._pool = self._pool_key = None
 
     def reference(self, session: Session) -> tuple[frozenset[tuple[str, str]], dict[str, str]]:
         if self._reference is None:
@@ -99,6 +115,62 @@ class Matcher:
         self._board_checked = now
         assert self._board is not None
         return self._board
+
+    def prepared(
+        self, session: Session, ranker: Any, pairs: frozenset[tuple[str, str]]
+    ) -> tuple[PreparedBoard, pd.DataFrame]:
+        """The board's vacancy side prepared for this ranker (and the board indexed by vacancy id), kept until
+        the board, the ranker or the pairings change: a request then scores one worker row against it."""
+        board = self.board(session)
+        key = (id(board), id(ranker), id(pairs))
+        cached = self._prepared
+        if cached is None or cached[0] != key:
+            cached = (key, PreparedBoard(board, ranker, pairs), board.set_index("vacancy_id"))
+            with self._lock:
+                self._prepared = cached
+        return cached[1], cached[2]
+
+    def pool(self, session: Session, vault: PiiVault, on: date) -> pd.DataFrame:
+        """Unplaced consenting workers as ranker input (age, history, evidence, blocked employers), cached.
+
+        Reloaded when a worker, vacancy or placement changed (checked at most every board seconds), on a new
+        day, or when the dispute period changes. Holds no name, ID number, phone or birth date: the ID is
+        decrypted once per worker (and again only if it changes) to compute the age the hard rules need.
+        """
+        now = time.monotonic()
+        fresh = now - self._pool_checked < self.settings.match_board_check_seconds
+        if self._pool is not None and fresh and self._pool_key and self._pool_key[0] == on:
+            return self._pool
+        key = (on, self.settings.dispute_block_days, self.normaliser and self.normaliser.version,
+               repository.pool_signature(session))  # fmt: skip
+        if self._pool is None or key != self._pool_key:
+            pool = repository.workers(session, unplaced=True, consent_only=True)
+            pool["age"] = self.ages(pool, vault, on)
+            pool = with_history(pool, repository.ended_placements(session))
+            pool = with_evidence(self, pool)
+            blocked = repository.disputed_employers_by_worker(
+                session, on - timedelta(days=self.settings.dispute_block_days)
+            )
+            pool["blocked_employers"] = [blocked.get(int(w), []) for w in pool["worker_id"]]
+            pool = pool.drop(columns=[c for c in PERSONAL_COLUMNS if c in pool.columns])
+            with self._lock:
+                self._pool, self._pool_key = pool, key
+        self._pool_checked = now
+        assert self._pool is not None
+        return self._pool
+
+    def ages(self, frame: pd.DataFrame, vault: PiiVault, on: date) -> list[int]:
+        """Age on `on` per row, decrypting an ID number only when this process has not seen it yet."""
+        if self._ages_on != on:
+            self._ages, self._ages_on = {}, on
+        out = []
+        for worker_id, enc in zip(frame["worker_id"], frame["id_number_enc"], strict=True):
+            seen = self._ages.get(int(worker_id))
+            if seen is None or seen[0] != enc:
+                seen = (enc, _age(enc, vault, on))
+                self._ages[int(worker_id)] = seen
+            out.append(seen[1])
+        return out
 
     def infer_titles(self, titles: list[str]) -> dict[str, str | None]:
         """Best code per title when the normaliser is sure enough; cached, so repeated titles cost nothing."""
@@ -177,11 +249,20 @@ def _age(enc: str, vault: PiiVault, on: date) -> int:
     return age_on(parse_id_number(vault.decrypt(enc)).birth_date, on)
 
 
+PERSONAL_COLUMNS = ("name", "sex", "id_number_masked", "phone_masked", "id_number_enc")
+
+
 def enrich_workers(session: Session, matcher: Matcher, frame: pd.DataFrame, vault: PiiVault, on: date) -> pd.DataFrame:
     """Add age (from the ID number, for hard rules only), placement history, and past-job occupation evidence."""
     out = frame.copy()
     out["age"] = [_age(e, vault, on) for e in out["id_number_enc"]]
-    history = repository.placements_of(session, [int(i) for i in out["worker_id"]])
+    out = with_history(out, repository.placements_of(session, [int(i) for i in out["worker_id"]]))
+    return with_evidence(matcher, out)
+
+
+def with_history(frame: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """prior_placements / prior_early_exits from the workers' ended placements."""
+    out = frame.copy()
     prior = np.zeros(len(out))
     early = np.zeros(len(out))
     if len(history):
@@ -193,6 +274,11 @@ def enrich_workers(session: Session, matcher: Matcher, frame: pd.DataFrame, vaul
         early = out["worker_id"].map(counts["early"]).fillna(0).to_numpy(float)
     out["prior_placements"] = prior
     out["prior_early_exits"] = early
+    return out
+
+
+def with_evidence(matcher: Matcher, out: pd.DataFrame) -> pd.DataFrame:
+    """Past-job titles the normaliser is sure of become occupation evidence, treated like skills."""
     titles = [t for jobs in out["past_jobs"] for t in (jobs or [])]
     inferred = matcher.infer_titles(titles)
     out["past_job_codes"] = [sorted({c for t in (jobs or []) if (c := inferred.get(t))}) for jobs in out["past_jobs"]]
@@ -241,9 +327,12 @@ def _note(zh: str, en: str) -> dict[str, str]:
     return {"zh": zh, "en": en, "text": f"{zh} / {en}"}
 
 
+_RULE = RuleBaseline().fit()  # one instance: the prepared board is cached per ranker object
+
+
 def _model_info(matcher: Matcher) -> tuple[Any, dict[str, Any]]:
     if matcher.ranker is None:
-        return RuleBaseline().fit(), {"kind": "rule_baseline", "version": None, "note": RULE_FALLBACK.text()}
+        return _RULE, {"kind": "rule_baseline", "version": None, "note": RULE_FALLBACK.text()}
     return matcher.ranker.estimator, {"kind": "ranker", "version": matcher.ranker.version, "note": None}
 
 
@@ -272,17 +361,17 @@ def matches(
     worker = workers.get_worker(session, principal, worker_id)  # 403 / 404 by the workers' own walls
     matcher.refresh_models(session)
     on = today()
-    board = matcher.board(session)
     pairs, names = matcher.reference(session)
     frame = enrich_workers(session, matcher, repository.workers(session, [worker.id]), vault, on)
     context = departure_context(session, matcher.settings, worker.id, on)
     for key in ("blocked_employers", "boost_wage_met", "boost_local", "widen_local"):
         frame[key] = [context[key]] if key == "blocked_employers" else context[key]
     ranker, info = _model_info(matcher)
-    top = top_k_batch(frame, board, ranker, k=limit, pairs=pairs, shortlist=limit, rerank=False)
+    prepared, by_id = matcher.prepared(session, ranker, pairs)
+    top = top_k_prepared(frame, prepared, k=limit, shortlist=limit, rerank=False)
     items: list[dict[str, Any]] = []
     if len(top):
-        rows = board.set_index("vacancy_id").loc[top["vacancy_id"].to_numpy()].reset_index()
+        rows = by_id.loc[top["vacancy_id"].to_numpy()].reset_index()
         reasons = _explain(ranker, frame.iloc[[0] * len(rows)], rows, pairs, names)
         for (_, t), (_, v), why in zip(top.iterrows(), rows.iterrows(), reasons, strict=True):
             items.append(
@@ -327,24 +416,18 @@ def candidates(
     matcher.refresh_models(session)
     on = today()
     pairs, names = matcher.reference(session)
-    board = repository.open_vacancies(session)
-    board = board[board["vacancy_id"] == vacancy.id]
+    board = repository.open_vacancies(session, vacancy.id)
     ranker, info = _model_info(matcher)
     items: list[dict[str, Any]] = []
-    pool = repository.workers(session, unplaced=True, consent_only=True)
+    pool = matcher.pool(session, vault, on) if len(board) else pd.DataFrame()
     if len(board) and len(pool):
-        pool = enrich_workers(session, matcher, pool, vault, on)
-        pool["blocked_employers"] = (
-            [
-                repository.disputed_employers(session, int(w), on - timedelta(days=matcher.settings.dispute_block_days))
-                for w in pool["worker_id"]
-            ]
-            if len(pool) <= 5000
-            else [[]] * len(pool)
-        )
-        top = top_k_batch(pool, board, ranker, k=1, pairs=pairs, shortlist=1, rerank=False, require_consent=True)
+        top = top_k_batch(pool, board, ranker, k=1, pairs=pairs, shortlist=1, rerank=False, require_consent=True,
+                          chunk_size=len(pool))  # one column: the whole pool is one small matrix  # fmt: skip
         top = top.sort_values(["score", "worker_id"], ascending=[False, True]).head(limit)
         rows = pool.set_index("worker_id").loc[top["worker_id"].to_numpy()].reset_index()
+        personal = repository.workers(session, [int(i) for i in top["worker_id"]]).set_index("worker_id")
+        for column in PERSONAL_COLUMNS:  # read for the shown candidates only, never kept in the pool
+            rows[column] = personal[column].reindex(rows["worker_id"]).to_numpy()
         reasons = _explain(ranker, rows, board.iloc[[0] * len(rows)], pairs, names)
         for rank, ((_, t), (_, w), why) in enumerate(zip(top.iterrows(), rows.iterrows(), reasons, strict=True), 1):
             shared = bool(w["consent_to_share"])

@@ -202,3 +202,20 @@ def test_blocked_employers_and_boosts(ranker: RetentionRanker) -> None:
     local = top_k_batch(workers.assign(boost_local=5.0), vacancies, ranker, k=3, pairs=PAIRS)
     county = vacancies.set_index("vacancy_id")["vacancy_county"]
     assert local["vacancy_id"].map(county).str.startswith("45").all()
+
+
+def test_ties_go_to_the_lower_vacancy_id_whatever_the_chunking(ranker: RetentionRanker, monkeypatch) -> None:
+    from matching import ranking
+
+    rng = np.random.default_rng(9)
+    workers, vacancies = make_workers(40, rng), make_vacancies(30, rng)
+    vacancies = pd.concat([vacancies] * 4, ignore_index=True)  # every vacancy four times: exact ties
+    vacancies["vacancy_id"] = rng.permutation(np.arange(1000, 1000 + len(vacancies)))
+    whole = top_k_batch(workers, vacancies, ranker, k=6, pairs=PAIRS)
+    monkeypatch.setattr(ranking, "_CELLS", 16)  # a few workers per chunk
+    monkeypatch.setattr(ranking, "_BATCH_ROWS", 10)  # rerank and cut in many small batches
+    pieces = top_k_batch(workers, vacancies, ranker, k=6, pairs=PAIRS, chunk_size=3)
+    pd.testing.assert_frame_equal(whole, pieces)
+    want = brute_force(workers, vacancies, ranker, 6)
+    merged = whole.merge(want[["worker_id", "vacancy_id", "rank"]], on=["worker_id", "vacancy_id"])
+    assert len(merged) == len(want) == len(whole) and (merged["rank_x"] == merged["rank_y"]).all()

@@ -243,3 +243,26 @@ def test_after_a_dispute_the_employer_is_not_offered_for_the_configured_period(
     finally:
         settings.dispute_block_days = old
     assert disputed in order and same_employer in order
+
+
+def test_candidate_pool_is_cached_without_personal_data_and_follows_changes(client, tenants, trained, app):
+    from app.matching.service import PERSONAL_COLUMNS
+
+    county, employer = tenants["county"], tenants["employer"]
+    vacancy = _vacancy(client, employer)
+    first = _worker(client, county, consent_to_share=True, name="覃小梅")
+
+    def candidates() -> dict[int, dict]:
+        resp = client.get(f"/api/v1/vacancies/{vacancy}/candidates?limit=100", headers=employer.headers)
+        assert resp.status_code == 200, resp.text
+        return {c["worker"]["id"]: c["worker"] for c in resp.json()["items"]}
+
+    assert first in candidates()
+    pool = app.state.matcher._pool
+    assert pool is not None and "age" in pool.columns
+    assert not set(PERSONAL_COLUMNS) & set(pool.columns)  # names and ID numbers are read for shown rows only
+    second = _worker(client, county, consent_to_share=True, name="韦志强")
+    app.state.matcher._pool_checked = -1e18  # skip the one-second re-check interval
+    shown = candidates()
+    assert second in shown and shown[second]["name"] == "韦志强" and shown[first]["name"] == "覃小梅"
+    assert "*" in shown[second]["id_number"]
