@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export LB_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: setup run serve migrate seed test test-sqlite test-postgres lint format bench clean
+.PHONY: setup run serve migrate seed train test test-sqlite test-postgres lint format bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Laborbridge needs Python 3.11+; set PYTHON=python3.11")'
@@ -25,7 +25,12 @@ seed: migrate
 	@echo "==> [3/5] loading demo data if the database is empty"
 	@$(BIN)/laborbridge seed --if-empty --workers 3000 --vacancies 400 --years 3 --seed 7
 
+train: migrate
+	@$(BIN)/laborbridge train
+
 run: seed
+	@echo "==> [3b/5] fitting the matcher's models if none are active (a restart skips this)"
+	@$(BIN)/laborbridge train --if-missing
 	@echo "==> [4/5] demo keys"
 	@$(BIN)/laborbridge demo-keys || echo "   (no demo keys: this database was not seeded here; create one with 'laborbridge org create')"
 	@echo "==> [5/5] serving"

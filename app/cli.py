@@ -160,6 +160,49 @@ def cmd_occupations(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    """Fit the normaliser and the ranker from the database and store them (the ranker behind a gate)."""
+    from app.db import Database
+    from app.matching import training
+
+    db = Database(get_settings().database_url)
+    try:
+        with db.session() as session, session.begin():
+            if args.if_missing and training.has_active_models(session):
+                print(json.dumps({"skipped": True, "reason": "active occupations and ranker artefacts exist"}))
+                return 0
+            try:
+                summary = training.train(session, holdout_days=args.holdout_days)
+            except ValueError as exc:
+                print(json.dumps({"error": str(exc)}, ensure_ascii=False), file=sys.stderr)
+                return 2
+    finally:
+        db.dispose()
+    print(json.dumps(summary, ensure_ascii=False, default=str))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """One JSON line: NDCG@10 / recall@10 of the model and two baselines on the held-out window."""
+    from app.db import Database
+    from app.matching import training
+    from app.pii import vault_for
+
+    settings = get_settings()
+    db = Database(settings.database_url)
+    try:
+        with db.session(write=False) as session:
+            try:
+                result = training.evaluate(session, vault_for(settings.pii_key), holdout_days=args.holdout_days)
+            except ValueError as exc:
+                print(json.dumps({"error": str(exc)}, ensure_ascii=False), file=sys.stderr)
+                return 2
+    finally:
+        db.dispose()
+    print(json.dumps(result, ensure_ascii=False, default=str))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     default_keys = str(get_settings().data_dir / "demo_keys.json")
     parser = argparse.ArgumentParser(prog="laborbridge", description=__doc__)
@@ -218,6 +261,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--input", required=True, help="CSV with `title,code` columns")
     occ.set_defaults(func=cmd_occupations)
+
+    train = sub.add_parser("train", help="fit the occupation normaliser and the ranker; one JSON summary line")
+    train.add_argument("--holdout-days", type=int, default=365, help="the later time window the ranker is judged on")
+    train.add_argument("--if-missing", action="store_true", help="do nothing if both models are already active")
+    train.set_defaults(func=cmd_train)
+    ev = sub.add_parser("evaluate", help="figures for a model on the held-out time window")
+    ev.add_argument("what", choices=["matcher"])
+    ev.add_argument("--holdout-days", type=int, default=365)
+    ev.set_defaults(func=cmd_evaluate)
     return parser
 
 

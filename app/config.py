@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     # How long a server trusts a key it has checked; a revoked key stops working within this time.
     auth_cache_seconds: float = 5.0
     import_max_bytes: int = 64 * 1024 * 1024  # a 100,000-row CSV is about 16 MB
+    # Matcher: how often a process looks for a newly activated model, and re-checks the open-vacancy board.
+    match_model_check_seconds: float = 5.0
+    match_board_check_seconds: float = 1.0
+    # After a placement ends in a dispute, that employer is not offered to the worker for this many days.
+    dispute_block_days: int = 365
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> "Settings":

@@ -17,6 +17,8 @@ from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import AppError, Conflict, Msg, PayloadTooLarge, PreconditionFailed, ValidationFailed, field_error
 from app.logging import install_redaction
+from app.matching.router import router as matching_router
+from app.matching.service import Matcher
 from app.orgs.service import PrincipalCache
 from app.placements.router import router as placements_router
 from app.reference.router import router as reference_router
@@ -66,6 +68,15 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
+def _load_models(app: FastAPI) -> None:
+    """Load the active ranker and normaliser once at start-up; a database without them still serves."""
+    try:
+        with app.state.db.session(write=False) as session:
+            app.state.matcher.refresh_models(session, force=True)
+    except Exception:  # e.g. a database not migrated yet: requests will retry and say what is missing
+        log.warning("matcher models not loaded at start-up", exc_info=True)
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     install_redaction()
@@ -74,6 +85,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.sqlite_write_gate = anyio.Lock()  # bound to the serving event loop
         tune_garbage_collector()
+        _load_models(app)
         if settings.request_threads:
             anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         yield
@@ -90,9 +102,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url, settings.sql_echo)
     app.state.principal_cache = PrincipalCache(settings.auth_cache_seconds)
+    app.state.matcher = Matcher(settings)
 
     api = APIRouter(prefix="/api/v1")
-    for router in (workers_router, vacancies_router, placements_router, reference_router):
+    for router in (workers_router, vacancies_router, placements_router, reference_router, matching_router):
         api.include_router(router)
     app.include_router(api)
 

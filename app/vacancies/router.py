@@ -7,8 +7,11 @@ from app import errors as e
 from app.deps import IdempotencyKey, IfMatch, PrincipalDep, SessionDep
 from app.http import Cursor, Limit, PathId, etag, if_match_version, json_response
 from app.idempotency.service import run_once
+from app.matching import service as matching
+from app.matching.router import MatcherDep
 from app.schemas import Page, decode_cursor, paginate
 from app.vacancies import service
+from app.vacancies.models import Vacancy
 from app.vacancies.schemas import Shift, Status, VacancyCreate, VacancyRead, VacancyUpdate
 
 router = APIRouter(prefix="/vacancies", tags=["vacancies"])
@@ -21,14 +24,16 @@ def create_vacancy(
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
+    matcher: MatcherDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Post a vacancy for the caller's organisation (employers and assistance workshops)."""
+    """Post a vacancy for the caller's organisation; without occupation_code one is inferred from the title."""
 
     def act() -> Response:
         vacancy = service.create_vacancy(session, principal, body)
+        matching.apply_inference(matcher, session, vacancy, True, body.occupation_code is not None)
         return json_response(
-            service.to_read(session, [vacancy])[0],
+            _read(session, matcher, [vacancy])[0],
             201,
             {"ETag": etag(vacancy.id, vacancy.version), "Location": f"{request.url.path}/{vacancy.id}"},
         )
@@ -40,6 +45,7 @@ def create_vacancy(
 def list_vacancies(
     session: SessionDep,
     principal: PrincipalDep,
+    matcher: MatcherDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     status: Status | None = None,
@@ -57,14 +63,14 @@ def list_vacancies(
         "external_id": external_id,
     }
     rows = service.list_vacancies(session, principal, decode_cursor(cursor), limit + 1, filters)
-    return paginate(rows, limit, lambda shown: service.to_read(session, shown))
+    return paginate(rows, limit, lambda shown: _read(session, matcher, shown))
 
 
 @router.get("/{vacancy_id}", response_model=VacancyRead, responses=e.responses(e.NotFound) | COMMON)
-def get_vacancy(vacancy_id: PathId, session: SessionDep, principal: PrincipalDep) -> Response:
+def get_vacancy(vacancy_id: PathId, session: SessionDep, principal: PrincipalDep, matcher: MatcherDep) -> Response:
     """One vacancy, with how many of its places are filled now."""
     vacancy = service.get_vacancy(session, principal, vacancy_id)
-    return json_response(service.to_read(session, [vacancy])[0], headers={"ETag": etag(vacancy.id, vacancy.version)})
+    return json_response(_read(session, matcher, [vacancy])[0], headers={"ETag": etag(vacancy.id, vacancy.version)})
 
 
 @router.patch(
@@ -73,8 +79,27 @@ def get_vacancy(vacancy_id: PathId, session: SessionDep, principal: PrincipalDep
     responses=e.responses(e.NotFound, e.Conflict, e.PreconditionFailed) | COMMON,
 )
 def update_vacancy(
-    vacancy_id: PathId, body: VacancyUpdate, session: SessionDep, principal: PrincipalDep, if_match: IfMatch = None
+    vacancy_id: PathId,
+    body: VacancyUpdate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    matcher: MatcherDep,
+    if_match: IfMatch = None,
 ) -> Response:
     """Change the fields sent (close it with status=closed); If-Match guards against lost updates."""
     vacancy = service.update_vacancy(session, principal, vacancy_id, body, if_match_version(if_match, vacancy_id))
-    return json_response(service.to_read(session, [vacancy])[0], headers={"ETag": etag(vacancy.id, vacancy.version)})
+    sent = body.model_fields_set
+    matching.apply_inference(matcher, session, vacancy, "title" in sent, "occupation_code" in sent)
+    return json_response(_read(session, matcher, [vacancy])[0], headers={"ETag": etag(vacancy.id, vacancy.version)})
+
+
+def _read(session: SessionDep, matcher: MatcherDep, vacancies: list[Vacancy]) -> list[VacancyRead]:
+    """VacancyRead plus whether the occupation code was inferred from the title, and its alternatives."""
+    extra = matching.inference_fields(matcher, session, [v.id for v in vacancies])
+    out = []
+    for read in service.to_read(session, vacancies):
+        fields = extra.get(read.id, {})
+        if read.occupation_code is None and matcher.normaliser is None:
+            fields = {"occupation_note": matching.NO_NORMALISER.text()}
+        out.append(read.model_copy(update=fields))
+    return out

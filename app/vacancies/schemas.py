@@ -1,7 +1,7 @@
 """Vacancy input and output."""
 
 from datetime import date, datetime
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, StringConstraints
 
@@ -61,7 +61,11 @@ class VacancyRead(ReadModel):
     external_id: str
     title: str
     occupation_code: str | None
-    occupation_inferred: bool = False
+    occupation_inferred: bool = Field(False, description="the code was inferred from the title")
+    occupation_alternatives: list[dict[str, Any]] = Field(
+        default_factory=list, description="when inferred: [{code, name, score}], best first"
+    )
+    occupation_note: str | None = Field(None, description="why there is no occupation code, when there is none")
     county_code: str
     headcount: int
     filled: int = Field(0, description="active placements on this vacancy")

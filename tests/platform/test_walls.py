@@ -144,6 +144,18 @@ CASES = [
         None,
         _expect(county=200, other_county=404, employer=200, other_employer=404, agency=200, school=403, province=200),
     ),
+    (
+        "GET",
+        "/workers/{worker}/matches",
+        None,
+        _expect(county=200, other_county=404, province=200, **FORBIDDEN_EXCEPT_COUNTIES),
+    ),
+    (
+        "GET",
+        "/vacancies/{vacancy}/candidates",
+        None,
+        _expect(county=403, other_county=403, employer=200, other_employer=404, agency=403, school=403, province=200),
+    ),
     ("GET", "/me", None, _expect(**dict.fromkeys(ROLES, 200))),
     ("GET", "/divisions", None, _expect(**dict.fromkeys(ROLES, 200))),
     ("GET", "/occupations", None, _expect(**dict.fromkeys(ROLES, 200))),

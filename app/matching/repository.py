@@ -1,0 +1,201 @@
+"""Every query of the matcher: worker, vacancy and placement-history frames built in SQL, pairings, inferences."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import and_, delete, func, select
+from sqlalchemy.orm import Session
+
+from app.artefacts.models import ModelArtefact
+from app.matching.models import OccupationInference
+from app.placements.models import Placement
+from app.reference.models import Division, Pairing
+from app.vacancies.models import Vacancy
+from app.workers.models import Worker
+
+VACANCY_SELECT = (
+    Vacancy.id.label("vacancy_id"),
+    Vacancy.employer_org_id.label("employer_id"),
+    Vacancy.county_code.label("vacancy_county"),
+    Division.longitude.label("vacancy_lon"),
+    Division.latitude.label("vacancy_lat"),
+    Vacancy.occupation_code,
+    Vacancy.wage_min,
+    Vacancy.wage_max,
+    Vacancy.housing,
+    Vacancy.meals,
+    Vacancy.shift,
+    Vacancy.contract_months,
+    Vacancy.min_age,
+    Vacancy.max_age,
+    Vacancy.education_min,
+    Vacancy.title,
+    Vacancy.headcount,
+    Vacancy.start_date.label("vacancy_start"),
+    Vacancy.status,
+)
+
+
+def _frame(session: Session, stmt: Any) -> pd.DataFrame:
+    result = session.execute(stmt)
+    return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def _active_counts() -> Any:
+    return (
+        select(Placement.vacancy_id, func.count().label("n"))
+        .where(Placement.end_date.is_(None))
+        .group_by(Placement.vacancy_id)
+        .subquery()
+    )
+
+
+def open_vacancies(session: Session) -> pd.DataFrame:
+    """Open vacancies with headcount_left = headcount - active placements (the job board the matcher ranks)."""
+    active = _active_counts()
+    stmt = (
+        select(*VACANCY_SELECT, (Vacancy.headcount - func.coalesce(active.c.n, 0)).label("headcount_left"))
+        .join(Division, Division.code == Vacancy.county_code)
+        .outerjoin(active, active.c.vacancy_id == Vacancy.id)
+        .where(Vacancy.status == "open")
+        .order_by(Vacancy.id)
+    )
+    return _frame(session, stmt)
+
+
+def board_signature(session: Session) -> tuple[Any, ...]:
+    """Changes whenever a vacancy or placement is written: the cache key of the open-vacancy frame."""
+    vac = session.execute(select(func.count(), func.max(Vacancy.updated_at)).select_from(Vacancy)).one()
+    plc = session.execute(select(func.count(), func.max(Placement.updated_at)).select_from(Placement)).one()
+    return (*vac, *plc)
+
+
+def all_vacancies(session: Session) -> pd.DataFrame:
+    """Every vacancy, open or not (evaluation reconstructs what was open at a date)."""
+    stmt = select(*VACANCY_SELECT).join(Division, Division.code == Vacancy.county_code).order_by(Vacancy.id)
+    return _frame(session, stmt)
+
+
+WORKER_SELECT = (
+    Worker.id.label("worker_id"),
+    Worker.owner_org_id,
+    Worker.hukou_county.label("worker_county"),
+    Division.longitude.label("worker_lon"),
+    Division.latitude.label("worker_lat"),
+    Worker.education,
+    Worker.skills,
+    Worker.past_jobs,
+    Worker.desired_occupations,
+    Worker.channel_preference,
+    Worker.expected_wage,
+    Worker.dependants,
+    Worker.monitored_household,
+    Worker.consent_to_share,
+    Worker.name,
+    Worker.sex,
+    Worker.id_number_masked,
+    Worker.phone_masked,
+    Worker.id_number_enc,
+)
+
+
+def workers(session: Session, worker_ids: list[int] | None = None, **filters: Any) -> pd.DataFrame:
+    """Worker rows with their home county's point; `unplaced=True` keeps those without an active placement."""
+    stmt = select(*WORKER_SELECT).join(Division, Division.code == Worker.hukou_county)
+    if worker_ids is not None:
+        stmt = stmt.where(Worker.id.in_(worker_ids))
+    if filters.get("consent_only"):
+        stmt = stmt.where(Worker.consent_to_share.is_(True))
+    if filters.get("unplaced"):
+        busy = select(Placement.worker_id).where(Placement.end_date.is_(None))
+        stmt = stmt.where(Worker.id.not_in(busy))
+    return _frame(session, stmt.order_by(Worker.id))
+
+
+def placements_of(session: Session, worker_ids: list[int]) -> pd.DataFrame:
+    """Placements of these workers with the employer, for history features and after-departure rules."""
+    stmt = (
+        select(
+            Placement.worker_id,
+            Placement.vacancy_id,
+            Placement.start_date,
+            Placement.end_date,
+            Placement.end_reason,
+            Vacancy.employer_org_id.label("employer_id"),
+        )
+        .join(Vacancy, Vacancy.id == Placement.vacancy_id)
+        .where(Placement.worker_id.in_(worker_ids))
+    )
+    return _frame(session, stmt)
+
+
+def placement_history(session: Session) -> pd.DataFrame:
+    """Every placement with its worker id and vacancy id (features are joined in pandas)."""
+    stmt = select(
+        Placement.id.label("placement_id"),
+        Placement.worker_id,
+        Placement.vacancy_id,
+        Placement.start_date,
+        Placement.end_date,
+        Placement.end_reason,
+        Vacancy.employer_org_id.label("employer_id"),
+    ).join(Vacancy, Vacancy.id == Placement.vacancy_id)
+    return _frame(session, stmt.order_by(Placement.id))
+
+
+def pairings(session: Session) -> list[tuple[str, str]]:
+    return [(str(e), str(w)) for e, w in session.execute(select(Pairing.east_code, Pairing.west_code)).all()]
+
+
+def division_names(session: Session) -> dict[str, str]:
+    return {str(c): str(n) for c, n in session.execute(select(Division.code, Division.name)).all()}
+
+
+def active_versions(session: Session) -> dict[str, str]:
+    """kind -> active version, one small query: how a process notices a newly activated model."""
+    rows = session.execute(select(ModelArtefact.kind, ModelArtefact.version).where(ModelArtefact.active)).all()
+    return {str(k): str(v) for k, v in rows}
+
+
+def inferences(session: Session, vacancy_ids: list[int]) -> dict[int, OccupationInference]:
+    if not vacancy_ids:
+        return {}
+    stmt = select(OccupationInference).where(OccupationInference.vacancy_id.in_(vacancy_ids))
+    return {row.vacancy_id: row for row in session.scalars(stmt)}
+
+
+def save_inference(session: Session, row: OccupationInference) -> None:
+    session.merge(row)
+    session.flush()
+
+
+def drop_inference(session: Session, vacancy_id: int) -> None:
+    session.execute(delete(OccupationInference).where(OccupationInference.vacancy_id == vacancy_id))
+
+
+def last_ended(session: Session, worker_id: int) -> dict[str, Any] | None:
+    """The worker's most recently ended placement (reason, end date, employer), if any."""
+    stmt = (
+        select(Placement.end_date, Placement.end_reason, Vacancy.employer_org_id)
+        .join(Vacancy, Vacancy.id == Placement.vacancy_id)
+        .where(and_(Placement.worker_id == worker_id, Placement.end_date.is_not(None)))
+        .order_by(Placement.end_date.desc(), Placement.id.desc())
+        .limit(1)
+    )
+    row = session.execute(stmt).first()
+    if row is None:
+        return None
+    return {"end_date": row[0], "end_reason": row[1], "employer_id": row[2]}
+
+
+def disputed_employers(session: Session, worker_id: int, since: date) -> list[int]:
+    """Employers of placements this worker ended in a dispute on or after `since`."""
+    stmt = (
+        select(Vacancy.employer_org_id)
+        .join(Placement, Placement.vacancy_id == Vacancy.id)
+        .where(Placement.worker_id == worker_id, Placement.end_reason == "dispute", Placement.end_date >= since)
+    )
+    return sorted({int(e) for e in session.scalars(stmt)})

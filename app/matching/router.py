@@ -1,0 +1,48 @@
+"""HTTP routes of the matcher: ranked vacancies for a worker, ranked candidates for a vacancy."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from app import errors as e
+from app.deps import PrincipalDep, SessionDep, VaultDep
+from app.http import PathId
+from app.matching import service
+from app.matching.schemas import Candidates, Matches
+
+router = APIRouter(tags=["matching"])
+COMMON = e.responses(e.Unauthenticated, e.Forbidden, e.ValidationFailed, e.NotFound)
+MatchLimit = Annotated[int, Query(ge=1, le=100, description="how many to return (1-100)")]
+
+
+async def _matcher(request: Request) -> service.Matcher:
+    return request.app.state.matcher  # type: ignore[no-any-return]
+
+
+MatcherDep = Annotated[service.Matcher, Depends(_matcher)]
+
+
+@router.get("/workers/{worker_id}/matches", response_model=Matches, responses=COMMON)
+def worker_matches(
+    worker_id: PathId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    vault: VaultDep,
+    matcher: MatcherDep,
+    limit: MatchLimit = 10,
+) -> Matches:
+    """Open vacancies this worker is likeliest to stay in for 90+ days, with reasons (county office; province reads)."""
+    return Matches.model_validate(service.matches(session, principal, matcher, vault, worker_id, limit))
+
+
+@router.get("/vacancies/{vacancy_id}/candidates", response_model=Candidates, responses=COMMON)
+def vacancy_candidates(
+    vacancy_id: PathId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    vault: VaultDep,
+    matcher: MatcherDep,
+    limit: MatchLimit = 10,
+) -> Candidates:
+    """Unplaced, consenting workers likeliest to stay in this vacancy (its employer; the province reads)."""
+    return Candidates.model_validate(service.candidates(session, principal, matcher, vault, vacancy_id, limit))

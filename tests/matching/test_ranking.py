@@ -1,0 +1,204 @@
+"""The ranker library: censoring, the estimator contract, reasons, and the batch top-k against brute force."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from matching.features import pair_features
+from matching.ranking import (
+    RetentionRanker,
+    cross_pairs,
+    outcome_known,
+    reason_texts,
+    top_k_batch,
+    training_rows,
+)
+
+COUNTIES = [  # (code, lon, lat): Guangxi homes, Guangdong and Guangxi workplaces
+    ("450225", 109.26, 25.07),
+    ("451228", 108.10, 23.93),
+    ("450100", 108.37, 22.82),
+    ("441900", 113.75, 23.05),
+    ("440306", 113.88, 22.55),
+]
+CODES = ["6-05-01-02", "6-05-02-01", "4-03-02-05", "6-25-04-01", "4-07-01-03"]
+PAIRS = frozenset({("441900", "450200"), ("440306", "451228")})
+
+
+def make_workers(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    home = rng.integers(0, 3, n)
+    return pd.DataFrame(
+        {
+            "worker_id": np.arange(1, n + 1),
+            "worker_county": [COUNTIES[h][0] for h in home],
+            "worker_lon": [COUNTIES[h][1] for h in home],
+            "worker_lat": [COUNTIES[h][2] for h in home],
+            "education": rng.choice(["primary", "junior_secondary", "senior_secondary"], n),
+            "skills": [list(rng.choice(CODES, rng.integers(0, 3), replace=False)) for _ in range(n)],
+            "desired_occupations": [list(rng.choice(CODES, rng.integers(1, 3), replace=False)) for _ in range(n)],
+            "channel_preference": rng.choice(["any", "cross_region", "local", "nearby"], n),
+            "expected_wage": rng.choice([np.nan, 3000, 4500, 5500], n),
+            "dependants": rng.integers(0, 3, n),
+            "monitored_household": rng.random(n) < 0.1,
+            "prior_placements": rng.integers(0, 3, n),
+            "prior_early_exits": rng.integers(0, 2, n),
+            "age": rng.integers(15, 60, n),
+        }
+    )
+
+
+def make_vacancies(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    where = rng.integers(1, len(COUNTIES), n)
+    wmin = rng.integers(2000, 5000, n)
+    return pd.DataFrame(
+        {
+            "vacancy_id": np.arange(101, 101 + n),
+            "employer_id": rng.integers(1, 6, n),
+            "vacancy_county": [COUNTIES[h][0] for h in where],
+            "vacancy_lon": [COUNTIES[h][1] for h in where],
+            "vacancy_lat": [COUNTIES[h][2] for h in where],
+            "occupation_code": [None if rng.random() < 0.1 else rng.choice(CODES) for _ in range(n)],
+            "wage_min": wmin,
+            "wage_max": wmin + rng.integers(0, 2000, n),
+            "housing": rng.random(n) < 0.6,
+            "meals": rng.random(n) < 0.5,
+            "shift": rng.choice(["day", "two_shift", "three_shift"], n),
+            "contract_months": rng.choice([np.nan, 6, 12], n),
+            "min_age": rng.choice([16, 18], n),
+            "max_age": rng.choice([np.nan, 35, 45], n),
+            "education_min": rng.choice(["none", "junior_secondary"], n),
+            "headcount_left": rng.integers(0, 5, n),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def ranker() -> RetentionRanker:
+    rng = np.random.default_rng(1)
+    w, v = make_workers(60, rng), make_vacancies(40, rng)
+    X = pair_features(cross_pairs(w, v, PAIRS))
+    logit = 1.5 * X["wage_gap"] - 0.8 * X["far_no_housing"] + 0.7 * X["occupation_desired"] + 0.5 * X["paired"]
+    y = rng.random(len(X)) < 1 / (1 + np.exp(-(logit - 0.2)))
+    return RetentionRanker(random_state=0).fit(X, y)
+
+
+def test_censored_placements_are_neither_success_nor_failure() -> None:
+    start = pd.Series(pd.to_datetime(["2025-01-01", "2025-05-01", "2025-05-01", "2025-01-01", "2025-01-01"]))
+    end = pd.Series(pd.to_datetime([None, None, "2025-05-20", "2025-02-01", "2025-07-01"]))
+    known, lasted = outcome_known(start, end, "2025-06-01")
+    # Running 151 days: lasted. Running 31 days: censored. Ended at 19 days: failed. Ended at 31: failed.
+    # Ended after the cutoff (day 181): at the cutoff it had run 151 days, so lasted.
+    assert known.tolist() == [True, False, True, True, True]
+    assert lasted.tolist() == [True, False, False, False, True]
+    assert training_rows(start, end, "2025-06-01").tolist() == [True, False, False, True, True]
+
+
+def test_an_end_after_the_cutoff_is_not_seen_at_the_cutoff() -> None:
+    start = pd.Series(pd.to_datetime(["2025-05-01"]))
+    end = pd.Series(pd.to_datetime(["2025-05-20"]))
+    known, _ = outcome_known(start, end, "2025-05-10")
+    assert known.tolist() == [False]
+
+
+def test_estimator_contract_and_learned_direction(ranker: RetentionRanker) -> None:
+    assert clone(ranker).get_params() == ranker.get_params()
+    names = ranker.feature_names_
+    coef = dict(zip(names, ranker.coef_, strict=True))
+    assert coef["wage_gap"] > 0 and coef["far_no_housing"] < 0 and coef["occupation_desired"] > 0
+    with pytest.raises(ValueError):
+        RetentionRanker().fit(pd.DataFrame({"wage_gap": [0.1]}), [1])
+
+
+def test_contributions_add_up_to_the_logit(ranker: RetentionRanker) -> None:
+    rng = np.random.default_rng(3)
+    X = pair_features(cross_pairs(make_workers(5, rng), make_vacancies(5, rng), PAIRS))
+    contrib = ranker.contributions(X)
+    base = ranker.intercept_
+    assert np.allclose(contrib.sum(axis=1) + base, ranker.decision_function(X))
+
+
+def test_reasons_are_bilingual_and_say_the_numbers(ranker: RetentionRanker) -> None:
+    rng = np.random.default_rng(4)
+    X = pair_features(cross_pairs(make_workers(4, rng), make_vacancies(6, rng), PAIRS))
+    reasons = reason_texts(X, ranker.contributions(X), n=4)
+    assert len(reasons) == len(X)
+    flat = [r for rs in reasons for r in rs]
+    assert flat and all(r["zh"] and r["en"] for r in flat)
+    assert all(2 <= len(rs) <= 4 for rs in reasons)
+    wage = [r for r in flat if r["factor"] == "wage_gap" and "%" in r["en"]]
+    assert wage, flat
+    far = [r for r in flat if "km from home" in r["en"]]
+    assert far and all("公里" in r["zh"] for r in far)
+
+
+def brute_force(workers: pd.DataFrame, vacancies: pd.DataFrame, ranker: RetentionRanker, k: int) -> pd.DataFrame:
+    """Every allowed pair scored through pair_features, hard rules applied row by row."""
+    rows = []
+    for _, wr in workers.iterrows():
+        if wr["age"] < 16:
+            continue
+        for _, vr in vacancies.iterrows():
+            if vr["headcount_left"] <= 0 or wr["age"] < vr["min_age"]:
+                continue
+            if not np.isnan(vr["max_age"]) and wr["age"] > vr["max_age"]:
+                continue
+            edu = {"none": 0, "primary": 1, "junior_secondary": 2, "senior_secondary": 3}
+            if edu[wr["education"]] < edu[vr["education_min"]]:
+                continue
+            channel = (
+                "cross_region"
+                if wr["worker_county"][:2] != vr["vacancy_county"][:2]
+                else ("local" if wr["worker_county"] == vr["vacancy_county"] else "nearby")
+            )
+            pref = wr["channel_preference"]
+            admits = {"any": 3 * [True], "cross_region": [True, False, False], "local": [False, True, False]}
+            admits["nearby"] = [False, True, True]
+            if not admits[pref][("cross_region", "local", "nearby").index(channel)]:
+                continue
+            rows.append((wr, vr))
+    if not rows:
+        return pd.DataFrame()
+    frame = pd.concat(
+        [cross_pairs(pd.DataFrame([w]), pd.DataFrame([v]), PAIRS) for w, v in rows],
+        ignore_index=True,
+    )
+    frame["score"] = ranker.predict_proba(pair_features(frame))[:, 1]
+    frame = frame.sort_values(["worker_id", "score", "vacancy_id"], ascending=[True, False, True])
+    frame["rank"] = frame.groupby("worker_id").cumcount() + 1
+    return frame[frame["rank"] <= k]
+
+
+def test_batch_top_k_equals_brute_force(ranker: RetentionRanker) -> None:
+    rng = np.random.default_rng(7)
+    workers, vacancies = make_workers(30, rng), make_vacancies(50, rng)
+    got = top_k_batch(workers, vacancies, ranker, k=5, pairs=PAIRS, chunk_size=7)
+    want = brute_force(workers, vacancies, ranker, 5)
+    assert len(got) == len(want) > 0
+    merged = got.merge(want[["worker_id", "vacancy_id", "score", "rank"]], on=["worker_id", "vacancy_id"])
+    assert len(merged) == len(want)
+    assert np.allclose(merged["score_x"], merged["score_y"])
+    assert (merged["rank_x"] == merged["rank_y"]).all()
+    # Stage (a) alone (no rerank) is the same model in matrix form: same scores.
+    fast = top_k_batch(workers, vacancies, ranker, k=5, pairs=PAIRS, rerank=False)
+    assert np.allclose(
+        fast.sort_values(["worker_id", "rank"])["score"], got.sort_values(["worker_id", "rank"])["score"]
+    )
+    assert got.loc[got["worker_id"].isin(workers.loc[workers["age"] < 16, "worker_id"])].empty
+
+
+def test_blocked_employers_and_boosts(ranker: RetentionRanker) -> None:
+    rng = np.random.default_rng(8)
+    workers, vacancies = make_workers(6, rng), make_vacancies(40, rng)
+    workers["age"] = 30
+    workers["channel_preference"] = "any"
+    workers["education"] = "senior_secondary"
+    plain = top_k_batch(workers, vacancies, ranker, k=40, pairs=PAIRS)
+    blocked = workers.assign(blocked_employers=[[1, 2]] * len(workers))
+    out = top_k_batch(blocked, vacancies, ranker, k=40, pairs=PAIRS)
+    employers = vacancies.set_index("vacancy_id")["employer_id"]
+    assert not out["vacancy_id"].map(employers).isin([1, 2]).any()
+    assert plain["vacancy_id"].map(employers).isin([1, 2]).any()
+    local = top_k_batch(workers.assign(boost_local=5.0), vacancies, ranker, k=3, pairs=PAIRS)
+    county = vacancies.set_index("vacancy_id")["vacancy_county"]
+    assert local["vacancy_id"].map(county).str.startswith("45").all()

@@ -1,0 +1,245 @@
+"""The matcher through the API: ranked matches and candidates, walls, inferred occupations, after-departure rules."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, insert, select
+
+from app.artefacts.models import ModelArtefact
+from app.clock import today
+from app.matching import training
+from app.seed.generator import SeedConfig, seed_database
+from tests.conftest import MUTABLE_TABLES, vacancy_payload, worker_payload
+
+
+@pytest.fixture(scope="session")
+def trained_rows(db, settings, tmp_path_factory) -> list[dict]:
+    """Seed a small history, run the real training once, keep the artefact rows, leave the database empty."""
+    keys = Path(tmp_path_factory.mktemp("keys")) / "k.json"
+    seed_database(
+        settings.database_url, settings.pii_key, SeedConfig(workers=800, vacancies=150, years=3, seed=3), keys
+    )
+    with db.session() as s, s.begin():
+        summary = training.train(s, holdout_days=365)
+        rows = [
+            {c: getattr(a, c) for c in ("kind", "version", "active", "payload", "details", "inactive_reason")}
+            for a in s.scalars(select(ModelArtefact))
+        ]
+    with db.session() as s, s.begin():
+        for table in MUTABLE_TABLES:
+            s.execute(delete(table))
+    assert summary["ranker"]["active"] and summary["ranker"]["metrics"]["n"] > 0
+    return rows
+
+
+@pytest.fixture
+def trained(app, db, trained_rows):
+    with db.session() as s, s.begin():
+        s.execute(insert(ModelArtefact), trained_rows)
+    app.state.matcher.forget()
+    yield
+    app.state.matcher.forget()
+
+
+@pytest.fixture
+def untrained(app):
+    app.state.matcher.forget()
+    yield
+    app.state.matcher.forget()
+
+
+def _worker(client, county, **kw) -> int:
+    resp = client.post("/api/v1/workers", json=worker_payload(**kw), headers=county.headers)
+    assert resp.status_code == 201, resp.text
+    return resp.json()["id"]
+
+
+def _vacancy(client, employer, **kw) -> int:
+    resp = client.post("/api/v1/vacancies", json=vacancy_payload(**kw), headers=employer.headers)
+    assert resp.status_code == 201, resp.text
+    return resp.json()["id"]
+
+
+def _matches(client, tenant, worker_id, limit=10) -> dict:
+    resp = client.get(f"/api/v1/workers/{worker_id}/matches?limit={limit}", headers=tenant.headers)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def test_matches_apply_hard_rules_and_explain(client, tenants, trained):
+    county, employer = tenants["county"], tenants["employer"]
+    worker = _worker(client, county, channel_preference="cross_region")  # born 1995
+    good = _vacancy(client, employer, wage_min=5000, wage_max=6500)
+    too_old = _vacancy(client, employer, max_age=25)
+    local = _vacancy(client, tenants["employer"], county_code="441900", headcount=1)
+    closed = _vacancy(client, employer, status="closed")
+    full_worker = _worker(client, county)
+    resp = client.post(
+        "/api/v1/placements",
+        json={"worker_id": full_worker, "vacancy_id": local, "start_date": str(today())},
+        headers=county.headers,
+    )
+    assert resp.status_code == 201, resp.text
+    body = _matches(client, county, worker)
+    ids = [m["vacancy"]["id"] for m in body["items"]]
+    assert good in ids
+    assert too_old not in ids and closed not in ids and local not in ids  # age limit, closed, no headcount left
+    assert body["model"]["kind"] == "ranker" and body["model"]["version"]
+    scores = [m["score"] for m in body["items"]]
+    assert scores == sorted(scores, reverse=True) and all(0 < s < 1 for s in scores)
+    for item in body["items"]:
+        assert 1 <= len(item["reasons"]) <= 3
+        assert all(r["zh"] and r["en"] and " / " in r["text"] for r in item["reasons"])
+    # The province reads; another county, an employer and an agency do not.
+    assert client.get(f"/api/v1/workers/{worker}/matches", headers=tenants["province"].headers).status_code == 200
+    assert client.get(f"/api/v1/workers/{worker}/matches", headers=tenants["other_county"].headers).status_code == 404
+    assert client.get(f"/api/v1/workers/{worker}/matches", headers=employer.headers).status_code == 403
+
+
+def test_channel_preference_is_a_hard_rule(client, tenants, trained, make_tenant):
+    workshop = make_tenant("employer", "450225", "融水帮扶车间")
+    local = _vacancy(client, workshop, county_code="450225", wage_min=2600, wage_max=3200, housing=False)
+    east = _vacancy(client, tenants["employer"])
+    cross = _worker(client, tenants["county"], channel_preference="cross_region")
+    home = _worker(client, tenants["county"], channel_preference="local", expected_wage=2800)
+    assert [m["vacancy"]["id"] for m in _matches(client, tenants["county"], cross)["items"]] == [east]
+    assert [m["vacancy"]["id"] for m in _matches(client, tenants["county"], home)["items"]] == [local]
+
+
+def test_bad_limit_is_422(client, tenants, untrained):
+    worker = _worker(client, tenants["county"])
+    for bad in ("0", "101", "x"):
+        resp = client.get(f"/api/v1/workers/{worker}/matches?limit={bad}", headers=tenants["county"].headers)
+        assert resp.status_code == 422
+        assert resp.json()["detail"][0]["field"] == "limit"
+
+
+def test_without_a_ranker_the_rule_fallback_is_marked(client, tenants, untrained):
+    worker = _worker(client, tenants["county"])
+    _vacancy(client, tenants["employer"])
+    body = _matches(client, tenants["county"], worker)
+    assert body["model"]["kind"] == "rule_baseline" and "not a retention probability" in body["model"]["note"]
+    assert len(body["items"]) == 1
+
+
+def test_candidates_are_consenting_workers_with_no_pii_otherwise(client, tenants, trained):
+    county, employer = tenants["county"], tenants["employer"]
+    vacancy = _vacancy(client, employer)
+    shared = _worker(client, county, consent_to_share=True, name="覃小梅")
+    private = _worker(client, county, consent_to_share=False)
+    resp = client.get(f"/api/v1/vacancies/{vacancy}/candidates?limit=10", headers=employer.headers)
+    assert resp.status_code == 200, resp.text
+    items = resp.json()["items"]
+    ids = [c["worker"]["id"] for c in items]
+    assert shared in ids and private not in ids
+    cand = items[ids.index(shared)]["worker"]
+    assert cand["name"] == "覃小梅" and "*" in cand["id_number"] and "*" in cand["phone"]
+    assert (
+        client.get(f"/api/v1/vacancies/{vacancy}/candidates", headers=tenants["other_employer"].headers).status_code
+        == 404
+    )
+    assert client.get(f"/api/v1/vacancies/{vacancy}/candidates", headers=county.headers).status_code == 403
+    assert client.get(f"/api/v1/vacancies/{vacancy}/candidates?limit=0", headers=employer.headers).status_code == 422
+
+
+def test_vacancy_title_gets_an_inferred_occupation(client, tenants, trained):
+    body = vacancy_payload(title="电子厂普工（包吃住）")
+    body.pop("occupation_code")
+    resp = client.post("/api/v1/vacancies", json=body, headers=tenants["employer"].headers)
+    assert resp.status_code == 201, resp.text
+    read = resp.json()
+    assert read["occupation_inferred"] is True and read["occupation_code"]
+    alts = read["occupation_alternatives"]
+    assert 1 < len(alts) <= 5 and alts[0]["code"] == read["occupation_code"] and alts[0]["name"]
+    assert [a["score"] for a in alts] == sorted((a["score"] for a in alts), reverse=True)
+    again = client.get(f"/api/v1/vacancies/{read['id']}", headers=tenants["employer"].headers).json()
+    assert again["occupation_inferred"] is True
+    fixed = client.patch(
+        f"/api/v1/vacancies/{read['id']}", json={"occupation_code": "6-25-04-00"}, headers=tenants["employer"].headers
+    ).json()
+    assert fixed["occupation_inferred"] is False and fixed["occupation_code"] == "6-25-04-00"
+
+
+def test_without_a_normaliser_the_vacancy_says_so(client, tenants, untrained):
+    body = vacancy_payload()
+    body.pop("occupation_code")
+    read = client.post("/api/v1/vacancies", json=body, headers=tenants["employer"].headers).json()
+    assert read["occupation_code"] is None and read["occupation_inferred"] is False
+    assert "laborbridge train" in read["occupation_note"]
+
+
+# ---- after a departure (issue 4 §4). The rule fallback has known weights, so each effect is visible exactly.
+
+
+def _place_and_end(client, county, worker, vacancy, reason, days_ago=40, lasted=20):
+    start = today() - timedelta(days=days_ago)
+    resp = client.post(
+        "/api/v1/placements",
+        json={"worker_id": worker, "vacancy_id": vacancy, "start_date": str(start)},
+        headers=county.headers,
+    )
+    assert resp.status_code == 201, resp.text
+    resp = client.patch(
+        f"/api/v1/placements/{resp.json()['id']}",
+        json={"end_date": str(start + timedelta(days=lasted)), "end_reason": reason},
+        headers=county.headers,
+    )
+    assert resp.status_code == 200, resp.text
+
+
+def _order(client, county, worker) -> list[int]:
+    return [m["vacancy"]["id"] for m in _matches(client, county, worker)["items"]]
+
+
+def test_after_quit_wage_jobs_meeting_the_wage_rank_higher(client, tenants, untrained, make_tenant):
+    county, employer = tenants["county"], tenants["employer"]
+    other = make_tenant("employer", "440306", "宝安电子厂")
+    worker = _worker(client, county, expected_wage=4500, desired_occupations=["4-03-02-01"], skills=[], past_jobs=[])
+    wished_low = _vacancy(client, employer, occupation_code="4-03-02-01", wage_min=2800, wage_max=3600)
+    near_wish_pays = _vacancy(client, other, occupation_code="4-03-02-05", wage_min=4800, wage_max=5200)
+    old_job = _vacancy(client, employer, occupation_code="6-25-04-00", wage_min=3000, wage_max=3200)
+    before = _order(client, county, worker)
+    assert before.index(wished_low) < before.index(near_wish_pays)
+    _place_and_end(client, county, worker, old_job, "quit_wage")
+    after = _order(client, county, worker)
+    assert after.index(near_wish_pays) < after.index(wished_low)
+    assert old_job in after  # a quit is information: the same employer is still offered
+
+
+def test_after_going_home_local_jobs_rank_higher(client, tenants, untrained, make_tenant):
+    county, employer = tenants["county"], tenants["employer"]
+    workshop = make_tenant("employer", "450225", "融水帮扶车间")
+    worker = _worker(client, county, channel_preference="any", expected_wage=4500, desired_occupations=["6-25-04-00"])
+    east = _vacancy(client, employer, wage_min=4400, wage_max=4600)
+    home = _vacancy(client, workshop, county_code="450225", wage_min=3400, wage_max=3800, housing=False)
+    assert _order(client, county, worker).index(east) < _order(client, county, worker).index(home)
+    for reason in ("quit_homesick", "quit_family"):
+        w = _worker(client, county, channel_preference="any", expected_wage=4500, desired_occupations=["6-25-04-00"])
+        _place_and_end(client, county, w, east, reason)
+        body = _matches(client, county, w)
+        order = [m["vacancy"]["id"] for m in body["items"]]
+        assert order.index(home) < order.index(east), reason
+        assert body["adjustments"] and "local" in body["adjustments"][0]["en"]
+
+
+def test_after_a_dispute_the_employer_is_not_offered_for_the_configured_period(
+    client, tenants, untrained, make_tenant, app
+):
+    county, employer = tenants["county"], tenants["employer"]
+    other = make_tenant("employer", "440306", "宝安电子厂")
+    worker = _worker(client, county)
+    disputed = _vacancy(client, employer)
+    same_employer = _vacancy(client, employer)
+    elsewhere = _vacancy(client, other)
+    _place_and_end(client, county, worker, disputed, "dispute")
+    order = _order(client, county, worker)
+    assert elsewhere in order and disputed not in order and same_employer not in order
+    settings = app.state.matcher.settings
+    old = settings.dispute_block_days
+    settings.dispute_block_days = 10  # the dispute ended 20 days ago: outside a 10-day period
+    try:
+        order = _order(client, county, worker)
+    finally:
+        settings.dispute_block_days = old
+    assert disputed in order and same_employer in order
