@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.allocations.router import router as allocations_router
 from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import AppError, Conflict, Msg, PayloadTooLarge, PreconditionFailed, ValidationFailed, field_error
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     api = APIRouter(prefix="/api/v1")
     for router in (workers_router, vacancies_router, placements_router, reference_router, matching_router):
         api.include_router(router)
+    api.include_router(allocations_router)
     app.include_router(api)
 
     app.add_middleware(DoorChecks, settings=settings)

@@ -21,7 +21,7 @@ import heapq
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -78,7 +78,7 @@ class _Problem:
 
 
 def _prepare(
-    edges: pd.DataFrame, capacity: Mapping[object, int] | pd.Series, quotas: Mapping[object, int] | None
+    edges: pd.DataFrame, capacity: Mapping[Any, int] | pd.Series, quotas: Mapping[Any, int] | None
 ) -> _Problem:
     missing = [c for c in EDGE_COLUMNS if c not in edges.columns]
     if missing:
@@ -151,8 +151,8 @@ def _result(problem: _Problem, chosen: np.ndarray, method: str, started: float, 
 
 def allocate(
     edges: pd.DataFrame,
-    capacity: Mapping[object, int] | pd.Series,
-    quotas: Mapping[object, int] | None = None,
+    capacity: Mapping[Any, int] | pd.Series,
+    quotas: Mapping[Any, int] | None = None,
     method: Method = "min_cost_flow",
     objective: Objective = "retention",
 ) -> Allocation:
@@ -168,8 +168,8 @@ def allocate(
 
 def min_cost_flow(
     edges: pd.DataFrame,
-    capacity: Mapping[object, int] | pd.Series,
-    quotas: Mapping[object, int] | None = None,
+    capacity: Mapping[Any, int] | pd.Series,
+    quotas: Mapping[Any, int] | None = None,
     *,
     objective: Objective = "retention",
 ) -> Allocation:
@@ -248,7 +248,7 @@ def _milp(p: _Problem, gain: np.ndarray, started: float, objective: str) -> Allo
 
 
 def greedy(
-    edges: pd.DataFrame, capacity: Mapping[object, int] | pd.Series, quotas: Mapping[object, int] | None = None
+    edges: pd.DataFrame, capacity: Mapping[Any, int] | pd.Series, quotas: Mapping[Any, int] | None = None
 ) -> Allocation:
     """Rank by rank: the best-scored remaining edge whose worker is free and whose vacancy (and pairing) has room."""
     started = time.perf_counter()
@@ -271,7 +271,7 @@ def greedy(
 
 
 def stable(
-    edges: pd.DataFrame, capacity: Mapping[object, int] | pd.Series, quotas: Mapping[object, int] | None = None
+    edges: pd.DataFrame, capacity: Mapping[Any, int] | pd.Series, quotas: Mapping[Any, int] | None = None
 ) -> Allocation:
     """Worker-proposing deferred acceptance: each vacancy (and each quota pairing) holds its best-scored proposers.
 
