@@ -26,6 +26,7 @@ from matching.features import pair_features, prefecture_of
 from matching.ranking import RuleBaseline, pair_frame, reason_texts, top_k_batch
 
 ALLOCATORS = ("county_office", "provincial_office")
+PII_COLUMNS = ("name", "sex", "id_number_masked", "phone_masked", "id_number_enc")
 MAX_WORKERS = 20_000  # one request's solve stays within seconds; a province this large allocates county by county
 NOT_ALLOWED = Msg("只有县级人社部门或省级协作办公室可以生成分配方案", "only county and provincial offices allocate")
 
@@ -91,6 +92,72 @@ def _ranker(matcher: Matcher) -> tuple[Any, dict[str, Any]]:
     return matcher.ranker.estimator, {"kind": "ranker", "version": matcher.ranker.version, "note": None}
 
 
+def candidate_edges(
+    session: Session, matcher: Matcher, vault: PiiVault, workers: pd.DataFrame, k: int
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Any, dict[str, Any], frozenset[tuple[str, str]], dict[str, str]]:
+    """Each worker's best `k` open vacancies by the active ranker, after the matcher's hard rules, with pairings."""
+    matcher.refresh_models(session)
+    ranker, model_info = _ranker(matcher)
+    board = matcher.board(session)
+    pairs, names = matcher.reference(session)
+    on = today()
+    edges = pd.DataFrame(columns=["worker_id", "vacancy_id", "score", "rank"])
+    if len(workers) and len(board):
+        workers = enrich_workers(session, matcher, workers, vault, on)
+        blocked = repository.disputed_employers(session, on - timedelta(days=matcher.settings.dispute_block_days))
+        workers["blocked_employers"] = [blocked.get(int(w), []) for w in workers["worker_id"]]
+        edges = top_k_batch(workers, board, ranker, k=k, pairs=pairs, rerank=False)
+    if len(edges):
+        edges = edges.merge(workers[["worker_id", "worker_county"]], on="worker_id", how="left")
+        edges = edges.merge(board[["vacancy_id", "vacancy_county"]], on="vacancy_id", how="left")
+        edges["pairing_id"] = edge_pairings(edges, repository.pairings(session))
+    return edges, workers, board, ranker, model_info, pairs, names
+
+
+def batch_inputs(
+    session: Session, matcher: Matcher, vault: PiiVault, county_code: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, Any, dict[str, Any], frozenset[tuple[str, str]]]:
+    """What the batch ranking job needs: enriched unplaced workers, the open board, the ranker, the pairings."""
+    matcher.refresh_models(session)
+    ranker, model_info = _ranker(matcher)
+    board = matcher.board(session)
+    pairs, _ = matcher.reference(session)
+    workers = matching_repo.workers(session, unplaced=True)
+    if county_code is not None:
+        workers = workers[workers["worker_county"] == county_code].reset_index(drop=True)
+    on = today()
+    if len(workers):
+        workers = enrich_workers(session, matcher, workers, vault, on)
+        blocked = repository.disputed_employers(session, on - timedelta(days=matcher.settings.dispute_block_days))
+        workers["blocked_employers"] = [blocked.get(int(w), []) for w in workers["worker_id"]]
+    # Personal data never leaves for the cluster: the ranker needs none of it.
+    workers = workers.drop(columns=[c for c in PII_COLUMNS if c in workers.columns])
+    return workers, board, ranker, model_info, pairs
+
+
+def evaluate(session: Session, matcher: Matcher, vault: PiiVault, county_code: str | None, k: int) -> dict[str, Any]:
+    """The three methods (and the exact solver's placed-first variant) on the same unplaced workers and edges."""
+    workers = matching_repo.workers(session, unplaced=True)
+    if county_code is not None:
+        workers = workers[workers["worker_county"] == county_code].reset_index(drop=True)
+    edges, workers, board, _, model_info, _, _ = candidate_edges(session, matcher, vault, workers, k)
+    capacity = board.set_index("vacancy_id")["headcount_left"].clip(lower=0) if len(board) else pd.Series(dtype=int)
+    runs = [solver.min_cost_flow(edges, capacity), solver.greedy(edges, capacity), solver.stable(edges, capacity)]
+    runs.append(solver.min_cost_flow(edges, capacity, objective="placed_first"))
+    return {
+        "county_code": county_code,
+        "workers": len(workers),
+        "workers_with_candidates": int(edges["worker_id"].nunique()) if len(edges) else 0,
+        "candidate_edges": len(edges),
+        "candidates_per_worker": k,
+        "open_places": int(capacity.sum()),
+        "model": model_info,
+        "methods": {
+            r.method + ("" if r.objective in ("", "retention") else f"_{r.objective}"): r.summary() for r in runs
+        },
+    }
+
+
 def create_allocation(
     session: Session, principal: Principal, matcher: Matcher, vault: PiiVault, data: AllocationCreate
 ) -> Allocation:
@@ -106,21 +173,9 @@ def create_allocation(
     if unknown:
         raise ValidationFailed.one("quotas", Msg(f"结对关系不存在：{unknown}", f"no pairing has the id(s) {unknown}"))
     workers = _workers_in_scope(session, principal, data.county_code)
-    matcher.refresh_models(session)
-    ranker, model_info = _ranker(matcher)
-    board = matcher.board(session)
-    pairs, names = matcher.reference(session)
-    on = today()
-    edges = pd.DataFrame(columns=["worker_id", "vacancy_id", "score", "rank"])
-    if len(workers) and len(board):
-        workers = enrich_workers(session, matcher, workers, vault, on)
-        blocked = repository.disputed_employers(session, on - timedelta(days=matcher.settings.dispute_block_days))
-        workers["blocked_employers"] = [blocked.get(int(w), []) for w in workers["worker_id"]]
-        edges = top_k_batch(workers, board, ranker, k=data.candidates_per_worker, pairs=pairs, rerank=False)
-    edges = edges.merge(workers[["worker_id", "worker_county"]], on="worker_id", how="left") if len(edges) else edges
-    if len(edges):
-        edges = edges.merge(board[["vacancy_id", "vacancy_county"]], on="vacancy_id", how="left")
-        edges["pairing_id"] = edge_pairings(edges, repository.pairings(session))
+    edges, workers, board, ranker, model_info, pairs, names = candidate_edges(
+        session, matcher, vault, workers, data.candidates_per_worker
+    )
     capacity = board.set_index("vacancy_id")["headcount_left"].clip(lower=0) if len(board) else pd.Series(dtype=int)
     result = solver.allocate(edges, capacity, quotas, method=data.method, objective=data.objective)
     greedy = solver.greedy(edges, capacity, quotas) if data.method != "greedy" else result
