@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000, help="workers in the bulk-import file")
     parser.add_argument("--seconds", type=float, default=15, help="duration of each read load test")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections for the read test")
-    parser.add_argument("--only", choices=["import", "reads"], help="run one of the two benchmarks")
+    parser.add_argument("--only", choices=["import", "reads", "matches"], help="run one of the two benchmarks")
     args = parser.parse_args(argv)
     if args.rows < 1 or args.seconds <= 0 or args.connections < 1:
         parser.error("--rows, --seconds and --connections must be positive")
@@ -95,6 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             figures["import"] = bench_import(args.rows, workdir)
         if args.only in (None, "reads"):
             figures["reads"] = bench_reads(args.seconds, args.connections, workdir)
+        if args.only in (None, "matches"):
+            from bench.matches import run_batch
+
+            figures["matches_batch"] = run_batch()
+            log(f"matches batch: {figures['matches_batch']}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(figures, ensure_ascii=False), flush=True)
