@@ -1,4 +1,4 @@
-"""`python -m bench [--rows N] [--seconds S] [--only import|reads]`: one line per figure, then one JSON object."""
+"""`python -m bench [--rows N] [--seconds S] [--only import|reads|matches|allocation]`: figures, then JSON."""
 
 import argparse
 import json
@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000, help="workers in the bulk-import file")
     parser.add_argument("--seconds", type=float, default=15, help="duration of each read load test")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections for the read test")
-    parser.add_argument("--only", choices=["import", "reads", "matches"], help="run one of the two benchmarks")
+    parser.add_argument("--only", choices=["import", "reads", "matches", "allocation"], help="run one benchmark")
     args = parser.parse_args(argv)
     if args.rows < 1 or args.seconds <= 0 or args.connections < 1:
         parser.error("--rows, --seconds and --connections must be positive")
@@ -100,6 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             figures["matches_batch"] = run_batch()
             log(f"matches batch: {figures['matches_batch']}")
+        if args.only in (None, "allocation"):
+            from bench.allocation import run_allocation, run_dask
+
+            figures["allocation"] = run_allocation(log=lambda m: print(m, flush=True))
+            figures["allocation_dask_batch"] = run_dask(log=lambda m: print(m, flush=True))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(figures, ensure_ascii=False), flush=True)
