@@ -98,7 +98,7 @@ def candidate_edges(
     """Each worker's best `k` open vacancies by the active ranker, after the matcher's hard rules, with pairings."""
     matcher.refresh_models(session)
     ranker, model_info = _ranker(matcher)
-    board = matcher.board(session)
+    board = matching_repo.open_vacancies(session)  # fresh, not the cached board: ids and headcount of now
     pairs, names = matcher.reference(session)
     on = today()
     edges = pd.DataFrame(columns=["worker_id", "vacancy_id", "score", "rank"])
@@ -120,7 +120,7 @@ def batch_inputs(
     """What the batch ranking job needs: enriched unplaced workers, the open board, the ranker, the pairings."""
     matcher.refresh_models(session)
     ranker, model_info = _ranker(matcher)
-    board = matcher.board(session)
+    board = matching_repo.open_vacancies(session)  # fresh, not the cached board: ids and headcount of now
     pairs, _ = matcher.reference(session)
     workers = matching_repo.workers(session, unplaced=True)
     if county_code is not None:
