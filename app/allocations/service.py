@@ -271,7 +271,8 @@ def _decidable_item(session: Session, principal: Principal, allocation_id: int, 
     if item is None:
         raise NotFound("allocation_item")
     if item.status != "proposed":
-        raise Conflict(Msg(f"该建议已处理（{item.status}）", f"this item was already {item.status}"))
+        done = "已接受" if item.status == "accepted" else "已拒绝"
+        raise Conflict(Msg(f"该建议此前已处理（{done}）", f"this item was already {item.status}"))
     return item
 
 
