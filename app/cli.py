@@ -5,6 +5,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from app.config import ROOT, get_settings
 from app.orgs.models import ORG_KINDS
@@ -184,6 +185,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """One JSON line: NDCG@10 / recall@10 of the model and two baselines on the held-out window."""
+    if args.what == "allocation":
+        from app.allocations.cli import cmd_evaluate_allocation
+
+        return cmd_evaluate_allocation(args)
     from app.db import Database
     from app.matching import training
     from app.pii import vault_for
@@ -208,6 +213,12 @@ def cmd_departure(args: argparse.Namespace) -> int:
     from app.departure import commands
 
     return commands.run(args)
+
+
+def _add_allocation_parsers(sub: Any, ev: argparse.ArgumentParser) -> None:
+    from app.allocations.cli import add_parsers
+
+    add_parsers(sub, ev)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -274,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--if-missing", action="store_true", help="do nothing if both models are already active")
     train.set_defaults(func=cmd_train)
     ev = sub.add_parser("evaluate", help="figures for a model on the held-out time window")
-    ev.add_argument("what", choices=["matcher"])
+    ev.add_argument("what", choices=["matcher", "allocation"])
     ev.add_argument("--holdout-days", type=int, default=365)
     ev.set_defaults(func=cmd_evaluate)
     from app.reports.cli import add_parser as add_report_parser  # weekly retention reports (issue 5)
@@ -283,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     from app.departure.commands import add_parser as add_departure_parser
 
     add_departure_parser(sub).set_defaults(func=cmd_departure)
+    _add_allocation_parsers(sub, ev)
     return parser
 
 

@@ -114,6 +114,8 @@ _ZH = {
     "follow_up": "回访记录",
     "org": "机构",
     "pairing": "结对关系",
+    "allocation": "分配方案",
+    "allocation_item": "分配建议",
 }
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.allocations.router import router as allocations_router
 from app.config import Settings, get_settings
 from app.db import Database
 from app.departure.router import router as departure_router
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     for router in routers:
         api.include_router(router)
     api.include_router(reports_router)
+    api.include_router(allocations_router)
     app.include_router(api)
     app.include_router(reports_page_router)  # the weekly report page, for people (outside /api/v1)
 

@@ -1,5 +1,6 @@
 """Every model imported once, so Alembic and create_all see the whole schema."""
 
+from app.allocations.models import Allocation, AllocationItem
 from app.artefacts.models import ModelArtefact
 from app.audit.models import PiiRead
 from app.departure.models import FlagReview, PlacementRisk
@@ -12,6 +13,8 @@ from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
 __all__ = [
+    "Allocation",
+    "AllocationItem",
     "ApiKey",
     "Division",
     "FlagReview",

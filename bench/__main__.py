@@ -1,4 +1,4 @@
-"""`python -m bench [--rows N] [--seconds S] [--only import|reads|reports]`: one line per figure, then JSON."""
+"""`python -m bench [--rows N] [--seconds S] [--only import|reads|matches|allocation|reports|departure]`."""
 
 import argparse
 import json
@@ -82,7 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=15, help="duration of each read load test")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections for the read test")
     parser.add_argument(
-        "--only", choices=["import", "reads", "matches", "reports", "departure"], help="run one of the benchmarks"
+        "--only",
+        choices=["import", "reads", "matches", "allocation", "reports", "departure"],
+        help="run one of the benchmarks",
     )
     parser.add_argument("--placements", type=int, default=1_000_000, help="placements behind the weekly report")
     parser.add_argument("--match-workers", type=int, default=100_000, help="workers in the batch top-20 figure")
@@ -117,6 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bench.departure import bench as bench_departure
 
             figures["departure"] = bench_departure(workdir, BENCH_PII_KEY, 100_000, log)
+        if args.only in (None, "allocation"):
+            from bench.allocation import run_allocation, run_dask
+
+            figures["allocation"] = run_allocation(log=lambda m: print(m, flush=True))
+            figures["allocation_dask_batch"] = run_dask(log=lambda m: print(m, flush=True))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(figures, ensure_ascii=False), flush=True)

@@ -85,7 +85,7 @@ def test_postgres_is_the_official_image_with_a_named_volume() -> None:
     assert volume in COMPOSE["volumes"]
 
 
-@pytest.mark.parametrize("name", ["api", "seed"])
+@pytest.mark.parametrize("name", ["api", "seed", "match-batch"])
 def test_app_environment_names_only_settings_fields(name: str) -> None:
     env = SERVICES[name]["environment"]
     assert env, "the app gets its settings from the environment"
@@ -108,8 +108,20 @@ def test_api_refuses_to_start_without_a_pii_key() -> None:
         Settings(**{k[3:].lower(): v for k, v in env.items()})
 
 
+def parse_dask(argv: list[str]) -> Any:
+    """`dask scheduler|worker ...` through Dask's own click commands, without starting anything."""
+    from distributed.cli import dask_scheduler, dask_worker
+
+    command = {"scheduler": dask_scheduler.main, "worker": dask_worker.main}[argv[1]]
+    return command.make_context(f"dask {argv[1]}", argv[2:])
+
+
 @pytest.mark.parametrize(("where", "argv"), service_commands(), ids=lambda v: v if isinstance(v, str) else " ".join(v))
 def test_commands_are_console_scripts_that_parse(where: str, argv: list[str]) -> None:
+    if argv[0] == "dask":  # a console script of the dask package (installed through dask[distributed])
+        assert argv[1] in ("scheduler", "worker"), f"{where}: unknown dask command {argv[1]}"
+        parse_dask(argv)
+        return
     assert argv[0] in SCRIPTS, f"{where}: {argv[0]} is not in [project.scripts]"
     try:
         build_parser().parse_args(argv[1:])
@@ -148,3 +160,14 @@ def test_dockerfile_is_slim_python_installs_the_package_and_runs_as_non_root() -
     assert users and users[-1] not in ("root", "0")
     argv = split_commands(dockerfile_cmd())[0]
     assert argv[:2] == ["laborbridge", "serve"] and build_parser().parse_args(argv[1:]).host == "0.0.0.0"
+
+
+def test_dask_services_run_a_scheduler_its_workers_and_the_batch_against_it() -> None:
+    scheduler, worker, batch = SERVICES["dask-scheduler"], SERVICES["dask-worker"], SERVICES["match-batch"]
+    assert scheduler["profiles"] == worker["profiles"] == batch["profiles"] == ["batch"]
+    assert int(parse_dask(scheduler["command"]).params["port"]) == 8786
+    address = parse_dask(worker["command"]).params["scheduler"]
+    assert address == "tcp://dask-scheduler:8786"
+    args = build_parser().parse_args(split_commands(batch["command"])[0][1:])
+    assert (args.command, args.action, args.scheduler) == ("match", "batch", address)
+    assert args.output.startswith("/app/var/") and "appdata:/app/var" in batch["volumes"]

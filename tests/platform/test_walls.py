@@ -47,6 +47,15 @@ def world(client, tenants) -> World:
         headers=county.headers,
     )
     assert resp.status_code == 201
+    # An allocation proposal by the county over its unplaced workers (one item to accept, one to reject).
+    w.ids["worker_for_allocation"] = new_worker()
+    resp = client.post("/api/v1/allocations", json={}, headers=county.headers)
+    assert resp.status_code == 201, resp.text
+    w.ids["allocation"] = resp.json()["id"]
+    items = client.get(f"/api/v1/allocations/{w.ids['allocation']}", headers=county.headers).json()["items"]
+    by_worker = {i["worker_id"]: i["id"] for i in items}
+    w.ids["item_to_accept"] = by_worker[w.ids["worker_for_allocation"]]
+    w.ids["item_to_reject"] = by_worker[w.ids["free_worker_employer"]]
     return w
 
 
@@ -174,6 +183,31 @@ CASES = [
         None,
         _expect(county=200, other_county=404, employer=200, other_employer=404, agency=403, school=403, province=200),
     ),
+    (
+        "POST",
+        "/allocations",
+        "allocation",
+        _expect(county=201, other_county=201, province=201, **FORBIDDEN_EXCEPT_COUNTIES),
+    ),  # other_county: a proposal over its own (no) workers
+    ("GET", "/allocations", None, _expect(county=200, other_county=200, province=200, **FORBIDDEN_EXCEPT_COUNTIES)),
+    (
+        "GET",
+        "/allocations/{allocation}",
+        None,
+        _expect(county=200, other_county=404, province=200, **FORBIDDEN_EXCEPT_COUNTIES),
+    ),
+    (
+        "POST",
+        "/allocations/{allocation}/items/{item_to_accept}/accept",
+        None,
+        _expect(county=200, other_county=404, province=403, **FORBIDDEN_EXCEPT_COUNTIES),
+    ),  # province: reads every proposal, decides only its own
+    (
+        "POST",
+        "/allocations/{allocation}/items/{item_to_reject}/reject",
+        None,
+        _expect(county=200, other_county=404, province=403, **FORBIDDEN_EXCEPT_COUNTIES),
+    ),
     ("GET", "/me", None, _expect(**dict.fromkeys(ROLES, 200))),
     ("GET", "/divisions", None, _expect(**dict.fromkeys(ROLES, 200))),
     ("GET", "/occupations", None, _expect(**dict.fromkeys(ROLES, 200))),
@@ -208,6 +242,8 @@ def _body(kind: str | None, role: str, world: World) -> dict | None:
         return {"end_date": "2026-10-20", "end_reason": "quit_homesick"}
     if kind == "flag_review":
         return {"decision": "contacted", "note": f"called by {role}"}
+    if kind == "allocation":
+        return {"method": "greedy", "candidates_per_worker": 5}
     if kind == "follow_up":
         return {"date": "2026-10-01", "contact": "visit", "outcome": "concern", "notes": f"by {role}"}
     raise AssertionError(kind)
@@ -220,13 +256,23 @@ def test_every_api_route_is_in_the_wall_table(app):
             path.removeprefix("/api/v1")
             .replace("{worker_id}", "{worker}")
             .replace("{vacancy_id}", "{vacancy}")
-            .replace("{placement_id}", "{placement}"),
+            .replace("{placement_id}", "{placement}")
+            .replace("{allocation_id}", "{allocation}")
+            .replace("{item_id}", "{item}"),
         )
         for path, operations in app.openapi()["paths"].items()
         if path.startswith("/api/v1")
         for method in operations
     }
-    tested = {(m, p.replace("{placement_to_end}", "{placement}")) for m, p, _, _ in CASES} | COVERED_ELSEWHERE
+    tested = {
+        (
+            m,
+            p.replace("{placement_to_end}", "{placement}")
+            .replace("{item_to_accept}", "{item}")
+            .replace("{item_to_reject}", "{item}"),
+        )
+        for m, p, _, _ in CASES
+    } | COVERED_ELSEWHERE
     assert routes == tested
 
 

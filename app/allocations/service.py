@@ -1,0 +1,307 @@
+"""Allocation proposals: candidate edges from the ranker, one exact solve, stored for officers to accept or reject."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from app.allocations import repository
+from app.allocations.models import Allocation, AllocationItem
+from app.allocations.schemas import AllocationCreate, AllocationItemRead, AllocationRead, ItemDecision
+from app.clock import today
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, Msg, NotFound, ValidationFailed, field_error
+from app.matching import repository as matching_repo
+from app.matching.service import RULE_FALLBACK, Matcher, enrich_workers
+from app.orgs.service import Principal
+from app.pii import PiiVault
+from app.placements import service as placements
+from app.placements.schemas import PlacementCreate
+from matching import allocation as solver
+from matching.features import pair_features, prefecture_of
+from matching.ranking import RuleBaseline, pair_frame, reason_texts, top_k_batch
+
+ALLOCATORS = ("county_office", "provincial_office")
+PII_COLUMNS = ("name", "sex", "id_number_masked", "phone_masked", "id_number_enc")
+MAX_WORKERS = 20_000  # one request's solve stays within seconds; a province this large allocates county by county
+NOT_ALLOWED = Msg("只有县级人社部门或省级协作办公室可以生成分配方案", "only county and provincial offices allocate")
+
+
+def _visible_to(principal: Principal) -> int | None:
+    """The org whose allocations the caller sees: a county office its own; the province all (None)."""
+    if principal.kind == "county_office":
+        return principal.org_id
+    if principal.kind == "provincial_office":
+        return None
+    raise Forbidden(NOT_ALLOWED)
+
+
+def _workers_in_scope(session: Session, principal: Principal, county_code: str | None) -> pd.DataFrame:
+    """Unplaced workers the caller may allocate: a county office's own; the province's (or one county's)."""
+    errors = []
+    if county_code is not None and not repository.county_exists(session, county_code):
+        errors.append(field_error("county_code", Msg("县级行政区划代码不存在", "no county has this code")))
+    elif principal.kind == "county_office" and county_code not in (None, principal.region_code):
+        msg = Msg("县级部门只能为本县劳动者生成分配方案", "a county office allocates its own county's workers only")
+        errors.append(field_error("county_code", msg))
+    elif principal.kind == "provincial_office" and county_code and county_code[:2] != principal.region_code[:2]:
+        errors.append(field_error("county_code", Msg("该县不在本省", "this county is outside your province")))
+    if errors:
+        raise ValidationFailed(errors)
+    frame = matching_repo.workers(session, unplaced=True)
+    if principal.kind == "county_office":
+        frame = frame[frame["owner_org_id"] == principal.org_id]
+    else:
+        frame = frame[frame["worker_county"].astype(str).str[:2] == principal.region_code[:2]]
+    if county_code is not None:
+        frame = frame[frame["worker_county"] == county_code]
+    if len(frame) > MAX_WORKERS:
+        msg = Msg(
+            f"待分配劳动者超过 {MAX_WORKERS} 人，请按县分别生成（填写 county_code）",
+            f"more than {MAX_WORKERS} unplaced workers; allocate one county at a time (county_code)",
+        )
+        raise ValidationFailed.one("county_code", msg)
+    return frame.reset_index(drop=True)
+
+
+def edge_pairings(edges: pd.DataFrame, pairings: pd.DataFrame) -> pd.Series:
+    """The most specific pairing each edge runs through: county, then prefecture, then province level."""
+    lookup = {
+        (str(e), str(w)): int(i) for i, e, w in pairings[["pairing_id", "east_code", "west_code"]].itertuples(False)
+    }
+
+    def find(west: str, east: str) -> int | None:
+        for e in (east, prefecture_of(east), east[:2] + "0000"):
+            for w in (west, prefecture_of(west), west[:2] + "0000"):
+                if (e, w) in lookup:
+                    return lookup[(e, w)]
+        return None
+
+    keys = edges[["worker_county", "vacancy_county"]].astype(str).agg("|".join, axis=1)
+    found = {k: find(*k.split("|")) for k in keys.unique()}
+    return keys.map(found)
+
+
+def _ranker(matcher: Matcher) -> tuple[Any, dict[str, Any]]:
+    if matcher.ranker is None:
+        return RuleBaseline().fit(), {"kind": "rule_baseline", "version": None, "note": RULE_FALLBACK.text()}
+    return matcher.ranker.estimator, {"kind": "ranker", "version": matcher.ranker.version, "note": None}
+
+
+def candidate_edges(
+    session: Session, matcher: Matcher, vault: PiiVault, workers: pd.DataFrame, k: int
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Any, dict[str, Any], frozenset[tuple[str, str]], dict[str, str]]:
+    """Each worker's best `k` open vacancies by the active ranker, after the matcher's hard rules, with pairings."""
+    matcher.refresh_models(session)
+    ranker, model_info = _ranker(matcher)
+    board = matching_repo.open_vacancies(session)  # fresh, not the cached board: ids and headcount of now
+    pairs, names = matcher.reference(session)
+    on = today()
+    edges = pd.DataFrame(columns=["worker_id", "vacancy_id", "score", "rank"])
+    if len(workers) and len(board):
+        workers = enrich_workers(session, matcher, workers, vault, on)
+        blocked = repository.disputed_employers(session, on - timedelta(days=matcher.settings.dispute_block_days))
+        workers["blocked_employers"] = [blocked.get(int(w), []) for w in workers["worker_id"]]
+        edges = top_k_batch(workers, board, ranker, k=k, pairs=pairs, rerank=False)
+    if len(edges):
+        edges = edges.merge(workers[["worker_id", "worker_county"]], on="worker_id", how="left")
+        edges = edges.merge(board[["vacancy_id", "vacancy_county"]], on="vacancy_id", how="left")
+        edges["pairing_id"] = edge_pairings(edges, repository.pairings(session))
+    return edges, workers, board, ranker, model_info, pairs, names
+
+
+def batch_inputs(
+    session: Session, matcher: Matcher, vault: PiiVault, county_code: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, Any, dict[str, Any], frozenset[tuple[str, str]]]:
+    """What the batch ranking job needs: enriched unplaced workers, the open board, the ranker, the pairings."""
+    matcher.refresh_models(session)
+    ranker, model_info = _ranker(matcher)
+    board = matching_repo.open_vacancies(session)  # fresh, not the cached board: ids and headcount of now
+    pairs, _ = matcher.reference(session)
+    workers = matching_repo.workers(session, unplaced=True)
+    if county_code is not None:
+        workers = workers[workers["worker_county"] == county_code].reset_index(drop=True)
+    on = today()
+    if len(workers):
+        workers = enrich_workers(session, matcher, workers, vault, on)
+        blocked = repository.disputed_employers(session, on - timedelta(days=matcher.settings.dispute_block_days))
+        workers["blocked_employers"] = [blocked.get(int(w), []) for w in workers["worker_id"]]
+    # Personal data never leaves for the cluster: the ranker needs none of it.
+    workers = workers.drop(columns=[c for c in PII_COLUMNS if c in workers.columns])
+    return workers, board, ranker, model_info, pairs
+
+
+def evaluate(session: Session, matcher: Matcher, vault: PiiVault, county_code: str | None, k: int) -> dict[str, Any]:
+    """The three methods (and the exact solver's placed-first variant) on the same unplaced workers and edges."""
+    workers = matching_repo.workers(session, unplaced=True)
+    if county_code is not None:
+        workers = workers[workers["worker_county"] == county_code].reset_index(drop=True)
+    edges, workers, board, _, model_info, _, _ = candidate_edges(session, matcher, vault, workers, k)
+    capacity = board.set_index("vacancy_id")["headcount_left"].clip(lower=0) if len(board) else pd.Series(dtype=int)
+    runs = [solver.min_cost_flow(edges, capacity), solver.greedy(edges, capacity), solver.stable(edges, capacity)]
+    runs.append(solver.min_cost_flow(edges, capacity, objective="placed_first"))
+    return {
+        "county_code": county_code,
+        "workers": len(workers),
+        "workers_with_candidates": int(edges["worker_id"].nunique()) if len(edges) else 0,
+        "candidate_edges": len(edges),
+        "candidates_per_worker": k,
+        "open_places": int(capacity.sum()),
+        "model": model_info,
+        "methods": {
+            r.method + ("" if r.objective in ("", "retention") else f"_{r.objective}"): r.summary() for r in runs
+        },
+    }
+
+
+def create_allocation(
+    session: Session, principal: Principal, matcher: Matcher, vault: PiiVault, data: AllocationCreate
+) -> Allocation:
+    """Rank each worker's candidate vacancies, solve once under headcount (and quotas), store the proposal.
+
+    Nothing becomes a placement here: every item waits for an officer to accept it.
+    """
+    if principal.kind not in ALLOCATORS:
+        raise Forbidden(NOT_ALLOWED)
+    started = time.perf_counter()
+    quotas = {q.pairing_id: q.max for q in data.quotas}
+    unknown = sorted(set(quotas) - repository.existing_pairings(session, list(quotas)))
+    if unknown:
+        raise ValidationFailed.one("quotas", Msg(f"结对关系不存在：{unknown}", f"no pairing has the id(s) {unknown}"))
+    workers = _workers_in_scope(session, principal, data.county_code)
+    edges, workers, board, ranker, model_info, pairs, names = candidate_edges(
+        session, matcher, vault, workers, data.candidates_per_worker
+    )
+    capacity = board.set_index("vacancy_id")["headcount_left"].clip(lower=0) if len(board) else pd.Series(dtype=int)
+    result = solver.allocate(edges, capacity, quotas, method=data.method, objective=data.objective)
+    greedy = solver.greedy(edges, capacity, quotas) if data.method != "greedy" else result
+    summary = {
+        "workers": len(workers),
+        "workers_with_candidates": int(edges["worker_id"].nunique()) if len(edges) else 0,
+        "candidate_edges": len(edges),
+        "open_places": int(capacity.sum()),
+        **{k: v for k, v in result.summary().items() if k in ("placed", "expected_retained", "mean_score")},
+        "solver": result.solver,
+        "baseline_greedy": {"placed": greedy.placed, "expected_retained": round(greedy.total_score, 3)},
+    }
+    allocation = repository.add(
+        session,
+        Allocation(
+            org_id=principal.org_id,
+            county_code=data.county_code,
+            method=data.method,
+            objective=data.objective if data.method == "min_cost_flow" else "retention",
+            candidates_per_worker=data.candidates_per_worker,
+            quotas=[{"pairing_id": k, "max": v} for k, v in sorted(quotas.items())],
+            model=model_info,
+            summary=summary,
+        ),
+    )
+    chosen = result.assignments.merge(edges[["worker_id", "vacancy_id", "rank"]], on=["worker_id", "vacancy_id"])
+    reasons = _reasons(ranker, workers, board, chosen, pairs, names)
+    repository.add_items(
+        session,
+        [
+            {
+                "allocation_id": allocation.id,
+                "worker_id": int(row.worker_id),
+                "vacancy_id": int(row.vacancy_id),
+                "score": round(float(row.score), 6),
+                "rank": int(row.rank),
+                "pairing_id": None if pd.isna(row.pairing_id) else int(row.pairing_id),
+                "reasons": why,
+                "status": "proposed",
+            }
+            for row, why in zip(chosen.itertuples(index=False), reasons, strict=True)
+        ],
+    )
+    allocation.summary = {**summary, "seconds": round(time.perf_counter() - started, 3)}
+    session.flush()
+    return allocation
+
+
+def _reasons(
+    ranker: Any,
+    workers: pd.DataFrame,
+    board: pd.DataFrame,
+    chosen: pd.DataFrame,
+    pairs: frozenset[tuple[str, str]],
+    names: dict[str, str],
+) -> list[list[dict[str, Any]]]:
+    """The few factors that moved each proposed item's score most, in the matcher's own words."""
+    if chosen.empty:
+        return []
+    w_rows = workers.set_index("worker_id").loc[chosen["worker_id"].to_numpy()].reset_index()
+    v_rows = board.set_index("vacancy_id").loc[chosen["vacancy_id"].to_numpy()].reset_index()
+    frame = pair_frame(w_rows, v_rows, pairs)
+    feats = pair_features(frame)
+    cities = [names.get(prefecture_of(str(c))) or names.get(str(c), str(c)) for c in frame["vacancy_county"]]
+    texts = reason_texts(feats, ranker.contributions(feats), pd.DataFrame({"vacancy_city": cities}), n=3)
+    return [[{**r, "text": f"{r['zh']} / {r['en']}"} for r in rs] for rs in texts]
+
+
+def get_allocation(session: Session, principal: Principal, allocation_id: int) -> Allocation:
+    allocation = repository.get(session, allocation_id, _visible_to(principal))
+    if allocation is None:
+        raise NotFound("allocation")
+    return allocation
+
+
+def list_allocations(session: Session, principal: Principal, after_id: int, limit: int) -> list[Allocation]:
+    return repository.page(session, _visible_to(principal), after_id, limit)
+
+
+def list_items(
+    session: Session, principal: Principal, allocation_id: int, after_id: int, limit: int, status: str | None
+) -> tuple[Allocation, list[AllocationItem]]:
+    allocation = get_allocation(session, principal, allocation_id)
+    return allocation, repository.items(session, allocation.id, after_id, limit, status)
+
+
+def _decidable_item(session: Session, principal: Principal, allocation_id: int, item_id: int) -> AllocationItem:
+    """Only the office that asked for the proposal decides its items, and each item once."""
+    allocation = get_allocation(session, principal, allocation_id)
+    if allocation.org_id != principal.org_id:
+        raise Forbidden(Msg("只有生成该方案的机构可以处理其中的建议", "only the office that asked for it decides"))
+    item = repository.get_item(session, allocation.id, item_id, for_update=True)
+    if item is None:
+        raise NotFound("allocation_item")
+    if item.status != "proposed":
+        done = "已接受" if item.status == "accepted" else "已拒绝"
+        raise Conflict(Msg(f"该建议此前已处理（{done}）", f"this item was already {item.status}"))
+    return item
+
+
+def accept_item(
+    session: Session, principal: Principal, vault: PiiVault, allocation_id: int, item_id: int, data: ItemDecision
+) -> AllocationItem:
+    """Turn one proposed item into a placement, with every check a hand-recorded hire gets (409 if full or busy)."""
+    item = _decidable_item(session, principal, allocation_id, item_id)
+    body = PlacementCreate(
+        worker_id=item.worker_id, vacancy_id=item.vacancy_id, start_date=data.start_date or today(), referred_by=None
+    )
+    placement = placements.create_placement(session, principal, body, vault)
+    item.status, item.placement_id = "accepted", placement.id
+    item.decided_at, item.decided_by_org_id = utcnow(), principal.org_id
+    session.flush()
+    return item
+
+
+def reject_item(session: Session, principal: Principal, allocation_id: int, item_id: int) -> AllocationItem:
+    """Mark an item as not taken; the worker and the place stay free."""
+    item = _decidable_item(session, principal, allocation_id, item_id)
+    item.status, item.decided_at, item.decided_by_org_id = "rejected", utcnow(), principal.org_id
+    session.flush()
+    return item
+
+
+def to_read(allocation: Allocation) -> AllocationRead:
+    return AllocationRead.model_validate(allocation)
+
+
+def item_read(item: AllocationItem) -> AllocationItemRead:
+    return AllocationItemRead.model_validate(item)
