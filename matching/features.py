@@ -176,6 +176,12 @@ def _contains(lists: pd.Series, codes: pd.Series) -> tuple[np.ndarray, np.ndarra
     return found[0], found[1]
 
 
+def _filled(column: pd.Series, default: float) -> np.ndarray:
+    """Floats with missing values as `default`; object columns (bools with None) without pandas' downcast."""
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isnan(values), default, values)
+
+
 def pair_features(pairs: pd.DataFrame) -> pd.DataFrame:
     """Model inputs for each worker-vacancy row; index preserved so callers can join back."""
     missing = [c for c in PAIR_INPUT_COLUMNS if c not in pairs.columns]
@@ -187,7 +193,7 @@ def pair_features(pairs: pd.DataFrame) -> pd.DataFrame:
         gap = np.where(expected > 0, (mid - expected) / expected, 0.0)
     distance = haversine_km(pairs["worker_lon"], pairs["worker_lat"], pairs["vacancy_lon"], pairs["vacancy_lat"])
     distance = np.nan_to_num(distance, nan=0.0)
-    housing = pairs["housing"].fillna(False).to_numpy(dtype=bool)
+    housing = _filled(pairs["housing"], 0.0).astype(bool)
     vacancy_channel = channel_of(pairs["worker_county"], pairs["vacancy_county"])
     cross_province = vacancy_channel == "cross_region"
     preference = pairs["channel_preference"].astype(str).to_numpy()
@@ -206,14 +212,14 @@ def pair_features(pairs: pd.DataFrame) -> pd.DataFrame:
             "occupation_skilled": skilled.astype(float),
             "occupation_family": family.astype(float),
             "education_rank": pairs["education"].map(EDUCATION_RANK).fillna(0).to_numpy(dtype=float),
-            "dependants": pairs["dependants"].fillna(0).to_numpy(dtype=float),
-            "monitored_household": pairs["monitored_household"].fillna(False).to_numpy(dtype=float),
+            "dependants": _filled(pairs["dependants"], 0.0),
+            "monitored_household": _filled(pairs["monitored_household"], 0.0),
             "housing": housing.astype(float),
-            "meals": pairs["meals"].fillna(False).to_numpy(dtype=float),
+            "meals": _filled(pairs["meals"], 0.0),
             "contract_months": pd.to_numeric(pairs["contract_months"], errors="coerce").fillna(0).to_numpy(float),
-            "paired": pairs["paired"].fillna(False).to_numpy(dtype=float),
-            "prior_placements": pairs["prior_placements"].fillna(0).to_numpy(dtype=float),
-            "prior_early_exits": pairs["prior_early_exits"].fillna(0).to_numpy(dtype=float),
+            "paired": _filled(pairs["paired"], 0.0),
+            "prior_placements": _filled(pairs["prior_placements"], 0.0),
+            "prior_early_exits": _filled(pairs["prior_early_exits"], 0.0),
             "channel_agrees": ((preference == "any") | (preference == vacancy_channel)).astype(float),
             "shift": pairs["shift"].fillna("day").astype(str).to_numpy(),
         },

@@ -306,7 +306,8 @@ def _at_risk(facts: Facts, ref: Reference, week: IsoWeek) -> dict[str, Any]:
     }
     if not len(risks):
         return {"note": NO_SCORES.text(), "scored": 0, "flagged": 0, "answered_this_week": answered, "items": []}
-    risk = risks["risk_90"].fillna(risks["risk_180"]).fillna(risks["risk_30"])
+    nearest = risks[["risk_90", "risk_180", "risk_30"]].apply(pd.to_numeric, errors="coerce")
+    risk = nearest["risk_90"].fillna(nearest["risk_180"]).fillna(nearest["risk_30"])
     flagged = risks.assign(risk=risk)[risk >= FLAG_MIN_RISK].sort_values(
         ["risk", "placement_id"], ascending=[False, True]
     )
