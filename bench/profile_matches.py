@@ -50,7 +50,7 @@ def main() -> None:
     keys = build(args.workdir)
     settings = Settings(database_url=str(keys["url"]), pii_key=BENCH_PII_KEY)
     db, vault = Database(settings.database_url), vault_for(BENCH_PII_KEY)
-    matcher = service.Matcher(settings)
+    matcher = service.Matcher(settings, db=db)
     rng = random.Random(0)
     key = str(keys["county_key"] if args.route == "matches" else keys["employer_key"])
     lo, hi = keys["w"] if args.route == "matches" else keys["v"]  # type: ignore[misc]

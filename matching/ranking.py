@@ -436,6 +436,7 @@ class PreparedBoard:
         self.contract = pd.to_numeric(vac["contract_months"], errors="coerce").fillna(0).to_numpy(float)
         self.shift = shift
         self.position = {int(v): i for i, v in enumerate(self.ids)}
+        self.columns = {str(c): vac[c].to_numpy() for c in vac.columns}  # rows to show, read without the frame
         self._homes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def home(self, county: str, lon: float, lat: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -440,6 +440,8 @@ def enrich_one(matcher: Matcher, session: Session, row: dict[str, Any], vault: P
     return out
 
 
+SHOWN_COLUMNS = ("vacancy_id", "title", "employer_id", "occupation_code", "vacancy_county", "wage_min", "wage_max",
+                 "housing", "shift")  # fmt: skip
 MAX_RECHECKS = 5  # rounds of "some shown vacancies were filled meanwhile: rank again without them"
 
 
@@ -471,7 +473,8 @@ def matches(
     else:
         keep = np.array([live.get(int(v), 0) > 0 for v in top["vacancy_id"]], dtype=bool)
         top = {name: values[keep] for name, values in top.items()}
-    vacancies_shown = prepared.vacancies.iloc[top["col"]].to_dict("records")
+    shown = {c: prepared.columns[c][top["col"]] for c in SHOWN_COLUMNS}
+    vacancies_shown = [dict(zip(SHOWN_COLUMNS, values, strict=True)) for values in zip(*shown.values(), strict=True)]
     places = [_city(str(v["vacancy_county"]), names) for v in vacancies_shown]
     reasons = explain_one(row, prepared, top["col"], [{"vacancy_city": p} for p in places], n=3)
     items: list[dict[str, Any]] = []
