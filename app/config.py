@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     # Matcher: how often a process looks for a newly activated model, and re-checks the open-vacancy board.
     match_model_check_seconds: float = 5.0
     match_board_check_seconds: float = 1.0
+    # Re-check (and rebuild) the board in a background thread, so no request waits for it; filled or closed
+    # vacancies are still dropped at once, by a per-request check of the few vacancies about to be shown.
+    match_refresh_in_background: bool = True
     # After a placement ends in a dispute, that employer is not offered to the worker for this many days.
     dispute_block_days: int = 365
 

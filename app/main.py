@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url, settings.sql_echo)
     app.state.principal_cache = PrincipalCache(settings.auth_cache_seconds)
-    app.state.matcher = Matcher(settings)
+    app.state.matcher = Matcher(settings, db=app.state.db)
 
     api = APIRouter(prefix="/api/v1")
     # The departure router goes first: its /placements/at-risk must win over /placements/{placement_id}.

@@ -88,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--placements", type=int, default=1_000_000, help="placements behind the weekly report")
     parser.add_argument("--match-workers", type=int, default=100_000, help="workers in the batch top-20 figure")
+    parser.add_argument("--match-server-workers", type=int, default=1, help="uvicorn processes for /matches")
     args = parser.parse_args(argv)
     if args.rows < 1 or args.seconds <= 0 or args.connections < 1:
         parser.error("--rows, --seconds and --connections must be positive")
@@ -108,7 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             figures["matches_batch"] = run_batch(args.match_workers)
             log(f"matches batch: {figures['matches_batch']}")
             figures["matches_http"] = run_http(
-                migrated_sqlite(workdir, "matches.db"), workdir, args.seconds, log=lambda m: print(m, flush=True)
+                migrated_sqlite(workdir, "matches.db"),
+                workdir,
+                args.seconds,
+                log=lambda m: print(m, flush=True),
+                server_workers=args.match_server_workers,
             )
         if args.only in (None, "reports"):
             from bench.reports import run as run_reports

@@ -188,9 +188,15 @@ def run_httpx(base: str, key: str, path: str, lo: int, hi: int, seconds: float, 
 
 
 def run_http(
-    url: str, workdir: Path, seconds: float = 15, vacancies: int = 100_000, workers: int = 50_000, log: Any = print
+    url: str,
+    workdir: Path,
+    seconds: float = 15,
+    vacancies: int = 100_000,
+    workers: int = 50_000,
+    log: Any = print,
+    server_workers: int = 1,
 ) -> dict[str, Any]:
-    """Populate, store a ranker, serve with one process, warm up each route, then measure p50/p99."""
+    """Populate, store a ranker, serve with `server_workers` processes, warm up each route, then measure p50/p99."""
     started = time.perf_counter()
     county_key, w_lo, w_hi = populate(url, workers)
     employer_key, v_lo, v_hi = populate_vacancies(url, vacancies)
@@ -204,13 +210,13 @@ def run_http(
     else:
         load = run_wrk
     out: dict[str, Any] = {"tool": tool, "database": "sqlite", "open_vacancies": vacancies, "workers": workers,
-                           "server_workers": 1}  # fmt: skip
+                           "server_workers": server_workers}  # fmt: skip
     routes = {  # one connection: a request's own latency; eight: under load (one server process, 2 cores)
         "matches": (county_key, "/api/v1/workers/{id}/matches?limit=10", w_lo, w_hi, 1),
         "matches_8_connections": (county_key, "/api/v1/workers/{id}/matches?limit=10", w_lo, w_hi, 8),
         "candidates": (employer_key, "/api/v1/vacancies/{id}/candidates?limit=10", v_lo, v_hi, 1),
     }
-    with ApiServer(url, BENCH_PII_KEY, workdir, workers=1) as server:
+    with ApiServer(url, BENCH_PII_KEY, workdir, workers=server_workers) as server:
         for name, (key, path, lo, hi, connections) in routes.items():
             first = time.perf_counter()
             resp = httpx.get(server.url + path.replace("{id}", str(lo)), headers={"Authorization": f"Bearer {key}"},

@@ -227,15 +227,26 @@ def reason_texts(
     `features` are the pair features (with `distance_km`); `context` may carry `vacancy_city` (a name, for the
     pairing line), `expected_wage` and `wage_mid`.
     """
-    out: list[list[dict[str, Any]]] = []
-    merged = contributions.copy()
-    merged["shift"] = merged[[f"shift_{s}" for s in SHIFTS]].sum(axis=1)
-    merged = merged.drop(columns=[f"shift_{s}" for s in SHIFTS])
-    merged = merged.loc[features.index]
-    names = list(merged.columns)
-    values = merged.to_numpy(dtype=float)
+    contributions = contributions.loc[features.index]
+    names, values = _merge_shift(list(contributions.columns), contributions.to_numpy(dtype=float))
     rows = features.to_dict("records")
     contexts = context.to_dict("records") if context is not None else [None] * len(rows)
+    return _reason_rows(names, values, rows, contexts, n)
+
+
+def _merge_shift(columns: list[str], values: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The three shift one-hot contributions summed into one `shift` factor, placed last."""
+    shift = [columns.index(f"shift_{s}") for s in SHIFTS]
+    keep = [i for i in range(len(columns)) if i not in shift]
+    merged = np.column_stack([values[:, keep], values[:, shift[0]] + values[:, shift[1]] + values[:, shift[2]]])
+    return [columns[i] for i in keep] + ["shift"], merged
+
+
+def _reason_rows(
+    names: list[str], values: np.ndarray, rows: list[dict[str, Any]], contexts: list[Any], n: int
+) -> list[list[dict[str, Any]]]:
+    """The reason loop shared by `reason_texts` (frames) and `explain_one` (arrays of one worker's pairs)."""
+    out: list[list[dict[str, Any]]] = []
     for f, c, ctx in zip(rows, values, contexts, strict=True):
         order = np.abs(c).argsort(kind="quicksort")[::-1]  # what pandas sort_values(ascending=False) does
         items: list[dict[str, Any]] = []
@@ -417,6 +428,15 @@ class PreparedBoard:
         self.kind = np.asarray(kind, dtype=np.int64).ravel()
         self.kind_code = kinds // max(len(self.rules), 1)
         self.kind_rule = kinds % max(len(self.rules), 1)
+        self.rule = self.kind_rule[self.kind] if len(vac) else np.zeros(0, np.int64)  # rule class per vacancy
+        # Per-vacancy columns the reasons of one pair read (arrays, so a request never touches the frame).
+        self.lon = vac["vacancy_lon"].to_numpy(float)
+        self.lat = vac["vacancy_lat"].to_numpy(float)
+        self.meals = vac["meals"].fillna(False).to_numpy(dtype=float)
+        self.contract = pd.to_numeric(vac["contract_months"], errors="coerce").fillna(0).to_numpy(float)
+        self.shift = shift
+        self.position = {int(v): i for i, v in enumerate(self.ids)}
+        self.columns = {str(c): vac[c].to_numpy() for c in vac.columns}  # rows to show, read without the frame
         self._homes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def home(self, county: str, lon: float, lat: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -742,6 +762,333 @@ def _score_chunk(
     return pd.DataFrame({"row": rows[keep], "col": cols[cc[keep]], "logit": logit[keep], "rank_key": rank_key[keep]})
 
 
+# ---------------------------------------------------------------------------------------------- one request
+# The API ranks one worker against the cached board (or one vacancy against the cached pool) per request. The
+# batch path's frames, sparse matrices and pandas sorts cost more than the arithmetic there, so these paths do
+# the same float64 arithmetic, in the same order, on plain arrays: results are identical to `top_k_batch`
+# (tests compare them), and a request costs a few vector operations over the board.
+
+_ADMIT_TABLE = np.array([_ADMITS[p] for p in _PREFS])  # preference x vacancy channel -> admitted
+_PREF_CHANNEL = np.array([-1] + [_CHANNELS.index(p) for p in _PREFS[1:]])  # the channel each preference names
+
+
+def _float(value: Any, default: float = 0.0) -> float:
+    """A scalar cell as float, `default` for None/NaN/unparseable (what fillna + to_numeric do on a frame)."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return default
+    return default if np.isnan(out) else out
+
+
+def _items(value: Any) -> list[str]:
+    """A list cell's items as strings (None, NaN and non-lists give nothing), like the batch path's explode."""
+    if not isinstance(value, (list, tuple, np.ndarray)):
+        return []
+    return [str(v) for v in value if v is not None and not (isinstance(v, float) and np.isnan(v))]
+
+
+class OneWorker:
+    """The worker-side scalars of one worker row (a mapping with `WORKER_COLUMNS`), converted once."""
+
+    def __init__(self, worker: Any) -> None:
+        self.row = worker
+        self.county = str(worker["worker_county"])
+        self.lon, self.lat = _float(worker["worker_lon"], np.nan), _float(worker["worker_lat"], np.nan)
+        pref = worker.get("channel_preference")
+        self.pref = _PREFS.index(str(pref)) if pref is not None and str(pref) in _PREFS else 0
+        self.pref_text = str(pref)  # pair_features compares the raw text
+        self.widen = bool(_float(worker.get("widen_local")))
+        self.expected = _float(worker["expected_wage"], np.nan)
+        self.has_expected = bool(self.expected > 0)
+        self.expected0 = 0.0 if np.isnan(self.expected) else self.expected
+        self.age = _float(worker["age"])
+        self.edu = float(EDUCATION_RANK.get(worker["education"], 0))  # type: ignore[call-overload]
+        self.dependants = _float(worker["dependants"])
+        self.monitored = 1.0 if _float(worker["monitored_household"]) else 0.0
+        self.prior = _float(worker["prior_placements"])
+        self.early = _float(worker["prior_early_exits"])
+        self.boost_wage = _float(worker.get("boost_wage_met"))
+        self.boost_local = _float(worker.get("boost_local"))
+        blocked = worker.get("blocked_employers")
+        self.blocked = list(blocked) if isinstance(blocked, (list, tuple, set, np.ndarray)) else []
+        self.desired = _items(worker["desired_occupations"])
+        self.skills = _items(worker["skills"])
+
+
+def _occupation(board: PreparedBoard, one: OneWorker) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(desired, skilled, family) indicators over the board's code ids (the last id, "no code", never set)."""
+    desired = np.zeros(board.n_codes, dtype=bool)
+    skilled = np.zeros(board.n_codes, dtype=bool)
+    family = np.zeros(board.n_fams, dtype=bool)
+    for codes, out in ((one.desired, desired), (one.skills, skilled)):
+        for code in codes:
+            found = board.code_vocab.get(code)
+            if found is not None:
+                out[found] = True
+            fam = board.fam_vocab.get(code[:7])
+            if fam is not None:
+                family[fam] = True
+    return desired, skilled, family[board.fam_of_code]
+
+
+def rank_one(worker: Any, board: PreparedBoard, k: int, exclude: Iterable[int] = ()) -> dict[str, np.ndarray]:
+    """`top_k_prepared` for one worker row (shortlist = k, no rerank) without frames: the per-request path.
+
+    Returns arrays `col` (board positions), `vacancy_id`, `score`, `logit`, `rank_key`, best first, ties to
+    the lower vacancy id; vacancies in `exclude` (ids) are skipped as if they had no headcount left.
+    """
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    empty = {n: np.zeros(0) for n in ("score", "logit", "rank_key")}
+    empty.update(col=np.zeros(0, np.int64), vacancy_id=board.ids[:0])
+    one = OneWorker(worker)
+    if one.age < LEGAL_AGE or not len(board.ids):
+        return empty
+    w, idx = board.w, board.idx
+    dist_c, channel_c, paired_c = board.home(one.county, one.lon, one.lat)
+    channel = channel_c[board.county]
+    admits = _ADMIT_TABLE[one.pref].copy()
+    if one.widen:
+        admits[1:] = True
+    cols = np.flatnonzero(admits[channel])
+    ch_s = channel[cols]
+    vc = board.county[cols]
+    dist_s = dist_c[vc]
+    agrees = np.ones(len(cols)) if one.pref == 0 else (ch_s == _PREF_CHANNEL[one.pref]).astype(float)
+    base = (
+        w[idx["log_distance_km"]] * np.log1p(dist_s)
+        + w[idx["far_no_housing"]] * ((dist_s > FAR_KM) & ~board.housing[cols])
+        + w[idx["cross_province"]] * (ch_s == 0)
+        + w[idx["paired"]] * paired_c[vc]
+        + w[idx["channel_agrees"]] * agrees
+        + board.const[cols]
+    )
+    mid_s = board.mid[cols]
+    gap = (mid_s - one.expected0) / one.expected0 if one.has_expected else np.zeros(len(cols))
+    desired, skilled, family = _occupation(board, one)
+    occ = w[idx["occupation_desired"]] * desired + w[idx["occupation_skilled"]] * skilled
+    occ = occ + w[idx["occupation_family"]] * family
+    occ[-1] = 0.0  # "no code" matches nothing
+    w_const = (
+        board.b
+        + w[idx["education_rank"]] * one.edu
+        + w[idx["dependants"]] * one.dependants
+        + w[idx["monitored_household"]] * one.monitored
+        + w[idx["prior_placements"]] * one.prior
+        + w[idx["prior_early_exits"]] * one.early
+    )
+    logit = base + w[idx["wage_gap"]] * np.clip(np.nan_to_num(gap), -1.0, 1.0) + occ[board.code[cols]] + w_const
+    rank_key = logit + one.boost_wage * (mid_s >= one.expected0) + one.boost_local * (ch_s != 0)
+    rules = board.rules
+    ok = (one.age >= rules[:, 0]) & (one.age <= rules[:, 1]) & (one.edu >= rules[:, 2])
+    keep = ok[board.rule[cols]]
+    if one.blocked:
+        keep &= ~np.isin(board.employer[cols], one.blocked)
+    gone = [board.position[v] for v in exclude if v in board.position]
+    if gone:
+        keep &= ~np.isin(cols, gone)
+    cols, logit, rank_key = cols[keep], logit[keep], rank_key[keep]
+    if len(cols) > k:  # the k-th best key, then everything tied with it, ordered exactly
+        cut = -np.partition(-rank_key, k - 1)[k - 1]
+        near = np.flatnonzero(rank_key >= cut)
+    else:
+        near = np.arange(len(cols))
+    order = near[np.lexsort((board.ids[cols[near]], -rank_key[near]))][:k]
+    cols, logit, rank_key = cols[order], logit[order], rank_key[order]
+    return {
+        "col": cols,
+        "vacancy_id": board.ids[cols],
+        "score": 1.0 / (1.0 + np.exp(-logit)),
+        "logit": logit,
+        "rank_key": rank_key,
+    }
+
+
+def explain_one(
+    worker: Any, board: PreparedBoard, cols: np.ndarray, context: list[Any] | None = None, n: int = 3
+) -> list[list[dict[str, Any]]]:
+    """`reason_texts` for one worker and the board positions `cols`: the same features, built from arrays."""
+    one = OneWorker(worker)
+    m = len(cols)
+    if not m:
+        return []
+    _, channel_c, paired_c = board.home(one.county, one.lon, one.lat)
+    vc = board.county[cols]
+    channel = channel_c[vc]
+    distance = haversine_km(np.full(m, one.lon), np.full(m, one.lat), board.lon[cols], board.lat[cols])
+    distance = np.nan_to_num(distance, nan=0.0)
+    housing = board.housing[cols]
+    mid = board.mid[cols]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = np.where(one.expected > 0, (mid - one.expected) / one.expected, 0.0)
+    desired, skilled, family = _occupation(board, one)
+    code = board.code[cols]
+    no_code = code == board.n_codes - 1
+    preference = one.pref_text
+    feats: dict[str, np.ndarray] = {
+        "wage_gap": np.clip(np.nan_to_num(gap), -1.0, 1.0),
+        "wage_mid_k": mid / 1000.0,
+        "log_distance_km": np.log1p(distance),
+        "far_no_housing": ((distance > FAR_KM) & ~housing).astype(float),
+        "cross_province": (channel == 0).astype(float),
+        "occupation_desired": (desired[code] & ~no_code).astype(float),
+        "occupation_skilled": (skilled[code] & ~no_code).astype(float),
+        "occupation_family": (family[code] & ~no_code).astype(float),
+        "education_rank": np.full(m, one.edu),
+        "dependants": np.full(m, one.dependants),
+        "monitored_household": np.full(m, one.monitored),
+        "housing": housing.astype(float),
+        "meals": board.meals[cols],
+        "contract_months": board.contract[cols],
+        "paired": paired_c[vc].astype(float),
+        "prior_placements": np.full(m, one.prior),
+        "prior_early_exits": np.full(m, one.early),
+        "channel_agrees": np.array([preference == "any" or preference == _CHANNELS[c] for c in channel], dtype=float),
+    }
+    shift = board.shift[cols]
+    ranker = board.ranker
+    Z = np.column_stack([feats[f] for f in NUMERIC_FEATURES] + [(shift == s).astype(float) for s in SHIFTS])
+    contributions = (Z - ranker.mean_) / ranker.scale_ * ranker.coef_
+    names, values = _merge_shift(list(ranker.feature_names_), contributions)
+    feats["distance_km"] = distance
+    keys = list(feats)
+    rows = [{**{key: float(feats[key][i]) for key in keys}, "shift": str(shift[i])} for i in range(m)]
+    return _reason_rows(names, values, rows, context or [None] * m, n)
+
+
+class PreparedPool:
+    """The worker side of `top_k_batch` for one (worker frame, ranker, pairings), built once per pool.
+
+    A request for one vacancy's candidates then scores every pool worker against that vacancy with a few
+    vector operations: per-worker constants, occupation evidence as inverted indexes (code -> workers), and
+    blocked employers as employer -> workers are all computed here.
+    """
+
+    def __init__(
+        self,
+        workers: pd.DataFrame,
+        ranker: RetentionRanker,
+        pairs: frozenset[tuple[str, str]] = frozenset(),
+        require_consent: bool = True,
+    ) -> None:
+        check_is_fitted(ranker, "coef_")
+        keep = pd.to_numeric(workers["age"], errors="coerce").fillna(0).to_numpy() >= LEGAL_AGE
+        if require_consent and "consent_to_share" in workers.columns:
+            keep &= workers["consent_to_share"].fillna(False).to_numpy(dtype=bool)
+        self.source = np.flatnonzero(keep)  # positions in the frame given
+        wk = workers.iloc[self.source].reset_index(drop=True)
+        self.ranker, self.pairs = ranker, pairs
+        self.w, self.b = ranker.raw_weights()
+        w, idx = self.w, {n: i for i, n in enumerate(EXPANDED)}
+        self.idx = idx
+        N = len(wk)
+        self.ids = wk["worker_id"].to_numpy()
+        county_ids, county_uniq = pd.factorize(wk["worker_county"].astype(str))
+        self.county, self.county_codes = county_ids.astype(np.int64), list(county_uniq)
+        first = pd.Series(np.arange(N)).groupby(county_ids).first().to_numpy() if N else np.zeros(0, np.int64)
+        self.county_lon = wk["worker_lon"].to_numpy(float)[first]
+        self.county_lat = wk["worker_lat"].to_numpy(float)[first]
+        pref = wk["channel_preference"].fillna("any").astype(str).map({p: i for i, p in enumerate(_PREFS)})
+        self.pref = pref.fillna(0).astype(int).to_numpy()
+        self.widen = (
+            wk["widen_local"].fillna(False).to_numpy(dtype=bool) if "widen_local" in wk.columns else np.zeros(N, bool)
+        )
+        expected = pd.to_numeric(wk["expected_wage"], errors="coerce").to_numpy(float)
+        self.has_expected = expected > 0
+        self.expected0 = np.nan_to_num(expected, nan=0.0)
+        self.age = wk["age"].to_numpy(float)
+        self.edu = wk["education"].map(EDUCATION_RANK).fillna(0).to_numpy(float)
+        self.w_const = (
+            self.b
+            + w[idx["education_rank"]] * self.edu
+            + w[idx["dependants"]] * wk["dependants"].fillna(0).to_numpy(float)
+            + w[idx["monitored_household"]] * wk["monitored_household"].fillna(False).to_numpy(float)
+            + w[idx["prior_placements"]] * wk["prior_placements"].fillna(0).to_numpy(float)
+            + w[idx["prior_early_exits"]] * wk["prior_early_exits"].fillna(0).to_numpy(float)
+        )
+        self.desired = self._index(wk["desired_occupations"], lambda c: c)
+        self.skilled = self._index(wk["skills"], lambda c: c)
+        fams = [self._index(wk[c], lambda x: x[:7]) for c in ("desired_occupations", "skills")]
+        self.family = {
+            f: np.union1d(fams[0].get(f, []), fams[1].get(f, [])).astype(np.int64) for f in {*fams[0], *fams[1]}
+        }
+        blocked: dict[int, list[int]] = {}
+        if "blocked_employers" in wk.columns:
+            for row, items in enumerate(wk["blocked_employers"]):
+                if isinstance(items, (list, tuple, set, np.ndarray)):
+                    for employer in items:
+                        blocked.setdefault(int(employer), []).append(row)
+        self.blocked = {e: np.array(r, dtype=np.int64) for e, r in blocked.items()}
+
+    @staticmethod
+    def _index(lists: pd.Series, key: Any) -> dict[str, np.ndarray]:
+        """item key -> rows whose list holds it (lists exploded once)."""
+        out: dict[str, list[int]] = {}
+        for row, items in enumerate(lists):
+            for item in _items(items):
+                out.setdefault(key(item), []).append(row)
+        return {k: np.unique(np.array(v, dtype=np.int64)) for k, v in out.items()}
+
+    def rank(self, vacancy: PreparedBoard, limit: int) -> dict[str, np.ndarray]:
+        """The pool's best `limit` workers for a one-vacancy board: `top_k_batch(pool, vacancy, k=1)` sorted by
+        score then worker id, computed over the pool's arrays. Returns `row` (positions in the frame given to
+        the pool), `worker_id`, `score`, `logit`."""
+        empty = {"row": np.zeros(0, np.int64), "worker_id": self.ids[:0], "score": np.zeros(0), "logit": np.zeros(0)}
+        if len(vacancy.ids) != 1 and len(vacancy.ids) != 0:
+            raise ValueError("rank scores one vacancy; use top_k_batch for many")
+        if not len(vacancy.ids) or not len(self.ids):
+            return empty
+        w, idx = self.w, self.idx
+        v_code = vacancy.county_codes[0]
+        U = len(self.county_codes)
+        dist_u = haversine_km(self.county_lon, self.county_lat, np.full(U, vacancy.county_lon[0]),
+                              np.full(U, vacancy.county_lat[0]))  # fmt: skip
+        dist_u = np.nan_to_num(dist_u, nan=0.0)
+        homes = pd.Series(self.county_codes, dtype=object)
+        east = pd.Series([v_code] * U, dtype=object)
+        channel_u = pd.Series(channel_of(homes, east)).map(_CHANNELS.index).to_numpy(np.int64)
+        paired_u = is_paired(homes, east, self.pairs)
+        dist, ch, paired = dist_u[self.county], channel_u[self.county], paired_u[self.county]
+        admit = _ADMIT_TABLE[self.pref, ch] | (self.widen & (ch != 0))
+        agrees = np.where(self.pref == 0, 1.0, (ch == _PREF_CHANNEL[self.pref]).astype(float))
+        housing = bool(vacancy.housing[0])
+        base = (
+            w[idx["log_distance_km"]] * np.log1p(dist)
+            + w[idx["far_no_housing"]] * ((dist > FAR_KM) & (not housing))
+            + w[idx["cross_province"]] * (ch == 0)
+            + w[idx["paired"]] * paired
+            + w[idx["channel_agrees"]] * agrees
+            + vacancy.const[0]
+        )
+        mid = vacancy.mid[0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gap = np.where(self.has_expected, (mid - self.expected0) / self.expected0, 0.0)
+        N = len(self.ids)
+        code = vacancy.code[0]
+        if code == vacancy.n_codes - 1:  # no code: matches nothing
+            occ: np.ndarray | float = 0.0
+        else:
+            text = next(c for c, i in vacancy.code_vocab.items() if i == code)
+            desired, skilled, family = np.zeros(N, bool), np.zeros(N, bool), np.zeros(N, bool)
+            desired[self.desired.get(text, [])] = True
+            skilled[self.skilled.get(text, [])] = True
+            family[self.family.get(text[:7], [])] = True
+            occ = w[idx["occupation_desired"]] * desired + w[idx["occupation_skilled"]] * skilled
+            occ = occ + w[idx["occupation_family"]] * family
+        logit = base + w[idx["wage_gap"]] * np.clip(np.nan_to_num(gap), -1.0, 1.0) + occ + self.w_const
+        rule = vacancy.rules[vacancy.rule[0]]
+        keep = admit & (self.age >= rule[0]) & (self.age <= rule[1]) & (self.edu >= rule[2])
+        blocked = self.blocked.get(int(vacancy.employer[0]))
+        if blocked is not None:
+            keep[blocked] = False
+        rows = np.flatnonzero(keep)
+        score = 1.0 / (1.0 + np.exp(-logit[rows]))
+        order = np.lexsort((self.ids[rows], -score))[:limit]
+        rows = rows[order]
+        return {"row": self.source[rows], "worker_id": self.ids[rows], "score": score[order], "logit": logit[rows]}
+
+
 def pair_frame(
     workers: pd.DataFrame, vacancies: pd.DataFrame, pairs: frozenset[tuple[str, str]] = frozenset()
 ) -> pd.DataFrame:
@@ -762,12 +1109,15 @@ def cross_pairs(workers: pd.DataFrame, vacancies: pd.DataFrame, pairs: frozenset
 __all__ = [
     "HORIZON_DAYS",
     "PreparedBoard",
+    "PreparedPool",
     "RetentionRanker",
     "RuleBaseline",
     "cross_pairs",
+    "explain_one",
     "outcome_known",
     "pair_frame",
     "prefecture_of",
+    "rank_one",
     "reason_texts",
     "top_k_batch",
     "top_k_prepared",

@@ -68,6 +68,34 @@ def open_vacancies(session: Session, vacancy_id: int | None = None) -> pd.DataFr
     return _frame(session, stmt)
 
 
+def headcount_left(session: Session, vacancy_ids: list[int]) -> dict[int, int]:
+    """Open vacancies among these ids with their current headcount left: the per-request check of what is shown
+    (one indexed lookup per id; the board itself may be up to a refresh old)."""
+    if not vacancy_ids:
+        return {}
+    active = (
+        select(func.count())
+        .where(Placement.vacancy_id == Vacancy.id, Placement.end_date.is_(None))
+        .correlate(Vacancy)
+        .scalar_subquery()
+    )
+    stmt = select(Vacancy.id, Vacancy.headcount - active).where(Vacancy.id.in_(vacancy_ids), Vacancy.status == "open")
+    return {int(i): int(n) for i, n in session.execute(stmt).all()}
+
+
+def worker_row(session: Session, worker_id: int) -> dict[str, Any] | None:
+    """One worker as a dict of the matcher's columns (the per-request path builds no frame)."""
+    stmt = select(*WORKER_SELECT).join(Division, Division.code == Worker.hukou_county).where(Worker.id == worker_id)
+    row = session.execute(stmt).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def history_of(session: Session, worker_id: int) -> list[tuple[date, date | None]]:
+    """(start, end) of this worker's placements: the prior-placement features of one request."""
+    stmt = select(Placement.start_date, Placement.end_date).where(Placement.worker_id == worker_id)
+    return [(s, e) for s, e in session.execute(stmt).all()]
+
+
 def board_signature(session: Session) -> tuple[Any, ...]:
     """Changes whenever a vacancy or placement is written: the cache key of the open-vacancy frame."""
     vac = session.execute(select(func.count(), func.max(Vacancy.updated_at)).select_from(Vacancy)).one()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.artefacts import service as artefacts
 from app.clock import today
 from app.config import Settings
+from app.db import Database
 from app.errors import Forbidden, Msg
 from app.matching import repository
 from app.matching.models import OccupationInference
@@ -27,12 +29,15 @@ from matching.features import pair_features, prefecture_of
 from matching.ranking import (
     HORIZON_DAYS,
     PreparedBoard,
+    PreparedPool,
     RuleBaseline,
+    explain_one,
     pair_frame,
+    rank_one,
     reason_texts,
-    top_k_batch,
-    top_k_prepared,
 )
+
+log = logging.getLogger("laborbridge.matching")
 
 NO_NORMALISER = Msg(
     "尚无职业识别模型（请运行 laborbridge train），岗位暂无职业代码",
@@ -52,6 +57,7 @@ class Matcher:
     """Per-process models and the cached open-vacancy board; refreshed cheaply, never fitted in a request."""
 
     settings: Settings
+    db: Database | None = None  # for the background board refresh; without it the board is refreshed inline
     ranker: artefacts.Loaded | None = None
     normaliser: artefacts.Loaded | None = None
     _models_checked: float = -1e18
@@ -67,6 +73,10 @@ class Matcher:
     _pool_checked: float = -1e18
     _ages: dict[int, tuple[str, int]] = field(default_factory=dict)  # worker id -> (encrypted ID, age on _ages_on)
     _ages_on: date | None = None
+    _gone: frozenset[int] = frozenset()  # board vacancies found filled or closed since the board was loaded
+    _refreshing: bool = False
+    _generation: int = 0  # bumped by forget(): a refresh started before it must not install its old board
+    _pool_prepared: tuple[tuple[Any, ...], PreparedPool] | None = None
 
     def refresh_models(self, session: Session, force: bool = False) -> None:
         """Reload a model only when another version became active (one small query every few seconds)."""
@@ -90,11 +100,15 @@ class Matcher:
 
     def forget(self) -> None:
         """Look again at the next request (after `laborbridge train` in the same process, or in tests)."""
-        self._models_checked = self._board_checked = self._pool_checked = -1e18
-        self._board = None
-        self._reference = None
-        self._prepared = None
-        self._pool = self._pool_key = None
+        with self._lock:
+            self._generation += 1
+            self._models_checked = self._board_checked = self._pool_checked = -1e18
+            self._board = self._board_sig = None
+            self._reference = None
+            self._prepared = None
+            self._pool = self._pool_key = None
+            self._pool_prepared = None
+            self._gone = frozenset()
 
     def reference(self, session: Session) -> tuple[frozenset[tuple[str, str]], dict[str, str]]:
         if self._reference is None:
@@ -102,33 +116,91 @@ class Matcher:
         return self._reference
 
     def board(self, session: Session) -> pd.DataFrame:
-        """Open vacancies, reloaded when a vacancy or placement changed (checked at most every board seconds)."""
+        """Open vacancies, reloaded when a vacancy or placement changed (checked at most every board seconds).
+
+        Only the first load waits; later checks and reloads run in a background thread (when the matcher has
+        a database) while requests keep using the current board, so a request never pays for the check (a
+        count and max(updated_at) over vacancies and placements) or the reload (seconds at 100,000 vacancies).
+        """
         now = time.monotonic()
         if self._board is not None and now - self._board_checked < self.settings.match_board_check_seconds:
             return self._board
-        sig = repository.board_signature(session)
-        if self._board is None or sig != self._board_sig:
-            board = repository.open_vacancies(session)
-            with self._lock:
-                self._board, self._board_sig = board, sig
-                self._reference = None  # pairings are loaded with data: re-read them with the board
-        self._board_checked = now
+        if self._board is None or not (self.settings.match_refresh_in_background and self.db is not None):
+            self._refresh_board(session, self._generation)
+        else:
+            self._refresh_in_background()
         assert self._board is not None
         return self._board
 
-    def prepared(
-        self, session: Session, ranker: Any, pairs: frozenset[tuple[str, str]]
-    ) -> tuple[PreparedBoard, pd.DataFrame]:
-        """The board's vacancy side prepared for this ranker (and the board indexed by vacancy id), kept until
-        the board, the ranker or the pairings change: a request then scores one worker row against it."""
-        board = self.board(session)
-        key = (id(board), id(ranker), id(pairs))
-        cached = self._prepared
-        if cached is None or cached[0] != key:
-            cached = (key, PreparedBoard(board, ranker, pairs), board.set_index("vacancy_id"))
+    def _refresh_board(self, session: Session, generation: int) -> None:
+        """Reload the board if its signature changed, and prepare it for the current ranker before installing."""
+        sig = repository.board_signature(session)
+        if self._board is None or sig != self._board_sig:
+            board = repository.open_vacancies(session)
+            reference = (frozenset(repository.pairings(session)), repository.division_names(session))
+            ranker, _ = _model_info(self)
+            prepared = (
+                (id(board), id(ranker), id(reference[0])),
+                PreparedBoard(board, ranker, reference[0]),
+                board,
+            )
             with self._lock:
-                self._prepared = cached
-        return cached[1], cached[2]
+                if generation != self._generation:
+                    return
+                self._board, self._board_sig, self._reference = board, sig, reference
+                self._prepared, self._gone = prepared, frozenset()
+        self._board_checked = time.monotonic()
+
+    def _refresh_in_background(self) -> None:
+        with self._lock:
+            if self._refreshing:
+                return
+            self._refreshing = True
+        threading.Thread(target=self._background, args=(self._generation,), daemon=True).start()
+
+    def _background(self, generation: int) -> None:
+        assert self.db is not None
+        try:
+            with self.db.session(write=False) as session:
+                self._refresh_board(session, generation)
+        except Exception:  # the current board keeps serving; the next request after the interval tries again
+            log.warning("matcher board refresh failed", exc_info=True)
+            self._board_checked = time.monotonic()
+        finally:
+            self._refreshing = False
+
+    def snapshot(
+        self, session: Session, ranker: Any
+    ) -> tuple[PreparedBoard, frozenset[int], tuple[frozenset[tuple[str, str]], dict[str, str]]]:
+        """(board prepared for this ranker, vacancies found gone since, pairings and names) from one board load,
+        read together so a background swap between them cannot mix two boards."""
+        self.board(session)
+        reference = self.reference(session)
+        with self._lock:
+            board, reference, cached, gone = self._board, self._reference or reference, self._prepared, self._gone
+        assert board is not None
+        key = (id(board), id(ranker), id(reference[0]))
+        if cached is None or cached[0] != key:  # a new ranker (or the first request): prepare once, keep it
+            cached = (key, PreparedBoard(board, ranker, reference[0]), board)
+            with self._lock:
+                if self._board is board:
+                    self._prepared = cached
+        return cached[1], gone, reference
+
+    def forget_vacancies(self, vacancy_ids: list[int]) -> None:
+        """Vacancies a request found filled or closed: skipped by every request until the board is reloaded."""
+        with self._lock:
+            self._gone = self._gone | frozenset(vacancy_ids)
+
+    def prepared_pool(self, pool: pd.DataFrame, ranker: Any, pairs: frozenset[tuple[str, str]]) -> PreparedPool:
+        """The pool's worker side prepared for this ranker, kept until the pool, the ranker or the pairings change."""
+        key = (id(pool), id(ranker), id(pairs))
+        cached = self._pool_prepared
+        if cached is None or cached[0] != key:
+            cached = (key, PreparedPool(pool, ranker, pairs, require_consent=True))
+            with self._lock:
+                self._pool_prepared = cached
+        return cached[1]
 
     def pool(self, session: Session, vault: PiiVault, on: date) -> pd.DataFrame:
         """Unplaced consenting workers as ranker input (age, history, evidence, blocked employers), cached.
@@ -354,6 +426,25 @@ def _explain(
     return [[{**r, "text": f"{r['zh']} / {r['en']}"} for r in rs] for rs in reasons]
 
 
+def enrich_one(matcher: Matcher, session: Session, row: dict[str, Any], vault: PiiVault, on: date) -> dict[str, Any]:
+    """`enrich_workers` for one worker row as a dict: age (hard rules only), placement history, past-job evidence."""
+    out = dict(row)
+    out["age"] = _age(row["id_number_enc"], vault, on)
+    ended = [(s, e) for s, e in repository.history_of(session, int(row["worker_id"])) if e is not None]
+    out["prior_placements"] = float(len(ended))
+    out["prior_early_exits"] = float(sum((e - s).days < HORIZON_DAYS for s, e in ended))
+    jobs = row["past_jobs"] or []
+    inferred = matcher.infer_titles(list(jobs))
+    out["past_job_codes"] = sorted({c for t in jobs if (c := inferred.get(t))})
+    out["skills"] = sorted(set(row["skills"] or []) | set(out["past_job_codes"]))
+    return out
+
+
+SHOWN_COLUMNS = ("vacancy_id", "title", "employer_id", "occupation_code", "vacancy_county", "wage_min", "wage_max",
+                 "housing", "shift")  # fmt: skip
+MAX_RECHECKS = 5  # rounds of "some shown vacancies were filled meanwhile: rank again without them"
+
+
 def matches(
     session: Session, principal: Principal, matcher: Matcher, vault: PiiVault, worker_id: int, limit: int
 ) -> dict[str, Any]:
@@ -361,43 +452,57 @@ def matches(
     worker = workers.get_worker(session, principal, worker_id)  # 403 / 404 by the workers' own walls
     matcher.refresh_models(session)
     on = today()
-    pairs, names = matcher.reference(session)
-    frame = enrich_workers(session, matcher, repository.workers(session, [worker.id]), vault, on)
+    found = repository.worker_row(session, worker.id)
+    assert found is not None  # get_worker found it in this transaction
+    row = enrich_one(matcher, session, found, vault, on)
     context = departure_context(session, matcher.settings, worker.id, on)
     for key in ("blocked_employers", "boost_wage_met", "boost_local", "widen_local"):
-        frame[key] = [context[key]] if key == "blocked_employers" else context[key]
+        row[key] = context[key]
     ranker, info = _model_info(matcher)
-    prepared, by_id = matcher.prepared(session, ranker, pairs)
-    top = top_k_prepared(frame, prepared, k=limit, shortlist=limit, rerank=False)
+    prepared, gone, (_, names) = matcher.snapshot(session, ranker)
+    # The board may be up to a refresh old: check the vacancies about to be shown, and rank again without any
+    # that were filled or closed since (they stay skipped until the board is reloaded).
+    for _ in range(MAX_RECHECKS):
+        top = rank_one(row, prepared, limit, exclude=gone)
+        live = repository.headcount_left(session, [int(v) for v in top["vacancy_id"]])
+        filled = [int(v) for v in top["vacancy_id"] if live.get(int(v), 0) <= 0]
+        if not filled:
+            break
+        matcher.forget_vacancies(filled)
+        gone = gone | frozenset(filled)
+    else:
+        keep = np.array([live.get(int(v), 0) > 0 for v in top["vacancy_id"]], dtype=bool)
+        top = {name: values[keep] for name, values in top.items()}
+    shown = {c: prepared.columns[c][top["col"]] for c in SHOWN_COLUMNS}
+    vacancies_shown = [dict(zip(SHOWN_COLUMNS, values, strict=True)) for values in zip(*shown.values(), strict=True)]
+    places = [_city(str(v["vacancy_county"]), names) for v in vacancies_shown]
+    reasons = explain_one(row, prepared, top["col"], [{"vacancy_city": p} for p in places], n=3)
     items: list[dict[str, Any]] = []
-    if len(top):
-        rows = by_id.loc[top["vacancy_id"].to_numpy()].reset_index()
-        reasons = _explain(ranker, frame.iloc[[0] * len(rows)], rows, pairs, names)
-        for (_, t), (_, v), why in zip(top.iterrows(), rows.iterrows(), reasons, strict=True):
-            items.append(
-                {
-                    "rank": int(t["rank"]),
-                    "score": round(float(t["score"]), 4),
-                    "vacancy": {
-                        "id": int(v["vacancy_id"]),
-                        "title": v["title"],
-                        "employer_org_id": int(v["employer_id"]),
-                        "occupation_code": v["occupation_code"],
-                        "county_code": v["vacancy_county"],
-                        "place": _city(str(v["vacancy_county"]), names),
-                        "wage_min": int(v["wage_min"]),
-                        "wage_max": int(v["wage_max"]),
-                        "housing": bool(v["housing"]),
-                        "shift": v["shift"],
-                        "headcount_left": int(v["headcount_left"]),
-                    },
-                    "reasons": why,
-                }
-            )
+    for rank, (v, score, place, why) in enumerate(zip(vacancies_shown, top["score"], places, reasons, strict=True), 1):
+        items.append(
+            {
+                "rank": rank,
+                "score": round(float(score), 4),
+                "vacancy": {
+                    "id": int(v["vacancy_id"]),
+                    "title": v["title"],
+                    "employer_org_id": int(v["employer_id"]),
+                    "occupation_code": v["occupation_code"],
+                    "county_code": v["vacancy_county"],
+                    "place": place,
+                    "wage_min": int(v["wage_min"]),
+                    "wage_max": int(v["wage_max"]),
+                    "housing": bool(v["housing"]),
+                    "shift": v["shift"],
+                    "headcount_left": live[int(v["vacancy_id"])],
+                },
+                "reasons": [{**r, "text": f"{r['zh']} / {r['en']}"} for r in why],
+            }
+        )
     return {
         "worker_id": worker.id,
         "model": info,
-        "occupation_evidence": frame["past_job_codes"].iloc[0],
+        "occupation_evidence": row["past_job_codes"],
         "adjustments": context["notes"],
         "items": items,
     }
@@ -421,10 +526,10 @@ def candidates(
     items: list[dict[str, Any]] = []
     pool = matcher.pool(session, vault, on) if len(board) else pd.DataFrame()
     if len(board) and len(pool):
-        top = top_k_batch(pool, board, ranker, k=1, pairs=pairs, shortlist=1, rerank=False, require_consent=True,
-                          chunk_size=len(pool))  # one column: the whole pool is one small matrix  # fmt: skip
-        top = top.sort_values(["score", "worker_id"], ascending=[False, True]).head(limit)
-        rows = pool.set_index("worker_id").loc[top["worker_id"].to_numpy()].reset_index()
+        # One vacancy against the cached pool's arrays (the same arithmetic as top_k_batch with k=1).
+        ranked = matcher.prepared_pool(pool, ranker, pairs).rank(PreparedBoard(board, ranker, pairs), limit)
+        top = pd.DataFrame({"worker_id": ranked["worker_id"], "score": ranked["score"]})
+        rows = pool.iloc[ranked["row"]].reset_index(drop=True)
         personal = repository.workers(session, [int(i) for i in top["worker_id"]]).set_index("worker_id")
         for column in PERSONAL_COLUMNS:  # read for the shown candidates only, never kept in the pool
             rows[column] = personal[column].reindex(rows["worker_id"]).to_numpy()

@@ -266,3 +266,93 @@ def test_candidate_pool_is_cached_without_personal_data_and_follows_changes(clie
     shown = candidates()
     assert second in shown and shown[second]["name"] == "韦志强" and shown[first]["name"] == "覃小梅"
     assert "*" in shown[second]["id_number"]
+
+
+# ---- freshness and the per-request path (issue 3 §5: the board is cached per process)
+
+
+def _slow_board_checks(app, seconds: float):
+    settings = app.state.matcher.settings
+    old = settings.match_board_check_seconds
+    settings.match_board_check_seconds = seconds
+    return settings, old
+
+
+def test_filled_or_closed_vacancies_disappear_at_once_even_from_a_cached_board(client, tenants, untrained, app):
+    county, employer = tenants["county"], tenants["employer"]
+    worker = _worker(client, county)
+    ids = [_vacancy(client, employer, headcount=1) for _ in range(4)]
+    settings, old = _slow_board_checks(app, 3600)  # the board is not reloaded during this test
+    try:
+        assert sorted(_order(client, county, worker)) == sorted(ids)
+        closed = client.patch(f"/api/v1/vacancies/{ids[0]}", json={"status": "closed"}, headers=employer.headers)
+        assert closed.status_code == 200, closed.text
+        other = _worker(client, county)
+        placed = client.post(
+            "/api/v1/placements",
+            json={"worker_id": other, "vacancy_id": ids[1], "start_date": str(today())},
+            headers=county.headers,
+        )
+        assert placed.status_code == 201, placed.text
+        body = _matches(client, county, worker, limit=2)  # the two best of what is left, not a short list
+        assert [m["vacancy"]["id"] for m in body["items"]] == [i for i in _order(client, county, worker)][:2]
+        assert sorted(_order(client, county, worker)) == sorted(ids[2:])
+        assert all(m["vacancy"]["headcount_left"] == 1 for m in body["items"])
+    finally:
+        settings.match_board_check_seconds = old
+
+
+def test_a_new_vacancy_appears_after_the_background_refresh(client, tenants, untrained, app):
+    import time
+
+    county, employer = tenants["county"], tenants["employer"]
+    worker = _worker(client, county)
+    first = _vacancy(client, employer)
+    settings, old = _slow_board_checks(app, 0.2)
+    try:
+        assert _order(client, county, worker) == [first]
+        second = _vacancy(client, employer)
+        deadline = time.monotonic() + 10
+        while second not in _order(client, county, worker):  # each request may start a refresh; none waits
+            assert time.monotonic() < deadline, "the new vacancy never appeared"
+            time.sleep(0.1)
+    finally:
+        settings.match_board_check_seconds = old
+
+
+def test_api_matches_equal_the_batch_ranking_on_the_same_rows(client, tenants, trained, app, db, make_tenant):
+    import numpy as np
+
+    from app.matching import repository, service
+    from app.pii import vault_for
+    from matching.ranking import top_k_batch
+
+    county = tenants["county"]
+    employers = [tenants["employer"], make_tenant("employer", "440306", "宝安电子厂"),
+                 make_tenant("employer", "450225", "融水帮扶车间")]  # fmt: skip
+    rng = np.random.default_rng(3)
+    codes = ["6-25-04-00", "4-03-02-01", "4-03-02-05", "6-05-01-02"]
+    for i in range(30):
+        e = employers[i % 3]
+        wage = int(rng.integers(2600, 6000))
+        _vacancy(client, e, county_code=e.region if e.region.startswith("45") else "441900",
+                 occupation_code=codes[i % 4], wage_min=wage, wage_max=wage + int(rng.integers(0, 2000)),
+                 housing=bool(i % 2), shift=["day", "two_shift", "three_shift"][i % 3])  # fmt: skip
+    people = [_worker(client, county, channel_preference=p, expected_wage=int(rng.integers(3000, 6000)),
+                      desired_occupations=[codes[i % 4]]) for i, p in enumerate(["any", "cross_region", "local",
+                                                                                "nearby", "any"])]  # fmt: skip
+    matcher = app.state.matcher
+    with db.session(write=False) as s:
+        ranker, _ = service._model_info(matcher)
+        pairs, _ = matcher.reference(s)
+        frame = service.enrich_workers(s, matcher, repository.workers(s, people), vault_for(app.state.settings.pii_key),
+                                       today())  # fmt: skip
+        want = top_k_batch(frame, repository.open_vacancies(s), ranker, k=8, pairs=pairs, shortlist=8, rerank=False)
+    compared = 0
+    for person in people:
+        items = _matches(client, county, person, limit=8)["items"]
+        expected = want[want["worker_id"] == person]
+        assert [m["vacancy"]["id"] for m in items] == expected["vacancy_id"].tolist()
+        assert [m["score"] for m in items] == [round(float(x), 4) for x in expected["score"]]
+        compared += len(items)
+    assert compared >= 15
