@@ -164,7 +164,7 @@ def cmd_occupations(args: argparse.Namespace) -> int:
             print(f"--cv must be between 2 and the number of rows ({len(test)})", file=sys.stderr)
             return 2
         try:
-            result = cross_validate(test, n_splits=folds)
+            result = cross_validate(test, n_splits=folds, make_model=lambda: OccupationNormaliser(n_jobs=-1))
         except ValueError as exc:  # e.g. a code that is not in CSCO 2022
             print(str(exc), file=sys.stderr)
             return 2
@@ -176,7 +176,8 @@ def cmd_occupations(args: argparse.Namespace) -> int:
             codes, _ = model.predict_topk(list(test["title"]), k=5)
             result = {"method": "holdout", "n": len(test), **topk_metrics(list(test["code"]), codes)}
         else:
-            result = {"method": "holdout", **holdout_evaluate(OccupationNormaliser(), labelled[keep], test)}
+            model = OccupationNormaliser(n_jobs=-1)
+            result = {"method": "holdout", **holdout_evaluate(model, labelled[keep], test)}
     print(json.dumps(result, ensure_ascii=False))
     return 0
 

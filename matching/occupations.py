@@ -7,9 +7,11 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from scipy import sparse
 from scipy.optimize import minimize_scalar
 from sklearn.base import BaseEstimator
@@ -87,22 +89,20 @@ def _aliases(row: pd.Series) -> list[str]:
     return list(seen)
 
 
-class _Items:
-    """Unit-length n-gram vectors of example texts, sorted by class, to take the best match per class."""
+def _items(X: sparse.csr_matrix, y: np.ndarray) -> dict[str, Any]:
+    """Example vectors sorted by class, as plain arrays (so skops can store them), to take the best per class."""
+    order = np.argsort(y, kind="stable")
+    owners, starts = np.unique(y[order], return_index=True)
+    return {"T": sparse.csr_matrix(X[order].T), "owners": owners, "starts": starts}
 
-    def __init__(self, X: sparse.csr_matrix, y: np.ndarray, n_classes: int) -> None:
-        order = np.argsort(y, kind="stable")
-        self.T = sparse.csr_matrix(X[order].T)
-        self.owners, self.starts = np.unique(y[order], return_index=True)
-        self.n_classes = n_classes
 
-    def best(self, X: sparse.csr_matrix) -> np.ndarray:
-        """Highest cosine between each title and any example of each class (0 for classes without examples)."""
-        out = np.zeros((X.shape[0], self.n_classes), dtype=np.float32)
-        if len(self.owners):
-            sims = (X @ self.T).toarray()
-            out[:, self.owners] = np.maximum.reduceat(sims, self.starts, axis=1)
-        return out
+def _best(items: dict[str, Any], X: sparse.csr_matrix, n_classes: int) -> np.ndarray:
+    """Highest cosine between each title and any example of each class (0 for classes without examples)."""
+    out = np.zeros((X.shape[0], n_classes), dtype=np.float32)
+    if len(items["owners"]):
+        sims = (X @ items["T"]).toarray()
+        out[:, items["owners"]] = np.maximum.reduceat(sims, items["starts"], axis=1)
+    return out
 
 
 # The views that score every code for a title; the normaliser's logit is their weighted sum.
@@ -157,6 +157,9 @@ class OccupationNormaliser(BaseEstimator):  # type: ignore[misc]
         and uses ``DEFAULT_WEIGHTS`` and ``DEFAULT_TEMPERATURE`` (as do training sets under 100 titles).
     random_state : int or None, default=0
         Seed of the inner folds and the SVM's coordinate descent.
+    n_jobs : int or None, default=None
+        Threads for the inner folds (joblib convention: ``None`` is 1, ``-1`` all cores). Results do not
+        depend on it.
 
     Attributes
     ----------
@@ -182,6 +185,7 @@ class OccupationNormaliser(BaseEstimator):  # type: ignore[misc]
         taxonomy_weight: float = 0.1,
         inner_folds: int = 3,
         random_state: int | None = 0,
+        n_jobs: int | None = None,
     ) -> None:
         self.taxonomy = taxonomy
         self.ngram_range = ngram_range
@@ -189,6 +193,7 @@ class OccupationNormaliser(BaseEstimator):  # type: ignore[misc]
         self.taxonomy_weight = taxonomy_weight
         self.inner_folds = inner_folds
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def fit(self, titles: Iterable[str], codes: Iterable[str]) -> OccupationNormaliser:
         """Learn from labelled titles plus the taxonomy text.
@@ -235,19 +240,29 @@ class OccupationNormaliser(BaseEstimator):  # type: ignore[misc]
         temperature = DEFAULT_TEMPERATURE
         n_folds = int(self.inner_folds)
         if n_folds > 1 and len(docs) >= 100:
-            held_views, held_truth = [], []
-            for fit_idx, held_idx in KFold(n_folds, shuffle=True, random_state=self.random_state).split(docs):
-                self._fit_views([docs[i] for i in fit_idx], y[fit_idx])
-                held_views.append(self._views(self.vectorizer_.transform([docs[i] for i in held_idx])))
-                held_truth.append(y[held_idx])
-            F, truth = np.concatenate(held_views), np.concatenate(held_truth)
+            splits = list(KFold(n_folds, shuffle=True, random_state=self.random_state).split(docs))
+            # The folds are independent and liblinear releases the GIL: threads share the data without copies.
+            held = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+                delayed(self._held_out_views)(docs, y, fit_idx, held_idx) for fit_idx, held_idx in splits
+            )
+            F = np.concatenate(held)
+            truth = np.concatenate([y[held_idx] for _, held_idx in splits])
             weights = _choose_weights(F, truth)
             temperature = _fit_temperature(F @ np.array([weights[v] for v in VIEWS], dtype=np.float32), truth)
         self._fit_views(docs, y)
+        del self._alias_docs, self._alias_y, self._descriptions  # fitting material only: keep the artefact small
         self.weights_ = weights
         self.temperature_ = temperature
         self._compile()
         return self
+
+    def _held_out_views(self, docs: list[str], y: np.ndarray, fit_idx: np.ndarray, held_idx: np.ndarray) -> np.ndarray:
+        """Views of the held-out titles from views fitted on the others (a helper object, so folds can run at once)."""
+        helper = OccupationNormaliser(**self.get_params())
+        for name in ("classes_", "_alias_docs", "_alias_y", "_descriptions", "family_id_", "family_starts_"):
+            setattr(helper, name, getattr(self, name))
+        helper._fit_views([docs[i] for i in fit_idx], y[fit_idx])
+        return helper._views(helper.vectorizer_.transform([docs[i] for i in held_idx]))
 
     def _prepare_taxonomy(self, taxonomy: pd.DataFrame) -> None:
         """Alias examples, description texts and families of every code; none depends on the labelled titles."""
@@ -270,8 +285,8 @@ class OccupationNormaliser(BaseEstimator):  # type: ignore[misc]
             descriptions.append(text)
         self._descriptions = descriptions
         family = pd.factorize(codes.str[:7])[0]
-        self._family_id = family
-        self._family_starts = np.flatnonzero(np.r_[True, family[1:] != family[:-1]])
+        self.family_id_ = family
+        self.family_starts_ = np.flatnonzero(np.r_[True, family[1:] != family[:-1]])
 
     def _fit_views(self, docs: list[str], y: np.ndarray) -> None:
         """Fit every view on these labelled titles plus the taxonomy (the weights are chosen elsewhere)."""
@@ -300,8 +315,8 @@ class OccupationNormaliser(BaseEstimator):  # type: ignore[misc]
         self.intercept_ = intercept
         self.log_count_ = np.log1p(np.bincount(y, minlength=n_classes)).astype(np.float32)
         self.vectorizer_ = vectorizer
-        self.titles_ = _Items(X_titles, y, n_classes)
-        self.aliases_ = _Items(X_alias, self._alias_y, n_classes)
+        self.titles_ = _items(X_titles, y)
+        self.aliases_ = _items(X_alias, self._alias_y)
         owner = sparse.csr_matrix(
             (np.ones(len(self._alias_y), dtype=np.float32), (self._alias_y, np.arange(len(self._alias_y)))),
             shape=(n_classes, len(self._alias_y)),
@@ -311,7 +326,7 @@ class OccupationNormaliser(BaseEstimator):  # type: ignore[misc]
         self.n_features_in_ = X_all.shape[1]
 
     def _svm_family(self, svm: np.ndarray) -> np.ndarray:
-        return np.maximum.reduceat(svm, self._family_starts, axis=1)[:, self._family_id]
+        return np.maximum.reduceat(svm, self.family_starts_, axis=1)[:, self.family_id_]
 
     def _views(self, X: sparse.csr_matrix) -> np.ndarray:
         """Every view's score of every code, shape (n_titles, n_classes, len(VIEWS)), for choosing weights."""
@@ -320,8 +335,8 @@ class OccupationNormaliser(BaseEstimator):  # type: ignore[misc]
             svm,
             self._svm_family(svm),
             (X @ self.profiles_).toarray(),
-            self.aliases_.best(X),
-            self.titles_.best(X),
+            _best(self.aliases_, X, len(self.classes_)),
+            _best(self.titles_, X, len(self.classes_)),
             (X @ self.definitions_).toarray(),
             np.broadcast_to(self.log_count_, svm.shape),
         ]
@@ -345,9 +360,9 @@ class OccupationNormaliser(BaseEstimator):  # type: ignore[misc]
         if w["svm_family"]:
             z += w["svm_family"] * self._svm_family((X @ self.coef_).toarray() + self.intercept_)
         if w["alias_best"]:
-            z += w["alias_best"] * self.aliases_.best(X)
+            z += w["alias_best"] * _best(self.aliases_, X, len(self.classes_))
         if w["title_knn"]:
-            z += w["title_knn"] * self.titles_.best(X)
+            z += w["title_knn"] * _best(self.titles_, X, len(self.classes_))
         return np.asarray(z, dtype=np.float32)
 
     def predict_topk(self, titles: Sequence[str], k: int = 5) -> tuple[np.ndarray, np.ndarray]:
@@ -400,7 +415,7 @@ class OccupationNormaliser(BaseEstimator):  # type: ignore[misc]
 def default_normaliser() -> OccupationNormaliser:
     """The normaliser the product uses (default parameters, shipped labelled titles), fitted once per process."""
     labelled = load_labelled()
-    return OccupationNormaliser().fit(labelled["title"], labelled["code"])
+    return OccupationNormaliser(n_jobs=-1).fit(labelled["title"], labelled["code"])
 
 
 def _ranking_score(z: np.ndarray, truth: np.ndarray) -> float:

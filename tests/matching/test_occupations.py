@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import skops.io as sio
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import train_test_split
 
@@ -55,9 +56,22 @@ class TestContract:
         rows = labelled[labelled["code"].str.startswith("4-0")].head(300)
         first = OccupationNormaliser(taxonomy=small_taxonomy(), random_state=7)
         assert first.fit(rows["title"], rows["code"]) is first
-        second = OccupationNormaliser(taxonomy=small_taxonomy(), random_state=7).fit(rows["title"], rows["code"])
+        second = OccupationNormaliser(taxonomy=small_taxonomy(), random_state=7, n_jobs=2)  # threads: same model
+        second.fit(rows["title"], rows["code"])
         titles = ["保安", "收银员", "快递员"]
         (c1, s1), (c2, s2) = first.predict_topk(titles, 3), second.predict_topk(titles, 3)
+        assert (c1 == c2).all() and np.allclose(s1, s2)
+
+    def test_skops_round_trip(self, labelled: pd.DataFrame) -> None:
+        # The fitted normaliser is stored as a skops artefact: only our own class and csr matrices need trusting.
+        rows = labelled.head(300)
+        fitted = OccupationNormaliser(inner_folds=1).fit(rows["title"], rows["code"])
+        data = sio.dumps(fitted)
+        untrusted = set(sio.get_untrusted_types(data=data))
+        assert untrusted <= {"matching.occupations.OccupationNormaliser", "scipy.sparse._csr.csr_matrix"}
+        loaded = sio.loads(data, trusted=sorted(untrusted))
+        titles = ["保安", "电子厂普工", "店员/营业员"]
+        (c1, s1), (c2, s2) = fitted.predict_topk(titles), loaded.predict_topk(titles)
         assert (c1 == c2).all() and np.allclose(s1, s2)
 
     def test_fit_rejects_unknown_codes_and_mismatched_lengths(self) -> None:
@@ -102,20 +116,14 @@ class TestPredict:
     def test_held_out_fold(self, labelled: pd.DataFrame) -> None:
         # Measured on this split: top-1 0.65, top-5 0.85 (5-fold cv in the README); floors well below that.
         train, test = train_test_split(labelled, test_size=0.2, random_state=0)
-        model = OccupationNormaliser()
+        model = OccupationNormaliser(n_jobs=-1)
         figures = holdout_evaluate(model, train, test)
         assert figures["n"] == len(test)
         assert figures["top1"] >= 0.58 and figures["top5"] >= 0.80 and figures["level3_top1"] >= 0.62, figures
-        # The view weights were chosen on the training titles alone: refitting on them gives the same weights.
-        again = OccupationNormaliser().fit(train["title"], train["code"])
-        assert again.weights_ == model.weights_ and again.temperature_ == pytest.approx(model.temperature_)
-
-    def test_scores_are_calibrated_on_held_out_titles(self, labelled: pd.DataFrame) -> None:
-        train, test = train_test_split(labelled, test_size=0.2, random_state=1)
-        model = OccupationNormaliser().fit(train["title"], train["code"])
+        # Scores mean something: the temperature was fitted on inner folds of the training titles only, and on
+        # these unseen titles the mean top score is within 0.1 of the top-1 accuracy; confident answers are better.
         codes, scores = model.predict_topk(list(test["title"]), k=1)
         hit = codes[:, 0] == test["code"].to_numpy()
-        # The softmax temperature is fitted on inner folds: mean top score within 0.1 of top-1 accuracy.
         assert abs(float(scores[:, 0].mean()) - float(hit.mean())) < 0.1
         confident = scores[:, 0] >= np.median(scores[:, 0])
         assert hit[confident].mean() > hit[~confident].mean() + 0.15
