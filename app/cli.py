@@ -155,6 +155,9 @@ def cmd_occupations(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    if test.empty:
+        print(f"{args.input}: no rows to evaluate", file=sys.stderr)
+        return 2
     pairs = set(zip(test["title"], test["code"], strict=True))
     folds = args.cv
     if folds is None and pairs == set(zip(labelled["title"], labelled["code"], strict=True)):

@@ -207,6 +207,7 @@ class TestCli:
         [
             (["evaluate", "--input", "{tmp}/gold.csv", "--cv", "1"], "--cv must be between 2"),
             (["evaluate", "--input", "{tmp}/missing.csv"], "missing.csv"),
+            (["evaluate", "--input", "{tmp}/empty.csv"], "no rows"),
             (["classify", "--input", "{tmp}/gold.csv", "--output", "{tmp}/o.csv", "--top", "0"], "--top"),
         ],
     )
@@ -214,6 +215,7 @@ class TestCli:
         self, argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
         pd.DataFrame({"title": ["保安"], "code": ["4-07-05-01"]}).to_csv(tmp_path / "gold.csv", index=False)
+        (tmp_path / "empty.csv").write_text("title,code\n", encoding="utf-8")
         assert main(["occupations", *[a.format(tmp=tmp_path) for a in argv]]) == 2
         assert message in capsys.readouterr().err
 
