@@ -1,4 +1,4 @@
-"""`python -m bench [--rows N] [--seconds S] [--only import|reads|matches|allocation|reports|departure]`."""
+"""`python -m bench [--only import|reads|occupations|matches|allocation|reports|departure]`: figures, then JSON."""
 
 import argparse
 import json
@@ -76,6 +76,16 @@ def bench_reads(seconds: float, connections: int, workdir: Path) -> dict[str, An
     }
 
 
+def bench_occupations(titles: int) -> dict[str, Any]:
+    from bench.occupations import lines, run_occupations
+
+    log(f"occupations: fitting the normaliser and classifying {titles:,} titles")
+    figures = run_occupations(titles)
+    for line in lines(figures):
+        print(line, flush=True)
+    return figures
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000, help="workers in the bulk-import file")
@@ -83,15 +93,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections for the read test")
     parser.add_argument(
         "--only",
-        choices=["import", "reads", "matches", "allocation", "reports", "departure"],
+        choices=["import", "reads", "occupations", "matches", "allocation", "reports", "departure"],
         help="run one of the benchmarks",
     )
     parser.add_argument("--placements", type=int, default=1_000_000, help="placements behind the weekly report")
     parser.add_argument("--match-workers", type=int, default=100_000, help="workers in the batch top-20 figure")
     parser.add_argument("--match-server-workers", type=int, default=1, help="uvicorn processes for /matches")
+    parser.add_argument("--titles", type=int, default=100_000, help="job titles for the occupation normaliser")
     args = parser.parse_args(argv)
-    if args.rows < 1 or args.seconds <= 0 or args.connections < 1:
-        parser.error("--rows, --seconds and --connections must be positive")
+    if args.rows < 1 or args.seconds <= 0 or args.connections < 1 or args.titles < 1:
+        parser.error("--rows, --seconds, --connections and --titles must be positive")
 
     figures: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
@@ -102,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             figures["import"] = bench_import(args.rows, workdir)
         if args.only in (None, "reads"):
             figures["reads"] = bench_reads(args.seconds, args.connections, workdir)
+        if args.only in (None, "occupations"):
+            figures["occupations"] = bench_occupations(args.titles)
         if args.only in (None, "matches"):
             from bench.matches import run_batch, run_http
 

@@ -48,7 +48,7 @@ def cross_validate(
         started = time.perf_counter()
         folds.append(holdout_evaluate(make(), labelled.iloc[train_idx], labelled.iloc[test_idx]))
         fit_seconds.append(time.perf_counter() - started)
-    result: dict[str, Any] = {"method": f"{n_splits}-fold cv", "n": len(labelled)}
+    result: dict[str, Any] = {"method": f"{n_splits}-fold cv", "folds": n_splits, "n": len(labelled)}
     for key in ("top1", "top5", "level3_top1"):
         values = np.array([f[key] for f in folds])
         result[key] = round(float(values.mean()), 4)

@@ -5,14 +5,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from scipy import sparse
+from scipy.optimize import minimize_scalar
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.model_selection import KFold
+from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
@@ -69,29 +74,77 @@ def load_labelled(path: str | Path = LABELLED_CSV) -> pd.DataFrame:
     return frame
 
 
+# CSCO 2022 marks green (L) and digital (S) occupations with a letter after the name ("汽车工程技术人员L"):
+# not part of the name, and as a character n-gram it would match any title with a Latin l or s in it.
+_MARKER_RE = re.compile(r"(?<=[\u3400-\u9fff])[LS](?:/[LS])?$")
+
+
 def _aliases(row: pd.Series) -> list[str]:
     names = [row["name"], *str(row.get("alias", "")).split(",")]
     seen: dict[str, None] = {}
     for name in names:
-        name = name.strip()
+        name = _MARKER_RE.sub("", name.strip())
         if name:
             seen.setdefault(name, None)
     return list(seen)
 
 
+def _items(X: sparse.csr_matrix, y: np.ndarray) -> dict[str, Any]:
+    """Example vectors sorted by class, as plain arrays (so skops can store them), to take the best per class."""
+    order = np.argsort(y, kind="stable")
+    owners, starts = np.unique(y[order], return_index=True)
+    return {"T": sparse.csr_matrix(X[order].T), "owners": owners, "starts": starts}
+
+
+def _best(items: dict[str, Any], X: sparse.csr_matrix, n_classes: int) -> np.ndarray:
+    """Highest cosine between each title and any example of each class (0 for classes without examples)."""
+    out = np.zeros((X.shape[0], n_classes), dtype=np.float32)
+    if len(items["owners"]):
+        sims = (X @ items["T"]).toarray()
+        out[:, items["owners"]] = np.maximum.reduceat(sims, items["starts"], axis=1)
+    return out
+
+
+# The views that score every code for a title; the normaliser's logit is their weighted sum.
+VIEWS = (
+    "svm",  # linear SVM decision value (labelled titles plus down-weighted taxonomy names and aliases)
+    "svm_family",  # best SVM value in the code's level-3 family: parents and siblings share evidence
+    "alias_profile",  # cosine to all the code's names and aliases together
+    "alias_best",  # cosine to the code's closest name or alias
+    "title_knn",  # cosine to the closest labelled training title of the code
+    "definition",  # cosine to the code's definition and tasks (families: their members' names)
+    "log_count",  # log(1 + labelled training titles of the code): how often advertisers use the code
+)
+# Weights when they are not learned (inner_folds=1): the SVM plus the name/alias similarity.
+DEFAULT_WEIGHTS = {"svm": 1.0, "alias_profile": 1.0}
+DEFAULT_TEMPERATURE = 0.12
+# Values tried for each view's weight (the SVM's is fixed at 1), by coordinate ascent on held-out inner folds.
+WEIGHT_GRID = {
+    "svm_family": (0.0, 0.25, 0.5),
+    "alias_profile": (0.0, 0.5, 1.0, 1.5),
+    "alias_best": (0.0, 0.5, 1.0),
+    "title_knn": (0.0, 0.5, 1.0, 1.5),
+    "definition": (0.0, 0.5, 1.0, 2.0),
+    "log_count": (0.0, 0.05, 0.1),
+}
+
+
 class OccupationNormaliser(BaseEstimator):  # type: ignore[misc]
     """Map free-text Chinese job titles to CSCO 2022 occupation codes, top-k with scores.
 
-    Character n-gram TF-IDF of cleaned titles feeds a linear SVM trained on the labelled titles plus the
-    taxonomy's names and aliases as extra examples; its decision values are blended with the cosine
-    similarity to each code's taxonomy text (which also covers codes without any labelled example) and
-    turned into scores by a softmax.
+    Several views score every code for a cleaned title (see ``VIEWS``): a linear SVM over character n-grams
+    trained on the labelled titles plus the taxonomy's names and aliases, the best SVM value in the code's
+    level-3 family, similarity to the code's names and aliases, to its closest labelled title and to its
+    definition and tasks, and how common the code is among labelled titles. Their weights are chosen inside
+    the training titles: the views are fitted on part of them (``inner_folds``) and the weights that rank the
+    held-out part best (top-1 plus top-5) win; a softmax temperature fitted on the same held-out scores turns
+    the weighted sum into scores.
 
     Parameters
     ----------
     taxonomy : pandas.DataFrame or None, default=None
-        CSCO table with columns ``code``, ``name``, ``alias`` and ``definition``. ``None`` reads the copy
-        shipped in ``seed_data/``.
+        CSCO table with columns ``code``, ``name`` and optionally ``alias``, ``definition``, ``tasks`` and
+        ``level``. ``None`` reads the copy shipped in ``seed_data/``.
     ngram_range : tuple of int, default=(1, 2)
         Character n-gram sizes (``char_wb``).
     C : float, default=1.0
@@ -99,27 +152,27 @@ class OccupationNormaliser(BaseEstimator):  # type: ignore[misc]
     taxonomy_weight : float, default=0.1
         Sample weight of each taxonomy name or alias relative to a labelled title (low: the labels carry
         conventions, e.g. sales titles coded as marketing professionals, that the taxonomy text does not).
-    similarity_weight : float, default=1.0
-        Weight of the taxonomy cosine similarity added to the SVM decision value.
-    temperature : float, default=0.12
-        Softmax temperature that turns the blended values into scores; chosen so that, on held-out titles,
-        the mean top-1 score is close to top-1 accuracy.
-    random_state : int, RandomState instance or None, default=0
-        Seed of the SVM's coordinate descent.
+    inner_folds : int, default=3
+        Folds of the training titles used to choose the view weights and the temperature. ``1`` skips this
+        and uses ``DEFAULT_WEIGHTS`` and ``DEFAULT_TEMPERATURE`` (as do training sets under 100 titles).
+    random_state : int or None, default=0
+        Seed of the inner folds and the SVM's coordinate descent.
+    n_jobs : int or None, default=None
+        Threads for the inner folds (joblib convention: ``None`` is 1, ``-1`` all cores). Results do not
+        depend on it.
 
     Attributes
     ----------
     classes_ : ndarray of str
-        The codes the normaliser can return.
+        The codes the normaliser can return, sorted.
     names_ : ndarray of str
         The taxonomy name of each class.
+    weights_ : dict of str to float
+        Weight of each view in ``VIEWS``.
+    temperature_ : float
+        Softmax temperature.
     vectorizer_ : TfidfVectorizer
         Fitted character n-gram vectoriser.
-    coef_ : scipy.sparse.csr_matrix of shape (n_features, n_classes)
-        SVM weights (small ones dropped to keep memory down).
-    intercept_ : ndarray of shape (n_classes,)
-    profiles_ : scipy.sparse.csr_matrix of shape (n_features, n_classes)
-        Unit-length TF-IDF of each code's taxonomy text.
     n_features_in_ : int
         Size of the n-gram vocabulary.
     """
@@ -130,17 +183,17 @@ class OccupationNormaliser(BaseEstimator):  # type: ignore[misc]
         ngram_range: tuple[int, int] = (1, 2),
         C: float = 1.0,
         taxonomy_weight: float = 0.1,
-        similarity_weight: float = 1.0,
-        temperature: float = 0.12,
-        random_state: Any = 0,
+        inner_folds: int = 3,
+        random_state: int | None = 0,
+        n_jobs: int | None = None,
     ) -> None:
         self.taxonomy = taxonomy
         self.ngram_range = ngram_range
         self.C = C
         self.taxonomy_weight = taxonomy_weight
-        self.similarity_weight = similarity_weight
-        self.temperature = temperature
+        self.inner_folds = inner_folds
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def fit(self, titles: Iterable[str], codes: Iterable[str]) -> OccupationNormaliser:
         """Learn from labelled titles plus the taxonomy text.
@@ -160,13 +213,18 @@ class OccupationNormaliser(BaseEstimator):  # type: ignore[misc]
         codes_arr = np.asarray([str(c).strip() for c in codes], dtype=object)
         if titles_arr.ndim != 1 or titles_arr.shape != codes_arr.shape:
             raise ValueError("titles and codes must be one-dimensional and of the same length")
-        if self.temperature <= 0 or self.C <= 0:
-            raise ValueError("temperature and C must be positive")
+        if self.C <= 0 or self.taxonomy_weight < 0:
+            raise ValueError("C must be positive and taxonomy_weight non-negative")
+        if int(self.inner_folds) < 1:
+            raise ValueError("inner_folds must be at least 1")
         taxonomy = load_taxonomy() if self.taxonomy is None else self.taxonomy
         missing_cols = {"code", "name"} - set(taxonomy.columns)
         if missing_cols:
             raise ValueError(f"taxonomy lacks column(s) {sorted(missing_cols)}")
-        taxonomy = taxonomy.drop_duplicates("code").reset_index(drop=True).fillna("")
+        taxonomy = taxonomy.fillna("").astype(str)
+        if "level" in taxonomy.columns:  # a code listed twice: keep the deepest row, as migration 0002 does
+            taxonomy = taxonomy.sort_values("level", kind="stable", ascending=False)
+        taxonomy = taxonomy.drop_duplicates("code").sort_values("code").reset_index(drop=True)
         unknown = sorted(set(codes_arr) - set(taxonomy["code"]))
         if unknown:
             raise ValueError(f"{len(unknown)} code(s) not in the taxonomy, e.g. {unknown[:5]}")
@@ -174,46 +232,138 @@ class OccupationNormaliser(BaseEstimator):  # type: ignore[misc]
         self.classes_ = taxonomy["code"].to_numpy(dtype=object)
         self.names_ = taxonomy["name"].to_numpy(dtype=object)
         index = {code: i for i, code in enumerate(self.classes_)}
+        y = np.array([index[c] for c in codes_arr], dtype=np.int64)
+        docs = [clean_title(t) for t in titles_arr]
+        self._prepare_taxonomy(taxonomy)
 
-        # Taxonomy names and aliases are extra training titles and, joined, each code's similarity profile.
-        tax_docs: list[str] = []
-        tax_y: list[int] = []
-        profile_docs: list[str] = []
-        for i, row in taxonomy.iterrows():
-            names = [clean_title(n) for n in _aliases(row)]
-            tax_docs.extend(names)
-            tax_y.extend([int(i)] * len(names))  # type: ignore[call-overload]
-            profile_docs.append(" ".join(names))
-        docs = [clean_title(t) for t in titles_arr] + tax_docs
-        y = np.array([index[c] for c in codes_arr] + tax_y)
-        weight = np.r_[np.ones(len(titles_arr)), np.full(len(tax_docs), self.taxonomy_weight)]
-
-        self.vectorizer_ = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=self.ngram_range, sublinear_tf=True, dtype=np.float32
-        )
-        X = self.vectorizer_.fit_transform(docs)
-        svm = LinearSVC(C=self.C, random_state=self.random_state, max_iter=5000)
-        svm.fit(X, y, sample_weight=weight)
-        coef = np.zeros((len(self.classes_), X.shape[1]), dtype=np.float32)
-        coef[svm.classes_] = svm.coef_
-        coef[np.abs(coef) < 1e-3] = 0.0
-        self.coef_ = sparse.csr_matrix(coef.T)
-        intercept = np.full(len(self.classes_), -1e3, dtype=np.float32)
-        intercept[svm.classes_] = svm.intercept_
-        self.intercept_ = intercept
-
-        P = self.vectorizer_.transform(profile_docs)
-        self.profiles_ = sparse.csr_matrix(P.T)
-        self.n_features_in_ = X.shape[1]
+        weights = {view: DEFAULT_WEIGHTS.get(view, 0.0) for view in VIEWS}
+        temperature = DEFAULT_TEMPERATURE
+        n_folds = int(self.inner_folds)
+        if n_folds > 1 and len(docs) >= 100:
+            splits = list(KFold(n_folds, shuffle=True, random_state=self.random_state).split(docs))
+            # The folds are independent and liblinear releases the GIL: threads share the data without copies.
+            held = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+                delayed(self._held_out_views)(docs, y, fit_idx, held_idx) for fit_idx, held_idx in splits
+            )
+            F = np.concatenate(held)
+            truth = np.concatenate([y[held_idx] for _, held_idx in splits])
+            weights = _choose_weights(F, truth)
+            temperature = _fit_temperature(F @ np.array([weights[v] for v in VIEWS], dtype=np.float32), truth)
+        self._fit_views(docs, y)
+        del self._alias_docs, self._alias_y, self._descriptions  # fitting material only: keep the artefact small
+        self.weights_ = weights
+        self.temperature_ = temperature
+        self._compile()
         return self
 
+    def _held_out_views(self, docs: list[str], y: np.ndarray, fit_idx: np.ndarray, held_idx: np.ndarray) -> np.ndarray:
+        """Views of the held-out titles from views fitted on the others (a helper object, so folds can run at once)."""
+        helper = OccupationNormaliser(**self.get_params())
+        for name in ("classes_", "_alias_docs", "_alias_y", "_descriptions", "family_id_", "family_starts_"):
+            setattr(helper, name, getattr(self, name))
+        helper._fit_views([docs[i] for i in fit_idx], y[fit_idx])
+        return helper._views(helper.vectorizer_.transform([docs[i] for i in held_idx]))
+
+    def _prepare_taxonomy(self, taxonomy: pd.DataFrame) -> None:
+        """Alias examples, description texts and families of every code; none depends on the labelled titles."""
+        alias_docs: list[str] = []
+        alias_y: list[int] = []
+        for i, row in taxonomy.iterrows():
+            names = [clean_title(n) for n in _aliases(row)]
+            alias_docs.extend(names)
+            alias_y.extend([int(i)] * len(names))  # type: ignore[call-overload]
+        self._alias_docs = alias_docs
+        self._alias_y = np.array(alias_y, dtype=np.int64)
+        codes = taxonomy["code"]
+        descriptions = []
+        for _, row in taxonomy.iterrows():
+            text = " ".join(_MARKER_RE.sub("", str(row.get(col, ""))) for col in ("name", "definition", "tasks"))
+            if not str(row.get("definition", "")).strip():  # a family: describe it by its members' names
+                prefix = row["code"].rstrip("0-")
+                members = taxonomy.loc[codes.str.startswith(prefix) & (codes != row["code"]), "name"]
+                text += " " + " ".join(_MARKER_RE.sub("", m) for m in members.head(60))
+            descriptions.append(text)
+        self._descriptions = descriptions
+        family = pd.factorize(codes.str[:7])[0]
+        self.family_id_ = family
+        self.family_starts_ = np.flatnonzero(np.r_[True, family[1:] != family[:-1]])
+
+    def _fit_views(self, docs: list[str], y: np.ndarray) -> None:
+        """Fit every view on these labelled titles plus the taxonomy (the weights are chosen elsewhere)."""
+        n_classes = len(self.classes_)
+        vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=self.ngram_range, sublinear_tf=True, dtype=np.float32
+        )
+        X_all = vectorizer.fit_transform(docs + self._alias_docs)
+        X_titles, X_alias = X_all[: len(docs)], X_all[len(docs) :]
+        labels = np.r_[y, self._alias_y]
+        weight = np.r_[np.ones(len(docs)), np.full(len(self._alias_y), self.taxonomy_weight)]
+        coef = np.zeros((n_classes, X_all.shape[1]), dtype=np.float32)
+        intercept = np.full(n_classes, -10.0, dtype=np.float32)  # a code without any example: never first
+        present = np.unique(labels)
+        if len(present) == 1:
+            intercept[present] = 1.0
+        else:
+            svm = LinearSVC(C=self.C, random_state=self.random_state, max_iter=5000)
+            svm.fit(X_all, labels, sample_weight=weight)
+            w = svm.coef_ if len(present) > 2 else np.vstack([-svm.coef_[0], svm.coef_[0]])
+            b = svm.intercept_ if len(present) > 2 else np.r_[-svm.intercept_[0], svm.intercept_[0]]
+            coef[svm.classes_] = w
+            intercept[svm.classes_] = b
+        coef[np.abs(coef) < 1e-3] = 0.0
+        self.coef_ = sparse.csr_matrix(coef.T)
+        self.intercept_ = intercept
+        self.log_count_ = np.log1p(np.bincount(y, minlength=n_classes)).astype(np.float32)
+        self.vectorizer_ = vectorizer
+        self.titles_ = _items(X_titles, y)
+        self.aliases_ = _items(X_alias, self._alias_y)
+        owner = sparse.csr_matrix(
+            (np.ones(len(self._alias_y), dtype=np.float32), (self._alias_y, np.arange(len(self._alias_y)))),
+            shape=(n_classes, len(self._alias_y)),
+        )
+        self.profiles_ = sparse.csr_matrix(normalize(owner @ X_alias).T)
+        self.definitions_ = sparse.csr_matrix(normalize(vectorizer.transform(self._descriptions)).T)
+        self.n_features_in_ = X_all.shape[1]
+
+    def _svm_family(self, svm: np.ndarray) -> np.ndarray:
+        return np.maximum.reduceat(svm, self.family_starts_, axis=1)[:, self.family_id_]
+
+    def _views(self, X: sparse.csr_matrix) -> np.ndarray:
+        """Every view's score of every code, shape (n_titles, n_classes, len(VIEWS)), for choosing weights."""
+        svm = (X @ self.coef_).toarray() + self.intercept_
+        views = [
+            svm,
+            self._svm_family(svm),
+            (X @ self.profiles_).toarray(),
+            _best(self.aliases_, X, len(self.classes_)),
+            _best(self.titles_, X, len(self.classes_)),
+            (X @ self.definitions_).toarray(),
+            np.broadcast_to(self.log_count_, svm.shape),
+        ]
+        return np.stack(views, axis=2).astype(np.float32)
+
+    def _compile(self) -> None:
+        """Fold the linear views into one sparse matrix so that scoring is one product plus the nonzero extras."""
+        w = self.weights_
+        self.linear_ = sparse.csr_matrix(
+            w["svm"] * self.coef_ + w["alias_profile"] * self.profiles_ + w["definition"] * self.definitions_,
+            dtype=np.float32,
+        )
+        self.bias_ = (w["svm"] * self.intercept_ + w["log_count"] * self.log_count_).astype(np.float32)
+
     def decision_function(self, titles: Sequence[str]) -> np.ndarray:
-        """Blended SVM decision plus taxonomy similarity, one column per class."""
-        check_is_fitted(self, "coef_")
+        """Weighted sum of the views (the logit of each code), one column per class."""
+        check_is_fitted(self, "linear_")
         X = self.vectorizer_.transform([clean_title(t) for t in titles])
-        svm = np.asarray((X @ self.coef_).todense()) + self.intercept_
-        sim = np.asarray((X @ self.profiles_).todense())
-        return np.asarray(svm + self.similarity_weight * sim, dtype=np.float32)
+        w = self.weights_
+        z = (X @ self.linear_).toarray() + self.bias_
+        if w["svm_family"]:
+            z += w["svm_family"] * self._svm_family((X @ self.coef_).toarray() + self.intercept_)
+        if w["alias_best"]:
+            z += w["alias_best"] * _best(self.aliases_, X, len(self.classes_))
+        if w["title_knn"]:
+            z += w["title_knn"] * _best(self.titles_, X, len(self.classes_))
+        return np.asarray(z, dtype=np.float32)
 
     def predict_topk(self, titles: Sequence[str], k: int = 5) -> tuple[np.ndarray, np.ndarray]:
         """Best `k` codes per title, best first, with softmax scores.
@@ -227,9 +377,9 @@ class OccupationNormaliser(BaseEstimator):  # type: ignore[misc]
         -------
         codes : ndarray of str, shape (n_titles, k)
         scores : ndarray of float, shape (n_titles, k)
-            Softmax of the blended decision values over all classes, non-increasing along each row.
+            Probability of each code (softmax over all codes), non-increasing along each row.
         """
-        check_is_fitted(self, "coef_")
+        check_is_fitted(self, "linear_")
         if k < 1:
             raise ValueError("k must be at least 1")
         titles = list(titles)
@@ -238,8 +388,8 @@ class OccupationNormaliser(BaseEstimator):  # type: ignore[misc]
             return np.empty((0, k), dtype=object), np.empty((0, k), dtype=np.float64)
         out_codes = []
         out_scores = []
-        for start in range(0, len(titles), 2048):  # bounded memory: dense blocks of 2048 × n_classes
-            z = self.decision_function(titles[start : start + 2048]) / self.temperature
+        for start in range(0, len(titles), 1024):  # bounded memory: dense blocks of 1024 titles × codes
+            z = self.decision_function(titles[start : start + 1024]) / self.temperature_
             z -= z.max(axis=1, keepdims=True)
             p = np.exp(z)
             p /= p.sum(axis=1, keepdims=True)
@@ -256,6 +406,55 @@ class OccupationNormaliser(BaseEstimator):  # type: ignore[misc]
 
     def name_of(self, codes: Iterable[str]) -> list[str]:
         """Taxonomy names for codes, for output files a person reads."""
-        check_is_fitted(self, "coef_")
+        check_is_fitted(self, "linear_")
         lookup = dict(zip(self.classes_, self.names_, strict=True))
         return [str(lookup.get(c, "")) for c in codes]
+
+
+@lru_cache(maxsize=1)
+def default_normaliser() -> OccupationNormaliser:
+    """The normaliser the product uses (default parameters, shipped labelled titles), fitted once per process."""
+    labelled = load_labelled()
+    return OccupationNormaliser(n_jobs=-1).fit(labelled["title"], labelled["code"])
+
+
+def _ranking_score(z: np.ndarray, truth: np.ndarray) -> float:
+    """Top-1 plus top-5 hits of the true code under logits `z` (ties count against the truth)."""
+    true_z = z[np.arange(len(truth)), truth]
+    better = (z > true_z[:, None]).sum(axis=1) + (z == true_z[:, None]).sum(axis=1) - 1
+    return float(np.sum(better < 1) + np.sum(better < 5))
+
+
+def _choose_weights(F: np.ndarray, truth: np.ndarray, passes: int = 2) -> dict[str, float]:
+    """Coordinate ascent over WEIGHT_GRID on held-out view scores; the SVM's weight stays 1."""
+    weights = {view: DEFAULT_WEIGHTS.get(view, 0.0) for view in VIEWS}
+    vec = np.array([weights[v] for v in VIEWS], dtype=np.float32)
+    best = _ranking_score(F @ vec, truth)
+    for _ in range(passes):
+        changed = False
+        for view, grid in WEIGHT_GRID.items():
+            j = VIEWS.index(view)
+            for value in grid:
+                if value == vec[j]:
+                    continue
+                trial = vec.copy()
+                trial[j] = value
+                score = _ranking_score(F @ trial, truth)
+                if score > best:
+                    best, vec, changed = score, trial, True
+        if not changed:
+            break
+    return {view: float(vec[i]) for i, view in enumerate(VIEWS)}
+
+
+def _fit_temperature(z: np.ndarray, truth: np.ndarray) -> float:
+    """Softmax temperature that maximises the likelihood of the held-out codes (so scores mean something)."""
+    rows = np.arange(len(truth))
+
+    def nll(log_t: float) -> float:
+        s = z / np.exp(log_t)
+        m = s.max(axis=1)
+        return float(np.mean(np.log(np.exp(s - m[:, None]).sum(axis=1)) + m - s[rows, truth]))
+
+    result = minimize_scalar(nll, bounds=(np.log(0.01), np.log(2.0)), method="bounded")
+    return float(np.exp(result.x))

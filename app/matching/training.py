@@ -29,7 +29,7 @@ from app.matching.service import PAST_JOB_MIN_SCORE
 from app.pii import PiiVault
 from app.workers.idnumber import age_on, parse_id_number
 from matching.features import EDUCATION_RANK, PAIR_FEATURES, channel_of, pair_features
-from matching.occupations import OccupationNormaliser, load_labelled
+from matching.occupations import OccupationNormaliser, default_normaliser, load_labelled
 from matching.ranking import HORIZON_DAYS, RetentionRanker, RuleBaseline, outcome_known, pair_frame
 
 PSI_LIMIT = 0.25
@@ -38,8 +38,9 @@ LOGLOSS_TOLERANCE = 0.002
 
 def fit_normaliser() -> tuple[OccupationNormaliser, dict[str, Any]]:
     labelled = load_labelled()
-    model = OccupationNormaliser().fit(labelled["title"], labelled["code"])
-    return model, {"labelled_titles": len(labelled), "features": "character n-grams of cleaned titles"}
+    model = OccupationNormaliser(n_jobs=-1).fit(labelled["title"], labelled["code"])
+    views = "character n-gram SVM, level-3 family, taxonomy names/aliases/definitions, nearest labelled title"
+    return model, {"labelled_titles": len(labelled), "codes": len(model.classes_), "features": views}
 
 
 def _past_job_codes(model: OccupationNormaliser | None, jobs: pd.Series) -> list[list[str]]:
@@ -225,7 +226,7 @@ def evaluate(
     was known when the window opened.
     """
     today = today or china_today()
-    normaliser = OccupationNormaliser().fit(*load_labelled()[["title", "code"]].T.values)
+    normaliser = default_normaliser()  # the same fit the product stores; cached per process
     fitted = fit_ranker(session, normaliser, today, holdout_days)
     ranker, parts = fitted["ranker"], fitted["parts"]
     placements, workers, vacancies, pairs = (
