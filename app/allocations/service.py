@@ -245,29 +245,55 @@ def _reasons(
 
 
 def get_allocation(session: Session, principal: Principal, allocation_id: int) -> Allocation:
+    """The caller's own proposal; a county office also reads a provincial proposal that holds items of its workers."""
     allocation = repository.get(session, allocation_id, _visible_to(principal))
+    if allocation is None and principal.kind == "county_office":
+        allocation = repository.get_provincial_with_workers_of(session, allocation_id, principal.org_id)
     if allocation is None:
         raise NotFound("allocation")
     return allocation
 
 
+def _worker_owner(principal: Principal, allocation: Allocation) -> int | None:
+    """A county office reading the province's proposal sees only the items of its own workers (the placement wall)."""
+    return principal.org_id if allocation.org_id != principal.org_id and principal.kind == "county_office" else None
+
+
 def list_allocations(session: Session, principal: Principal, after_id: int, limit: int) -> list[Allocation]:
-    return repository.page(session, _visible_to(principal), after_id, limit)
+    """A county office's own proposals and the province's that hold its workers; the province's all."""
+    org = _visible_to(principal)
+    return repository.page(session, org, after_id, limit, with_workers_of=org)
 
 
 def list_items(
     session: Session, principal: Principal, allocation_id: int, after_id: int, limit: int, status: str | None
 ) -> tuple[Allocation, list[AllocationItem]]:
     allocation = get_allocation(session, principal, allocation_id)
-    return allocation, repository.items(session, allocation.id, after_id, limit, status)
+    owner = _worker_owner(principal, allocation)
+    return allocation, repository.items(session, allocation.id, after_id, limit, status, worker_owner=owner)
 
 
-def _decidable_item(session: Session, principal: Principal, allocation_id: int, item_id: int) -> AllocationItem:
-    """Only the office that asked for the proposal decides its items, and each item once."""
+PROVINCE_ACCEPTS = Msg(
+    "省级方案中的建议由劳动者所在县的人社部门接受（录用由县里登记）",
+    "the worker's county office accepts an item of a provincial proposal (the county records the placement)",
+)
+
+
+def _decidable_item(
+    session: Session, principal: Principal, allocation_id: int, item_id: int, *, accepting: bool
+) -> AllocationItem:
+    """Who decides an item, once: a county proposal's items, the county that asked; a provincial proposal's items,
+    the county office that owns the item's worker (accept or reject) or the province that asked (reject only)."""
     allocation = get_allocation(session, principal, allocation_id)
-    if allocation.org_id != principal.org_id:
+    provincial = repository.org_kind(session, allocation.org_id) == "provincial_office"
+    own = allocation.org_id == principal.org_id
+    if not own and not (provincial and principal.kind == "county_office"):
         raise Forbidden(Msg("只有生成该方案的机构可以处理其中的建议", "only the office that asked for it decides"))
-    item = repository.get_item(session, allocation.id, item_id, for_update=True)
+    if own and principal.kind == "provincial_office" and accepting:
+        raise Forbidden(PROVINCE_ACCEPTS)
+    item = repository.get_item(
+        session, allocation.id, item_id, for_update=True, worker_owner=_worker_owner(principal, allocation)
+    )
     if item is None:
         raise NotFound("allocation_item")
     if item.status != "proposed":
@@ -280,7 +306,7 @@ def accept_item(
     session: Session, principal: Principal, vault: PiiVault, allocation_id: int, item_id: int, data: ItemDecision
 ) -> AllocationItem:
     """Turn one proposed item into a placement, with every check a hand-recorded hire gets (409 if full or busy)."""
-    item = _decidable_item(session, principal, allocation_id, item_id)
+    item = _decidable_item(session, principal, allocation_id, item_id, accepting=True)
     body = PlacementCreate(
         worker_id=item.worker_id, vacancy_id=item.vacancy_id, start_date=data.start_date or today(), referred_by=None
     )
@@ -293,7 +319,7 @@ def accept_item(
 
 def reject_item(session: Session, principal: Principal, allocation_id: int, item_id: int) -> AllocationItem:
     """Mark an item as not taken; the worker and the place stay free."""
-    item = _decidable_item(session, principal, allocation_id, item_id)
+    item = _decidable_item(session, principal, allocation_id, item_id, accepting=False)
     item.status, item.decided_at, item.decided_by_org_id = "rejected", utcnow(), principal.org_id
     session.flush()
     return item

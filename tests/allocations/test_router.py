@@ -230,3 +230,41 @@ def test_placed_workers_are_not_allocated_again(client, tenants, crowded):
     allocation = _allocate(client, county)
     assert allocation["summary"]["workers"] == 3 and allocation["summary"]["open_places"] == 2
     assert busy not in {i["worker_id"] for i in _items(client, county, allocation["id"])}
+
+
+def test_a_provincial_proposal_is_decided_by_each_workers_county(client, tenants, crowded):
+    county, other, province = tenants["county"], tenants["other_county"], tenants["province"]
+    lone = _worker(client, other, hukou_county="451122")
+    _vacancy(client, tenants["employer"], headcount=3, wage_min=5000, wage_max=5600)
+    whole = _allocate(client, province)
+    every = _items(client, province, whole["id"])
+    assert lone in {i["worker_id"] for i in every} and len(every) >= 3
+    path = f"{URL}/{whole['id']}"
+    mine = _items(client, county, whole["id"])
+    assert {i["worker_id"] for i in mine} == {i["worker_id"] for i in every} - {lone}
+    theirs = next(i for i in every if i["worker_id"] == lone)
+    assert [i["id"] for i in _items(client, other, whole["id"])] == [theirs["id"]]
+    assert whole["id"] in {a["id"] for a in client.get(URL, headers=county.headers).json()["items"]}
+
+    first, second = mine[0], mine[1]
+    assert client.post(f"{path}/items/{first['id']}/accept", headers=province.headers).status_code == 403
+    assert client.post(f"{path}/items/{theirs['id']}/accept", headers=county.headers).status_code == 404
+    accepted = client.post(f"{path}/items/{first['id']}/accept", headers=county.headers)
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["status"] == "accepted"
+    placement = client.get(f"/api/v1/placements/{accepted.json()['placement_id']}", headers=county.headers)
+    assert placement.status_code == 200 and placement.json()["worker_id"] == first["worker_id"]
+    assert client.post(f"{path}/items/{first['id']}/reject", headers=county.headers).status_code == 409
+    rejected = client.post(f"{path}/items/{second['id']}/reject", headers=province.headers)
+    assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+    by_other = client.post(f"{path}/items/{theirs['id']}/accept", headers=other.headers)
+    assert by_other.status_code == 200, by_other.text
+    assert client.get(path, headers=tenants["employer"].headers).status_code == 403
+
+
+def test_a_county_proposal_stays_with_its_county(client, tenants, crowded):
+    county, other = tenants["county"], tenants["other_county"]
+    allocation = _allocate(client, county)
+    item = _items(client, county, allocation["id"])[0]
+    assert client.post(f"{URL}/{allocation['id']}/items/{item['id']}/accept", headers=other.headers).status_code == 404
+    assert allocation["id"] not in {a["id"] for a in client.get(URL, headers=other.headers).json()["items"]}
