@@ -68,22 +68,45 @@ def _workers_in_scope(session: Session, principal: Principal, county_code: str |
     return frame.reset_index(drop=True)
 
 
-def edge_pairings(edges: pd.DataFrame, pairings: pd.DataFrame) -> pd.Series:
-    """The most specific pairing each edge runs through: county, then prefecture, then province level."""
-    lookup = {
+def _pairing_lookup(pairings: pd.DataFrame) -> dict[tuple[str, str], int]:
+    return {
         (str(e), str(w)): int(i) for i, e, w in pairings[["pairing_id", "east_code", "west_code"]].itertuples(False)
     }
 
+
+def _levels(code: str) -> tuple[str, str, str]:
+    """A county code and the prefecture and province codes that contain it, most specific first."""
+    return code, prefecture_of(code), code[:2] + "0000"
+
+
+def _per_county_pair(edges: pd.DataFrame, find: Any) -> pd.Series:
+    keys = edges[["worker_county", "vacancy_county"]].astype(str).agg("|".join, axis=1)
+    found = {k: find(*k.split("|")) for k in keys.unique()}
+    return keys.map(found)
+
+
+def edge_pairings(edges: pd.DataFrame, pairings: pd.DataFrame) -> pd.Series:
+    """The most specific pairing each edge runs through: county, then prefecture, then province level."""
+    lookup = _pairing_lookup(pairings)
+
     def find(west: str, east: str) -> int | None:
-        for e in (east, prefecture_of(east), east[:2] + "0000"):
-            for w in (west, prefecture_of(west), west[:2] + "0000"):
+        for e in _levels(east):
+            for w in _levels(west):
                 if (e, w) in lookup:
                     return lookup[(e, w)]
         return None
 
-    keys = edges[["worker_county", "vacancy_county"]].astype(str).agg("|".join, axis=1)
-    found = {k: find(*k.split("|")) for k in keys.unique()}
-    return keys.map(found)
+    return _per_county_pair(edges, find)
+
+
+def covering_pairings(edges: pd.DataFrame, pairings: pd.DataFrame) -> pd.Series:
+    """Every pairing each edge runs under at any level (a quota on a province pairing covers its prefectures')."""
+    lookup = _pairing_lookup(pairings)
+
+    def find(west: str, east: str) -> tuple[int, ...]:
+        return tuple(sorted({lookup[(e, w)] for e in _levels(east) for w in _levels(west) if (e, w) in lookup}))
+
+    return _per_county_pair(edges, find)
 
 
 def _ranker(matcher: Matcher) -> tuple[Any, dict[str, Any]]:
@@ -110,7 +133,9 @@ def candidate_edges(
     if len(edges):
         edges = edges.merge(workers[["worker_id", "worker_county"]], on="worker_id", how="left")
         edges = edges.merge(board[["vacancy_id", "vacancy_county"]], on="vacancy_id", how="left")
-        edges["pairing_id"] = edge_pairings(edges, repository.pairings(session))
+        known = repository.pairings(session)
+        edges["pairing_id"] = edge_pairings(edges, known)
+        edges["pairing_ids"] = covering_pairings(edges, known)
     return edges, workers, board, ranker, model_info, pairs, names
 
 

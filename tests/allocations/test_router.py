@@ -7,6 +7,7 @@ from app.allocations.models import AllocationItem
 from app.clock import today
 from app.placements.models import Placement
 from app.reference.models import Pairing
+from app.vacancies.models import Vacancy
 from tests.conftest import vacancy_payload, worker_payload
 
 URL = "/api/v1/allocations"
@@ -268,3 +269,24 @@ def test_a_county_proposal_stays_with_its_county(client, tenants, crowded):
     item = _items(client, county, allocation["id"])[0]
     assert client.post(f"{URL}/{allocation['id']}/items/{item['id']}/accept", headers=other.headers).status_code == 404
     assert allocation["id"] not in {a["id"] for a in client.get(URL, headers=other.headers).json()["items"]}
+
+
+def test_a_province_pairing_quota_covers_placements_under_narrower_pairings(client, tenants, crowded, db):
+    province = tenants["province"]
+    local = _worker(client, tenants["county"], channel_preference="any")
+    _vacancy(client, tenants["other_employer"], county_code="450202", headcount=5)  # Liuzhou: outside Guangdong
+    with db.session() as s, s.begin():
+        s.add(Pairing(east_code="440000", west_code="450000", level="province", annual_target=1000))
+        s.add(Pairing(east_code="441900", west_code="450200", level="prefecture", annual_target=100))
+    with db.session() as s:
+        guangdong, dongguan = (p.id for p in s.scalars(select(Pairing).order_by(Pairing.id)))
+    free = _items(client, province, _allocate(client, province)["id"])
+    assert any(i["pairing_id"] == dongguan for i in free)  # without a quota, Dongguan jobs are proposed
+    capped = _allocate(client, province, {"quotas": [{"pairing_id": guangdong, "max": 0}]})
+    items = _items(client, province, capped["id"])
+    assert items and all(i["pairing_id"] is None for i in items)
+    with db.session() as s:
+        counties = {
+            v.county_code for v in s.scalars(select(Vacancy).where(Vacancy.id.in_([i["vacancy_id"] for i in items])))
+        }
+    assert counties == {"450202"} and {i["worker_id"] for i in items} == {local}
