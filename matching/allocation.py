@@ -75,6 +75,16 @@ class _Problem:
     capacity: np.ndarray  # per vacancy code
     quota: np.ndarray  # per quota code
     quota_ids: list[object]
+    # Every quota each edge counts against (an edge under a county pairing also runs under the prefecture and
+    # province pairings that contain it): (edge row, quota code) pairs, and per edge a tuple of codes.
+    member_edge: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    member_quota: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    quotas_of: list[tuple[int, ...]] = field(default_factory=list)
+
+    @property
+    def nested(self) -> bool:
+        """Some edge counts against more than one quota: the flow's single quota layer cannot express it."""
+        return any(len(qs) > 1 for qs in self.quotas_of)
 
 
 def _prepare(
@@ -110,10 +120,18 @@ def _prepare(
     used_w, w = _compact(w_all[rows], len(worker_ids))
     used_v, v = _compact(v_all[rows], len(vacancy_ids))
     quota_ids = sorted(quotas, key=str)
-    if quota_ids:
-        q = pd.Series(pairing[rows]).map({k: i for i, k in enumerate(quota_ids)}).fillna(-1).to_numpy(np.int64)
-    else:
-        q = np.full(len(rows), -1, dtype=np.int64)
+    code = {k: i for i, k in enumerate(quota_ids)}
+    # `pairing_ids` (optional): every pairing an edge runs under; else just its `pairing_id`.
+    covering = edges["pairing_ids"].to_numpy(dtype=object) if "pairing_ids" in edges else None
+    quotas_of: list[tuple[int, ...]] = []
+    for r in rows.tolist() if quota_ids else []:
+        ids = covering[r] if covering is not None else (pairing[r],)
+        quotas_of.append(tuple(sorted({code[i] for i in (ids or ()) if _present(i) and i in code})))
+    if not quota_ids:
+        quotas_of = [()] * len(rows)
+    q = np.array([qs[0] if len(qs) == 1 else -1 for qs in quotas_of], dtype=np.int64)
+    member_edge = np.array([i for i, qs in enumerate(quotas_of) for _ in qs], dtype=np.int64)
+    member_quota = np.array([c for qs in quotas_of for c in qs], dtype=np.int64)
     frame = pd.DataFrame(
         {
             "worker_id": np.asarray(worker_ids)[used_w][w],
@@ -132,7 +150,14 @@ def _prepare(
         capacity=cap_all[used_v],
         quota=np.array([int(quotas[q]) for q in quota_ids], dtype=np.int64),
         quota_ids=quota_ids,
+        member_edge=member_edge,
+        member_quota=member_quota,
+        quotas_of=quotas_of,
     )
+
+
+def _present(value: object) -> bool:
+    return value is not None and not (isinstance(value, float) and np.isnan(value))
 
 
 def _compact(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -192,7 +217,7 @@ def min_cost_flow(
     if len(e) == 0:
         return _result(p, np.zeros(0, dtype=bool), "min_cost_flow", started, objective=objective, solver="none")
     quota_of_vacancy = e.groupby("v")["q"].agg(["min", "max"])
-    if n_q and (quota_of_vacancy["min"] != quota_of_vacancy["max"]).any():
+    if n_q and (p.nested or (quota_of_vacancy["min"] != quota_of_vacancy["max"]).any()):
         return _milp(p, gain, started, objective)
 
     from ortools.graph.python import min_cost_flow as mcf
@@ -234,11 +259,9 @@ def _milp(p: _Problem, gain: np.ndarray, started: float, objective: str) -> Allo
         csr_matrix((np.ones(n), (e["v"].to_numpy(), cols)), shape=(len(p.vacancy_ids), n)),
     ]
     upper = [np.ones(len(p.worker_ids)), p.capacity.astype(float)]
-    has_q = e["q"].to_numpy() >= 0
-    if has_q.any():
-        rows.append(
-            csr_matrix((np.ones(has_q.sum()), (e["q"].to_numpy()[has_q], cols[has_q])), shape=(len(p.quota), n))
-        )
+    if len(p.member_edge):
+        ones = np.ones(len(p.member_edge))
+        rows.append(csr_matrix((ones, (p.member_quota, p.member_edge)), shape=(len(p.quota), n)))
         upper.append(p.quota.astype(float))
     constraint = LinearConstraint(vstack(rows).tocsr(), -np.inf, np.concatenate(upper))
     res = milp(-gain.astype(float), constraints=constraint, integrality=np.ones(n), bounds=Bounds(0, 1))
@@ -258,13 +281,13 @@ def greedy(
     room = p.capacity.tolist()
     quota = p.quota.tolist()
     chosen = np.zeros(len(p.edges), dtype=bool)
-    w_arr, v_arr, q_arr = (p.edges[c].tolist() for c in ("w", "v", "q"))
-    for i, (w, v, q) in enumerate(zip(w_arr, v_arr, q_arr, strict=True)):  # in (score desc, worker, vacancy) order
-        if taken[w] or room[v] == 0 or (q >= 0 and quota[q] == 0):
+    w_arr, v_arr = (p.edges[c].tolist() for c in ("w", "v"))
+    for i, (w, v, qs) in enumerate(zip(w_arr, v_arr, p.quotas_of, strict=True)):  # score desc, worker, vacancy
+        if taken[w] or room[v] == 0 or any(quota[q] == 0 for q in qs):
             continue
         taken[w] = True
         room[v] -= 1
-        if q >= 0:
+        for q in qs:
             quota[q] -= 1
         chosen[i] = True
     return _result(p, chosen, "greedy", started, solver="greedy")
@@ -290,7 +313,8 @@ def stable(
     order_np = np.argsort(e["w"].to_numpy(), kind="stable")
     starts = np.searchsorted(e["w"].to_numpy()[order_np], np.arange(len(p.worker_ids) + 1)).tolist()
     order = order_np.tolist()
-    w_arr, v_arr, q_arr = (e[c].tolist() for c in ("w", "v", "q"))
+    w_arr, v_arr = (e[c].tolist() for c in ("w", "v"))
+    q_arr = p.quotas_of
     capacity, quota = p.capacity.tolist(), p.quota.tolist()
     next_choice = starts[:-1]
     held_v: list[list[int]] = [[] for _ in range(len(p.vacancy_ids))]  # heaps of -edge: the worst on top
@@ -305,10 +329,10 @@ def stable(
             edge = -heapq.heappop(heap)
             if holding[w_arr[edge]] == edge:
                 break
-        worker, q = w_arr[edge], q_arr[edge]
+        worker = w_arr[edge]
         holding[worker] = -1
         count_v[v_arr[edge]] -= 1
-        if q >= 0:
+        for q in q_arr[edge]:
             count_q[q] -= 1
         free.append(worker)
 
@@ -318,17 +342,18 @@ def stable(
             continue  # out of options: stays unassigned
         edge = order[next_choice[w]]
         next_choice[w] += 1
-        v, q = v_arr[edge], q_arr[edge]
+        v = v_arr[edge]
         holding[w] = edge
         heapq.heappush(held_v[v], -edge)
         count_v[v] += 1
-        if q >= 0:
+        for q in q_arr[edge]:
             heapq.heappush(held_q[q], -edge)
             count_q[q] += 1
         while count_v[v] > capacity[v]:
             reject_worst(held_v[v])
-        while q >= 0 and count_q[q] > quota[q]:
-            reject_worst(held_q[q])
+        for q in q_arr[edge]:
+            while count_q[q] > quota[q]:
+                reject_worst(held_q[q])
     held = np.asarray(holding, dtype=np.int64)
     chosen = np.zeros(len(e), dtype=bool)
     chosen[held[held >= 0]] = True

@@ -68,22 +68,45 @@ def _workers_in_scope(session: Session, principal: Principal, county_code: str |
     return frame.reset_index(drop=True)
 
 
-def edge_pairings(edges: pd.DataFrame, pairings: pd.DataFrame) -> pd.Series:
-    """The most specific pairing each edge runs through: county, then prefecture, then province level."""
-    lookup = {
+def _pairing_lookup(pairings: pd.DataFrame) -> dict[tuple[str, str], int]:
+    return {
         (str(e), str(w)): int(i) for i, e, w in pairings[["pairing_id", "east_code", "west_code"]].itertuples(False)
     }
 
+
+def _levels(code: str) -> tuple[str, str, str]:
+    """A county code and the prefecture and province codes that contain it, most specific first."""
+    return code, prefecture_of(code), code[:2] + "0000"
+
+
+def _per_county_pair(edges: pd.DataFrame, find: Any) -> pd.Series:
+    keys = edges[["worker_county", "vacancy_county"]].astype(str).agg("|".join, axis=1)
+    found = {k: find(*k.split("|")) for k in keys.unique()}
+    return keys.map(found)
+
+
+def edge_pairings(edges: pd.DataFrame, pairings: pd.DataFrame) -> pd.Series:
+    """The most specific pairing each edge runs through: county, then prefecture, then province level."""
+    lookup = _pairing_lookup(pairings)
+
     def find(west: str, east: str) -> int | None:
-        for e in (east, prefecture_of(east), east[:2] + "0000"):
-            for w in (west, prefecture_of(west), west[:2] + "0000"):
+        for e in _levels(east):
+            for w in _levels(west):
                 if (e, w) in lookup:
                     return lookup[(e, w)]
         return None
 
-    keys = edges[["worker_county", "vacancy_county"]].astype(str).agg("|".join, axis=1)
-    found = {k: find(*k.split("|")) for k in keys.unique()}
-    return keys.map(found)
+    return _per_county_pair(edges, find)
+
+
+def covering_pairings(edges: pd.DataFrame, pairings: pd.DataFrame) -> pd.Series:
+    """Every pairing each edge runs under at any level (a quota on a province pairing covers its prefectures')."""
+    lookup = _pairing_lookup(pairings)
+
+    def find(west: str, east: str) -> tuple[int, ...]:
+        return tuple(sorted({lookup[(e, w)] for e in _levels(east) for w in _levels(west) if (e, w) in lookup}))
+
+    return _per_county_pair(edges, find)
 
 
 def _ranker(matcher: Matcher) -> tuple[Any, dict[str, Any]]:
@@ -110,7 +133,9 @@ def candidate_edges(
     if len(edges):
         edges = edges.merge(workers[["worker_id", "worker_county"]], on="worker_id", how="left")
         edges = edges.merge(board[["vacancy_id", "vacancy_county"]], on="vacancy_id", how="left")
-        edges["pairing_id"] = edge_pairings(edges, repository.pairings(session))
+        known = repository.pairings(session)
+        edges["pairing_id"] = edge_pairings(edges, known)
+        edges["pairing_ids"] = covering_pairings(edges, known)
     return edges, workers, board, ranker, model_info, pairs, names
 
 
@@ -245,29 +270,55 @@ def _reasons(
 
 
 def get_allocation(session: Session, principal: Principal, allocation_id: int) -> Allocation:
+    """The caller's own proposal; a county office also reads a provincial proposal that holds items of its workers."""
     allocation = repository.get(session, allocation_id, _visible_to(principal))
+    if allocation is None and principal.kind == "county_office":
+        allocation = repository.get_provincial_with_workers_of(session, allocation_id, principal.org_id)
     if allocation is None:
         raise NotFound("allocation")
     return allocation
 
 
+def _worker_owner(principal: Principal, allocation: Allocation) -> int | None:
+    """A county office reading the province's proposal sees only the items of its own workers (the placement wall)."""
+    return principal.org_id if allocation.org_id != principal.org_id and principal.kind == "county_office" else None
+
+
 def list_allocations(session: Session, principal: Principal, after_id: int, limit: int) -> list[Allocation]:
-    return repository.page(session, _visible_to(principal), after_id, limit)
+    """A county office's own proposals and the province's that hold its workers; the province's all."""
+    org = _visible_to(principal)
+    return repository.page(session, org, after_id, limit, with_workers_of=org)
 
 
 def list_items(
     session: Session, principal: Principal, allocation_id: int, after_id: int, limit: int, status: str | None
 ) -> tuple[Allocation, list[AllocationItem]]:
     allocation = get_allocation(session, principal, allocation_id)
-    return allocation, repository.items(session, allocation.id, after_id, limit, status)
+    owner = _worker_owner(principal, allocation)
+    return allocation, repository.items(session, allocation.id, after_id, limit, status, worker_owner=owner)
 
 
-def _decidable_item(session: Session, principal: Principal, allocation_id: int, item_id: int) -> AllocationItem:
-    """Only the office that asked for the proposal decides its items, and each item once."""
+PROVINCE_ACCEPTS = Msg(
+    "省级方案中的建议由劳动者所在县的人社部门接受（录用由县里登记）",
+    "the worker's county office accepts an item of a provincial proposal (the county records the placement)",
+)
+
+
+def _decidable_item(
+    session: Session, principal: Principal, allocation_id: int, item_id: int, *, accepting: bool
+) -> AllocationItem:
+    """Who decides an item, once: a county proposal's items, the county that asked; a provincial proposal's items,
+    the county office that owns the item's worker (accept or reject) or the province that asked (reject only)."""
     allocation = get_allocation(session, principal, allocation_id)
-    if allocation.org_id != principal.org_id:
+    provincial = repository.org_kind(session, allocation.org_id) == "provincial_office"
+    own = allocation.org_id == principal.org_id
+    if not own and not (provincial and principal.kind == "county_office"):
         raise Forbidden(Msg("只有生成该方案的机构可以处理其中的建议", "only the office that asked for it decides"))
-    item = repository.get_item(session, allocation.id, item_id, for_update=True)
+    if own and principal.kind == "provincial_office" and accepting:
+        raise Forbidden(PROVINCE_ACCEPTS)
+    item = repository.get_item(
+        session, allocation.id, item_id, for_update=True, worker_owner=_worker_owner(principal, allocation)
+    )
     if item is None:
         raise NotFound("allocation_item")
     if item.status != "proposed":
@@ -280,7 +331,7 @@ def accept_item(
     session: Session, principal: Principal, vault: PiiVault, allocation_id: int, item_id: int, data: ItemDecision
 ) -> AllocationItem:
     """Turn one proposed item into a placement, with every check a hand-recorded hire gets (409 if full or busy)."""
-    item = _decidable_item(session, principal, allocation_id, item_id)
+    item = _decidable_item(session, principal, allocation_id, item_id, accepting=True)
     body = PlacementCreate(
         worker_id=item.worker_id, vacancy_id=item.vacancy_id, start_date=data.start_date or today(), referred_by=None
     )
@@ -293,7 +344,7 @@ def accept_item(
 
 def reject_item(session: Session, principal: Principal, allocation_id: int, item_id: int) -> AllocationItem:
     """Mark an item as not taken; the worker and the place stay free."""
-    item = _decidable_item(session, principal, allocation_id, item_id)
+    item = _decidable_item(session, principal, allocation_id, item_id, accepting=False)
     item.status, item.decided_at, item.decided_by_org_id = "rejected", utcnow(), principal.org_id
     session.flush()
     return item

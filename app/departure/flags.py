@@ -6,7 +6,7 @@ import base64
 
 from sqlalchemy.orm import Session
 
-from app.departure import repository
+from app.departure import repository, service
 from app.departure.models import FlagReview
 from app.departure.schemas import AtRiskItem, FlagReviewCreate, FlagReviewRead, Reason
 from app.errors import Forbidden, Msg, NotFound, ValidationFailed
@@ -17,6 +17,9 @@ from app.placements.repository import Wall
 from app.schemas import Page
 
 HORIZONS = (30, 90, 180)
+# Whose answers make a flag's `latest_review` for the offices: an employer's `dismissed` must not close a county's
+# flag. Employers' answers are kept, counted and listed, and shown to offices as `latest_employer_review`.
+OFFICE_KINDS = ("county_office", "provincial_office")
 BAD_CURSOR = Msg("分页游标无效", "cursor is not valid")
 
 
@@ -63,7 +66,13 @@ def at_risk(
         raise ValidationFailed.one("horizon", Msg("期限只能是 30、90 或 180 天", "horizon must be 30, 90 or 180"))
     rows = repository.at_risk_page(session, the_wall, horizon, after, limit + 1)
     shown = rows[:limit]
-    reviews = repository.latest_reviews(session, [r.placement_id for r, _, _ in shown])
+    ids = [r.placement_id for r, _, _ in shown]
+    employer = principal.kind == "employer"
+    # An employer reads only its own answers; the offices read every answer, the latest office one as the review.
+    reviews = repository.latest_reviews(
+        session, ids, org_id=principal.org_id if employer else None, org_kinds=None if employer else OFFICE_KINDS
+    )
+    answers = {} if employer else repository.latest_reviews(session, ids, org_kinds=("employer",))
     items = [
         AtRiskItem(
             placement_id=p.id,
@@ -74,11 +83,14 @@ def at_risk(
             risk_30=r.risk_30,
             risk_90=r.risk_90,
             risk_180=r.risk_180,
-            reasons=[Reason.model_validate(x) for x in r.reasons],
-            action=r.action,
+            reasons=[Reason.model_validate(x) for x in service.reasons_for(principal.kind, r.reasons)],
+            action=service.action_for_kind(
+                principal.kind, service.headline_risk(r.risk_30, r.risk_90, r.risk_180), r.reasons, r.action
+            ),
             model_version=r.model_version,
             scored_at=r.scored_at,
             latest_review=FlagReviewRead.model_validate(reviews[p.id]) if p.id in reviews else None,
+            latest_employer_review=FlagReviewRead.model_validate(answers[p.id]) if p.id in answers else None,
         )
         for r, p, prob in shown
     ]
@@ -111,5 +123,7 @@ def add_review(session: Session, principal: Principal, placement_id: int, data: 
 def list_reviews(
     session: Session, principal: Principal, placement_id: int, after_id: int, limit: int
 ) -> list[FlagReview]:
+    """Offices read every answer; an employer only its own (a county's note may name people and plans)."""
     placement = _placement(session, principal, placement_id, write=False)
-    return repository.reviews_page(session, placement.id, after_id, limit)
+    own = principal.org_id if principal.kind == "employer" else None
+    return repository.reviews_page(session, placement.id, after_id, limit, org_id=own)

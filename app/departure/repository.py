@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.departure.models import FlagReview, PlacementRisk
+from app.orgs.models import Org
 from app.placements.models import FollowUp, Placement
 from app.placements.repository import Wall
 from app.reference.models import Division, Pairing
@@ -145,17 +146,26 @@ def at_risk_page(
     return [(r, p, float(v)) for r, p, v in session.execute(stmt)]
 
 
-def latest_reviews(session: Session, placement_ids: Sequence[int]) -> dict[int, FlagReview]:
+def latest_reviews(
+    session: Session,
+    placement_ids: Sequence[int],
+    *,
+    org_id: int | None = None,
+    org_kinds: Sequence[str] | None = None,
+) -> dict[int, FlagReview]:
+    """The newest review of each placement, among one org's reviews or among reviews by orgs of these kinds."""
     if not placement_ids:
         return {}
-    newest = (
-        select(FlagReview.placement_id, func.max(FlagReview.id).label("id"))
-        .where(FlagReview.placement_id.in_(list(placement_ids)))
-        .group_by(FlagReview.placement_id)
-        .subquery()
+    newest = select(FlagReview.placement_id, func.max(FlagReview.id).label("id")).where(
+        FlagReview.placement_id.in_(list(placement_ids))
     )
+    if org_id is not None:
+        newest = newest.where(FlagReview.org_id == org_id)
+    if org_kinds is not None:
+        newest = newest.join(Org, Org.id == FlagReview.org_id).where(Org.kind.in_(list(org_kinds)))
+    sub = newest.group_by(FlagReview.placement_id).subquery()
     review = aliased(FlagReview)
-    stmt = select(review).join(newest, newest.c.id == review.id)
+    stmt = select(review).join(sub, sub.c.id == review.id)
     return {r.placement_id: r for r in session.scalars(stmt)}
 
 
@@ -169,14 +179,14 @@ def add_review(session: Session, review: FlagReview) -> FlagReview:
     return review
 
 
-def reviews_page(session: Session, placement_id: int, after_id: int, limit: int) -> list[FlagReview]:
-    stmt = (
-        select(FlagReview)
-        .where(FlagReview.placement_id == placement_id, FlagReview.id > after_id)
-        .order_by(FlagReview.id)
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
+def reviews_page(
+    session: Session, placement_id: int, after_id: int, limit: int, org_id: int | None = None
+) -> list[FlagReview]:
+    """Reviews of a placement oldest first, all of them or only one org's."""
+    stmt = select(FlagReview).where(FlagReview.placement_id == placement_id, FlagReview.id > after_id)
+    if org_id is not None:
+        stmt = stmt.where(FlagReview.org_id == org_id)
+    return list(session.scalars(stmt.order_by(FlagReview.id).limit(limit)))
 
 
 def review_counts(session: Session) -> dict[str, int]:

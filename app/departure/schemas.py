@@ -47,4 +47,9 @@ class AtRiskItem(ReadModel):
     action: str
     model_version: str
     scored_at: datetime
-    latest_review: FlagReviewRead | None
+    latest_review: FlagReviewRead | None = Field(
+        description="offices: the newest answer by a county or provincial office; an employer: its own newest answer"
+    )
+    latest_employer_review: FlagReviewRead | None = Field(
+        None, description="offices only: the employer's newest answer, kept apart from the offices' own"
+    )

@@ -55,6 +55,9 @@ REASONS: dict[str, tuple[str, str]] = {
     "festival_overlap": ("临近春节", "Spring Festival is near"),
     "dependants": ("家中需要照顾的人多", "several dependants at home"),
 }
+# Reasons read from the worker's placements with other employers: an employer must never see them (the weekly
+# report's at-risk list for an employer scope filters with `reasons_for` too).
+HISTORY_ELSEWHERE: frozenset[str] = frozenset({"prior_early_exits", "prior_quit_wage"})
 POOR_FIT = {"far_no_housing", "occupation_desired", "channel_agrees", "log_distance_km"}
 OUT_OF_TOUCH = {"fu_unreachable", "fu_last_unreachable", "missed_checkins", "days_since_contact"}
 
@@ -182,6 +185,25 @@ def action_for(risk: float | None, reasons: list[str]) -> str:
     return "call"
 
 
+def reasons_for(kind: str, reasons: list[Any]) -> list[Any]:
+    """The reasons (codes or {code, zh, en} items) an org of this kind may read: employers lose other employers'."""
+    if kind != "employer":
+        return list(reasons)
+    return [r for r in reasons if (r if isinstance(r, str) else r["code"]) not in HISTORY_ELSEWHERE]
+
+
+def headline_risk(risk_30: float | None, risk_90: float | None, risk_180: float | None) -> float | None:
+    """The risk that decides the action: 90 days, else 180, else 30 (the nearest horizon not yet passed)."""
+    return next((v for v in (risk_90, risk_180, risk_30) if v is not None), None)
+
+
+def action_for_kind(kind: str, risk: float | None, reasons: list[Any], stored: str) -> str:
+    """An employer's action is re-derived from the reasons it may see, so it cannot hint at the hidden ones."""
+    if kind != "employer":
+        return stored
+    return action_for(risk, [r if isinstance(r, str) else r["code"] for r in reasons_for(kind, reasons)])
+
+
 def reason_items(codes: list[str]) -> list[dict[str, str]]:
     return [{"code": c, "zh": REASONS[c][0], "en": REASONS[c][1]} for c in codes]
 
@@ -204,7 +226,7 @@ def score_rows(model: DiscreteTimeHazard, version: str, inputs: Inputs, on: date
     rows = []
     for i, pid in enumerate(ids):
         r = [None if np.isnan(v) else round(float(v), 4) for v in risks[i]]
-        headline = next((v for v in (r[1], r[2], r[0]) if v is not None), None)
+        headline = headline_risk(*r)
         rows.append(
             {
                 "placement_id": int(pid),

@@ -7,6 +7,7 @@ from app.allocations.models import AllocationItem
 from app.clock import today
 from app.placements.models import Placement
 from app.reference.models import Pairing
+from app.vacancies.models import Vacancy
 from tests.conftest import vacancy_payload, worker_payload
 
 URL = "/api/v1/allocations"
@@ -230,3 +231,62 @@ def test_placed_workers_are_not_allocated_again(client, tenants, crowded):
     allocation = _allocate(client, county)
     assert allocation["summary"]["workers"] == 3 and allocation["summary"]["open_places"] == 2
     assert busy not in {i["worker_id"] for i in _items(client, county, allocation["id"])}
+
+
+def test_a_provincial_proposal_is_decided_by_each_workers_county(client, tenants, crowded):
+    county, other, province = tenants["county"], tenants["other_county"], tenants["province"]
+    lone = _worker(client, other, hukou_county="451122")
+    _vacancy(client, tenants["employer"], headcount=3, wage_min=5000, wage_max=5600)
+    whole = _allocate(client, province)
+    every = _items(client, province, whole["id"])
+    assert lone in {i["worker_id"] for i in every} and len(every) >= 3
+    path = f"{URL}/{whole['id']}"
+    mine = _items(client, county, whole["id"])
+    assert {i["worker_id"] for i in mine} == {i["worker_id"] for i in every} - {lone}
+    theirs = next(i for i in every if i["worker_id"] == lone)
+    assert [i["id"] for i in _items(client, other, whole["id"])] == [theirs["id"]]
+    assert whole["id"] in {a["id"] for a in client.get(URL, headers=county.headers).json()["items"]}
+
+    first, second = mine[0], mine[1]
+    assert client.post(f"{path}/items/{first['id']}/accept", headers=province.headers).status_code == 403
+    assert client.post(f"{path}/items/{theirs['id']}/accept", headers=county.headers).status_code == 404
+    accepted = client.post(f"{path}/items/{first['id']}/accept", headers=county.headers)
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["status"] == "accepted"
+    placement = client.get(f"/api/v1/placements/{accepted.json()['placement_id']}", headers=county.headers)
+    assert placement.status_code == 200 and placement.json()["worker_id"] == first["worker_id"]
+    assert client.post(f"{path}/items/{first['id']}/reject", headers=county.headers).status_code == 409
+    rejected = client.post(f"{path}/items/{second['id']}/reject", headers=province.headers)
+    assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+    by_other = client.post(f"{path}/items/{theirs['id']}/accept", headers=other.headers)
+    assert by_other.status_code == 200, by_other.text
+    assert client.get(path, headers=tenants["employer"].headers).status_code == 403
+
+
+def test_a_county_proposal_stays_with_its_county(client, tenants, crowded):
+    county, other = tenants["county"], tenants["other_county"]
+    allocation = _allocate(client, county)
+    item = _items(client, county, allocation["id"])[0]
+    assert client.post(f"{URL}/{allocation['id']}/items/{item['id']}/accept", headers=other.headers).status_code == 404
+    assert allocation["id"] not in {a["id"] for a in client.get(URL, headers=other.headers).json()["items"]}
+
+
+def test_a_province_pairing_quota_covers_placements_under_narrower_pairings(client, tenants, crowded, db):
+    province = tenants["province"]
+    local = _worker(client, tenants["county"], channel_preference="any")
+    _vacancy(client, tenants["other_employer"], county_code="450202", headcount=5)  # Liuzhou: outside Guangdong
+    with db.session() as s, s.begin():
+        s.add(Pairing(east_code="440000", west_code="450000", level="province", annual_target=1000))
+        s.add(Pairing(east_code="441900", west_code="450200", level="prefecture", annual_target=100))
+    with db.session() as s:
+        guangdong, dongguan = (p.id for p in s.scalars(select(Pairing).order_by(Pairing.id)))
+    free = _items(client, province, _allocate(client, province)["id"])
+    assert any(i["pairing_id"] == dongguan for i in free)  # without a quota, Dongguan jobs are proposed
+    capped = _allocate(client, province, {"quotas": [{"pairing_id": guangdong, "max": 0}]})
+    items = _items(client, province, capped["id"])
+    assert items and all(i["pairing_id"] is None for i in items)
+    with db.session() as s:
+        counties = {
+            v.county_code for v in s.scalars(select(Vacancy).where(Vacancy.id.in_([i["vacancy_id"] for i in items])))
+        }
+    assert counties == {"450202"} and {i["worker_id"] for i in items} == {local}

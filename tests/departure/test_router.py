@@ -144,3 +144,76 @@ def test_flags_change_nothing_outside_risk_data(client, db, scored):
         service.score_active_placements(s, on=today() + timedelta(days=1))
     assert snapshot() == before
     assert client.get("/api/v1/vacancies?limit=500", headers=headers["county_office"]).json() == board_before
+
+
+def _employer_placement_and_its_county(client, db, headers):
+    """One of the demo employer's at-risk placements, and a key for the county office that owns its worker."""
+    from app.orgs import service as orgs_service
+
+    item = _all_pages(client, headers["employer"], limit=500)[0]
+    with db.session() as s, s.begin():
+        owner = s.scalar(
+            select(Worker.owner_org_id)
+            .join(Placement, Placement.worker_id == Worker.id)
+            .where(Placement.id == item["placement_id"])
+        )
+        key = orgs_service.issue_key(s, owner, [])
+    return item["placement_id"], {"Authorization": f"Bearer {key}"}
+
+
+def test_employer_never_sees_reasons_from_the_workers_other_jobs(client, db, scored):
+    _, headers, _ = scored
+    pid, county = _employer_placement_and_its_county(client, db, headers)
+    history = [service.reason_items(["prior_quit_wage", "prior_early_exits", "note_home"])]
+    with db.session() as s, s.begin():
+        risk = s.get(PlacementRisk, pid)
+        risk.reasons = history[0]
+        risk.risk_90, risk.risk_180 = 0.5, 0.6
+        risk.action = service.action_for(0.5, ["prior_quit_wage", "prior_early_exits", "note_home"])
+    assert risk.action == "employer_talk"  # driven by the pay reason from another employer
+
+    def seen(h):
+        return next(i for i in _all_pages(client, h, limit=500) if i["placement_id"] == pid)
+
+    office = seen(county)
+    assert [r["code"] for r in office["reasons"]] == ["prior_quit_wage", "prior_early_exits", "note_home"]
+    assert office["action"] == "employer_talk"
+    employer = seen(headers["employer"])
+    assert [r["code"] for r in employer["reasons"]] == ["note_home"]
+    assert employer["action"] == "visit" and employer["probability"] == office["probability"]
+    assert "工资" not in json.dumps(employer["reasons"], ensure_ascii=False)
+    assert service.reasons_for("employer", ["prior_quit_wage", "wage_gap"]) == ["wage_gap"]
+    assert service.reasons_for("provincial_office", ["prior_quit_wage"]) == ["prior_quit_wage"]
+
+
+def test_county_notes_stay_with_offices_and_employer_answers_are_kept_apart(client, db, scored):
+    _, headers, _ = scored
+    pid, county = _employer_placement_and_its_county(client, db, headers)
+    employer, province = headers["employer"], headers["provincial_office"]
+    url = f"/api/v1/placements/{pid}/flag-reviews"
+    note = "已联系本人 13812345678，下周安排劳动仲裁"
+    escalated = client.post(url, json={"decision": "escalated", "note": note}, headers=county)
+    assert escalated.status_code == 201
+    dismissed = client.post(url, json={"decision": "dismissed", "note": "员工很好"}, headers=employer)
+    assert dismissed.status_code == 201
+
+    mine = client.get(url, headers=employer).json()["items"]
+    assert [r["id"] for r in mine] == [dismissed.json()["id"]]
+    assert note not in client.get(url, headers=employer).text
+    for office in (county, province):
+        listed = client.get(url, headers=office).json()["items"]
+        assert [r["id"] for r in listed] == [escalated.json()["id"], dismissed.json()["id"]]
+
+    def seen(h):
+        return next(i for i in _all_pages(client, h, limit=500) if i["placement_id"] == pid)
+
+    for office in (county, province):
+        item = seen(office)
+        assert item["latest_review"]["id"] == escalated.json()["id"]  # the employer's dismissal does not close it
+        assert item["latest_employer_review"]["id"] == dismissed.json()["id"]
+    item = seen(employer)
+    assert item["latest_review"]["id"] == dismissed.json()["id"] and item["latest_employer_review"] is None
+    assert note not in json.dumps(item, ensure_ascii=False)
+    with db.session(write=False) as s:
+        decisions = sorted(r.decision for r in s.scalars(select(FlagReview).where(FlagReview.placement_id == pid)))
+    assert decisions == ["dismissed", "escalated"]  # every answer is kept

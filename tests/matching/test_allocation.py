@@ -188,3 +188,66 @@ def test_bad_input_is_refused_with_a_reason():
         alloc.allocate(pd.DataFrame({"worker_id": [1], "vacancy_id": [1], "score": [0.5]}), {1: 1}, method="x")  # type: ignore[arg-type]
     empty = alloc.min_cost_flow(pd.DataFrame(columns=["worker_id", "vacancy_id", "score"]), {})
     assert empty.placed == 0
+
+
+NESTS = [(), ("gd",), ("gd", "dg"), ("gd", "dg", "dg-rs"), ("gd", "fs"), ("zj",)]
+
+
+def nested_instance(rng: np.random.Generator):
+    """Edges under a province pairing, its prefecture pairings and a county pairing inside one of them."""
+    edges, capacity, _ = random_instance(rng)
+    edges["pairing_ids"] = [NESTS[i] for i in rng.integers(0, len(NESTS), len(edges))]
+    edges["pairing_id"] = [ids[-1] if ids else None for ids in edges["pairing_ids"]]  # the most specific
+    names = ["gd", "dg", "dg-rs", "fs", "zj"]
+    quotas = {p: int(rng.integers(0, 3)) for p in names if rng.random() < 0.6}
+    return edges, capacity, quotas
+
+
+def feasible_nested(edges: pd.DataFrame, chosen: pd.DataFrame, capacity, quotas) -> bool:
+    """Capacity, one job per worker, and every quota counted over every pairing an edge runs under."""
+    if not feasible(chosen.drop(columns=["pairing_id"], errors="ignore"), capacity, None):
+        return False
+    covering = chosen[["worker_id", "vacancy_id"]].merge(edges, on=["worker_id", "vacancy_id"])["pairing_ids"]
+    counts = pd.Series([p for ids in covering for p in ids], dtype=object).value_counts()
+    return all(n <= quotas.get(p, np.inf) for p, n in counts.items())
+
+
+def test_nested_quotas_bind_every_level_and_the_solver_is_the_brute_force_optimum():
+    rng = np.random.default_rng(29)
+    milp_used = 0
+    for _ in range(150):
+        edges, capacity, quotas = nested_instance(rng)
+        best_total = 0.0
+        for r in range(1, len(edges) + 1):
+            for subset in itertools.combinations(range(len(edges)), r):
+                chosen = edges.iloc[list(subset)]
+                if feasible_nested(edges, chosen, capacity, quotas):
+                    best_total = max(best_total, float(chosen["score"].sum()))
+        exact = alloc.min_cost_flow(edges, capacity, quotas)
+        assert feasible_nested(edges, exact.assignments, capacity, quotas)
+        assert exact.total_score == pytest.approx(best_total, abs=1e-5)
+        milp_used += exact.solver == "highs_milp"
+        for heuristic in (alloc.greedy, alloc.stable):
+            result = heuristic(edges, capacity, quotas)
+            assert feasible_nested(edges, result.assignments, capacity, quotas)
+            assert result.total_score <= exact.total_score + 1e-9
+    assert milp_used > 20  # nested quotas do reach the integer programme
+
+
+def test_a_province_quota_of_zero_stops_placements_under_its_prefecture_pairings():
+    edges = pd.DataFrame(
+        {
+            "worker_id": [1, 2, 3],
+            "vacancy_id": [10, 11, 12],
+            "score": [0.9, 0.8, 0.5],
+            "pairing_id": ["dongguan", "dongguan-rongshui", None],
+            "pairing_ids": [("guangdong", "dongguan"), ("guangdong", "dongguan", "dongguan-rongshui"), ()],
+        }
+    )
+    capacity = {10: 1, 11: 1, 12: 1}
+    for method in alloc.METHODS:
+        result = alloc.allocate(edges, capacity, {"guangdong": 0}, method=method)
+        assert list(result.assignments["worker_id"]) == [3], method
+    only_county = alloc.min_cost_flow(edges, capacity, {"dongguan-rongshui": 0})
+    assert only_county.solver == "ortools_min_cost_flow"  # one quota per edge: still the flow
+    assert sorted(only_county.assignments["worker_id"]) == [1, 3]
