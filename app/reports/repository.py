@@ -80,10 +80,12 @@ def departures(session: Session, scope: Scope, since: date, until: date) -> pd.D
 def started(session: Session, scope: Scope, since: date, until: date) -> pd.DataFrame:
     """Placements started between `since` and `until`, with their end if it is dated by `until`."""
     end = case((P.end_date <= until, P.end_date), else_=None)
+    reason = case((P.end_date <= until, P.end_reason), else_=None)
     stmt = _joined(
-        select(P.id, W.hukou_county, V.employer_org_id, V.county_code, P.start_date, end.label("end_date")), scope
+        select(P.id, W.hukou_county, V.employer_org_id, V.county_code, P.start_date, end.label("end_date"), reason),
+        scope,
     ).where(P.start_date.between(since, until))
-    return _frame(session, stmt, ["placement_id", *GROUP_COLUMNS, "start_date", "end_date"])
+    return _frame(session, stmt, ["placement_id", *GROUP_COLUMNS, "start_date", "end_date", "end_reason"])
 
 
 def follow_ups(session: Session, scope: Scope, since: date, until: date) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from app.departure.features import NOT_A_DEPARTURE
 from app.departure.service import FLAG_MIN_RISK
 from app.errors import Forbidden, Msg, NotFound, ValidationFailed
 from app.orgs.service import Principal
@@ -37,9 +38,12 @@ DEFINITIONS = {
     "week": "ISO week, Monday-Sunday, China Standard Time (UTC+8); only facts dated by Sunday count",
     "channel": "cross_region: the job is in another province; local: in the worker's hukou county; "
     "nearby: elsewhere in the home province",
-    "early_departure": f"ended fewer than {EARLY_DAYS} days after the start",
+    "departures": "every placement that ended in the week, whatever the reason (end_reasons splits them)",
+    "early_departure": f"ended fewer than {EARLY_DAYS} days after the start, other than by `contract_ended` "
+    "(a finished contract is not a departure)",
     "retention": "Kaplan-Meier share still employed on day 30/90/180 by monthly start cohort; placements still "
-    "running at the week's end are censored; null = the cohort is too young for that horizon",
+    "running at the week's end are censored, and so are those whose contract ended (`contract_ended`: they "
+    "completed, they did not leave), as in the departure model; null = the cohort is too young for that horizon",
     "follow_ups": "due 1, 4 and 12 weeks after the start (done within 3 days of the due day) and 7 days after a "
     "`concern` outcome (done if any follow-up came after the concern); only while the placement is active",
     "at_risk": f"active placements whose departure risk at the nearest horizon is at least {FLAG_MIN_RISK}",
@@ -152,7 +156,7 @@ class Facts:
     monday: date
     counts: pd.DataFrame  # per (hukou county, employer, vacancy county): new_i, active_i for weeks i = 0 (last), 1
     departures: pd.DataFrame  # one row per placement ended in the last 13 weeks
-    started: pd.DataFrame  # one row per placement started in the cohort window, with duration and event
+    started: pd.DataFrame  # one row per placement started in the cohort window: duration, ended, event
     follow_ups: pd.DataFrame
     risks: pd.DataFrame
     reviews: pd.DataFrame
@@ -182,14 +186,22 @@ def load_facts(session: Session, scope: Scope, week: IsoWeek) -> Facts:
     if len(departures):
         departures["duration"] = _days(departures, "end_date", monday) - _days(departures, "start_date", monday)
         departures["end_day"] = _days(departures, "end_date", monday)  # 0..6 this week, negative before
+        departures["early"] = (departures["duration"] < EARLY_DAYS) & ~_completed(departures)
     else:
-        departures = departures.assign(duration=[], end_day=[])
+        departures = departures.assign(duration=[], end_day=[], early=pd.Series(dtype=bool))
     start_day = _days(started, "start_date", sunday) if len(started) else np.array([])
     end_day = _days(started, "end_date", sunday) if len(started) else np.array([])
     started["start_day"] = start_day  # days before Sunday, <= 0
-    started["event"] = ~np.isnan(end_day)
-    started["duration"] = np.where(started["event"], end_day, 0.0) - start_day
+    started["ended"] = ~np.isnan(end_day)
+    # A finished contract is censored, not a failure: the placement lasted as long as it was meant to.
+    started["event"] = started["ended"] & ~_completed(started)
+    started["duration"] = np.where(started["ended"], end_day, 0.0) - start_day
     return Facts(monday, counts, departures, started, follow_ups, risks, reviews)
+
+
+def _completed(frame: pd.DataFrame) -> np.ndarray:
+    """Ends that are not departures (the contract ran its course), as the departure model reads them."""
+    return frame["end_reason"].isin(NOT_A_DEPARTURE).to_numpy(bool)
 
 
 def _week_figures(facts: Facts, mask_counts: np.ndarray | None = None, mask_deps: np.ndarray | None = None) -> dict:
@@ -202,7 +214,7 @@ def _week_figures(facts: Facts, mask_counts: np.ndarray | None = None, mask_deps
             "new_placements": _int(counts[f"new_{i}"].sum()),
             "active_at_week_end": _int(counts[f"active_{i}"].sum()),
             "departures": int(in_week.sum()),
-            "early_departures": int((in_week & (deps["duration"] < EARLY_DAYS)).sum()),
+            "early_departures": int((in_week & deps["early"]).sum()),
         }
     return out
 
@@ -211,11 +223,7 @@ def _grouped(facts: Facts, key: str) -> pd.DataFrame:
     """This week's four figures per value of `key`, in one groupby per table."""
     counts = facts.counts.groupby(key)[["new_1", "active_1"]].sum()
     deps = facts.departures[(facts.departures["end_day"] >= 0) & (facts.departures["end_day"] < 7)]
-    dep = (
-        deps.assign(early=deps["duration"] < EARLY_DAYS)
-        .groupby(key)
-        .agg(departures=("early", "size"), early_departures=("early", "sum"))
-    )
+    dep = deps.groupby(key).agg(departures=("early", "size"), early_departures=("early", "sum"))
     table = counts.join(dep, how="outer").fillna(0).astype(int)
     table = table.rename(columns={"new_1": "new_placements", "active_1": "active_at_week_end"})
     return table[["new_placements", "active_at_week_end", "departures", "early_departures"]].sort_index()
@@ -255,7 +263,7 @@ def _follow_ups(facts: Facts) -> dict[str, Any]:
     started, fu = facts.started, facts.follow_ups
     fu_day = _days(fu, "date", facts.monday) if len(fu) else np.array([])
     start = started["start_day"].to_numpy(float) + 6  # start_day counts from Sunday
-    end = np.where(started["event"].to_numpy(bool), start + started["duration"].to_numpy(float), np.inf)
+    end = np.where(started["ended"].to_numpy(bool), start + started["duration"].to_numpy(float), np.inf)
     ids = started["placement_id"].to_numpy()
     parts = []
     for weeks in FOLLOW_UP_WEEKS:
@@ -298,7 +306,17 @@ def _follow_ups(facts: Facts) -> dict[str, Any]:
     return {"due": due_n, "done": done_n, "done_share": _ratio(done_n / due_n) if due_n else None, "by_kind": by_kind}
 
 
-def _at_risk(facts: Facts, ref: Reference, week: IsoWeek) -> dict[str, Any]:
+def _reasons_for_scope(scope: Scope, reasons: list[Any]) -> list[Any]:
+    """An employer must not read about a worker's jobs at other employers: its copy drops the `prior_*` reasons.
+
+    The one place the report filters reasons, so app.departure.service.reasons_for can take over on merge.
+    """
+    if scope.kind != "employer":
+        return list(reasons)
+    return [r for r in reasons if not (isinstance(r, dict) and str(r.get("code", "")).startswith("prior_"))]
+
+
+def _at_risk(facts: Facts, ref: Reference, week: IsoWeek, scope: Scope) -> dict[str, Any]:
     risks, reviews = facts.risks, facts.reviews
     answered = {
         d: int((reviews["decision"] == d).sum())
@@ -330,7 +348,7 @@ def _at_risk(facts: Facts, ref: Reference, week: IsoWeek) -> dict[str, Any]:
                 "risk_30": _ratio(row.risk_30),
                 "risk_90": _ratio(row.risk_90),
                 "risk_180": _ratio(row.risk_180),
-                "reasons": list(row.reasons or []),
+                "reasons": _reasons_for_scope(scope, row.reasons or []),
                 "action": row.action,
                 "model_version": row.model_version,
                 "answered_this_week": decision.get(row.placement_id),
@@ -397,7 +415,7 @@ def _curves(facts: Facts, ref: Reference, scope: Scope) -> dict[str, Any]:
 def _trend(facts: Facts, week: IsoWeek) -> list[dict[str, Any]]:
     deps = facts.departures
     index = np.floor_divide(deps["end_day"].to_numpy(float), 7).astype(int) + (TREND_WEEKS - 1)
-    early = deps["duration"].to_numpy(float) < EARLY_DAYS
+    early = deps["early"].to_numpy(bool)
     total = np.bincount(index, minlength=TREND_WEEKS)[:TREND_WEEKS] if len(deps) else np.zeros(TREND_WEEKS, int)
     early_n = (
         np.bincount(index, weights=early, minlength=TREND_WEEKS)[:TREND_WEEKS] if len(deps) else np.zeros(TREND_WEEKS)
@@ -462,7 +480,7 @@ def build_report(session: Session, scope: Scope, week: IsoWeek, ref: Reference |
         },
         "departures_by_week": _trend(facts, week),
         "follow_ups": _follow_ups(facts),
-        "at_risk": _at_risk(facts, ref, week),
+        "at_risk": _at_risk(facts, ref, week, scope),
         "definitions": DEFINITIONS,
     }
 
