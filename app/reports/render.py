@@ -94,7 +94,7 @@ def _long_rows(report: dict[str, Any]) -> list[list[Any]]:
         ["follow_ups", kind, "", k, v] for kind, part in sorted(follow["by_kind"].items()) for k, v in part.items()
     ]
     risk = report["at_risk"]
-    rows += [["at_risk", "", "", k, risk[k]] for k in ("note", "scored", "flagged")]
+    rows += [["at_risk", "", "", k, risk[k]] for k in ("note", "source", "scored", "flagged")]
     rows += [["at_risk_answered", d, "", "reviews", n] for d, n in sorted(risk["answered_this_week"].items())]
     for item in risk["items"]:
         rest = {k: v for k, v in item.items() if k != "placement_id"} | {"reasons": reasons_text(item["reasons"])}

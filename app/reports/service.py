@@ -5,7 +5,7 @@ Only facts dated up to the week's Sunday count, so the report for a week reads t
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,9 @@ DEFINITIONS = {
     "completed, they did not leave), as in the departure model; null = the cohort is too young for that horizon",
     "follow_ups": "due 1, 4 and 12 weeks after the start (done within 3 days of the due day) and 7 days after a "
     "`concern` outcome (done if any follow-up came after the concern); only while the placement is active",
-    "at_risk": f"active placements whose departure risk at the nearest horizon is at least {FLAG_MIN_RISK}",
+    "at_risk": f"active placements whose departure risk at the nearest horizon is at least {FLAG_MIN_RISK}; "
+    "source snapshot = the scores frozen by the week's Monday run (reads the same later), live = the latest "
+    "scores made by the end of the following week (an older week the run did not freeze)",
 }
 
 
@@ -160,6 +162,7 @@ class Facts:
     follow_ups: pd.DataFrame
     risks: pd.DataFrame
     reviews: pd.DataFrame
+    risk_source: str = "live"  # "snapshot": the scores the week's Monday run froze
 
 
 def _window_start(week: IsoWeek) -> date:
@@ -177,9 +180,13 @@ def load_facts(session: Session, scope: Scope, week: IsoWeek) -> Facts:
     started = repository.started(session, scope, _window_start(week), sunday)
     fu_since = monday - timedelta(days=CONCERN_DAYS + FOLLOW_UP_SLACK + 7)
     follow_ups = repository.follow_ups(session, scope, fu_since, sunday)
-    # Scores written during the following week (the Monday run's, or a late run's) count for it; only the latest
-    # score per placement is kept, so a rerun after that week shows what was scored by then.
-    risks = repository.risks(session, scope, sunday, week.end_instant + timedelta(days=7))
+    # The week's run froze its scores (placement_risks keeps only the latest per placement); a week without a
+    # snapshot reads the live scores written by the end of the following week.
+    source = "snapshot" if repository.has_snapshot(session, str(week)) else "live"
+    if source == "snapshot":
+        risks = repository.snapshot_risks(session, scope, str(week))
+    else:
+        risks = repository.risks(session, scope, sunday, _scored_by(week))
     reviews = repository.reviews(session, scope, week.start_instant, week.end_instant)
     for frame in (counts, departures, started, risks):
         frame["channel"] = _channel(frame) if len(frame) else pd.Series(dtype=object)
@@ -196,7 +203,27 @@ def load_facts(session: Session, scope: Scope, week: IsoWeek) -> Facts:
     # A finished contract is censored, not a failure: the placement lasted as long as it was meant to.
     started["event"] = started["ended"] & ~_completed(started)
     started["duration"] = np.where(started["ended"], end_day, 0.0) - start_day
-    return Facts(monday, counts, departures, started, follow_ups, risks, reviews)
+    return Facts(monday, counts, departures, started, follow_ups, risks, reviews, source)
+
+
+def _scored_by(week: IsoWeek) -> datetime:
+    """Scores written during the following week (the Monday run's, or a late run's) count for a week."""
+    return week.end_instant + timedelta(days=7)
+
+
+def snapshot_week(session: Session, week: IsoWeek) -> dict[str, Any]:
+    """Freeze the week's at-risk inputs once (every scope reads its share); an existing snapshot is kept as is."""
+    if repository.has_snapshot(session, str(week)):
+        return {"week": str(week), "snapshot": "kept"}
+    risks = repository.risks(session, Scope("province"), week.sunday, _scored_by(week))
+    rows = risks[["placement_id", *repository.RISK_COLUMNS]].to_dict("records")
+    for row in rows:
+        row["placement_id"] = int(row["placement_id"])
+        row["scored_at"] = pd.Timestamp(row["scored_at"]).to_pydatetime()
+        for key in ("risk_30", "risk_90", "risk_180"):
+            row[key] = None if row[key] is None or row[key] != row[key] else float(row[key])
+    repository.add_snapshot(session, str(week), rows)
+    return {"week": str(week), "snapshot": "written", "placements": len(rows)}
 
 
 def _completed(frame: pd.DataFrame) -> np.ndarray:
@@ -323,7 +350,14 @@ def _at_risk(facts: Facts, ref: Reference, week: IsoWeek, scope: Scope) -> dict[
         for d in sorted(set(reviews["decision"]) | {"contacted", "dismissed", "escalated"})
     }
     if not len(risks):
-        return {"note": NO_SCORES.text(), "scored": 0, "flagged": 0, "answered_this_week": answered, "items": []}
+        return {
+            "note": NO_SCORES.text(),
+            "source": facts.risk_source,
+            "scored": 0,
+            "flagged": 0,
+            "answered_this_week": answered,
+            "items": [],
+        }
     nearest = risks[["risk_90", "risk_180", "risk_30"]].apply(pd.to_numeric, errors="coerce")
     risk = nearest["risk_90"].fillna(nearest["risk_180"]).fillna(nearest["risk_30"])
     flagged = risks.assign(risk=risk)[risk >= FLAG_MIN_RISK].sort_values(
@@ -356,6 +390,7 @@ def _at_risk(facts: Facts, ref: Reference, week: IsoWeek, scope: Scope) -> dict[
         )
     return {
         "note": None,
+        "source": facts.risk_source,
         "scored": len(risks),
         "flagged": len(flagged),
         "answered_this_week": answered,
