@@ -223,7 +223,8 @@ def snapshot_week(session: Session, week: IsoWeek) -> dict[str, Any]:
         for key in ("risk_30", "risk_90", "risk_180"):
             row[key] = None if row[key] is None or row[key] != row[key] else float(row[key])
     repository.add_snapshot(session, str(week), rows)
-    return {"week": str(week), "snapshot": "written", "placements": len(rows)}
+    # Nothing scored (no model yet): nothing to freeze, and the next run may still write the snapshot.
+    return {"week": str(week), "snapshot": "written" if rows else "nothing scored", "placements": len(rows)}
 
 
 def _completed(frame: pd.DataFrame) -> np.ndarray:
