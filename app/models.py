@@ -9,6 +9,7 @@ from app.matching.models import OccupationInference
 from app.orgs.models import ApiKey, Org
 from app.placements.models import FollowUp, Placement
 from app.reference.models import Division, Occupation, Pairing
+from app.reports.models import RiskSnapshot
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
@@ -28,6 +29,7 @@ __all__ = [
     "PiiRead",
     "Placement",
     "PlacementRisk",
+    "RiskSnapshot",
     "Vacancy",
     "Worker",
 ]

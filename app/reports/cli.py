@@ -45,13 +45,16 @@ def next_run(now: datetime) -> datetime:
     return candidate if candidate > local else candidate + timedelta(days=7)
 
 
-def _score_departure_risk(db: "Database") -> None:
-    """The departure batch (issue 4), so the at-risk section reads this Monday's scores."""
+def _score_departure_risk(db: "Database", week: IsoWeek) -> None:
+    """The departure batch (issue 4), then last week's at-risk inputs frozen so its files stay reproducible."""
     from app.departure.service import score_active_placements
+    from app.reports.service import snapshot_week
 
     with db.session() as session, session.begin():
         summary = score_active_placements(session)
     print(json.dumps({"departure_score": summary}, ensure_ascii=False, default=str), flush=True)
+    with db.session() as session, session.begin():
+        print(json.dumps({"risk_snapshot": snapshot_week(session, week)}), flush=True)
 
 
 def _run_weekly(args: argparse.Namespace) -> int:
@@ -64,9 +67,9 @@ def _run_weekly(args: argparse.Namespace) -> int:
     db = Database(settings.database_url)
     try:
         started = time.perf_counter()
-        # Last week's run scores departure risk first; re-running an older week keeps the scores it was made with
-        # (only the latest score per placement is stored, and a week counts scores made by its Monday).
-        before = partial(_score_departure_risk, db) if week == IsoWeek.last_complete(today()) else None
+        # Last week's run scores departure risk first and freezes the week's scores (once: a rerun keeps them);
+        # re-running an older week reads its snapshot, or the live scores if it has none.
+        before = partial(_score_departure_risk, db, week) if week == IsoWeek.last_complete(today()) else None
         files = run_weekly(lambda: db.session(False), week, output, args.format or FORMATS, before)
         summary = {"week": str(week), "files": len(files), "folder": str(output / str(week))}
         print(json.dumps(summary | {"seconds": round(time.perf_counter() - started, 1)}), flush=True)

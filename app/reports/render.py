@@ -20,6 +20,30 @@ FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 CHANNEL_LABELS = {"cross_region": "跨省转移 cross-region", "local": "就地 local", "nearby": "就近 nearby"}
 WEEK_FIGURES = ("new_placements", "active_at_week_end", "departures", "early_departures")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as a formula (OWASP CSV injection)
+
+
+def _is_formula_like(value: Any) -> bool:
+    """Text an employer typed (a vacancy title) must never become a live formula in an office's spreadsheet."""
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def _csv_cell(value: Any) -> Any:
+    """A leading quote makes Excel and LibreOffice show the text as typed; numbers stay numbers."""
+    if value is None:
+        return ""
+    return "'" + value if _is_formula_like(value) else value
+
+
+def reasons_text(reasons: list[Any]) -> str:
+    """Risk reasons as words ("zh / en", joined by "; "), never as Python dict text."""
+    parts = []
+    for reason in reasons or []:
+        if isinstance(reason, dict):
+            parts.append(" / ".join(str(reason[k]) for k in ("zh", "en") if reason.get(k)) or str(reason.get("code")))
+        else:
+            parts.append(str(reason))
+    return "; ".join(parts)
 
 
 def to_json(report: dict[str, Any]) -> bytes:
@@ -70,10 +94,10 @@ def _long_rows(report: dict[str, Any]) -> list[list[Any]]:
         ["follow_ups", kind, "", k, v] for kind, part in sorted(follow["by_kind"].items()) for k, v in part.items()
     ]
     risk = report["at_risk"]
-    rows += [["at_risk", "", "", k, risk[k]] for k in ("note", "scored", "flagged")]
+    rows += [["at_risk", "", "", k, risk[k]] for k in ("note", "source", "scored", "flagged")]
     rows += [["at_risk_answered", d, "", "reviews", n] for d, n in sorted(risk["answered_this_week"].items())]
     for item in risk["items"]:
-        rest = {k: v for k, v in item.items() if k != "placement_id"}
+        rest = {k: v for k, v in item.items() if k != "placement_id"} | {"reasons": reasons_text(item["reasons"])}
         rows += [["at_risk", item["placement_id"], "", k, v] for k, v in _flat("", rest)]
     return rows
 
@@ -85,7 +109,7 @@ def to_csv(report: dict[str, Any]) -> bytes:
     scope = report["scope"]
     label = scope["kind"] + (f":{scope.get('code') or scope.get('id')}" if scope["kind"] != "province" else "")
     for row in _long_rows(report):
-        writer.writerow([report["week"], label, *("" if v is None else v for v in row)])
+        writer.writerow([_csv_cell(v) for v in (report["week"], label, *row)])
     return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read the Chinese correctly
 
 
@@ -97,6 +121,9 @@ def _sheet(wb: Any, title: str, header: list[str], rows: list[list[Any]]) -> Non
     ws.append(header)
     for row in rows:
         ws.append(["" if v is None else (v if isinstance(v, int | float | str) else str(v)) for v in row])
+        for cell in ws[ws.max_row]:
+            if _is_formula_like(cell.value):
+                cell.data_type = "s"  # openpyxl would store "=..." as a formula; kept as the text typed
     ws.freeze_panes = "A2"
 
 
@@ -252,7 +279,7 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
                 i["risk_30"],
                 i["risk_90"],
                 i["risk_180"],
-                "; ".join(map(str, i["reasons"])),
+                reasons_text(i["reasons"]),
                 i["action"],
                 i["answered_this_week"],
             ]
@@ -391,7 +418,9 @@ def _pct(value: float | None) -> str:
 def to_html(report: dict[str, Any], page: dict[str, Any] | None = None) -> str:
     """The report as one HTML document with inline SVG; `page` adds the web page's week picker and sign-out."""
     template = _env.get_template("weekly.html")
-    return template.render(r=report, charts=charts(report), page=page, pct=_pct, channel_labels=CHANNEL_LABELS)
+    return template.render(
+        r=report, charts=charts(report), page=page, pct=_pct, reasons=reasons_text, channel_labels=CHANNEL_LABELS
+    )
 
 
 def render(report: dict[str, Any], fmt: str) -> bytes:

@@ -4,13 +4,14 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, func, insert, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.departure.models import FlagReview, PlacementRisk
 from app.orgs.models import Org
 from app.placements.models import FollowUp, Placement
 from app.reference.models import Division, Pairing
+from app.reports.models import RiskSnapshot
 from app.reports.schemas import Scope
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
@@ -80,10 +81,12 @@ def departures(session: Session, scope: Scope, since: date, until: date) -> pd.D
 def started(session: Session, scope: Scope, since: date, until: date) -> pd.DataFrame:
     """Placements started between `since` and `until`, with their end if it is dated by `until`."""
     end = case((P.end_date <= until, P.end_date), else_=None)
+    reason = case((P.end_date <= until, P.end_reason), else_=None)
     stmt = _joined(
-        select(P.id, W.hukou_county, V.employer_org_id, V.county_code, P.start_date, end.label("end_date")), scope
+        select(P.id, W.hukou_county, V.employer_org_id, V.county_code, P.start_date, end.label("end_date"), reason),
+        scope,
     ).where(P.start_date.between(since, until))
-    return _frame(session, stmt, ["placement_id", *GROUP_COLUMNS, "start_date", "end_date"])
+    return _frame(session, stmt, ["placement_id", *GROUP_COLUMNS, "start_date", "end_date", "end_reason"])
 
 
 def follow_ups(session: Session, scope: Scope, since: date, until: date) -> pd.DataFrame:
@@ -94,8 +97,11 @@ def follow_ups(session: Session, scope: Scope, since: date, until: date) -> pd.D
     return _frame(session, stmt, ["placement_id", "date", "outcome", "end_date"])
 
 
-def risks(session: Session, scope: Scope, sunday: date, scored_by: datetime) -> pd.DataFrame:
-    """The departure model's latest scores of placements active at the week's end, scored by `scored_by`."""
+RISK_COLUMNS = ["risk_30", "risk_90", "risk_180", "reasons", "action", "model_version", "scored_at"]
+
+
+def _risk_select(scope: Scope, score: type[PlacementRisk] | type[RiskSnapshot]) -> Select[*tuple[Any, ...]]:
+    """Placement, worker and vacancy facts beside a score row (the live one or a week's frozen copy)."""
     stmt = _joined(
         select(
             P.id,
@@ -105,23 +111,38 @@ def risks(session: Session, scope: Scope, sunday: date, scored_by: datetime) -> 
             V.county_code,
             V.title,
             P.start_date,
-            PlacementRisk.risk_30,
-            PlacementRisk.risk_90,
-            PlacementRisk.risk_180,
-            PlacementRisk.reasons,
-            PlacementRisk.action,
-            PlacementRisk.model_version,
+            *(getattr(score, c) for c in RISK_COLUMNS),
         ),
         scope,
     )
-    stmt = stmt.join(PlacementRisk, PlacementRisk.placement_id == P.id).where(
+    return stmt.join(score, score.placement_id == P.id)
+
+
+_RISK_FRAME = ["placement_id", "worker_id", *GROUP_COLUMNS, "vacancy_title", "start_date", *RISK_COLUMNS]
+
+
+def risks(session: Session, scope: Scope, sunday: date, scored_by: datetime) -> pd.DataFrame:
+    """The departure model's latest scores of placements active at the week's end, scored by `scored_by`."""
+    stmt = _risk_select(scope, PlacementRisk).where(
         P.start_date <= sunday,
         or_(P.end_date.is_(None), P.end_date > sunday),
         PlacementRisk.scored_at < scored_by,
     )
-    columns = ["placement_id", "worker_id", *GROUP_COLUMNS, "vacancy_title", "start_date"]
-    columns += ["risk_30", "risk_90", "risk_180", "reasons", "action", "model_version"]
-    return _frame(session, stmt, columns)
+    return _frame(session, stmt, _RISK_FRAME)
+
+
+def snapshot_risks(session: Session, scope: Scope, week: str) -> pd.DataFrame:
+    """The scores the week's run froze, for this scope: the same rows whenever the report is rebuilt."""
+    return _frame(session, _risk_select(scope, RiskSnapshot).where(RiskSnapshot.week == week), _RISK_FRAME)
+
+
+def has_snapshot(session: Session, week: str) -> bool:
+    return session.scalar(select(RiskSnapshot.placement_id).where(RiskSnapshot.week == week).limit(1)) is not None
+
+
+def add_snapshot(session: Session, week: str, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(RiskSnapshot), [{"week": week, **r} for r in rows])
 
 
 def reviews(session: Session, scope: Scope, since: datetime, until: datetime) -> pd.DataFrame:

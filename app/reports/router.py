@@ -128,7 +128,13 @@ async def sign_in(
     target = "/reports/weekly" + (f"?week={week}" if week and _valid(week) else "")
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
-        COOKIE, api_key.strip(), httponly=True, samesite="strict", path="/reports", secure=request.url.scheme == "https"
+        COOKIE,
+        api_key.strip(),
+        httponly=True,
+        samesite="strict",
+        path="/reports",
+        # Secure everywhere but development: behind a TLS-terminating proxy the app itself only sees http.
+        secure=request.app.state.settings.environment != "development" or request.url.scheme == "https",
     )
     return response
 

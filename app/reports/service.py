@@ -5,7 +5,7 @@ Only facts dated up to the week's Sunday count, so the report for a week reads t
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from app.departure.features import NOT_A_DEPARTURE
 from app.departure.service import FLAG_MIN_RISK
 from app.errors import Forbidden, Msg, NotFound, ValidationFailed
 from app.orgs.service import Principal
@@ -37,12 +38,17 @@ DEFINITIONS = {
     "week": "ISO week, Monday-Sunday, China Standard Time (UTC+8); only facts dated by Sunday count",
     "channel": "cross_region: the job is in another province; local: in the worker's hukou county; "
     "nearby: elsewhere in the home province",
-    "early_departure": f"ended fewer than {EARLY_DAYS} days after the start",
+    "departures": "every placement that ended in the week, whatever the reason (end_reasons splits them)",
+    "early_departure": f"ended fewer than {EARLY_DAYS} days after the start, other than by `contract_ended` "
+    "(a finished contract is not a departure)",
     "retention": "Kaplan-Meier share still employed on day 30/90/180 by monthly start cohort; placements still "
-    "running at the week's end are censored; null = the cohort is too young for that horizon",
+    "running at the week's end are censored, and so are those whose contract ended (`contract_ended`: they "
+    "completed, they did not leave), as in the departure model; null = the cohort is too young for that horizon",
     "follow_ups": "due 1, 4 and 12 weeks after the start (done within 3 days of the due day) and 7 days after a "
     "`concern` outcome (done if any follow-up came after the concern); only while the placement is active",
-    "at_risk": f"active placements whose departure risk at the nearest horizon is at least {FLAG_MIN_RISK}",
+    "at_risk": f"active placements whose departure risk at the nearest horizon is at least {FLAG_MIN_RISK}; "
+    "source snapshot = the scores frozen by the week's Monday run (reads the same later), live = the latest "
+    "scores made by the end of the following week (an older week the run did not freeze)",
 }
 
 
@@ -152,10 +158,11 @@ class Facts:
     monday: date
     counts: pd.DataFrame  # per (hukou county, employer, vacancy county): new_i, active_i for weeks i = 0 (last), 1
     departures: pd.DataFrame  # one row per placement ended in the last 13 weeks
-    started: pd.DataFrame  # one row per placement started in the cohort window, with duration and event
+    started: pd.DataFrame  # one row per placement started in the cohort window: duration, ended, event
     follow_ups: pd.DataFrame
     risks: pd.DataFrame
     reviews: pd.DataFrame
+    risk_source: str = "live"  # "snapshot": the scores the week's Monday run froze
 
 
 def _window_start(week: IsoWeek) -> date:
@@ -173,23 +180,56 @@ def load_facts(session: Session, scope: Scope, week: IsoWeek) -> Facts:
     started = repository.started(session, scope, _window_start(week), sunday)
     fu_since = monday - timedelta(days=CONCERN_DAYS + FOLLOW_UP_SLACK + 7)
     follow_ups = repository.follow_ups(session, scope, fu_since, sunday)
-    # Scores written during the following week (the Monday run's, or a late run's) count for it; only the latest
-    # score per placement is kept, so a rerun after that week shows what was scored by then.
-    risks = repository.risks(session, scope, sunday, week.end_instant + timedelta(days=7))
+    # The week's run froze its scores (placement_risks keeps only the latest per placement); a week without a
+    # snapshot reads the live scores written by the end of the following week.
+    source = "snapshot" if repository.has_snapshot(session, str(week)) else "live"
+    if source == "snapshot":
+        risks = repository.snapshot_risks(session, scope, str(week))
+    else:
+        risks = repository.risks(session, scope, sunday, _scored_by(week))
     reviews = repository.reviews(session, scope, week.start_instant, week.end_instant)
     for frame in (counts, departures, started, risks):
         frame["channel"] = _channel(frame) if len(frame) else pd.Series(dtype=object)
     if len(departures):
         departures["duration"] = _days(departures, "end_date", monday) - _days(departures, "start_date", monday)
         departures["end_day"] = _days(departures, "end_date", monday)  # 0..6 this week, negative before
+        departures["early"] = (departures["duration"] < EARLY_DAYS) & ~_completed(departures)
     else:
-        departures = departures.assign(duration=[], end_day=[])
+        departures = departures.assign(duration=[], end_day=[], early=pd.Series(dtype=bool))
     start_day = _days(started, "start_date", sunday) if len(started) else np.array([])
     end_day = _days(started, "end_date", sunday) if len(started) else np.array([])
     started["start_day"] = start_day  # days before Sunday, <= 0
-    started["event"] = ~np.isnan(end_day)
-    started["duration"] = np.where(started["event"], end_day, 0.0) - start_day
-    return Facts(monday, counts, departures, started, follow_ups, risks, reviews)
+    started["ended"] = ~np.isnan(end_day)
+    # A finished contract is censored, not a failure: the placement lasted as long as it was meant to.
+    started["event"] = started["ended"] & ~_completed(started)
+    started["duration"] = np.where(started["ended"], end_day, 0.0) - start_day
+    return Facts(monday, counts, departures, started, follow_ups, risks, reviews, source)
+
+
+def _scored_by(week: IsoWeek) -> datetime:
+    """Scores written during the following week (the Monday run's, or a late run's) count for a week."""
+    return week.end_instant + timedelta(days=7)
+
+
+def snapshot_week(session: Session, week: IsoWeek) -> dict[str, Any]:
+    """Freeze the week's at-risk inputs once (every scope reads its share); an existing snapshot is kept as is."""
+    if repository.has_snapshot(session, str(week)):
+        return {"week": str(week), "snapshot": "kept"}
+    risks = repository.risks(session, Scope("province"), week.sunday, _scored_by(week))
+    rows = risks[["placement_id", *repository.RISK_COLUMNS]].to_dict("records")
+    for row in rows:
+        row["placement_id"] = int(row["placement_id"])
+        row["scored_at"] = pd.Timestamp(row["scored_at"]).to_pydatetime()
+        for key in ("risk_30", "risk_90", "risk_180"):
+            row[key] = None if row[key] is None or row[key] != row[key] else float(row[key])
+    repository.add_snapshot(session, str(week), rows)
+    # Nothing scored (no model yet): nothing to freeze, and the next run may still write the snapshot.
+    return {"week": str(week), "snapshot": "written" if rows else "nothing scored", "placements": len(rows)}
+
+
+def _completed(frame: pd.DataFrame) -> np.ndarray:
+    """Ends that are not departures (the contract ran its course), as the departure model reads them."""
+    return frame["end_reason"].isin(NOT_A_DEPARTURE).to_numpy(bool)
 
 
 def _week_figures(facts: Facts, mask_counts: np.ndarray | None = None, mask_deps: np.ndarray | None = None) -> dict:
@@ -202,7 +242,7 @@ def _week_figures(facts: Facts, mask_counts: np.ndarray | None = None, mask_deps
             "new_placements": _int(counts[f"new_{i}"].sum()),
             "active_at_week_end": _int(counts[f"active_{i}"].sum()),
             "departures": int(in_week.sum()),
-            "early_departures": int((in_week & (deps["duration"] < EARLY_DAYS)).sum()),
+            "early_departures": int((in_week & deps["early"]).sum()),
         }
     return out
 
@@ -211,11 +251,7 @@ def _grouped(facts: Facts, key: str) -> pd.DataFrame:
     """This week's four figures per value of `key`, in one groupby per table."""
     counts = facts.counts.groupby(key)[["new_1", "active_1"]].sum()
     deps = facts.departures[(facts.departures["end_day"] >= 0) & (facts.departures["end_day"] < 7)]
-    dep = (
-        deps.assign(early=deps["duration"] < EARLY_DAYS)
-        .groupby(key)
-        .agg(departures=("early", "size"), early_departures=("early", "sum"))
-    )
+    dep = deps.groupby(key).agg(departures=("early", "size"), early_departures=("early", "sum"))
     table = counts.join(dep, how="outer").fillna(0).astype(int)
     table = table.rename(columns={"new_1": "new_placements", "active_1": "active_at_week_end"})
     return table[["new_placements", "active_at_week_end", "departures", "early_departures"]].sort_index()
@@ -255,7 +291,7 @@ def _follow_ups(facts: Facts) -> dict[str, Any]:
     started, fu = facts.started, facts.follow_ups
     fu_day = _days(fu, "date", facts.monday) if len(fu) else np.array([])
     start = started["start_day"].to_numpy(float) + 6  # start_day counts from Sunday
-    end = np.where(started["event"].to_numpy(bool), start + started["duration"].to_numpy(float), np.inf)
+    end = np.where(started["ended"].to_numpy(bool), start + started["duration"].to_numpy(float), np.inf)
     ids = started["placement_id"].to_numpy()
     parts = []
     for weeks in FOLLOW_UP_WEEKS:
@@ -298,14 +334,31 @@ def _follow_ups(facts: Facts) -> dict[str, Any]:
     return {"due": due_n, "done": done_n, "done_share": _ratio(done_n / due_n) if due_n else None, "by_kind": by_kind}
 
 
-def _at_risk(facts: Facts, ref: Reference, week: IsoWeek) -> dict[str, Any]:
+def _reasons_for_scope(scope: Scope, reasons: list[Any]) -> list[Any]:
+    """An employer must not read about a worker's jobs at other employers: its copy drops the `prior_*` reasons.
+
+    The one place the report filters reasons, so app.departure.service.reasons_for can take over on merge.
+    """
+    if scope.kind != "employer":
+        return list(reasons)
+    return [r for r in reasons if not (isinstance(r, dict) and str(r.get("code", "")).startswith("prior_"))]
+
+
+def _at_risk(facts: Facts, ref: Reference, week: IsoWeek, scope: Scope) -> dict[str, Any]:
     risks, reviews = facts.risks, facts.reviews
     answered = {
         d: int((reviews["decision"] == d).sum())
         for d in sorted(set(reviews["decision"]) | {"contacted", "dismissed", "escalated"})
     }
     if not len(risks):
-        return {"note": NO_SCORES.text(), "scored": 0, "flagged": 0, "answered_this_week": answered, "items": []}
+        return {
+            "note": NO_SCORES.text(),
+            "source": facts.risk_source,
+            "scored": 0,
+            "flagged": 0,
+            "answered_this_week": answered,
+            "items": [],
+        }
     nearest = risks[["risk_90", "risk_180", "risk_30"]].apply(pd.to_numeric, errors="coerce")
     risk = nearest["risk_90"].fillna(nearest["risk_180"]).fillna(nearest["risk_30"])
     flagged = risks.assign(risk=risk)[risk >= FLAG_MIN_RISK].sort_values(
@@ -330,7 +383,7 @@ def _at_risk(facts: Facts, ref: Reference, week: IsoWeek) -> dict[str, Any]:
                 "risk_30": _ratio(row.risk_30),
                 "risk_90": _ratio(row.risk_90),
                 "risk_180": _ratio(row.risk_180),
-                "reasons": list(row.reasons or []),
+                "reasons": _reasons_for_scope(scope, row.reasons or []),
                 "action": row.action,
                 "model_version": row.model_version,
                 "answered_this_week": decision.get(row.placement_id),
@@ -338,6 +391,7 @@ def _at_risk(facts: Facts, ref: Reference, week: IsoWeek) -> dict[str, Any]:
         )
     return {
         "note": None,
+        "source": facts.risk_source,
         "scored": len(risks),
         "flagged": len(flagged),
         "answered_this_week": answered,
@@ -397,7 +451,7 @@ def _curves(facts: Facts, ref: Reference, scope: Scope) -> dict[str, Any]:
 def _trend(facts: Facts, week: IsoWeek) -> list[dict[str, Any]]:
     deps = facts.departures
     index = np.floor_divide(deps["end_day"].to_numpy(float), 7).astype(int) + (TREND_WEEKS - 1)
-    early = deps["duration"].to_numpy(float) < EARLY_DAYS
+    early = deps["early"].to_numpy(bool)
     total = np.bincount(index, minlength=TREND_WEEKS)[:TREND_WEEKS] if len(deps) else np.zeros(TREND_WEEKS, int)
     early_n = (
         np.bincount(index, weights=early, minlength=TREND_WEEKS)[:TREND_WEEKS] if len(deps) else np.zeros(TREND_WEEKS)
@@ -462,7 +516,7 @@ def build_report(session: Session, scope: Scope, week: IsoWeek, ref: Reference |
         },
         "departures_by_week": _trend(facts, week),
         "follow_ups": _follow_ups(facts),
-        "at_risk": _at_risk(facts, ref, week),
+        "at_risk": _at_risk(facts, ref, week, scope),
         "definitions": DEFINITIONS,
     }
 

@@ -131,7 +131,7 @@ def totals(rows: list[dict], monday: date) -> dict[str, int]:
             out["active_at_week_end"] += 1
         if end is not None and monday <= end <= sunday:
             out["departures"] += 1
-            if (end - start).days < 90:
+            if (end - start).days < 90 and r["end_reason"] != "contract_ended":  # a finished contract is not early
                 out["early_departures"] += 1
     return out
 
@@ -139,6 +139,7 @@ def totals(rows: list[dict], monday: date) -> dict[str, int]:
 def product_limit(rows: list[dict], as_of: date, horizon: int) -> float | None:
     """Kaplan-Meier by hand: S = prod over departure days d < horizon of (1 - left on d / at risk on d).
 
+    A placement whose contract ended did not leave: it is censored on its end day, like one still running.
     None when the cohort is too young (its first start is fewer than `horizon` days before `as_of`), or when
     nobody was followed to the horizon and someone may still be employed.
     """
@@ -146,7 +147,7 @@ def product_limit(rows: list[dict], as_of: date, horizon: int) -> float | None:
     for r in rows:
         end = r["end_date"] if r["end_date"] is not None and r["end_date"] <= as_of else None
         spells.append(((end or as_of) - r["start_date"]).days if end else (as_of - r["start_date"]).days)
-        spells[-1] = (spells[-1], end is not None)
+        spells[-1] = (spells[-1], end is not None and r["end_reason"] != "contract_ended")
     if not spells or (as_of - min(r["start_date"] for r in rows)).days < horizon:
         return None
     survival = 1.0

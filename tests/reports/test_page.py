@@ -125,3 +125,18 @@ def test_the_page_without_a_browser(client, tenants):
     assert client.get("/reports/weekly?week=2025-W99").status_code == 422
     client.cookies.set("lb_report_key", "lb_00000000_revoked")
     assert client.get("/reports/weekly").status_code == 401
+
+
+def test_the_key_cookie_is_secure_outside_development_even_behind_a_tls_proxy(client, app, settings, tenants):
+    """A TLS-terminating proxy forwards plain http to the app: the cookie must still be marked Secure."""
+    try:
+        for environment, secure in (("development", False), ("production", True)):
+            app.state.settings = settings.model_copy(update={"environment": environment})
+            resp = client.post(
+                "/reports/weekly/sign-in", data={"api_key": tenants["county"].key}, follow_redirects=False
+            )
+            assert resp.status_code == 303
+            cookie = resp.headers["set-cookie"]
+            assert "HttpOnly" in cookie and ("; Secure" in cookie) is secure, (environment, cookie)
+    finally:
+        app.state.settings = settings

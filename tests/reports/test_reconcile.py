@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import insert
 
 from app.db import Database
-from app.models import Pairing
+from app.models import Pairing, Placement
 from app.reports.schemas import IsoWeek, Scope
 from app.reports.service import build_report
 from app.seed.generator import SeedConfig, seed_database
@@ -54,6 +54,36 @@ class TestHandCheckedWeek:
         dec = next(c for c in w10["retention"]["cohorts"] if c["cohort"] == "2024-12")
         assert dec["placements"] == 1 and dec["retention"]["90"]["estimate"] == 1.0
         assert dec["retention"]["180"]["estimate"] is None  # followed 98 days only: too young, not zero
+
+    def test_a_finished_contract_is_a_departure_but_neither_early_nor_a_failure(self, history, db, client, tenants):
+        resp = client.post(
+            "/api/v1/workers",
+            json=h.worker_payload(hukou_county="450225", id_number=h.id_number("450225")),
+            headers=tenants["county"].headers,
+        )
+        assert resp.status_code == 201, resp.text
+        with db.session() as session, session.begin():
+            session.execute(
+                insert(Placement),
+                {
+                    "worker_id": resp.json()["id"],
+                    "vacancy_id": history.vacancies["east"],
+                    "start_date": date(2024, 12, 20),
+                    "end_date": date(2025, 3, 5),  # 75 days: early if it were a departure
+                    "end_reason": "contract_ended",
+                    "recorded_by_org_id": tenants["county"].org_id,
+                },
+            )
+        report = _report(db, Scope("province"), h.WEEK)
+        assert (report["totals"]["departures"], report["totals"]["early_departures"]) == (3, 1)
+        assert report["totals"]["end_reasons"] == {"contract_ended": 1, "dismissed": 1, "quit_homesick": 1}
+        trend = {w["week"]: w for w in report["departures_by_week"]}
+        assert trend[h.WEEK] == {"week": h.WEEK, "departures": 3, "early_departures": 1}
+        # 2024-12: ends_after_week (98 days, running) and this one (75 days, completed): nobody left, so day 90
+        # is 100 %, not the 50 % counting the finished contract as a failure would give.
+        dec = next(c for c in report["retention"]["cohorts"] if c["cohort"] == "2024-12")
+        assert (dec["placements"], dec["retention"]["90"]["estimate"]) == (2, 1.0)
+        assert "contract_ended" in report["definitions"]["retention"]
 
     def test_cohort_retention_by_hand(self, history, db):
         cohorts = {c["cohort"]: c for c in _report(db, Scope("province"), h.WEEK)["retention"]["cohorts"]}
