@@ -146,11 +146,20 @@ def add_snapshot(session: Session, week: str, rows: list[dict[str, Any]]) -> Non
 
 
 def reviews(session: Session, scope: Scope, since: datetime, until: datetime) -> pd.DataFrame:
-    """Officers' answers to flags recorded in [since, until)."""
+    """Answers to flags recorded in [since, until) that the scope may read.
+
+    As on the API: an employer reads only its own answers; offices read the offices' answers (an employer's
+    dismissal does not close an office's flag).
+    """
     stmt = _joined(select(FlagReview.id, FlagReview.placement_id, FlagReview.decision, FlagReview.created_at), scope)
     stmt = stmt.join(FlagReview, FlagReview.placement_id == P.id).where(
         FlagReview.created_at >= since, FlagReview.created_at < until
     )
+    if scope.kind == "employer":
+        stmt = stmt.where(FlagReview.org_id == scope.org_id)
+    else:
+        reviewer = select(Org.id).where(Org.kind != "employer")
+        stmt = stmt.where(FlagReview.org_id.in_(reviewer))
     return _frame(session, stmt, ["review_id", "placement_id", "decision", "created_at"])
 
 

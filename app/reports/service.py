@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from app.departure.features import NOT_A_DEPARTURE
-from app.departure.service import FLAG_MIN_RISK
+from app.departure.service import FLAG_MIN_RISK, action_for_kind, reasons_for
 from app.errors import Forbidden, Msg, NotFound, ValidationFailed
 from app.orgs.service import Principal
 from app.reference.models import Pairing
@@ -334,16 +334,6 @@ def _follow_ups(facts: Facts) -> dict[str, Any]:
     return {"due": due_n, "done": done_n, "done_share": _ratio(done_n / due_n) if due_n else None, "by_kind": by_kind}
 
 
-def _reasons_for_scope(scope: Scope, reasons: list[Any]) -> list[Any]:
-    """An employer must not read about a worker's jobs at other employers: its copy drops the `prior_*` reasons.
-
-    The one place the report filters reasons, so app.departure.service.reasons_for can take over on merge.
-    """
-    if scope.kind != "employer":
-        return list(reasons)
-    return [r for r in reasons if not (isinstance(r, dict) and str(r.get("code", "")).startswith("prior_"))]
-
-
 def _at_risk(facts: Facts, ref: Reference, week: IsoWeek, scope: Scope) -> dict[str, Any]:
     risks, reviews = facts.risks, facts.reviews
     answered = {
@@ -383,8 +373,8 @@ def _at_risk(facts: Facts, ref: Reference, week: IsoWeek, scope: Scope) -> dict[
                 "risk_30": _ratio(row.risk_30),
                 "risk_90": _ratio(row.risk_90),
                 "risk_180": _ratio(row.risk_180),
-                "reasons": _reasons_for_scope(scope, row.reasons or []),
-                "action": row.action,
+                "reasons": reasons_for(scope.kind, row.reasons or []),
+                "action": action_for_kind(scope.kind, row.risk, row.reasons or [], row.action),
                 "model_version": row.model_version,
                 "answered_this_week": decision.get(row.placement_id),
             }

@@ -137,6 +137,15 @@ def test_at_risk_lists_flagged_active_placements_and_answers_of_the_week(client,
                 insert(FlagReview),
                 {"placement_id": pid, "org_id": org, "decision": decision, "risk_90": 0.7, "created_at": at},
             )
+        # The workshop (the local placement's employer) dismisses the flag later that week: its own answer only.
+        workshop = tenants["other_employer"].org_id
+        session.execute(
+            insert(FlagReview),
+            {"placement_id": p["local"], "org_id": workshop, "decision": "dismissed", "created_at": sunday_night},
+        )
+    own = client.get(URL, params={"week": h.WEEK}, headers=tenants["other_employer"].headers).json()["at_risk"]
+    assert [(i["placement_id"], i["answered_this_week"]) for i in own["items"]] == [(p["local"], "dismissed")]
+    assert own["answered_this_week"]["contacted"] == 0  # the county's answer stays with the offices
     at_risk = client.get(URL, params={"week": h.WEEK}, headers=tenants["province"].headers).json()["at_risk"]
     assert at_risk["note"] is None and (at_risk["scored"], at_risk["flagged"]) == (3, 2)
     items = at_risk["items"]
