@@ -268,6 +268,27 @@ def test_candidate_pool_is_cached_without_personal_data_and_follows_changes(clie
     assert "*" in shown[second]["id_number"]
 
 
+def test_early_exits_and_a_monitored_household_never_lower_a_candidate(client, tenants, trained):
+    """Issue 4 §3: a flag never lowers a worker's standing; the employer sees no history reason either."""
+    county, employer = tenants["county"], tenants["employer"]
+    vacancy = _vacancy(client, employer)
+    earlier = _vacancy(client, employer, wage_min=3000, wage_max=3500)
+    plain = _worker(client, county, consent_to_share=True, monitored_household=False, dependants=1)
+    flagged = _worker(client, county, consent_to_share=True, monitored_household=True, dependants=1)
+    _place_and_end(client, county, flagged, earlier, "quit_homesick", days_ago=60, lasted=15)
+    _place_and_end(client, county, flagged, earlier, "quit_wage", days_ago=30, lasted=10)
+    resp = client.get(f"/api/v1/vacancies/{vacancy}/candidates?limit=100", headers=employer.headers)
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["model"]["kind"] == "ranker"
+    items = {c["worker"]["id"]: c for c in body["items"]}
+    assert items[plain]["score"] == items[flagged]["score"]
+    for item in (items[plain], items[flagged]):
+        factors = {r["factor"] for r in item["reasons"]}
+        assert not factors & {"prior_early_exits", "prior_placements", "monitored_household", "dependants"}
+        assert not any("离职" in r["zh"] or "left a job" in r["en"] for r in item["reasons"])
+
+
 # ---- freshness and the per-request path (issue 3 §5: the board is cached per process)
 
 
