@@ -52,6 +52,14 @@ STALE_RANKER = Msg(
     "the active ranker was fitted on inputs no longer used (run `laborbridge train` again); ranked by rule "
     "(occupation match + wage) for now",
 )
+UNCLEAR_TITLE = Msg(
+    "岗位名称不够清楚，无法确定职业；请从备选职业中选择，或填写职业代码",
+    "the title is not clear enough to pick an occupation: choose one of the alternatives or give the code",
+)
+# The normaliser's scores are calibrated probabilities over ~1,500 codes. Below 0.2 the best guess is wrong
+# more often than right and is usually one of several near-equal codes, so a wrong code would silently steer
+# matching; a clerk picking from the alternatives is better. ("！！！" scores 0.0006; clear titles 0.5-0.99.)
+INFER_MIN_SCORE = 0.2
 PAST_JOB_MIN_SCORE = 0.3  # a past-job title counts as occupation evidence only when the normaliser is this sure
 BOOST_WAGE_MET = 1.5  # added to the rank key (logit scale) after a quit over wages, for jobs meeting the expectation
 BOOST_LOCAL = 1.5  # ... after going home homesick or for family, for local and nearby jobs
@@ -292,13 +300,14 @@ def apply_inference(matcher: Matcher, session: Session, vacancy: Any, title_chan
             vacancy.occupation_code = None
             repository.drop_inference(session, vacancy.id)
         return
-    vacancy.occupation_code = guess["code"]
+    sure = guess["alternatives"][0]["score"] >= INFER_MIN_SCORE
+    vacancy.occupation_code = guess["code"] if sure else None
     session.flush()
     repository.save_inference(
         session,
         OccupationInference(
             vacancy_id=vacancy.id,
-            code=guess["code"],
+            code=guess["code"] if sure else "",  # "": too unsure to pick; the alternatives are still shown
             alternatives=guess["alternatives"],
             model_version=guess["version"],
             title=vacancy.title,
@@ -313,8 +322,14 @@ def inference_fields(matcher: Matcher, session: Session, vacancy_ids: list[int])
     out: dict[int, dict[str, Any]] = {}
     for vid in vacancy_ids:
         row = rows.get(vid)
-        if row is not None:
+        if row is not None and row.code:
             out[vid] = {"occupation_inferred": True, "occupation_alternatives": row.alternatives}
+        elif row is not None:  # the title was too unclear (INFER_MIN_SCORE): no code, only the alternatives
+            out[vid] = {
+                "occupation_inferred": False,
+                "occupation_alternatives": row.alternatives,
+                "occupation_note": UNCLEAR_TITLE.text(),
+            }
     return out
 
 

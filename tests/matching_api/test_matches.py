@@ -161,6 +161,29 @@ def test_vacancy_title_gets_an_inferred_occupation(client, tenants, trained):
     assert fixed["occupation_inferred"] is False and fixed["occupation_code"] == "6-25-04-00"
 
 
+def test_an_unclear_title_gets_no_code_only_alternatives(client, tenants, trained):
+    from app.matching.service import INFER_MIN_SCORE
+
+    body = vacancy_payload(title="！！！")
+    body.pop("occupation_code")
+    resp = client.post("/api/v1/vacancies", json=body, headers=tenants["employer"].headers)
+    assert resp.status_code == 201, resp.text
+    read = resp.json()
+    assert read["occupation_code"] is None and read["occupation_inferred"] is False
+    alts = read["occupation_alternatives"]
+    assert 1 < len(alts) <= 5 and all(a["code"] and a["name"] for a in alts)
+    assert alts[0]["score"] < INFER_MIN_SCORE
+    assert "不够清楚" in read["occupation_note"] and "not clear enough" in read["occupation_note"]
+    again = client.get(f"/api/v1/vacancies/{read['id']}", headers=tenants["employer"].headers).json()
+    assert again["occupation_code"] is None and again["occupation_note"] == read["occupation_note"]
+    # A clear title later gets a code, and the note goes.
+    clear = client.patch(
+        f"/api/v1/vacancies/{read['id']}", json={"title": "电子厂普工（包吃住）"}, headers=tenants["employer"].headers
+    ).json()
+    assert clear["occupation_inferred"] is True and clear["occupation_code"] and clear["occupation_note"] is None
+    assert clear["occupation_alternatives"][0]["score"] >= INFER_MIN_SCORE
+
+
 def test_without_a_normaliser_the_vacancy_says_so(client, tenants, untrained):
     body = vacancy_payload()
     body.pop("occupation_code")
