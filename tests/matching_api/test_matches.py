@@ -387,7 +387,7 @@ def test_api_matches_equal_the_batch_ranking_on_the_same_rows(client, tenants, t
                                                                                 "nearby", "any"])]  # fmt: skip
     matcher = app.state.matcher
     with db.session(write=False) as s:
-        ranker, _ = service._model_info(matcher)
+        ranker, _ = service.model_info(matcher)
         pairs, _ = matcher.reference(s)
         frame = service.enrich_workers(s, matcher, repository.workers(s, people), vault_for(app.state.settings.pii_key),
                                        today())  # fmt: skip
