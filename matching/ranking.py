@@ -16,6 +16,11 @@ the ranker's own logit computed in matrix form (occupation, wage, location terms
 then an exact `argpartition` top-`shortlist`; (b) the shortlist rebuilt as pair rows through
 `matching.features.pair_features` and rescored with `ranker.predict_proba`. For the linear ranker both stages
 agree (the tests check it), so the shortlist loses nothing; stage (b) is where a non-linear ranker would go.
+
+Inputs. The ranker reads only `RANKER_FEATURES`: never a worker's history or household (earlier placements,
+early exits, monitored household, dependants). Across workers, as in a vacancy's candidates or an allocation,
+those would rank earlier leavers and poorer households below everyone else; they inform the departure model's
+risk and support instead.
 """
 
 from __future__ import annotations
@@ -33,8 +38,9 @@ from sklearn.utils.validation import check_is_fitted
 from matching.features import (
     EDUCATION_RANK,
     FAR_KM,
-    NUMERIC_FEATURES,
-    PAIR_FEATURES,
+    RANKER_FEATURES,
+    RANKER_NUMERIC_FEATURES,
+    WORKER_HISTORY_FEATURES,
     channel_of,
     haversine_km,
     is_paired,
@@ -44,7 +50,7 @@ from matching.features import (
 
 HORIZON_DAYS = 90
 SHIFTS = ("day", "two_shift", "three_shift")
-EXPANDED = NUMERIC_FEATURES + tuple(f"shift_{s}" for s in SHIFTS)
+EXPANDED = RANKER_NUMERIC_FEATURES + tuple(f"shift_{s}" for s in SHIFTS)
 
 WORKER_COLUMNS = (
     "worker_id",
@@ -56,10 +62,6 @@ WORKER_COLUMNS = (
     "desired_occupations",
     "channel_preference",
     "expected_wage",
-    "dependants",
-    "monitored_household",
-    "prior_placements",
-    "prior_early_exits",
     "age",  # hard rule only (legal age and the vacancy's limits); never a model input
 )
 # Optional worker columns: blocked_employers (list of employer ids, e.g. after a dispute), boost_wage_met and
@@ -124,8 +126,8 @@ def training_rows(start: pd.Series, end: pd.Series, cutoff: Any, horizon: int = 
 
 
 def expand(features: pd.DataFrame) -> np.ndarray:
-    """Pair features as a float matrix in EXPANDED order (shift one-hot)."""
-    num = features[list(NUMERIC_FEATURES)].to_numpy(dtype=float)
+    """The ranker's pair features as a float matrix in EXPANDED order (shift one-hot)."""
+    num = features[list(RANKER_NUMERIC_FEATURES)].to_numpy(dtype=float)
     shift = features["shift"].astype(str).to_numpy()
     onehot = np.stack([(shift == s).astype(float) for s in SHIFTS], axis=1)
     return np.hstack([num, onehot])
@@ -164,7 +166,7 @@ class RetentionRanker(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def fit(self, X: pd.DataFrame, y: Iterable[Any]) -> RetentionRanker:
         """Fit on `pair_features` rows and 0/1 outcomes (1 = lasted 90 days)."""
-        missing = [c for c in PAIR_FEATURES if c not in X.columns]
+        missing = [c for c in RANKER_FEATURES if c not in X.columns]
         if missing:
             raise ValueError(f"RetentionRanker needs pair features {missing}")
         target = np.asarray(list(y), dtype=int)
@@ -182,7 +184,7 @@ class RetentionRanker(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.intercept_ = float(model.intercept_[0])
         self.feature_names_ = list(EXPANDED)
         self.classes_ = np.array([0, 1])
-        self.n_features_in_ = len(PAIR_FEATURES)
+        self.n_features_in_ = len(RANKER_FEATURES)
         return self
 
     def raw_weights(self) -> tuple[np.ndarray, float]:
@@ -338,9 +340,7 @@ def _reason(name: str, f: Mapping[str, Any], ctx: Mapping[str, Any] | None) -> t
             "two_shift": ("两班倒", "two shifts"),
             "three_shift": ("三班倒", "three shifts"),
         }.get(shift)
-    if name == "prior_early_exits" and f["prior_early_exits"]:
-        return ("以前有过较早离职，可多跟进", "left a job early before: worth extra follow-up")
-    return None  # worker-only traits (education, dependants ...) do not distinguish one job from another
+    return None  # worker-only traits (education) do not distinguish one job from another
 
 
 # ---------------------------------------------------------------------------------------------- batch
@@ -527,14 +527,7 @@ def top_k_prepared(
     expected0 = np.nan_to_num(expected, nan=0.0)
     age = wk["age"].to_numpy(float)
     edu = wk["education"].map(EDUCATION_RANK).fillna(0).to_numpy(float)
-    w_const = (
-        board.b
-        + w[idx["education_rank"]] * edu
-        + w[idx["dependants"]] * wk["dependants"].fillna(0).to_numpy(float)
-        + w[idx["monitored_household"]] * wk["monitored_household"].fillna(False).to_numpy(float)
-        + w[idx["prior_placements"]] * wk["prior_placements"].fillna(0).to_numpy(float)
-        + w[idx["prior_early_exits"]] * wk["prior_early_exits"].fillna(0).to_numpy(float)
-    )
+    w_const = board.b + w[idx["education_rank"]] * edu
     boost_wage = wk["boost_wage_met"].fillna(0).to_numpy(float) if "boost_wage_met" in wk.columns else np.zeros(N)
     boost_local = wk["boost_local"].fillna(0).to_numpy(float) if "boost_local" in wk.columns else np.zeros(N)
     blocked = list(wk["blocked_employers"]) if "blocked_employers" in wk.columns else [None] * N
@@ -804,10 +797,6 @@ class OneWorker:
         self.expected0 = 0.0 if np.isnan(self.expected) else self.expected
         self.age = _float(worker["age"])
         self.edu = float(EDUCATION_RANK.get(worker["education"], 0))  # type: ignore[call-overload]
-        self.dependants = _float(worker["dependants"])
-        self.monitored = 1.0 if _float(worker["monitored_household"]) else 0.0
-        self.prior = _float(worker["prior_placements"])
-        self.early = _float(worker["prior_early_exits"])
         self.boost_wage = _float(worker.get("boost_wage_met"))
         self.boost_local = _float(worker.get("boost_local"))
         blocked = worker.get("blocked_employers")
@@ -870,14 +859,7 @@ def rank_one(worker: Any, board: PreparedBoard, k: int, exclude: Iterable[int] =
     occ = w[idx["occupation_desired"]] * desired + w[idx["occupation_skilled"]] * skilled
     occ = occ + w[idx["occupation_family"]] * family
     occ[-1] = 0.0  # "no code" matches nothing
-    w_const = (
-        board.b
-        + w[idx["education_rank"]] * one.edu
-        + w[idx["dependants"]] * one.dependants
-        + w[idx["monitored_household"]] * one.monitored
-        + w[idx["prior_placements"]] * one.prior
-        + w[idx["prior_early_exits"]] * one.early
-    )
+    w_const = board.b + w[idx["education_rank"]] * one.edu
     logit = base + w[idx["wage_gap"]] * np.clip(np.nan_to_num(gap), -1.0, 1.0) + occ[board.code[cols]] + w_const
     rank_key = logit + one.boost_wage * (mid_s >= one.expected0) + one.boost_local * (ch_s != 0)
     rules = board.rules
@@ -936,19 +918,15 @@ def explain_one(
         "occupation_skilled": (skilled[code] & ~no_code).astype(float),
         "occupation_family": (family[code] & ~no_code).astype(float),
         "education_rank": np.full(m, one.edu),
-        "dependants": np.full(m, one.dependants),
-        "monitored_household": np.full(m, one.monitored),
         "housing": housing.astype(float),
         "meals": board.meals[cols],
         "contract_months": board.contract[cols],
         "paired": paired_c[vc].astype(float),
-        "prior_placements": np.full(m, one.prior),
-        "prior_early_exits": np.full(m, one.early),
         "channel_agrees": np.array([preference == "any" or preference == _CHANNELS[c] for c in channel], dtype=float),
     }
     shift = board.shift[cols]
     ranker = board.ranker
-    Z = np.column_stack([feats[f] for f in NUMERIC_FEATURES] + [(shift == s).astype(float) for s in SHIFTS])
+    Z = np.column_stack([feats[f] for f in RANKER_NUMERIC_FEATURES] + [(shift == s).astype(float) for s in SHIFTS])
     contributions = (Z - ranker.mean_) / ranker.scale_ * ranker.coef_
     names, values = _merge_shift(list(ranker.feature_names_), contributions)
     feats["distance_km"] = distance
@@ -999,14 +977,7 @@ class PreparedPool:
         self.expected0 = np.nan_to_num(expected, nan=0.0)
         self.age = wk["age"].to_numpy(float)
         self.edu = wk["education"].map(EDUCATION_RANK).fillna(0).to_numpy(float)
-        self.w_const = (
-            self.b
-            + w[idx["education_rank"]] * self.edu
-            + w[idx["dependants"]] * wk["dependants"].fillna(0).to_numpy(float)
-            + w[idx["monitored_household"]] * wk["monitored_household"].fillna(False).to_numpy(float)
-            + w[idx["prior_placements"]] * wk["prior_placements"].fillna(0).to_numpy(float)
-            + w[idx["prior_early_exits"]] * wk["prior_early_exits"].fillna(0).to_numpy(float)
-        )
+        self.w_const = self.b + w[idx["education_rank"]] * self.edu
         self.desired = self._index(wk["desired_occupations"], lambda c: c)
         self.skilled = self._index(wk["skills"], lambda c: c)
         fams = [self._index(wk[c], lambda x: x[:7]) for c in ("desired_occupations", "skills")]
@@ -1095,6 +1066,9 @@ def pair_frame(
     """Row-aligned worker and vacancy frames (equal length) as `pair_features` input, `paired` computed."""
     out = pd.concat([workers.reset_index(drop=True), vacancies.reset_index(drop=True)], axis=1)
     out = out.loc[:, ~out.columns.duplicated()]
+    for column in WORKER_HISTORY_FEATURES:  # pair_features wants them (departure model); the ranker never reads them
+        if column not in out.columns:
+            out[column] = 0.0
     out["paired"] = is_paired(out["worker_county"], out["vacancy_county"], pairs)
     return out
 
@@ -1140,5 +1114,5 @@ class RuleBaseline(RetentionRanker):
         self.intercept_ = -1.0
         self.feature_names_ = list(EXPANDED)
         self.classes_ = np.array([0, 1])
-        self.n_features_in_ = len(PAIR_FEATURES)
+        self.n_features_in_ = len(RANKER_FEATURES)
         return self

@@ -16,14 +16,14 @@ from app.clock import today
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Msg, NotFound, ValidationFailed, field_error
 from app.matching import repository as matching_repo
-from app.matching.service import RULE_FALLBACK, Matcher, enrich_workers
+from app.matching.service import Matcher, enrich_workers, model_info
 from app.orgs.service import Principal
 from app.pii import PiiVault
 from app.placements import service as placements
 from app.placements.schemas import PlacementCreate
 from matching import allocation as solver
 from matching.features import pair_features, prefecture_of
-from matching.ranking import RuleBaseline, pair_frame, reason_texts, top_k_batch
+from matching.ranking import pair_frame, reason_texts, top_k_batch
 
 ALLOCATORS = ("county_office", "provincial_office")
 PII_COLUMNS = ("name", "sex", "id_number_masked", "phone_masked", "id_number_enc")
@@ -110,9 +110,8 @@ def covering_pairings(edges: pd.DataFrame, pairings: pd.DataFrame) -> pd.Series:
 
 
 def _ranker(matcher: Matcher) -> tuple[Any, dict[str, Any]]:
-    if matcher.ranker is None:
-        return RuleBaseline().fit(), {"kind": "rule_baseline", "version": None, "note": RULE_FALLBACK.text()}
-    return matcher.ranker.estimator, {"kind": "ranker", "version": matcher.ranker.version, "note": None}
+    """The matcher's own choice (active ranker, or the rule baseline when none is usable): one rule for both."""
+    return model_info(matcher)
 
 
 def candidate_edges(

@@ -90,12 +90,6 @@ def worker_row(session: Session, worker_id: int) -> dict[str, Any] | None:
     return dict(row) if row is not None else None
 
 
-def history_of(session: Session, worker_id: int) -> list[tuple[date, date | None]]:
-    """(start, end) of this worker's placements: the prior-placement features of one request."""
-    stmt = select(Placement.start_date, Placement.end_date).where(Placement.worker_id == worker_id)
-    return [(s, e) for s, e in session.execute(stmt).all()]
-
-
 def board_signature(session: Session) -> tuple[Any, ...]:
     """Changes whenever a vacancy or placement is written: the cache key of the open-vacancy frame."""
     vac = session.execute(select(func.count(), func.max(Vacancy.updated_at)).select_from(Vacancy)).one()
@@ -149,29 +143,6 @@ def workers(session: Session, worker_ids: list[int] | None = None, **filters: An
         busy = select(Placement.worker_id).where(Placement.end_date.is_(None))
         stmt = stmt.where(Worker.id.not_in(busy))
     return _frame(session, stmt.order_by(Worker.id))
-
-
-def placements_of(session: Session, worker_ids: list[int]) -> pd.DataFrame:
-    """Placements of these workers with the employer, for history features and after-departure rules."""
-    stmt = (
-        select(
-            Placement.worker_id,
-            Placement.vacancy_id,
-            Placement.start_date,
-            Placement.end_date,
-            Placement.end_reason,
-            Vacancy.employer_org_id.label("employer_id"),
-        )
-        .join(Vacancy, Vacancy.id == Placement.vacancy_id)
-        .where(Placement.worker_id.in_(worker_ids))
-    )
-    return _frame(session, stmt)
-
-
-def ended_placements(session: Session) -> pd.DataFrame:
-    """worker_id, start_date, end_date of every ended placement (history features for the whole pool at once)."""
-    stmt = select(Placement.worker_id, Placement.start_date, Placement.end_date).where(Placement.end_date.is_not(None))
-    return _frame(session, stmt)
 
 
 def disputed_employers_by_worker(session: Session, since: date) -> dict[int, list[int]]:

@@ -27,7 +27,7 @@ from app.workers import service as workers
 from app.workers.idnumber import age_on, parse_id_number
 from matching.features import pair_features, prefecture_of
 from matching.ranking import (
-    HORIZON_DAYS,
+    EXPANDED,
     PreparedBoard,
     PreparedPool,
     RuleBaseline,
@@ -47,6 +47,19 @@ RULE_FALLBACK = Msg(
     "尚无已启用的排序模型，按规则（工种匹配+工资）排序，分数不是留岗概率",
     "no ranker is active yet: ranked by rule (occupation match + wage); the score is not a retention probability",
 )
+STALE_RANKER = Msg(
+    "已启用的排序模型使用了已停用的输入，请重新运行 laborbridge train；暂按规则（工种匹配+工资）排序",
+    "the active ranker was fitted on inputs no longer used (run `laborbridge train` again); ranked by rule "
+    "(occupation match + wage) for now",
+)
+UNCLEAR_TITLE = Msg(
+    "岗位名称不够清楚，无法确定职业；请从备选职业中选择，或填写职业代码",
+    "the title is not clear enough to pick an occupation: choose one of the alternatives or give the code",
+)
+# The normaliser's scores are calibrated probabilities over ~1,500 codes. Below 0.2 the best guess is wrong
+# more often than right and is usually one of several near-equal codes, so a wrong code would silently steer
+# matching; a clerk picking from the alternatives is better. ("！！！" scores 0.0006; clear titles 0.5-0.99.)
+INFER_MIN_SCORE = 0.2
 PAST_JOB_MIN_SCORE = 0.3  # a past-job title counts as occupation evidence only when the normaliser is this sure
 BOOST_WAGE_MET = 1.5  # added to the rank key (logit scale) after a quit over wages, for jobs meeting the expectation
 BOOST_LOCAL = 1.5  # ... after going home homesick or for family, for local and nearby jobs
@@ -138,7 +151,7 @@ class Matcher:
         if self._board is None or sig != self._board_sig:
             board = repository.open_vacancies(session)
             reference = (frozenset(repository.pairings(session)), repository.division_names(session))
-            ranker, _ = _model_info(self)
+            ranker, _ = model_info(self)
             prepared = (
                 (id(board), id(ranker), id(reference[0])),
                 PreparedBoard(board, ranker, reference[0]),
@@ -203,7 +216,7 @@ class Matcher:
         return cached[1]
 
     def pool(self, session: Session, vault: PiiVault, on: date) -> pd.DataFrame:
-        """Unplaced consenting workers as ranker input (age, history, evidence, blocked employers), cached.
+        """Unplaced consenting workers as ranker input (age, evidence, blocked employers), cached.
 
         Reloaded when a worker, vacancy or placement changed (checked at most every board seconds), on a new
         day, or when the dispute period changes. Holds no name, ID number, phone or birth date: the ID is
@@ -218,7 +231,6 @@ class Matcher:
         if self._pool is None or key != self._pool_key:
             pool = repository.workers(session, unplaced=True, consent_only=True)
             pool["age"] = self.ages(pool, vault, on)
-            pool = with_history(pool, repository.ended_placements(session))
             pool = with_evidence(self, pool)
             blocked = repository.disputed_employers_by_worker(
                 session, on - timedelta(days=self.settings.dispute_block_days)
@@ -288,13 +300,14 @@ def apply_inference(matcher: Matcher, session: Session, vacancy: Any, title_chan
             vacancy.occupation_code = None
             repository.drop_inference(session, vacancy.id)
         return
-    vacancy.occupation_code = guess["code"]
+    sure = guess["alternatives"][0]["score"] >= INFER_MIN_SCORE
+    vacancy.occupation_code = guess["code"] if sure else None
     session.flush()
     repository.save_inference(
         session,
         OccupationInference(
             vacancy_id=vacancy.id,
-            code=guess["code"],
+            code=guess["code"] if sure else "",  # "": too unsure to pick; the alternatives are still shown
             alternatives=guess["alternatives"],
             model_version=guess["version"],
             title=vacancy.title,
@@ -309,8 +322,14 @@ def inference_fields(matcher: Matcher, session: Session, vacancy_ids: list[int])
     out: dict[int, dict[str, Any]] = {}
     for vid in vacancy_ids:
         row = rows.get(vid)
-        if row is not None:
+        if row is not None and row.code:
             out[vid] = {"occupation_inferred": True, "occupation_alternatives": row.alternatives}
+        elif row is not None:  # the title was too unclear (INFER_MIN_SCORE): no code, only the alternatives
+            out[vid] = {
+                "occupation_inferred": False,
+                "occupation_alternatives": row.alternatives,
+                "occupation_note": UNCLEAR_TITLE.text(),
+            }
     return out
 
 
@@ -325,28 +344,14 @@ PERSONAL_COLUMNS = ("name", "sex", "id_number_masked", "phone_masked", "id_numbe
 
 
 def enrich_workers(session: Session, matcher: Matcher, frame: pd.DataFrame, vault: PiiVault, on: date) -> pd.DataFrame:
-    """Add age (from the ID number, for hard rules only), placement history, and past-job occupation evidence."""
+    """Add age (from the ID number, for hard rules only) and past-job occupation evidence.
+
+    No placement history: the ranker never reads it (a worker's earlier departures must not rank them below
+    other workers; they inform the departure model's risk and support instead).
+    """
     out = frame.copy()
     out["age"] = [_age(e, vault, on) for e in out["id_number_enc"]]
-    out = with_history(out, repository.placements_of(session, [int(i) for i in out["worker_id"]]))
     return with_evidence(matcher, out)
-
-
-def with_history(frame: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
-    """prior_placements / prior_early_exits from the workers' ended placements."""
-    out = frame.copy()
-    prior = np.zeros(len(out))
-    early = np.zeros(len(out))
-    if len(history):
-        ended = history[history["end_date"].notna()].copy()
-        days = (pd.to_datetime(ended["end_date"]) - pd.to_datetime(ended["start_date"])).dt.days
-        ended["early"] = days < HORIZON_DAYS
-        counts = ended.groupby("worker_id").agg(n=("early", "size"), early=("early", "sum"))
-        prior = out["worker_id"].map(counts["n"]).fillna(0).to_numpy(float)
-        early = out["worker_id"].map(counts["early"]).fillna(0).to_numpy(float)
-    out["prior_placements"] = prior
-    out["prior_early_exits"] = early
-    return out
 
 
 def with_evidence(matcher: Matcher, out: pd.DataFrame) -> pd.DataFrame:
@@ -402,9 +407,16 @@ def _note(zh: str, en: str) -> dict[str, str]:
 _RULE = RuleBaseline().fit()  # one instance: the prepared board is cached per ranker object
 
 
-def _model_info(matcher: Matcher) -> tuple[Any, dict[str, Any]]:
+def usable_ranker(estimator: Any) -> bool:
+    """A stored ranker fitted on other inputs (e.g. before worker history left the ranker) is not used."""
+    return list(getattr(estimator, "feature_names_", [])) == list(EXPANDED)
+
+
+def model_info(matcher: Matcher) -> tuple[Any, dict[str, Any]]:
     if matcher.ranker is None:
         return _RULE, {"kind": "rule_baseline", "version": None, "note": RULE_FALLBACK.text()}
+    if not usable_ranker(matcher.ranker.estimator):
+        return _RULE, {"kind": "rule_baseline", "version": None, "note": STALE_RANKER.text()}
     return matcher.ranker.estimator, {"kind": "ranker", "version": matcher.ranker.version, "note": None}
 
 
@@ -427,12 +439,9 @@ def _explain(
 
 
 def enrich_one(matcher: Matcher, session: Session, row: dict[str, Any], vault: PiiVault, on: date) -> dict[str, Any]:
-    """`enrich_workers` for one worker row as a dict: age (hard rules only), placement history, past-job evidence."""
+    """`enrich_workers` for one worker row as a dict: age (hard rules only) and past-job evidence."""
     out = dict(row)
     out["age"] = _age(row["id_number_enc"], vault, on)
-    ended = [(s, e) for s, e in repository.history_of(session, int(row["worker_id"])) if e is not None]
-    out["prior_placements"] = float(len(ended))
-    out["prior_early_exits"] = float(sum((e - s).days < HORIZON_DAYS for s, e in ended))
     jobs = row["past_jobs"] or []
     inferred = matcher.infer_titles(list(jobs))
     out["past_job_codes"] = sorted({c for t in jobs if (c := inferred.get(t))})
@@ -458,7 +467,7 @@ def matches(
     context = departure_context(session, matcher.settings, worker.id, on)
     for key in ("blocked_employers", "boost_wage_met", "boost_local", "widen_local"):
         row[key] = context[key]
-    ranker, info = _model_info(matcher)
+    ranker, info = model_info(matcher)
     prepared, gone, (_, names) = matcher.snapshot(session, ranker)
     # The board may be up to a refresh old: check the vacancies about to be shown, and rank again without any
     # that were filled or closed since (they stay skipped until the board is reloaded).
@@ -522,7 +531,7 @@ def candidates(
     on = today()
     pairs, names = matcher.reference(session)
     board = repository.open_vacancies(session, vacancy.id)
-    ranker, info = _model_info(matcher)
+    ranker, info = model_info(matcher)
     items: list[dict[str, Any]] = []
     pool = matcher.pool(session, vault, on) if len(board) else pd.DataFrame()
     if len(board) and len(pool):

@@ -25,10 +25,10 @@ from app.artefacts import repository as artefact_repo
 from app.artefacts import service as artefacts
 from app.clock import today as china_today
 from app.matching import repository
-from app.matching.service import PAST_JOB_MIN_SCORE
+from app.matching.service import PAST_JOB_MIN_SCORE, usable_ranker
 from app.pii import PiiVault
 from app.workers.idnumber import age_on, parse_id_number
-from matching.features import EDUCATION_RANK, PAIR_FEATURES, channel_of, pair_features
+from matching.features import EDUCATION_RANK, RANKER_FEATURES, channel_of, pair_features
 from matching.occupations import OccupationNormaliser, default_normaliser, load_labelled
 from matching.ranking import HORIZON_DAYS, RetentionRanker, RuleBaseline, outcome_known, pair_frame
 
@@ -167,7 +167,7 @@ def train(session: Session, holdout_days: int = 365, today: date | None = None) 
     fitted = fit_ranker(session, normaliser, today, holdout_days)
     ranker, metrics, parts = fitted["ranker"], fitted["metrics"], fitted["parts"]
     details: dict[str, Any] = {
-        "features": list(PAIR_FEATURES),
+        "features": list(RANKER_FEATURES),  # never worker history or household: see matching.features
         "target": f"placement lasts >= {HORIZON_DAYS} days (censored placements excluded)",
         "training_window": {
             "to": str(parts["cutoff"]),
@@ -179,7 +179,9 @@ def train(session: Session, holdout_days: int = 365, today: date | None = None) 
     }
     active = artefacts.load_active(session, "ranker")
     reason = None
-    if active is not None and len(fitted["X_held"]):
+    if active is not None and not usable_ranker(active.estimator):
+        details["compared_with"] = {"version": active.version, "skipped": "fitted on inputs no longer used"}
+    elif active is not None and len(fitted["X_held"]):
         old_scores = active.estimator.predict_proba(fitted["X_held"])[:, 1]
         old = _metrics(parts["y_held"], old_scores)
         shift = psi(old_scores, fitted["held_scores"])

@@ -63,7 +63,7 @@ class VacancyRead(ReadModel):
     occupation_code: str | None
     occupation_inferred: bool = Field(False, description="the code was inferred from the title")
     occupation_alternatives: list[dict[str, Any]] = Field(
-        default_factory=list, description="when inferred: [{code, name, score}], best first"
+        default_factory=list, description="when inferred, or too unclear to infer: [{code, name, score}], best first"
     )
     occupation_note: str | None = Field(None, description="why there is no occupation code, when there is none")
     county_code: str

@@ -219,3 +219,47 @@ def test_ties_go_to_the_lower_vacancy_id_whatever_the_chunking(ranker: Retention
     want = brute_force(workers, vacancies, ranker, 6)
     merged = whole.merge(want[["worker_id", "vacancy_id", "rank"]], on=["worker_id", "vacancy_id"])
     assert len(merged) == len(want) == len(whole) and (merged["rank_x"] == merged["rank_y"]).all()
+
+
+# ---- worker history and household never rank one worker against another (issue 3; issue 4 §3)
+
+
+def test_the_ranker_reads_no_worker_history_or_household(ranker: RetentionRanker) -> None:
+    from matching.features import PAIR_FEATURES, RANKER_FEATURES, WORKER_HISTORY_FEATURES
+
+    history = {"prior_early_exits", "prior_placements", "monitored_household", "dependants"}
+    assert set(WORKER_HISTORY_FEATURES) == history
+    assert history <= set(PAIR_FEATURES)  # still there for the departure model
+    assert not history & set(RANKER_FEATURES)
+    assert not history & set(ranker.feature_names_) and len(ranker.coef_) == len(ranker.feature_names_)
+    # Fitting on outcomes driven only by early exits learns nothing from them: the column is not an input.
+    rng = np.random.default_rng(9)
+    X = pair_features(cross_pairs(make_workers(40, rng), make_vacancies(20, rng), PAIRS))
+    y = (X["prior_early_exits"].to_numpy() == 0) | (rng.random(len(X)) < 0.1)
+    model = RetentionRanker().fit(X, y)
+    moved = X.assign(prior_early_exits=3.0, monitored_household=1.0, dependants=4.0, prior_placements=5.0)
+    assert np.array_equal(model.decision_function(X), model.decision_function(moved))
+
+
+def test_two_workers_differing_only_in_history_get_the_same_candidate_score(ranker: RetentionRanker) -> None:
+    from matching.ranking import PreparedBoard, PreparedPool
+
+    rng = np.random.default_rng(11)
+    w = make_workers(2, rng)
+    w.loc[1, ["worker_county", "worker_lon", "worker_lat", "education", "channel_preference", "expected_wage"]] = w.loc[
+        0, ["worker_county", "worker_lon", "worker_lat", "education", "channel_preference", "expected_wage"]
+    ]
+    w.at[1, "skills"], w.at[1, "desired_occupations"] = w.at[0, "skills"], w.at[0, "desired_occupations"]
+    w["age"] = 30
+    w["channel_preference"] = "any"
+    w.loc[0, ["prior_placements", "prior_early_exits", "monitored_household", "dependants"]] = [0, 0, False, 0]
+    w.loc[1, ["prior_placements", "prior_early_exits", "monitored_household", "dependants"]] = [3, 3, True, 4]
+    v = make_vacancies(1, rng).assign(headcount_left=2, min_age=16, max_age=np.nan, education_min="none")
+    ranked = PreparedPool(w, ranker, PAIRS, require_consent=False).rank(PreparedBoard(v, ranker, PAIRS), 10)
+    assert sorted(ranked["worker_id"].tolist()) == [1, 2]
+    assert ranked["score"][0] == ranked["score"][1]
+    batch = top_k_batch(w, v, ranker, k=1, pairs=PAIRS, rerank=False)
+    assert batch["score"].nunique() == 1
+    X = pair_features(cross_pairs(w, v, PAIRS))
+    flat = [r for rs in reason_texts(X, ranker.contributions(X), n=10) for r in rs]
+    assert not {r["factor"] for r in flat} & {"prior_early_exits", "monitored_household", "dependants"}

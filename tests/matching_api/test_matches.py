@@ -161,6 +161,29 @@ def test_vacancy_title_gets_an_inferred_occupation(client, tenants, trained):
     assert fixed["occupation_inferred"] is False and fixed["occupation_code"] == "6-25-04-00"
 
 
+def test_an_unclear_title_gets_no_code_only_alternatives(client, tenants, trained):
+    from app.matching.service import INFER_MIN_SCORE
+
+    body = vacancy_payload(title="！！！")
+    body.pop("occupation_code")
+    resp = client.post("/api/v1/vacancies", json=body, headers=tenants["employer"].headers)
+    assert resp.status_code == 201, resp.text
+    read = resp.json()
+    assert read["occupation_code"] is None and read["occupation_inferred"] is False
+    alts = read["occupation_alternatives"]
+    assert 1 < len(alts) <= 5 and all(a["code"] and a["name"] for a in alts)
+    assert alts[0]["score"] < INFER_MIN_SCORE
+    assert "不够清楚" in read["occupation_note"] and "not clear enough" in read["occupation_note"]
+    again = client.get(f"/api/v1/vacancies/{read['id']}", headers=tenants["employer"].headers).json()
+    assert again["occupation_code"] is None and again["occupation_note"] == read["occupation_note"]
+    # A clear title later gets a code, and the note goes.
+    clear = client.patch(
+        f"/api/v1/vacancies/{read['id']}", json={"title": "电子厂普工（包吃住）"}, headers=tenants["employer"].headers
+    ).json()
+    assert clear["occupation_inferred"] is True and clear["occupation_code"] and clear["occupation_note"] is None
+    assert clear["occupation_alternatives"][0]["score"] >= INFER_MIN_SCORE
+
+
 def test_without_a_normaliser_the_vacancy_says_so(client, tenants, untrained):
     body = vacancy_payload()
     body.pop("occupation_code")
@@ -268,6 +291,27 @@ def test_candidate_pool_is_cached_without_personal_data_and_follows_changes(clie
     assert "*" in shown[second]["id_number"]
 
 
+def test_early_exits_and_a_monitored_household_never_lower_a_candidate(client, tenants, trained):
+    """Issue 4 §3: a flag never lowers a worker's standing; the employer sees no history reason either."""
+    county, employer = tenants["county"], tenants["employer"]
+    vacancy = _vacancy(client, employer)
+    earlier = _vacancy(client, employer, wage_min=3000, wage_max=3500)
+    plain = _worker(client, county, consent_to_share=True, monitored_household=False, dependants=1)
+    flagged = _worker(client, county, consent_to_share=True, monitored_household=True, dependants=1)
+    _place_and_end(client, county, flagged, earlier, "quit_homesick", days_ago=60, lasted=15)
+    _place_and_end(client, county, flagged, earlier, "quit_wage", days_ago=30, lasted=10)
+    resp = client.get(f"/api/v1/vacancies/{vacancy}/candidates?limit=100", headers=employer.headers)
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["model"]["kind"] == "ranker"
+    items = {c["worker"]["id"]: c for c in body["items"]}
+    assert items[plain]["score"] == items[flagged]["score"]
+    for item in (items[plain], items[flagged]):
+        factors = {r["factor"] for r in item["reasons"]}
+        assert not factors & {"prior_early_exits", "prior_placements", "monitored_household", "dependants"}
+        assert not any("离职" in r["zh"] or "left a job" in r["en"] for r in item["reasons"])
+
+
 # ---- freshness and the per-request path (issue 3 §5: the board is cached per process)
 
 
@@ -343,7 +387,7 @@ def test_api_matches_equal_the_batch_ranking_on_the_same_rows(client, tenants, t
                                                                                 "nearby", "any"])]  # fmt: skip
     matcher = app.state.matcher
     with db.session(write=False) as s:
-        ranker, _ = service._model_info(matcher)
+        ranker, _ = service.model_info(matcher)
         pairs, _ = matcher.reference(s)
         frame = service.enrich_workers(s, matcher, repository.workers(s, people), vault_for(app.state.settings.pii_key),
                                        today())  # fmt: skip
