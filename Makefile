@@ -31,6 +31,8 @@ train: migrate
 run: seed
 	@echo "==> [3b/5] fitting the matcher's models if none are active (a restart skips this)"
 	@$(BIN)/laborbridge train --if-missing
+	@echo "==> [3c/5] departure risk of every active placement (reuses a model younger than a week)"
+	@$(BIN)/laborbridge departure score || echo "   (not enough placement history to score departure risk yet)"
 	@echo "==> [4/5] demo keys"
 	@$(BIN)/laborbridge demo-keys || echo "   (no demo keys: this database was not seeded here; create one with 'laborbridge org create')"
 	@echo "==> [5/5] serving"
