@@ -219,3 +219,29 @@ def live_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
 
 
 __all__ = ["Path", "Tenant", "httpx", "id_number", "vacancy_payload", "worker_payload"]
+
+
+@pytest.fixture
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The CLI reads settings from the environment: point it at the test database."""
+    monkeypatch.setenv("LB_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LB_PII_KEY", settings.pii_key)
+    from app.config import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def new_worker(client: TestClient, county: "Tenant", **overrides: object) -> int:
+    """A worker created through the API by a county office; its id."""
+    resp = client.post("/api/v1/workers", json=worker_payload(**overrides), headers=county.headers)
+    assert resp.status_code == 201, resp.text
+    return int(resp.json()["id"])
+
+
+def new_vacancy(client: TestClient, employer: "Tenant", **overrides: object) -> int:
+    """A vacancy created through the API by an employer; its id."""
+    resp = client.post("/api/v1/vacancies", json=vacancy_payload(**overrides), headers=employer.headers)
+    assert resp.status_code == 201, resp.text
+    return int(resp.json()["id"])

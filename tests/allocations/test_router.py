@@ -8,7 +8,7 @@ from app.clock import today
 from app.placements.models import Placement
 from app.reference.models import Pairing
 from app.vacancies.models import Vacancy
-from tests.conftest import vacancy_payload, worker_payload
+from tests.conftest import new_vacancy, new_worker
 
 URL = "/api/v1/allocations"
 
@@ -19,18 +19,6 @@ def _rule_ranker(app):
     app.state.matcher.forget()
     yield
     app.state.matcher.forget()
-
-
-def _worker(client, county, **kw) -> int:
-    resp = client.post("/api/v1/workers", json=worker_payload(**kw), headers=county.headers)
-    assert resp.status_code == 201, resp.text
-    return resp.json()["id"]
-
-
-def _vacancy(client, employer, **kw) -> int:
-    resp = client.post("/api/v1/vacancies", json=vacancy_payload(**kw), headers=employer.headers)
-    assert resp.status_code == 201, resp.text
-    return resp.json()["id"]
 
 
 def _allocate(client, tenant, body=None, status=201, **headers) -> dict:
@@ -49,9 +37,9 @@ def _items(client, tenant, allocation_id, **params) -> list[dict]:
 def crowded(client, tenants):
     """Four workers who all rank one well-paid job first; it has one place, two plainer jobs have one each."""
     county, employer = tenants["county"], tenants["employer"]
-    workers = [_worker(client, county) for _ in range(4)]
-    best = _vacancy(client, employer, headcount=1, wage_min=6000, wage_max=7000)
-    plain = [_vacancy(client, employer, headcount=1, wage_min=4200, wage_max=4800) for _ in range(2)]
+    workers = [new_worker(client, county) for _ in range(4)]
+    best = new_vacancy(client, employer, headcount=1, wage_min=6000, wage_max=7000)
+    plain = [new_vacancy(client, employer, headcount=1, wage_min=4200, wage_max=4800) for _ in range(2)]
     return {"workers": workers, "best": best, "plain": plain}
 
 
@@ -145,7 +133,7 @@ def test_methods_compare_on_the_same_workers(client, tenants, crowded):
 def test_a_pairing_quota_caps_placements_through_it(client, tenants, crowded, db):
     county, employer = tenants["county"], tenants["employer"]
     local_employer = tenants["other_employer"]
-    _vacancy(client, local_employer, county_code="440604", headcount=5)  # Foshan: not in the quota's pairing
+    new_vacancy(client, local_employer, county_code="440604", headcount=5)  # Foshan: not in the quota's pairing
     with db.session() as s, s.begin():
         s.add(Pairing(east_code="441900", west_code="450225", level="county", annual_target=100))
         s.add(Pairing(east_code="440600", west_code="450200", level="prefecture", annual_target=100))
@@ -199,7 +187,7 @@ def test_walls(client, tenants, crowded):
 
 def test_the_province_allocates_one_county_or_all_and_other_counties_see_none_of_it(client, tenants, crowded):
     province, other = tenants["province"], tenants["other_county"]
-    lone = _worker(client, other, hukou_county="451122")
+    lone = new_worker(client, other, hukou_county="451122")
     whole = _allocate(client, province)
     assert whole["summary"]["workers"] == 5 and whole["county_code"] is None
     one = _allocate(client, province, {"county_code": "451122"})
@@ -235,8 +223,8 @@ def test_placed_workers_are_not_allocated_again(client, tenants, crowded):
 
 def test_a_provincial_proposal_is_decided_by_each_workers_county(client, tenants, crowded):
     county, other, province = tenants["county"], tenants["other_county"], tenants["province"]
-    lone = _worker(client, other, hukou_county="451122")
-    _vacancy(client, tenants["employer"], headcount=3, wage_min=5000, wage_max=5600)
+    lone = new_worker(client, other, hukou_county="451122")
+    new_vacancy(client, tenants["employer"], headcount=3, wage_min=5000, wage_max=5600)
     whole = _allocate(client, province)
     every = _items(client, province, whole["id"])
     assert lone in {i["worker_id"] for i in every} and len(every) >= 3
@@ -273,8 +261,8 @@ def test_a_county_proposal_stays_with_its_county(client, tenants, crowded):
 
 def test_a_province_pairing_quota_covers_placements_under_narrower_pairings(client, tenants, crowded, db):
     province = tenants["province"]
-    local = _worker(client, tenants["county"], channel_preference="any")
-    _vacancy(client, tenants["other_employer"], county_code="450202", headcount=5)  # Liuzhou: outside Guangdong
+    local = new_worker(client, tenants["county"], channel_preference="any")
+    new_vacancy(client, tenants["other_employer"], county_code="450202", headcount=5)  # Liuzhou: outside Guangdong
     with db.session() as s, s.begin():
         s.add(Pairing(east_code="440000", west_code="450000", level="province", annual_target=1000))
         s.add(Pairing(east_code="441900", west_code="450200", level="prefecture", annual_target=100))

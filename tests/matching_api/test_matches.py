@@ -10,7 +10,7 @@ from app.artefacts.models import ModelArtefact
 from app.clock import today
 from app.matching import training
 from app.seed.generator import SeedConfig, seed_database
-from tests.conftest import MUTABLE_TABLES, vacancy_payload, worker_payload
+from tests.conftest import MUTABLE_TABLES, new_vacancy, new_worker, vacancy_payload
 
 
 @pytest.fixture(scope="session")
@@ -49,18 +49,6 @@ def untrained(app):
     app.state.matcher.forget()
 
 
-def _worker(client, county, **kw) -> int:
-    resp = client.post("/api/v1/workers", json=worker_payload(**kw), headers=county.headers)
-    assert resp.status_code == 201, resp.text
-    return resp.json()["id"]
-
-
-def _vacancy(client, employer, **kw) -> int:
-    resp = client.post("/api/v1/vacancies", json=vacancy_payload(**kw), headers=employer.headers)
-    assert resp.status_code == 201, resp.text
-    return resp.json()["id"]
-
-
 def _matches(client, tenant, worker_id, limit=10) -> dict:
     resp = client.get(f"/api/v1/workers/{worker_id}/matches?limit={limit}", headers=tenant.headers)
     assert resp.status_code == 200, resp.text
@@ -69,12 +57,12 @@ def _matches(client, tenant, worker_id, limit=10) -> dict:
 
 def test_matches_apply_hard_rules_and_explain(client, tenants, trained):
     county, employer = tenants["county"], tenants["employer"]
-    worker = _worker(client, county, channel_preference="cross_region")  # born 1995
-    good = _vacancy(client, employer, wage_min=5000, wage_max=6500)
-    too_old = _vacancy(client, employer, max_age=25)
-    local = _vacancy(client, tenants["employer"], county_code="441900", headcount=1)
-    closed = _vacancy(client, employer, status="closed")
-    full_worker = _worker(client, county)
+    worker = new_worker(client, county, channel_preference="cross_region")  # born 1995
+    good = new_vacancy(client, employer, wage_min=5000, wage_max=6500)
+    too_old = new_vacancy(client, employer, max_age=25)
+    local = new_vacancy(client, tenants["employer"], county_code="441900", headcount=1)
+    closed = new_vacancy(client, employer, status="closed")
+    full_worker = new_worker(client, county)
     resp = client.post(
         "/api/v1/placements",
         json={"worker_id": full_worker, "vacancy_id": local, "start_date": str(today())},
@@ -99,16 +87,16 @@ def test_matches_apply_hard_rules_and_explain(client, tenants, trained):
 
 def test_channel_preference_is_a_hard_rule(client, tenants, trained, make_tenant):
     workshop = make_tenant("employer", "450225", "融水帮扶车间")
-    local = _vacancy(client, workshop, county_code="450225", wage_min=2600, wage_max=3200, housing=False)
-    east = _vacancy(client, tenants["employer"])
-    cross = _worker(client, tenants["county"], channel_preference="cross_region")
-    home = _worker(client, tenants["county"], channel_preference="local", expected_wage=2800)
+    local = new_vacancy(client, workshop, county_code="450225", wage_min=2600, wage_max=3200, housing=False)
+    east = new_vacancy(client, tenants["employer"])
+    cross = new_worker(client, tenants["county"], channel_preference="cross_region")
+    home = new_worker(client, tenants["county"], channel_preference="local", expected_wage=2800)
     assert [m["vacancy"]["id"] for m in _matches(client, tenants["county"], cross)["items"]] == [east]
     assert [m["vacancy"]["id"] for m in _matches(client, tenants["county"], home)["items"]] == [local]
 
 
 def test_bad_limit_is_422(client, tenants, untrained):
-    worker = _worker(client, tenants["county"])
+    worker = new_worker(client, tenants["county"])
     for bad in ("0", "101", "x"):
         resp = client.get(f"/api/v1/workers/{worker}/matches?limit={bad}", headers=tenants["county"].headers)
         assert resp.status_code == 422
@@ -116,8 +104,8 @@ def test_bad_limit_is_422(client, tenants, untrained):
 
 
 def test_without_a_ranker_the_rule_fallback_is_marked(client, tenants, untrained):
-    worker = _worker(client, tenants["county"])
-    _vacancy(client, tenants["employer"])
+    worker = new_worker(client, tenants["county"])
+    new_vacancy(client, tenants["employer"])
     body = _matches(client, tenants["county"], worker)
     assert body["model"]["kind"] == "rule_baseline" and "not a retention probability" in body["model"]["note"]
     assert len(body["items"]) == 1
@@ -125,9 +113,9 @@ def test_without_a_ranker_the_rule_fallback_is_marked(client, tenants, untrained
 
 def test_candidates_are_consenting_workers_with_no_pii_otherwise(client, tenants, trained):
     county, employer = tenants["county"], tenants["employer"]
-    vacancy = _vacancy(client, employer)
-    shared = _worker(client, county, consent_to_share=True, name="覃小梅")
-    private = _worker(client, county, consent_to_share=False)
+    vacancy = new_vacancy(client, employer)
+    shared = new_worker(client, county, consent_to_share=True, name="覃小梅")
+    private = new_worker(client, county, consent_to_share=False)
     resp = client.get(f"/api/v1/vacancies/{vacancy}/candidates?limit=10", headers=employer.headers)
     assert resp.status_code == 200, resp.text
     items = resp.json()["items"]
@@ -218,10 +206,10 @@ def _order(client, county, worker) -> list[int]:
 def test_after_quit_wage_jobs_meeting_the_wage_rank_higher(client, tenants, untrained, make_tenant):
     county, employer = tenants["county"], tenants["employer"]
     other = make_tenant("employer", "440306", "宝安电子厂")
-    worker = _worker(client, county, expected_wage=4500, desired_occupations=["4-03-02-01"], skills=[], past_jobs=[])
-    wished_low = _vacancy(client, employer, occupation_code="4-03-02-01", wage_min=2800, wage_max=3600)
-    near_wish_pays = _vacancy(client, other, occupation_code="4-03-02-05", wage_min=4800, wage_max=5200)
-    old_job = _vacancy(client, employer, occupation_code="6-25-04-00", wage_min=3000, wage_max=3200)
+    worker = new_worker(client, county, expected_wage=4500, desired_occupations=["4-03-02-01"], skills=[], past_jobs=[])
+    wished_low = new_vacancy(client, employer, occupation_code="4-03-02-01", wage_min=2800, wage_max=3600)
+    near_wish_pays = new_vacancy(client, other, occupation_code="4-03-02-05", wage_min=4800, wage_max=5200)
+    old_job = new_vacancy(client, employer, occupation_code="6-25-04-00", wage_min=3000, wage_max=3200)
     before = _order(client, county, worker)
     assert before.index(wished_low) < before.index(near_wish_pays)
     _place_and_end(client, county, worker, old_job, "quit_wage")
@@ -233,12 +221,14 @@ def test_after_quit_wage_jobs_meeting_the_wage_rank_higher(client, tenants, untr
 def test_after_going_home_local_jobs_rank_higher(client, tenants, untrained, make_tenant):
     county, employer = tenants["county"], tenants["employer"]
     workshop = make_tenant("employer", "450225", "融水帮扶车间")
-    worker = _worker(client, county, channel_preference="any", expected_wage=4500, desired_occupations=["6-25-04-00"])
-    east = _vacancy(client, employer, wage_min=4400, wage_max=4600)
-    home = _vacancy(client, workshop, county_code="450225", wage_min=3400, wage_max=3800, housing=False)
+    worker = new_worker(
+        client, county, channel_preference="any", expected_wage=4500, desired_occupations=["6-25-04-00"]
+    )
+    east = new_vacancy(client, employer, wage_min=4400, wage_max=4600)
+    home = new_vacancy(client, workshop, county_code="450225", wage_min=3400, wage_max=3800, housing=False)
     assert _order(client, county, worker).index(east) < _order(client, county, worker).index(home)
     for reason in ("quit_homesick", "quit_family"):
-        w = _worker(client, county, channel_preference="any", expected_wage=4500, desired_occupations=["6-25-04-00"])
+        w = new_worker(client, county, channel_preference="any", expected_wage=4500, desired_occupations=["6-25-04-00"])
         _place_and_end(client, county, w, east, reason)
         body = _matches(client, county, w)
         order = [m["vacancy"]["id"] for m in body["items"]]
@@ -251,10 +241,10 @@ def test_after_a_dispute_the_employer_is_not_offered_for_the_configured_period(
 ):
     county, employer = tenants["county"], tenants["employer"]
     other = make_tenant("employer", "440306", "宝安电子厂")
-    worker = _worker(client, county)
-    disputed = _vacancy(client, employer)
-    same_employer = _vacancy(client, employer)
-    elsewhere = _vacancy(client, other)
+    worker = new_worker(client, county)
+    disputed = new_vacancy(client, employer)
+    same_employer = new_vacancy(client, employer)
+    elsewhere = new_vacancy(client, other)
     _place_and_end(client, county, worker, disputed, "dispute")
     order = _order(client, county, worker)
     assert elsewhere in order and disputed not in order and same_employer not in order
@@ -272,8 +262,8 @@ def test_candidate_pool_is_cached_without_personal_data_and_follows_changes(clie
     from app.matching.service import PERSONAL_COLUMNS
 
     county, employer = tenants["county"], tenants["employer"]
-    vacancy = _vacancy(client, employer)
-    first = _worker(client, county, consent_to_share=True, name="覃小梅")
+    vacancy = new_vacancy(client, employer)
+    first = new_worker(client, county, consent_to_share=True, name="覃小梅")
 
     def candidates() -> dict[int, dict]:
         resp = client.get(f"/api/v1/vacancies/{vacancy}/candidates?limit=100", headers=employer.headers)
@@ -284,7 +274,7 @@ def test_candidate_pool_is_cached_without_personal_data_and_follows_changes(clie
     pool = app.state.matcher._pool
     assert pool is not None and "age" in pool.columns
     assert not set(PERSONAL_COLUMNS) & set(pool.columns)  # names and ID numbers are read for shown rows only
-    second = _worker(client, county, consent_to_share=True, name="韦志强")
+    second = new_worker(client, county, consent_to_share=True, name="韦志强")
     app.state.matcher._pool_checked = -1e18  # skip the one-second re-check interval
     shown = candidates()
     assert second in shown and shown[second]["name"] == "韦志强" and shown[first]["name"] == "覃小梅"
@@ -294,10 +284,10 @@ def test_candidate_pool_is_cached_without_personal_data_and_follows_changes(clie
 def test_early_exits_and_a_monitored_household_never_lower_a_candidate(client, tenants, trained):
     """Issue 4 §3: a flag never lowers a worker's standing; the employer sees no history reason either."""
     county, employer = tenants["county"], tenants["employer"]
-    vacancy = _vacancy(client, employer)
-    earlier = _vacancy(client, employer, wage_min=3000, wage_max=3500)
-    plain = _worker(client, county, consent_to_share=True, monitored_household=False, dependants=1)
-    flagged = _worker(client, county, consent_to_share=True, monitored_household=True, dependants=1)
+    vacancy = new_vacancy(client, employer)
+    earlier = new_vacancy(client, employer, wage_min=3000, wage_max=3500)
+    plain = new_worker(client, county, consent_to_share=True, monitored_household=False, dependants=1)
+    flagged = new_worker(client, county, consent_to_share=True, monitored_household=True, dependants=1)
     _place_and_end(client, county, flagged, earlier, "quit_homesick", days_ago=60, lasted=15)
     _place_and_end(client, county, flagged, earlier, "quit_wage", days_ago=30, lasted=10)
     resp = client.get(f"/api/v1/vacancies/{vacancy}/candidates?limit=100", headers=employer.headers)
@@ -324,14 +314,14 @@ def _slow_board_checks(app, seconds: float):
 
 def test_filled_or_closed_vacancies_disappear_at_once_even_from_a_cached_board(client, tenants, untrained, app):
     county, employer = tenants["county"], tenants["employer"]
-    worker = _worker(client, county)
-    ids = [_vacancy(client, employer, headcount=1) for _ in range(4)]
+    worker = new_worker(client, county)
+    ids = [new_vacancy(client, employer, headcount=1) for _ in range(4)]
     settings, old = _slow_board_checks(app, 3600)  # the board is not reloaded during this test
     try:
         assert sorted(_order(client, county, worker)) == sorted(ids)
         closed = client.patch(f"/api/v1/vacancies/{ids[0]}", json={"status": "closed"}, headers=employer.headers)
         assert closed.status_code == 200, closed.text
-        other = _worker(client, county)
+        other = new_worker(client, county)
         placed = client.post(
             "/api/v1/placements",
             json={"worker_id": other, "vacancy_id": ids[1], "start_date": str(today())},
@@ -350,12 +340,12 @@ def test_a_new_vacancy_appears_after_the_background_refresh(client, tenants, unt
     import time
 
     county, employer = tenants["county"], tenants["employer"]
-    worker = _worker(client, county)
-    first = _vacancy(client, employer)
+    worker = new_worker(client, county)
+    first = new_vacancy(client, employer)
     settings, old = _slow_board_checks(app, 0.2)
     try:
         assert _order(client, county, worker) == [first]
-        second = _vacancy(client, employer)
+        second = new_vacancy(client, employer)
         deadline = time.monotonic() + 10
         while second not in _order(client, county, worker):  # each request may start a refresh; none waits
             assert time.monotonic() < deadline, "the new vacancy never appeared"
@@ -379,10 +369,10 @@ def test_api_matches_equal_the_batch_ranking_on_the_same_rows(client, tenants, t
     for i in range(30):
         e = employers[i % 3]
         wage = int(rng.integers(2600, 6000))
-        _vacancy(client, e, county_code=e.region if e.region.startswith("45") else "441900",
+        new_vacancy(client, e, county_code=e.region if e.region.startswith("45") else "441900",
                  occupation_code=codes[i % 4], wage_min=wage, wage_max=wage + int(rng.integers(0, 2000)),
                  housing=bool(i % 2), shift=["day", "two_shift", "three_shift"][i % 3])  # fmt: skip
-    people = [_worker(client, county, channel_preference=p, expected_wage=int(rng.integers(3000, 6000)),
+    people = [new_worker(client, county, channel_preference=p, expected_wage=int(rng.integers(3000, 6000)),
                       desired_occupations=[codes[i % 4]]) for i, p in enumerate(["any", "cross_region", "local",
                                                                                 "nearby", "any"])]  # fmt: skip
     matcher = app.state.matcher

@@ -2,22 +2,10 @@
 
 import json
 
-import pytest
 from sqlalchemy import func, select
 
 from app.artefacts.models import ModelArtefact
 from app.cli import main
-
-
-@pytest.fixture
-def cli_env(settings, monkeypatch):
-    monkeypatch.setenv("LB_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("LB_PII_KEY", settings.pii_key)
-    from app.config import get_settings
-
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def _artefacts(db) -> int:

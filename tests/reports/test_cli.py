@@ -11,17 +11,6 @@ from app.reports.cli import next_run
 from tests.reports import helpers as h
 
 
-@pytest.fixture
-def cli_env(settings, monkeypatch):
-    monkeypatch.setenv("LB_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("LB_PII_KEY", settings.pii_key)
-    from app.config import get_settings
-
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
 def test_weekly_writes_each_format(client, tenants, db, cli_env, tmp_path):
     h.build_history(client, tenants, db)
     for fmt in ("json", "csv", "xlsx", "html"):
