@@ -55,9 +55,13 @@ REASONS: dict[str, tuple[str, str]] = {
     "festival_overlap": ("临近春节", "Spring Festival is near"),
     "dependants": ("家中需要照顾的人多", "several dependants at home"),
 }
-# Reasons read from the worker's placements with other employers: an employer must never see them (the weekly
-# report's at-risk list for an employer scope filters with `reasons_for` too).
-HISTORY_ELSEWHERE: frozenset[str] = frozenset({"prior_early_exits", "prior_quit_wage"})
+# What an employer may read about its own placement's risk: facts of the job itself. Everything else comes from the
+# worker's jobs elsewhere, household or what the worker told an officer at follow-ups (a complaint about unpaid
+# wages must not reach the employer it is about), so it stays with the offices. The weekly report's at-risk list
+# for an employer scope filters with `reasons_for` too.
+EMPLOYER_VISIBLE: frozenset[str] = frozenset(
+    {"wage_gap", "far_no_housing", "log_distance_km", "occupation_desired", "channel_agrees", "festival_overlap"}
+)
 POOR_FIT = {"far_no_housing", "occupation_desired", "channel_agrees", "log_distance_km"}
 OUT_OF_TOUCH = {"fu_unreachable", "fu_last_unreachable", "missed_checkins", "days_since_contact"}
 
@@ -186,10 +190,10 @@ def action_for(risk: float | None, reasons: list[str]) -> str:
 
 
 def reasons_for(kind: str, reasons: list[Any]) -> list[Any]:
-    """The reasons (codes or {code, zh, en} items) an org of this kind may read: employers lose other employers'."""
+    """The reasons (codes or {code, zh, en} items) an org of this kind may read: employers only the job's own."""
     if kind != "employer":
         return list(reasons)
-    return [r for r in reasons if (r if isinstance(r, str) else r["code"]) not in HISTORY_ELSEWHERE]
+    return [r for r in reasons if (r if isinstance(r, str) else r["code"]) in EMPLOYER_VISIBLE]
 
 
 def headline_risk(risk_30: float | None, risk_90: float | None, risk_180: float | None) -> float | None:

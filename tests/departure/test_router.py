@@ -161,27 +161,29 @@ def _employer_placement_and_its_county(client, db, headers):
     return item["placement_id"], {"Authorization": f"Bearer {key}"}
 
 
-def test_employer_never_sees_reasons_from_the_workers_other_jobs(client, db, scored):
+def test_employer_sees_only_reasons_about_the_job_itself(client, db, scored):
     _, headers, _ = scored
     pid, county = _employer_placement_and_its_county(client, db, headers)
-    history = [service.reason_items(["prior_quit_wage", "prior_early_exits", "note_home"])]
+    codes = ["prior_quit_wage", "prior_early_exits", "note_arrears", "dependants", "far_no_housing"]
     with db.session() as s, s.begin():
         risk = s.get(PlacementRisk, pid)
-        risk.reasons = history[0]
+        risk.reasons = service.reason_items(codes)
         risk.risk_90, risk.risk_180 = 0.5, 0.6
-        risk.action = service.action_for(0.5, ["prior_quit_wage", "prior_early_exits", "note_home"])
-    assert risk.action == "employer_talk"  # driven by the pay reason from another employer
+        risk.action = service.action_for(0.5, codes)
+    assert risk.action == "dispute_case"  # driven by the worker's complaint about unpaid wages
 
     def seen(h):
         return next(i for i in _all_pages(client, h, limit=500) if i["placement_id"] == pid)
 
     office = seen(county)
-    assert [r["code"] for r in office["reasons"]] == ["prior_quit_wage", "prior_early_exits", "note_home"]
-    assert office["action"] == "employer_talk"
+    assert [r["code"] for r in office["reasons"]] == codes
+    assert office["action"] == "dispute_case"
     employer = seen(headers["employer"])
-    assert [r["code"] for r in employer["reasons"]] == ["note_home"]
-    assert employer["action"] == "visit" and employer["probability"] == office["probability"]
-    assert "工资" not in json.dumps(employer["reasons"], ensure_ascii=False)
+    # Other jobs, household and what the worker told an officer stay with the offices.
+    assert [r["code"] for r in employer["reasons"]] == ["far_no_housing"]
+    assert employer["action"] == service.action_for(0.5, ["far_no_housing"]) != "dispute_case"
+    assert employer["probability"] == office["probability"]
+    assert "欠薪" not in json.dumps(employer, ensure_ascii=False)
     assert service.reasons_for("employer", ["prior_quit_wage", "wage_gap"]) == ["wage_gap"]
     assert service.reasons_for("provincial_office", ["prior_quit_wage"]) == ["prior_quit_wage"]
 
