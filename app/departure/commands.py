@@ -63,11 +63,14 @@ def run(args: argparse.Namespace) -> int:
                     result = service.evaluate_from_db(session, folds=args.folds)
                 except ValueError as exc:
                     return _fail(str(exc))
-            elif args.action == "train":
-                _, version = service.train_and_store(session)
-                result = {"model_version": version}
             else:
-                result = service.score_active_placements(session, retrain=args.retrain)
+                try:
+                    if args.action == "train":
+                        result = {"model_version": service.train_and_store(session)[1]}
+                    else:
+                        result = service.score_active_placements(session, retrain=args.retrain)
+                except service.NotEnoughHistory as exc:
+                    return _fail(str(exc))
         print(json.dumps(result, ensure_ascii=False))
     finally:
         db.dispose()

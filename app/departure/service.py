@@ -29,6 +29,7 @@ from matching.departure import (
 
 KIND = "departure"
 FRESH_DAYS = 7  # `departure score` reuses the active model if it is younger than this
+MIN_DEPARTURES = 20  # below this a hazard per period cannot be estimated at all
 # A placement is flagged (weekly report, at-risk counts) when its chance of leaving by the nearest horizon it has
 # not yet passed is at least this: above the ~0.27 share of seeded placements that end within 90 days.
 FLAG_MIN_RISK = 0.3
@@ -253,12 +254,20 @@ _cache: dict[str, Any] = {}
 _cache_lock = threading.Lock()
 
 
+class NotEnoughHistory(ValueError):
+    """Too few departures recorded to fit a departure model: the caller skips scoring and says so."""
+
+
 def train_and_store(session: Session, on: date | None = None) -> tuple[DiscreteTimeHazard, str]:
     """Fit on all history up to `on` and make it the active departure artefact."""
     on = on or today()
     inputs = load_inputs(session)
-    model = fit_model(inputs, on)
     duration, left = F.outcome(inputs.placements, on)
+    if int(left.sum()) < MIN_DEPARTURES:
+        raise NotEnoughHistory(
+            f"only {int(left.sum())} departures in {len(duration)} placements; the model needs {MIN_DEPARTURES}"
+        )
+    model = fit_model(inputs, on)
     details = {
         "trained_on": on.isoformat(),
         "placements": len(duration),

@@ -47,11 +47,15 @@ def next_run(now: datetime) -> datetime:
 
 def _score_departure_risk(db: "Database", week: IsoWeek) -> None:
     """The departure batch (issue 4), then last week's at-risk inputs frozen so its files stay reproducible."""
-    from app.departure.service import score_active_placements
+    from app.departure.service import NotEnoughHistory, score_active_placements
     from app.reports.service import snapshot_week
 
-    with db.session() as session, session.begin():
-        summary = score_active_placements(session)
+    try:
+        with db.session() as session, session.begin():
+            summary = score_active_placements(session)
+    except NotEnoughHistory as exc:  # the reports are still written, with the at-risk section's note
+        print(json.dumps({"departure_score": {"skipped": True, "reason": str(exc)}}), flush=True)
+        return
     print(json.dumps({"departure_score": summary}, ensure_ascii=False, default=str), flush=True)
     with db.session() as session, session.begin():
         print(json.dumps({"risk_snapshot": snapshot_week(session, week)}), flush=True)

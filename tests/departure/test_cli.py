@@ -84,3 +84,15 @@ def test_negative_durations_and_missing_file_exit_2(tmp_path, capsys):
     frame.to_csv(path, index=False)
     assert _run(capsys, "--input", str(path), "--duration-col", "days", "--event-col", "left")[0] == 2
     assert _run(capsys, "--input", str(tmp_path / "none.csv"), "--duration-col", "d", "--event-col", "e")[0] == 2
+
+
+def test_score_and_the_weekly_run_on_a_database_without_history_say_why(db, cli_env, capsys, tmp_path):
+    from app.cli import main
+
+    assert main(["departure", "score"]) == 2
+    assert "departures" in capsys.readouterr().err
+    assert main(["report", "run-weekly", "--format", "json", "--output-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert '"skipped": true' in out
+    (week_dir,) = tmp_path.iterdir()
+    assert "has not scored" in next(week_dir.glob("province*.json")).read_text()
