@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.departure.models import FlagReview, PlacementRisk
+from app.matching.repository import VACANCY_PAIR_COLUMNS
 from app.orgs.models import Org
 from app.placements.models import FollowUp, Placement
 from app.placements.repository import Wall
@@ -41,14 +42,7 @@ def placements_frame(session: Session, placement_ids: Sequence[int] | None = Non
             Worker.dependants,
             Worker.monitored_household,
             Worker.registered_low_income,
-            Vacancy.county_code.label("vacancy_county"),
-            Vacancy.occupation_code,
-            Vacancy.wage_min,
-            Vacancy.wage_max,
-            Vacancy.housing,
-            Vacancy.meals,
-            Vacancy.shift,
-            Vacancy.contract_months,
+            *VACANCY_PAIR_COLUMNS,
         )
         .join(Worker, Worker.id == Placement.worker_id)
         .join(Vacancy, Vacancy.id == Placement.vacancy_id)

@@ -16,12 +16,9 @@ from app.reference.models import Division, Pairing
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
-VACANCY_SELECT = (
-    Vacancy.id.label("vacancy_id"),
-    Vacancy.employer_org_id.label("employer_id"),
+# The vacancy side of matching.features.pair_features, shared with the departure model's placement query.
+VACANCY_PAIR_COLUMNS = (
     Vacancy.county_code.label("vacancy_county"),
-    Division.longitude.label("vacancy_lon"),
-    Division.latitude.label("vacancy_lat"),
     Vacancy.occupation_code,
     Vacancy.wage_min,
     Vacancy.wage_max,
@@ -29,6 +26,13 @@ VACANCY_SELECT = (
     Vacancy.meals,
     Vacancy.shift,
     Vacancy.contract_months,
+)
+VACANCY_SELECT = (
+    Vacancy.id.label("vacancy_id"),
+    Vacancy.employer_org_id.label("employer_id"),
+    Division.longitude.label("vacancy_lon"),
+    Division.latitude.label("vacancy_lat"),
+    *VACANCY_PAIR_COLUMNS,
     Vacancy.min_age,
     Vacancy.max_age,
     Vacancy.education_min,
