@@ -95,15 +95,25 @@ def worker_row(session: Session, worker_id: int) -> dict[str, Any] | None:
 
 
 def board_signature(session: Session) -> tuple[Any, ...]:
-    """Changes whenever a vacancy or placement is written: the cache key of the open-vacancy frame."""
-    vac = session.execute(select(func.count(), func.max(Vacancy.updated_at)).select_from(Vacancy)).one()
-    plc = session.execute(select(func.count(), func.max(Placement.updated_at)).select_from(Placement)).one()
+    """Changes whenever a vacancy or placement is written: the cache key of the open-vacancy frame.
+
+    max(updated_at) alone misses a write stamped before the latest one but committed after it; every update
+    bumps a vacancy's version (so their sum grows) and every ended placement adds to count(end_date).
+    """
+    vac = session.execute(
+        select(func.count(), func.max(Vacancy.updated_at), func.sum(Vacancy.version)).select_from(Vacancy)
+    ).one()
+    plc = session.execute(
+        select(func.count(), func.max(Placement.updated_at), func.count(Placement.end_date)).select_from(Placement)
+    ).one()
     return (*vac, *plc)
 
 
 def pool_signature(session: Session) -> tuple[Any, ...]:
     """Changes whenever a worker, vacancy or placement is written: the cache key of the candidate pool."""
-    wrk = session.execute(select(func.count(), func.max(Worker.updated_at)).select_from(Worker)).one()
+    wrk = session.execute(
+        select(func.count(), func.max(Worker.updated_at), func.sum(Worker.version)).select_from(Worker)
+    ).one()
     return (*board_signature(session), *wrk)
 
 

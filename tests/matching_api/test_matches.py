@@ -1,6 +1,6 @@
 """The matcher through the API: ranked matches and candidates, walls, inferred occupations, after-departure rules."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -352,6 +352,52 @@ def test_a_new_vacancy_appears_after_the_background_refresh(client, tenants, unt
             time.sleep(0.1)
     finally:
         settings.match_board_check_seconds = old
+
+
+def test_the_board_signature_sees_a_write_committed_after_a_newer_one(client, tenants, db):
+    """A transaction stamps updated_at when it writes but may commit after a later-stamped one: still a change."""
+    from datetime import datetime
+
+    from app.matching.repository import board_signature, pool_signature
+    from app.placements.models import Placement
+    from app.vacancies.models import Vacancy
+    from app.workers.models import Worker
+
+    county, employer = tenants["county"], tenants["employer"]
+    vacancy_id = new_vacancy(client, employer, headcount=2)
+    worker_id, other_id = new_worker(client, county), new_worker(client, county)
+    placements = []
+    for person in (worker_id, other_id):  # the second one holds the newest placement stamp
+        placed = client.post(
+            "/api/v1/placements",
+            json={"worker_id": person, "vacancy_id": vacancy_id, "start_date": str(today() - timedelta(days=3))},
+            headers=county.headers,
+        )
+        assert placed.status_code == 201, placed.text
+        placements.append(placed.json()["id"])
+    new_vacancy(client, employer), new_worker(client, county)  # and these the newest vacancy and worker stamps
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)  # older than every stamp: max(updated_at) cannot move
+
+    def signatures() -> tuple:
+        with db.session(write=False) as s:
+            return board_signature(s), pool_signature(s)
+
+    writes = [
+        (Vacancy, vacancy_id, {"wage_max": 9000}),
+        (Placement, placements[0], {"end_date": today(), "end_reason": "quit_wage"}),
+        (Worker, worker_id, {"expected_wage": 7000}),
+    ]
+    for model, row_id, values in writes:
+        before = signatures()
+        with db.session() as s, s.begin():
+            row = s.get(model, row_id)
+            for key, value in {**values, "updated_at": long_ago}.items():
+                setattr(row, key, value)
+        after = signatures()
+        if model is Vacancy:  # the case the signature must catch: count and max(updated_at) did not move
+            assert after[0][:2] == before[0][:2]
+        assert after[1] != before[1], model.__name__
+        assert (after[0] != before[0]) == (model is not Worker), model.__name__  # workers are not on the board
 
 
 def test_api_matches_equal_the_batch_ranking_on_the_same_rows(client, tenants, trained, app, db, make_tenant):
