@@ -66,7 +66,7 @@ WORKER_COLUMNS = (
 )
 # Optional worker columns: blocked_employers (list of employer ids, e.g. after a dispute), boost_wage_met and
 # boost_local (added to the rank key after a quit_wage / quit_homesick / quit_family), widen_local (show local
-# and nearby jobs even to a cross-region-minded worker who just came home).
+# and nearby jobs even to a cross-region-minded worker who just came home; other preferences stay as they are).
 VACANCY_COLUMNS = (
     "vacancy_id",
     "employer_id",
@@ -561,9 +561,7 @@ def top_k_prepared(
         home, p, wide = county_uniq[county_id[first]], pref[first], widen[first]
         dist_c, channel_c, paired_c = board.home(str(home), lon[first], lat[first])
         channel = channel_c[board.county]
-        admits = np.array(_ADMITS[_PREFS[int(p)]])
-        if wide:
-            admits[1:] = True
+        admits = (_WIDENED_ADMIT_TABLE if wide else _ADMIT_TABLE)[int(p)]
         cols = np.flatnonzero(admits[channel])
         if not len(cols):
             continue
@@ -762,6 +760,10 @@ def _score_chunk(
 # (tests compare them), and a request costs a few vector operations over the board.
 
 _ADMIT_TABLE = np.array([_ADMITS[p] for p in _PREFS])  # preference x vacancy channel -> admitted
+# After going home (widen_local) a cross-region-minded worker is shown local and nearby jobs too; a worker who
+# asked for local or nearby work is never shown a channel they excluded.
+_WIDENED_ADMIT_TABLE = _ADMIT_TABLE.copy()
+_WIDENED_ADMIT_TABLE[_PREFS.index("cross_region")] = True
 _PREF_CHANNEL = np.array([-1] + [_CHANNELS.index(p) for p in _PREFS[1:]])  # the channel each preference names
 
 
@@ -837,9 +839,7 @@ def rank_one(worker: Any, board: PreparedBoard, k: int, exclude: Iterable[int] =
     w, idx = board.w, board.idx
     dist_c, channel_c, paired_c = board.home(one.county, one.lon, one.lat)
     channel = channel_c[board.county]
-    admits = _ADMIT_TABLE[one.pref].copy()
-    if one.widen:
-        admits[1:] = True
+    admits = (_WIDENED_ADMIT_TABLE if one.widen else _ADMIT_TABLE)[one.pref]
     cols = np.flatnonzero(admits[channel])
     ch_s = channel[cols]
     vc = board.county[cols]
@@ -1021,7 +1021,7 @@ class PreparedPool:
         channel_u = pd.Series(channel_of(homes, east)).map(_CHANNELS.index).to_numpy(np.int64)
         paired_u = is_paired(homes, east, self.pairs)
         dist, ch, paired = dist_u[self.county], channel_u[self.county], paired_u[self.county]
-        admit = _ADMIT_TABLE[self.pref, ch] | (self.widen & (ch != 0))
+        admit = np.where(self.widen, _WIDENED_ADMIT_TABLE[self.pref, ch], _ADMIT_TABLE[self.pref, ch])
         agrees = np.where(self.pref == 0, 1.0, (ch == _PREF_CHANNEL[self.pref]).astype(float))
         housing = bool(vacancy.housing[0])
         base = (

@@ -236,6 +236,19 @@ def test_after_going_home_local_jobs_rank_higher(client, tenants, untrained, mak
         assert body["adjustments"] and "local" in body["adjustments"][0]["en"]
 
 
+def test_going_home_never_shows_a_channel_the_worker_excluded(client, tenants, untrained, make_tenant):
+    """Only a cross-region-minded worker is widened to local and nearby jobs; `local` stays local."""
+    county, employer = tenants["county"], tenants["employer"]  # the county office is 融水 (450225)
+    here = new_vacancy(client, make_tenant("employer", "450225", "融水帮扶车间"), county_code="450225")
+    nearby = new_vacancy(client, make_tenant("employer", "450102", "南宁食品厂"), county_code="450102")
+    east = new_vacancy(client, employer)
+    expected = {"local": {here}, "nearby": {here, nearby}, "cross_region": {here, nearby, east}}
+    for preference, shown in expected.items():
+        worker = new_worker(client, county, channel_preference=preference)
+        _place_and_end(client, county, worker, east, "quit_homesick")
+        assert set(_order(client, county, worker)) == shown, preference
+
+
 def test_after_a_dispute_the_employer_is_not_offered_for_the_configured_period(
     client, tenants, untrained, make_tenant, app
 ):
