@@ -89,7 +89,7 @@ class Matcher:
     _gone: frozenset[int] = frozenset()  # board vacancies found filled or closed since the board was loaded
     _refreshing: bool = False
     _generation: int = 0  # bumped by forget(): a refresh started before it must not install its old board
-    _pool_prepared: tuple[tuple[Any, ...], PreparedPool] | None = None
+    _pool_prepared: tuple[tuple[Any, ...], PreparedPool, pd.DataFrame] | None = None
 
     def refresh_models(self, session: Session, force: bool = False) -> None:
         """Reload a model only when another version became active (one small query every few seconds)."""
@@ -209,8 +209,9 @@ class Matcher:
         """The pool's worker side prepared for this ranker, kept until the pool, the ranker or the pairings change."""
         key = (id(pool), id(ranker), id(pairs))
         cached = self._pool_prepared
-        if cached is None or cached[0] != key:
-            cached = (key, PreparedPool(pool, ranker, pairs, require_consent=True))
+        # The pool itself is kept beside its key: a freed frame's id() can be reused by the next one.
+        if cached is None or cached[0] != key or cached[2] is not pool:
+            cached = (key, PreparedPool(pool, ranker, pairs, require_consent=True), pool)
             with self._lock:
                 self._pool_prepared = cached
         return cached[1]
@@ -518,6 +519,9 @@ def matches(
 
 
 CANDIDATE_READERS = ("employer", "provincial_office")
+# Extra workers ranked per candidates request, to fill the page when some withdrew consent or were placed since
+# the cached pool was built (at most a board-check interval ago).
+CANDIDATE_SPARE = 10
 
 
 def candidates(
@@ -536,11 +540,16 @@ def candidates(
     pool = matcher.pool(session, vault, on) if len(board) else pd.DataFrame()
     if len(board) and len(pool):
         # One vacancy against the cached pool's arrays (the same arithmetic as top_k_batch with k=1).
-        ranked = matcher.prepared_pool(pool, ranker, pairs).rank(PreparedBoard(board, ranker, pairs), limit)
-        top = pd.DataFrame({"worker_id": ranked["worker_id"], "score": ranked["score"]})
-        rows = pool.iloc[ranked["row"]].reset_index(drop=True)
-        personal = repository.workers(session, [int(i) for i in top["worker_id"]]).set_index("worker_id")
-        for column in PERSONAL_COLUMNS:  # read for the shown candidates only, never kept in the pool
+        # The pool may be up to a check interval old: rank a few spare workers, then keep only those who still
+        # consent and are still unplaced now (read live with their personal columns, for the shown rows only).
+        spare = limit + CANDIDATE_SPARE
+        ranked = matcher.prepared_pool(pool, ranker, pairs).rank(PreparedBoard(board, ranker, pairs), spare)
+        ids = [int(i) for i in ranked["worker_id"]]
+        personal = repository.workers(session, ids, consent_only=True, unplaced=True).set_index("worker_id")
+        keep = np.flatnonzero(np.isin(ranked["worker_id"], personal.index.to_numpy()))[:limit]
+        top = pd.DataFrame({"worker_id": ranked["worker_id"][keep], "score": ranked["score"][keep]})
+        rows = pool.iloc[ranked["row"][keep]].reset_index(drop=True)
+        for column in (*PERSONAL_COLUMNS, "consent_to_share"):  # never kept in the pool
             rows[column] = personal[column].reindex(rows["worker_id"]).to_numpy()
         reasons = _explain(ranker, rows, board.iloc[[0] * len(rows)], pairs, names)
         for rank, ((_, t), (_, w), why) in enumerate(zip(top.iterrows(), rows.iterrows(), reasons, strict=True), 1):

@@ -272,6 +272,8 @@ def test_after_a_dispute_the_employer_is_not_offered_for_the_configured_period(
 
 
 def test_candidate_pool_is_cached_without_personal_data_and_follows_changes(client, tenants, trained, app):
+    import time
+
     from app.matching.service import PERSONAL_COLUMNS
 
     county, employer = tenants["county"], tenants["employer"]
@@ -292,6 +294,24 @@ def test_candidate_pool_is_cached_without_personal_data_and_follows_changes(clie
     shown = candidates()
     assert second in shown and shown[second]["name"] == "韦志强" and shown[first]["name"] == "覃小梅"
     assert "*" in shown[second]["id_number"]
+
+    # Within the re-check interval (the pool is not reloaded) a withdrawal or a placement shows at once.
+    app.state.matcher._pool_checked = time.monotonic() + 3600
+    withdrawn = client.patch(f"/api/v1/workers/{first}", json={"consent_to_share": False}, headers=county.headers)
+    assert withdrawn.status_code == 200, withdrawn.text
+    placed = client.post(
+        "/api/v1/placements",
+        json={"worker_id": second, "vacancy_id": new_vacancy(client, employer), "start_date": str(today())},
+        headers=county.headers,
+    )
+    assert placed.status_code == 201, placed.text
+    third = new_worker(client, county, consent_to_share=True, name="陆海燕")
+    shown = candidates()
+    assert first in app.state.matcher._pool["worker_id"].tolist()  # still in the cached pool
+    assert first not in shown and second not in shown
+    assert third not in shown  # the pool has not been reloaded: new workers wait for it, departures do not
+    app.state.matcher._pool_checked = -1e18
+    assert set(candidates()) == {third}
 
 
 def test_early_exits_and_a_monitored_household_never_lower_a_candidate(client, tenants, trained):
