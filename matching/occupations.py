@@ -37,7 +37,8 @@ _SALARY_RE = re.compile(
 )
 _REF_RE = re.compile(r"[a-z]{0,4}\d{3,}[a-z0-9]*")  # advert reference numbers such as J12355 or MJ001141
 _BRACKETS_RE = re.compile(r"[（(【\[［〔<《][^）)】\]］〕>》]*[）)】\]］〕>》]")
-_RECRUIT_RE = re.compile(r"招聘|诚招|急招|直招|招募|聘请")
+# Recruitment words that split "company recruits job"; not when they start a recruiter's own title ("高级招聘专员").
+_RECRUIT_RE = re.compile(r"(?:招聘|诚招|急招|直招|招募|聘请)(?!专员|主管|顾问|助理|专家|总监|负责人|hr|官)")
 _KEEP_RE = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
 
 

@@ -112,6 +112,10 @@ class TestPredict:
         assert clean_title("百胜餐饮（广东）招聘店员/营业员") == "店员 营业员"
         assert clean_title("早晚班店员6-8k+五险餐补") == "早晚班店员 餐补"
         assert clean_title("招聘专员(J10728)") == "招聘专员"
+        # A recruiter's own title is not "company recruits job": 高级招聘专员 is not a 专员 wanted by 高级.
+        assert clean_title("高级招聘专员") == "高级招聘专员"
+        assert clean_title("人事招聘主管") == "人事招聘主管"
+        assert clean_title("某某物业招聘保安") == "保安"
 
     def test_held_out_fold(self, labelled: pd.DataFrame) -> None:
         # Measured on this split: top-1 0.65, top-5 0.85 (5-fold cv in the README); floors well below that.
