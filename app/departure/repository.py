@@ -15,7 +15,6 @@ from app.matching.repository import VACANCY_PAIR_COLUMNS
 from app.orgs.models import Org
 from app.placements.models import FollowUp, Placement
 from app.placements.repository import Wall
-from app.reference.models import Division, Pairing
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
@@ -77,16 +76,6 @@ def follow_ups_frame(session: Session, placement_ids: Sequence[int] | None = Non
     frame = pd.DataFrame(session.execute(stmt).all(), columns=["placement_id", "date", "outcome", "notes"])
     frame["date"] = pd.to_datetime(frame["date"])
     return frame
-
-
-def division_points(session: Session) -> dict[str, tuple[float | None, float | None]]:
-    return {
-        c: (lon, lat) for c, lon, lat in session.execute(select(Division.code, Division.longitude, Division.latitude))
-    }
-
-
-def pairings(session: Session) -> list[tuple[str, str]]:
-    return [(e, w) for e, w in session.execute(select(Pairing.east_code, Pairing.west_code))]
 
 
 def active_placement_ids(session: Session) -> list[int]:

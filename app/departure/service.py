@@ -16,6 +16,7 @@ from app.clock import today
 from app.db import utcnow
 from app.departure import features as F
 from app.departure import repository
+from app.reference import repository as reference_repo
 from matching.departure import (
     CoxBaseline,
     DiscreteTimeHazard,
@@ -80,7 +81,9 @@ def load_inputs(session: Session, placement_ids: list[int] | None = None) -> Inp
     placements = repository.placements_frame(session, placement_ids)
     workers = None if placement_ids is None else sorted(set(placements["worker_id"]))
     history = repository.history_frame(session, workers)
-    static = F.static_features(placements, history, repository.division_points(session), repository.pairings(session))
+    static = F.static_features(
+        placements, history, reference_repo.division_points(session), reference_repo.pairing_codes(session)
+    )
     follow_ups = repository.follow_ups_frame(session, placement_ids)
     return Inputs(placements.set_index("placement_id", drop=False), static, follow_ups)
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.artefacts.models import ModelArtefact
 from app.matching.models import OccupationInference
 from app.placements.models import Placement
-from app.reference.models import Division, Pairing
+from app.reference.models import Division
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
@@ -184,14 +184,6 @@ def placement_history(session: Session) -> pd.DataFrame:
         Vacancy.employer_org_id.label("employer_id"),
     ).join(Vacancy, Vacancy.id == Placement.vacancy_id)
     return _frame(session, stmt.order_by(Placement.id))
-
-
-def pairings(session: Session) -> list[tuple[str, str]]:
-    return [(str(e), str(w)) for e, w in session.execute(select(Pairing.east_code, Pairing.west_code)).all()]
-
-
-def division_names(session: Session) -> dict[str, str]:
-    return {str(c): str(n) for c, n in session.execute(select(Division.code, Division.name)).all()}
 
 
 def active_versions(session: Session) -> dict[str, str]:

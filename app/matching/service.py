@@ -22,6 +22,7 @@ from app.matching import repository
 from app.matching.models import OccupationInference
 from app.orgs.service import Principal
 from app.pii import PiiVault
+from app.reference import repository as reference_repo
 from app.vacancies import service as vacancies
 from app.workers import service as workers
 from app.workers.idnumber import age_on, parse_id_number
@@ -63,6 +64,11 @@ INFER_MIN_SCORE = 0.2
 PAST_JOB_MIN_SCORE = 0.3  # a past-job title counts as occupation evidence only when the normaliser is this sure
 BOOST_WAGE_MET = 1.5  # added to the rank key (logit scale) after a quit over wages, for jobs meeting the expectation
 BOOST_LOCAL = 1.5  # ... after going home homesick or for family, for local and nearby jobs
+
+
+def _load_reference(session: Session) -> tuple[frozenset[tuple[str, str]], dict[str, str]]:
+    """Pairings (for pair features) and division names (for reasons), read with each board."""
+    return frozenset(reference_repo.pairing_codes(session)), reference_repo.division_names(session)
 
 
 @dataclass
@@ -125,7 +131,7 @@ class Matcher:
 
     def reference(self, session: Session) -> tuple[frozenset[tuple[str, str]], dict[str, str]]:
         if self._reference is None:
-            self._reference = (frozenset(repository.pairings(session)), repository.division_names(session))
+            self._reference = _load_reference(session)
         return self._reference
 
     def board(self, session: Session) -> pd.DataFrame:
@@ -150,7 +156,7 @@ class Matcher:
         sig = repository.board_signature(session)
         if self._board is None or sig != self._board_sig:
             board = repository.open_vacancies(session)
-            reference = (frozenset(repository.pairings(session)), repository.division_names(session))
+            reference = _load_reference(session)
             ranker, _ = model_info(self)
             prepared = (
                 (id(board), id(ranker), id(reference[0])),

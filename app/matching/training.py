@@ -27,6 +27,7 @@ from app.clock import today as china_today
 from app.matching import repository
 from app.matching.service import PAST_JOB_MIN_SCORE, usable_ranker
 from app.pii import PiiVault
+from app.reference import repository as reference_repo
 from app.workers.idnumber import age_on, parse_id_number
 from matching.features import EDUCATION_RANK, RANKER_FEATURES, channel_of, pair_features
 from matching.occupations import OccupationNormaliser, default_normaliser, load_labelled
@@ -138,7 +139,7 @@ def fit_ranker(
     placements, workers, vacancies = history(session, normaliser)
     if placements.empty:
         raise ValueError("no placements in the database to learn from")
-    pairs = frozenset(repository.pairings(session))
+    pairs = frozenset(reference_repo.pairing_codes(session))
     parts = split(placements, today, holdout_days)
     X = pair_features(pairs_for(placements, workers, vacancies, pairs))
     X_train, X_held = X[parts["train"]], X[parts["held"]]

@@ -25,6 +25,25 @@ def list_pairings(session: Session) -> list[Pairing]:
     return list(session.scalars(select(Pairing).order_by(Pairing.id)))
 
 
+def get_pairing(session: Session, pairing_id: int) -> Pairing | None:
+    return session.get(Pairing, pairing_id)
+
+
+def pairing_codes(session: Session) -> list[tuple[str, str]]:
+    """(east, west) division codes of every pairing, at any level: what pair features look up."""
+    return [(str(e), str(w)) for e, w in session.execute(select(Pairing.east_code, Pairing.west_code)).all()]
+
+
+def division_names(session: Session) -> dict[str, str]:
+    return {str(c): str(n) for c, n in session.execute(select(Division.code, Division.name)).all()}
+
+
+def division_points(session: Session) -> dict[str, tuple[float | None, float | None]]:
+    """Longitude and latitude of every division (None where the source had no point)."""
+    stmt = select(Division.code, Division.longitude, Division.latitude)
+    return {str(c): (lon, lat) for c, lon, lat in session.execute(stmt)}
+
+
 def search_occupations(session: Session, q: str | None, limit: int) -> list[Occupation]:
     stmt = select(Occupation).where(Occupation.level == 4)
     if q:

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from app.departure.models import FlagReview, PlacementRisk
 from app.orgs.models import Org
 from app.placements.models import FollowUp, Placement
-from app.reference.models import Division, Pairing
 from app.reports.models import RiskSnapshot
 from app.reports.schemas import Scope
 from app.vacancies.models import Vacancy
@@ -163,24 +162,8 @@ def reviews(session: Session, scope: Scope, since: datetime, until: datetime) ->
     return _frame(session, stmt, ["review_id", "placement_id", "decision", "created_at"])
 
 
-def division_names(session: Session) -> dict[str, str]:
-    return {code: name for code, name in session.execute(select(Division.code, Division.name))}
-
-
 def org_names(session: Session, kind: str) -> dict[int, str]:
     return {i: name for i, name in session.execute(select(Org.id, Org.name).where(Org.kind == kind))}
-
-
-def get_org(session: Session, org_id: int) -> Org | None:
-    return session.get(Org, org_id)
-
-
-def pairings(session: Session) -> list[Pairing]:
-    return list(session.scalars(select(Pairing).order_by(Pairing.id)))
-
-
-def get_pairing(session: Session, pairing_id: int) -> Pairing | None:
-    return session.get(Pairing, pairing_id)
 
 
 def county_office_regions(session: Session) -> list[str]:

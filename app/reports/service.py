@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from app.departure.features import NOT_A_DEPARTURE
 from app.departure.service import FLAG_MIN_RISK, action_for_kind, reasons_for
 from app.errors import Forbidden, Msg, NotFound, ValidationFailed
+from app.orgs import repository as orgs
 from app.orgs.service import Principal
+from app.reference import repository as reference_repo
 from app.reference.models import Pairing
 from app.reference.service import within
 from app.reports import repository
@@ -64,7 +66,9 @@ class Reference:
     @classmethod
     def load(cls, session: Session) -> "Reference":
         return cls(
-            repository.division_names(session), repository.org_names(session, "employer"), repository.pairings(session)
+            reference_repo.division_names(session),
+            repository.org_names(session, "employer"),
+            reference_repo.list_pairings(session),
         )
 
 
@@ -84,16 +88,16 @@ def resolve_scope(
 ) -> Scope:
     """The scope a command line asked for; unknown ids are a clear error."""
     if county is not None:
-        if repository.division_names(session).get(county) is None:
+        if reference_repo.get_division(session, county) is None:
             raise ValidationFailed.one("county", Msg(f"行政区划代码 {county} 不存在", f"no division {county}"))
         return Scope("county", code=county)
     if employer is not None:
-        org = repository.get_org(session, employer)
+        org = orgs.get_org(session, employer)
         if org is None or org.kind != "employer":
             raise NotFound("org")
         return Scope("employer", org_id=employer)
     if pairing is not None:
-        found = repository.get_pairing(session, pairing)
+        found = reference_repo.get_pairing(session, pairing)
         if found is None:
             raise NotFound("pairing")
         return Scope("pairing", pairing_id=found.id, west_code=found.west_code, east_code=found.east_code)
