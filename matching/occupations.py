@@ -412,6 +412,15 @@ class OccupationNormaliser(BaseEstimator):  # type: ignore[misc]
         return [str(lookup.get(c, "")) for c in codes]
 
 
+def confident_codes(model: OccupationNormaliser, titles: Iterable[str], min_score: float) -> dict[str, str | None]:
+    """Each distinct title's best code when its score reaches `min_score`, else None (too unsure to use)."""
+    unique = sorted(set(titles))
+    if not unique:
+        return {}
+    codes, scores = model.predict_topk(unique, k=1)
+    return {t: str(c) if s >= min_score else None for t, c, s in zip(unique, codes[:, 0], scores[:, 0], strict=True)}
+
+
 @lru_cache(maxsize=1)
 def default_normaliser() -> OccupationNormaliser:
     """The normaliser the product uses (default parameters, shipped labelled titles), fitted once per process."""

@@ -1,7 +1,6 @@
 """Every query on allocations and their items."""
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -10,9 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.allocations.models import Allocation, AllocationItem
 from app.orgs.models import Org
-from app.placements.models import Placement
 from app.reference.models import Division, Pairing
-from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
 
@@ -123,16 +120,3 @@ def existing_pairings(session: Session, ids: Sequence[int]) -> set[int]:
 def county_exists(session: Session, code: str) -> bool:
     stmt = select(Division.code).where(Division.code == code, Division.level == "county")
     return session.scalar(stmt) is not None
-
-
-def disputed_employers(session: Session, since: date) -> dict[int, list[int]]:
-    """Per worker, employers of placements they ended in a dispute on or after `since` (one query for all)."""
-    stmt = (
-        select(Placement.worker_id, Vacancy.employer_org_id)
-        .join(Vacancy, Vacancy.id == Placement.vacancy_id)
-        .where(Placement.end_reason == "dispute", Placement.end_date >= since)
-    )
-    out: dict[int, set[int]] = {}
-    for worker_id, employer in session.execute(stmt):
-        out.setdefault(int(worker_id), set()).add(int(employer))
-    return {w: sorted(e) for w, e in out.items()}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 from typing import Any
 
 import pandas as pd
@@ -16,7 +15,7 @@ from app.clock import today
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Msg, NotFound, ValidationFailed, field_error
 from app.matching import repository as matching_repo
-from app.matching.service import Matcher, enrich_workers, model_info
+from app.matching.service import PERSONAL_COLUMNS, Matcher, model_info, ranker_inputs
 from app.orgs.service import Principal
 from app.pii import PiiVault
 from app.placements import service as placements
@@ -26,7 +25,6 @@ from matching.features import pair_features, prefecture_of
 from matching.ranking import pair_frame, reason_texts, top_k_batch
 
 ALLOCATORS = ("county_office", "provincial_office")
-PII_COLUMNS = ("name", "sex", "id_number_masked", "phone_masked", "id_number_enc")
 MAX_WORKERS = 20_000  # one request's solve stays within seconds; a province this large allocates county by county
 NOT_ALLOWED = Msg("只有县级人社部门或省级协作办公室可以生成分配方案", "only county and provincial offices allocate")
 
@@ -52,13 +50,11 @@ def _workers_in_scope(session: Session, principal: Principal, county_code: str |
         errors.append(field_error("county_code", Msg("该县不在本省", "this county is outside your province")))
     if errors:
         raise ValidationFailed(errors)
-    frame = matching_repo.workers(session, unplaced=True)
     if principal.kind == "county_office":
-        frame = frame[frame["owner_org_id"] == principal.org_id]
+        scope: dict[str, Any] = {"owner_org_id": principal.org_id}
     else:
-        frame = frame[frame["worker_county"].astype(str).str[:2] == principal.region_code[:2]]
-    if county_code is not None:
-        frame = frame[frame["worker_county"] == county_code]
+        scope = {"province": principal.region_code[:2]}
+    frame = matching_repo.workers(session, unplaced=True, county_code=county_code, **scope)
     if len(frame) > MAX_WORKERS:
         msg = Msg(
             f"待分配劳动者超过 {MAX_WORKERS} 人，请按县分别生成（填写 county_code）",
@@ -109,9 +105,9 @@ def covering_pairings(edges: pd.DataFrame, pairings: pd.DataFrame) -> pd.Series:
     return _per_county_pair(edges, find)
 
 
-def _ranker(matcher: Matcher) -> tuple[Any, dict[str, Any]]:
-    """The matcher's own choice (active ranker, or the rule baseline when none is usable): one rule for both."""
-    return model_info(matcher)
+def _capacity(board: pd.DataFrame) -> pd.Series:
+    """Places left per open vacancy: what every solver is bound by."""
+    return board.set_index("vacancy_id")["headcount_left"].clip(lower=0) if len(board) else pd.Series(dtype=int)
 
 
 def candidate_edges(
@@ -119,15 +115,13 @@ def candidate_edges(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Any, dict[str, Any], frozenset[tuple[str, str]], dict[str, str]]:
     """Each worker's best `k` open vacancies by the active ranker, after the matcher's hard rules, with pairings."""
     matcher.refresh_models(session)
-    ranker, model_info = _ranker(matcher)
+    ranker, info = model_info(matcher)
     board = matching_repo.open_vacancies(session)  # fresh, not the cached board: ids and headcount of now
     pairs, names = matcher.reference(session)
     on = today()
     edges = pd.DataFrame(columns=["worker_id", "vacancy_id", "score", "rank"])
     if len(workers) and len(board):
-        workers = enrich_workers(session, matcher, workers, vault, on)
-        blocked = repository.disputed_employers(session, on - timedelta(days=matcher.settings.dispute_block_days))
-        workers["blocked_employers"] = [blocked.get(int(w), []) for w in workers["worker_id"]]
+        workers = ranker_inputs(session, matcher, workers, vault, on)
         edges = top_k_batch(workers, board, ranker, k=k, pairs=pairs, rerank=False)
     if len(edges):
         edges = edges.merge(workers[["worker_id", "worker_county"]], on="worker_id", how="left")
@@ -135,7 +129,7 @@ def candidate_edges(
         known = repository.pairings(session)
         edges["pairing_id"] = edge_pairings(edges, known)
         edges["pairing_ids"] = covering_pairings(edges, known)
-    return edges, workers, board, ranker, model_info, pairs, names
+    return edges, workers, board, ranker, info, pairs, names
 
 
 def batch_inputs(
@@ -143,29 +137,23 @@ def batch_inputs(
 ) -> tuple[pd.DataFrame, pd.DataFrame, Any, dict[str, Any], frozenset[tuple[str, str]]]:
     """What the batch ranking job needs: enriched unplaced workers, the open board, the ranker, the pairings."""
     matcher.refresh_models(session)
-    ranker, model_info = _ranker(matcher)
+    ranker, info = model_info(matcher)
     board = matching_repo.open_vacancies(session)  # fresh, not the cached board: ids and headcount of now
     pairs, _ = matcher.reference(session)
-    workers = matching_repo.workers(session, unplaced=True)
-    if county_code is not None:
-        workers = workers[workers["worker_county"] == county_code].reset_index(drop=True)
+    workers = matching_repo.workers(session, unplaced=True, county_code=county_code)
     on = today()
     if len(workers):
-        workers = enrich_workers(session, matcher, workers, vault, on)
-        blocked = repository.disputed_employers(session, on - timedelta(days=matcher.settings.dispute_block_days))
-        workers["blocked_employers"] = [blocked.get(int(w), []) for w in workers["worker_id"]]
+        workers = ranker_inputs(session, matcher, workers, vault, on)
     # Personal data never leaves for the cluster: the ranker needs none of it.
-    workers = workers.drop(columns=[c for c in PII_COLUMNS if c in workers.columns])
-    return workers, board, ranker, model_info, pairs
+    workers = workers.drop(columns=[c for c in PERSONAL_COLUMNS if c in workers.columns])
+    return workers, board, ranker, info, pairs
 
 
 def evaluate(session: Session, matcher: Matcher, vault: PiiVault, county_code: str | None, k: int) -> dict[str, Any]:
     """The three methods (and the exact solver's placed-first variant) on the same unplaced workers and edges."""
-    workers = matching_repo.workers(session, unplaced=True)
-    if county_code is not None:
-        workers = workers[workers["worker_county"] == county_code].reset_index(drop=True)
-    edges, workers, board, _, model_info, _, _ = candidate_edges(session, matcher, vault, workers, k)
-    capacity = board.set_index("vacancy_id")["headcount_left"].clip(lower=0) if len(board) else pd.Series(dtype=int)
+    workers = matching_repo.workers(session, unplaced=True, county_code=county_code)
+    edges, workers, board, _, info, _, _ = candidate_edges(session, matcher, vault, workers, k)
+    capacity = _capacity(board)
     runs = [solver.min_cost_flow(edges, capacity), solver.greedy(edges, capacity), solver.stable(edges, capacity)]
     runs.append(solver.min_cost_flow(edges, capacity, objective="placed_first"))
     return {
@@ -175,7 +163,7 @@ def evaluate(session: Session, matcher: Matcher, vault: PiiVault, county_code: s
         "candidate_edges": len(edges),
         "candidates_per_worker": k,
         "open_places": int(capacity.sum()),
-        "model": model_info,
+        "model": info,
         "methods": {
             r.method + ("" if r.objective in ("", "retention") else f"_{r.objective}"): r.summary() for r in runs
         },
@@ -197,10 +185,10 @@ def create_allocation(
     if unknown:
         raise ValidationFailed.one("quotas", Msg(f"结对关系不存在：{unknown}", f"no pairing has the id(s) {unknown}"))
     workers = _workers_in_scope(session, principal, data.county_code)
-    edges, workers, board, ranker, model_info, pairs, names = candidate_edges(
+    edges, workers, board, ranker, info, pairs, names = candidate_edges(
         session, matcher, vault, workers, data.candidates_per_worker
     )
-    capacity = board.set_index("vacancy_id")["headcount_left"].clip(lower=0) if len(board) else pd.Series(dtype=int)
+    capacity = _capacity(board)
     result = solver.allocate(edges, capacity, quotas, method=data.method, objective=data.objective)
     greedy = solver.greedy(edges, capacity, quotas) if data.method != "greedy" else result
     summary = {
@@ -221,7 +209,7 @@ def create_allocation(
             objective=data.objective if data.method == "min_cost_flow" else "retention",
             candidates_per_worker=data.candidates_per_worker,
             quotas=[{"pairing_id": k, "max": v} for k, v in sorted(quotas.items())],
-            model=model_info,
+            model=info,
             summary=summary,
         ),
     )

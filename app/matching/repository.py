@@ -147,10 +147,19 @@ WORKER_SELECT = (
 
 
 def workers(session: Session, worker_ids: list[int] | None = None, **filters: Any) -> pd.DataFrame:
-    """Worker rows with their home county's point; `unplaced=True` keeps those without an active placement."""
+    """Worker rows with their home county's point; `unplaced=True` keeps those without an active placement.
+
+    Other filters: `owner_org_id`, `county_code` (home county) and `province` (first two digits of it).
+    """
     stmt = select(*WORKER_SELECT).join(Division, Division.code == Worker.hukou_county)
     if worker_ids is not None:
         stmt = stmt.where(Worker.id.in_(worker_ids))
+    if filters.get("owner_org_id") is not None:
+        stmt = stmt.where(Worker.owner_org_id == filters["owner_org_id"])
+    if filters.get("county_code") is not None:
+        stmt = stmt.where(Worker.hukou_county == filters["county_code"])
+    if filters.get("province") is not None:
+        stmt = stmt.where(Worker.hukou_county.startswith(filters["province"], autoescape=True))
     if filters.get("consent_only"):
         stmt = stmt.where(Worker.consent_to_share.is_(True))
     if filters.get("unplaced"):

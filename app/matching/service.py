@@ -27,6 +27,7 @@ from app.vacancies import service as vacancies
 from app.workers import service as workers
 from app.workers.idnumber import age_on, parse_id_number
 from matching.features import pair_features, prefecture_of
+from matching.occupations import confident_codes
 from matching.ranking import (
     EXPANDED,
     PreparedBoard,
@@ -236,13 +237,8 @@ class Matcher:
         key = (on, self.settings.dispute_block_days, self.normaliser and self.normaliser.version,
                repository.pool_signature(session))  # fmt: skip
         if self._pool is None or key != self._pool_key:
-            pool = repository.workers(session, unplaced=True, consent_only=True)
-            pool["age"] = self.ages(pool, vault, on)
-            pool = with_evidence(self, pool)
-            blocked = repository.disputed_employers_by_worker(
-                session, on - timedelta(days=self.settings.dispute_block_days)
-            )
-            pool["blocked_employers"] = [blocked.get(int(w), []) for w in pool["worker_id"]]
+            unplaced = repository.workers(session, unplaced=True, consent_only=True)
+            pool = ranker_inputs(session, self, unplaced, vault, on)
             pool = pool.drop(columns=[c for c in PERSONAL_COLUMNS if c in pool.columns])
             with self._lock:
                 self._pool, self._pool_key = pool, key
@@ -267,11 +263,8 @@ class Matcher:
         """Best code per title when the normaliser is sure enough; cached, so repeated titles cost nothing."""
         if self.normaliser is None:
             return {}
-        todo = sorted({t for t in titles if t not in self._titles})
-        if todo:
-            codes, scores = self.normaliser.estimator.predict_topk(todo, k=1)
-            for title, code, score in zip(todo, codes[:, 0], scores[:, 0], strict=True):
-                self._titles[title] = str(code) if score >= PAST_JOB_MIN_SCORE else None
+        todo = [t for t in titles if t not in self._titles]
+        self._titles.update(confident_codes(self.normaliser.estimator, todo, PAST_JOB_MIN_SCORE))
         return {t: self._titles.get(t) for t in titles}
 
 
@@ -357,8 +350,17 @@ def enrich_workers(session: Session, matcher: Matcher, frame: pd.DataFrame, vaul
     other workers; they inform the departure model's risk and support instead).
     """
     out = frame.copy()
-    out["age"] = [_age(e, vault, on) for e in out["id_number_enc"]]
+    out["age"] = matcher.ages(out, vault, on)
     return with_evidence(matcher, out)
+
+
+def ranker_inputs(session: Session, matcher: Matcher, frame: pd.DataFrame, vault: PiiVault, on: date) -> pd.DataFrame:
+    """Workers as every batch path ranks them: `enrich_workers` plus the employers a recent dispute blocks."""
+    out = enrich_workers(session, matcher, frame, vault, on)
+    since = on - timedelta(days=matcher.settings.dispute_block_days)
+    blocked = repository.disputed_employers_by_worker(session, since)
+    out["blocked_employers"] = [blocked.get(int(w), []) for w in out["worker_id"]]
+    return out
 
 
 def with_evidence(matcher: Matcher, out: pd.DataFrame) -> pd.DataFrame:

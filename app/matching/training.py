@@ -30,7 +30,7 @@ from app.pii import PiiVault
 from app.reference import repository as reference_repo
 from app.workers.idnumber import age_on, parse_id_number
 from matching.features import EDUCATION_RANK, RANKER_FEATURES, channel_of, pair_features
-from matching.occupations import OccupationNormaliser, default_normaliser, load_labelled
+from matching.occupations import OccupationNormaliser, confident_codes, default_normaliser, load_labelled
 from matching.ranking import HORIZON_DAYS, RetentionRanker, RuleBaseline, outcome_known, pair_frame
 
 PSI_LIMIT = 0.25
@@ -38,8 +38,9 @@ LOGLOSS_TOLERANCE = 0.002
 
 
 def fit_normaliser() -> tuple[OccupationNormaliser, dict[str, Any]]:
+    """The product's normaliser (fitted once per process by `default_normaliser`) with what to store beside it."""
     labelled = load_labelled()
-    model = OccupationNormaliser(n_jobs=-1).fit(labelled["title"], labelled["code"])
+    model = default_normaliser()
     views = "character n-gram SVM, level-3 family, taxonomy names/aliases/definitions, nearest labelled title"
     return model, {"labelled_titles": len(labelled), "codes": len(model.classes_), "features": views}
 
@@ -47,12 +48,8 @@ def fit_normaliser() -> tuple[OccupationNormaliser, dict[str, Any]]:
 def _past_job_codes(model: OccupationNormaliser | None, jobs: pd.Series) -> list[list[str]]:
     if model is None:
         return [[] for _ in jobs]
-    titles = sorted({t for js in jobs for t in (js or [])})
-    if not titles:
-        return [[] for _ in jobs]
-    codes, scores = model.predict_topk(titles, k=1)
-    best = {t: str(c) for t, c, s in zip(titles, codes[:, 0], scores[:, 0], strict=True) if s >= PAST_JOB_MIN_SCORE}
-    return [sorted({best[t] for t in (js or []) if t in best}) for js in jobs]
+    best = confident_codes(model, (t for js in jobs for t in (js or [])), PAST_JOB_MIN_SCORE)
+    return [sorted({c for t in (js or []) if (c := best.get(t))}) for js in jobs]
 
 
 def history(
