@@ -24,6 +24,7 @@ from app.reference.service import within
 from app.reports import repository
 from app.reports.schemas import CHANNELS, HORIZONS, IsoWeek, Scope
 from app.reports.survival import curve, retention
+from matching.features import channel_of
 
 EARLY_DAYS = 90  # an early departure ends fewer than 90 days after the start
 COHORT_MONTHS = 12
@@ -116,14 +117,6 @@ def _with_pairing_codes(scope: Scope, ref: Reference) -> Scope:
 # --- vectorised helpers -------------------------------------------------------------------------------------
 
 
-def _channel(frame: pd.DataFrame) -> np.ndarray:
-    home = frame["hukou_county"].astype(str)
-    job = frame["vacancy_county"].astype(str)
-    cross = home.str[:2].to_numpy() != job.str[:2].to_numpy()
-    local = home.to_numpy() == job.to_numpy()
-    return np.select([cross, local], ["cross_region", "local"], "nearby")
-
-
 def _within_mask(values: pd.Series, region: str) -> np.ndarray:
     """within() for a column, evaluated once per distinct code (a hundred or so), not per row."""
     codes, uniques = pd.factorize(values)
@@ -193,7 +186,9 @@ def load_facts(session: Session, scope: Scope, week: IsoWeek) -> Facts:
         risks = repository.risks(session, scope, sunday, _scored_by(week))
     reviews = repository.reviews(session, scope, week.start_instant, week.end_instant)
     for frame in (counts, departures, started, risks):
-        frame["channel"] = _channel(frame) if len(frame) else pd.Series(dtype=object)
+        frame["channel"] = (
+            channel_of(frame["hukou_county"], frame["vacancy_county"]) if len(frame) else pd.Series(dtype=object)
+        )
     if len(departures):
         departures["duration"] = _days(departures, "end_date", monday) - _days(departures, "start_date", monday)
         departures["end_day"] = _days(departures, "end_date", monday)  # 0..6 this week, negative before
