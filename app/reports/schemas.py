@@ -12,7 +12,6 @@ Format = Literal["json", "csv", "xlsx", "html"]
 FORMATS: tuple[str, ...] = get_args(Format)
 ScopeKind = Literal["province", "county", "employer", "pairing"]
 CHANNELS = ("cross_region", "local", "nearby")
-HORIZONS = (30, 90, 180)
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from app.departure.features import NOT_A_DEPARTURE
+from app.departure.features import EARLY_DAYS, HORIZONS, NOT_A_DEPARTURE
+from app.departure.schemas import DECISIONS
 from app.departure.service import FLAG_MIN_RISK, action_for_kind, reasons_for
 from app.errors import Forbidden, Msg, NotFound, ValidationFailed
 from app.orgs import repository as orgs
@@ -22,11 +23,10 @@ from app.reference import repository as reference_repo
 from app.reference.models import Pairing
 from app.reference.service import within
 from app.reports import repository
-from app.reports.schemas import CHANNELS, HORIZONS, IsoWeek, Scope
+from app.reports.schemas import CHANNELS, IsoWeek, Scope
 from app.reports.survival import curve, retention
 from matching.features import channel_of
 
-EARLY_DAYS = 90  # an early departure ends fewer than 90 days after the start
 COHORT_MONTHS = 12
 TREND_WEEKS = 13
 FOLLOW_UP_WEEKS = (1, 4, 12)
@@ -335,10 +335,7 @@ def _follow_ups(facts: Facts) -> dict[str, Any]:
 
 def _at_risk(facts: Facts, ref: Reference, week: IsoWeek, scope: Scope) -> dict[str, Any]:
     risks, reviews = facts.risks, facts.reviews
-    answered = {
-        d: int((reviews["decision"] == d).sum())
-        for d in sorted(set(reviews["decision"]) | {"contacted", "dismissed", "escalated"})
-    }
+    answered = {d: int((reviews["decision"] == d).sum()) for d in sorted(set(reviews["decision"]) | set(DECISIONS))}
     if not len(risks):
         return {
             "note": NO_SCORES.text(),
