@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -167,7 +166,3 @@ def reviews_page(
 def review_counts(session: Session) -> dict[str, int]:
     stmt = select(FlagReview.decision, func.count()).group_by(FlagReview.decision)
     return {d: int(n) for d, n in session.execute(stmt)}
-
-
-def scored_at_latest(session: Session) -> datetime | None:
-    return session.scalar(select(func.max(PlacementRisk.scored_at)))

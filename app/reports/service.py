@@ -4,7 +4,7 @@ Only facts dated up to the week's Sunday count, so the report for a week reads t
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,6 @@ class Reference:
     divisions: dict[str, str]
     employers: dict[int, str]
     pairings: list[Pairing]
-    _masks: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session) -> "Reference":
