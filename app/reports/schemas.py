@@ -55,6 +55,13 @@ class IsoWeek:
         """The latest week whose Sunday is before `today` (CST)."""
         return cls.of(today - timedelta(days=today.isoweekday()))
 
+    @classmethod
+    def resolve(cls, text: str | None, today: date, field: str = "week") -> "IsoWeek":
+        """The week asked for, which must have ended; none asked for: the last complete week."""
+        if text is None:
+            return cls.last_complete(today)
+        return cls.parse(text, field).check_complete(today, field)
+
     @property
     def monday(self) -> date:
         return date.fromisocalendar(self.year, self.week, 1)
