@@ -7,6 +7,7 @@ import base64
 from sqlalchemy.orm import Session
 
 from app.departure import repository, service
+from app.departure.features import HORIZONS
 from app.departure.models import FlagReview
 from app.departure.schemas import AtRiskItem, FlagReviewCreate, FlagReviewRead, Reason
 from app.errors import Forbidden, Msg, NotFound, ValidationFailed
@@ -16,7 +17,6 @@ from app.placements.models import Placement
 from app.placements.repository import Wall
 from app.schemas import Page
 
-HORIZONS = (30, 90, 180)
 # Whose answers make a flag's `latest_review` for the offices: an employer's `dismissed` must not close a county's
 # flag. Employers' answers are kept, counted and listed, and shown to offices as `latest_employer_review`.
 OFFICE_KINDS = ("county_office", "provincial_office")

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, and_, delete, func, insert, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.departure.models import FlagReview, PlacementRisk
 from app.matching.repository import VACANCY_PAIR_COLUMNS
 from app.orgs.models import Org
 from app.placements.models import FollowUp, Placement
-from app.placements.repository import Wall
+from app.placements.repository import Wall, walled
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
@@ -103,14 +102,6 @@ def delete_risks_of_ended(session: Session) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _walled(stmt: Select[Any], wall: Wall) -> Select[Any]:
-    if wall.worker_owner is not None:
-        stmt = stmt.join(Worker, Worker.id == Placement.worker_id).where(Worker.owner_org_id == wall.worker_owner)
-    if wall.employer is not None:
-        stmt = stmt.join(Vacancy, Vacancy.id == Placement.vacancy_id).where(Vacancy.employer_org_id == wall.employer)
-    return stmt
-
-
 def at_risk_page(
     session: Session, wall: Wall, horizon: int, after: tuple[float, int] | None, limit: int
 ) -> list[tuple[PlacementRisk, Placement, float]]:
@@ -121,7 +112,7 @@ def at_risk_page(
         .join(Placement, Placement.id == PlacementRisk.placement_id)
         .where(Placement.end_date.is_(None), risk_col.is_not(None))
     )
-    stmt = _walled(stmt, wall)
+    stmt = walled(stmt, wall)
     if after is not None:
         risk, pid = after
         stmt = stmt.where(or_(risk_col < risk, and_(risk_col == risk, PlacementRisk.placement_id > pid)))
@@ -175,7 +166,3 @@ def reviews_page(
 def review_counts(session: Session) -> dict[str, int]:
     stmt = select(FlagReview.decision, func.count()).group_by(FlagReview.decision)
     return {d: int(n) for d, n in session.execute(stmt)}
-
-
-def scored_at_latest(session: Session) -> datetime | None:
-    return session.scalar(select(func.max(PlacementRisk.scored_at)))

@@ -9,7 +9,6 @@ from app.schemas import InputModel, ReadModel
 
 Decision = Literal["contacted", "dismissed", "escalated"]
 DECISIONS: tuple[str, ...] = get_args(Decision)
-Horizon = Literal[30, 90, 180]
 
 
 class Reason(ReadModel):

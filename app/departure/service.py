@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -391,7 +391,3 @@ def evaluate_from_db(session: Session, *, on: date | None = None, folds: int = 5
     out["cv_static_features"]["baseline"] = cv["baseline"]
     out["flag_reviews"] = repository.review_counts(session)
     return out
-
-
-def now_utc() -> datetime:
-    return utcnow()

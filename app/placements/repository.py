@@ -22,7 +22,7 @@ class Wall:
     referrer: int | None = None
 
 
-def _walled(stmt: Select[Any], wall: Wall) -> Select[Any]:
+def walled(stmt: Select[Any], wall: Wall) -> Select[Any]:
     if wall.worker_owner is not None:
         stmt = stmt.join(Worker, Worker.id == Placement.worker_id).where(Worker.owner_org_id == wall.worker_owner)
     if wall.employer is not None:
@@ -33,7 +33,7 @@ def _walled(stmt: Select[Any], wall: Wall) -> Select[Any]:
 
 
 def get(session: Session, placement_id: int, wall: Wall, *, for_update: bool = False) -> Placement | None:
-    stmt = _walled(select(Placement).where(Placement.id == placement_id), wall)
+    stmt = walled(select(Placement).where(Placement.id == placement_id), wall)
     if for_update:
         stmt = stmt.with_for_update(of=Placement)
     return session.scalars(stmt).first()
@@ -78,7 +78,7 @@ def page(
     started_from: date | None = None,
     started_to: date | None = None,
 ) -> list[Placement]:
-    stmt = _walled(select(Placement).where(Placement.id > after_id), wall)
+    stmt = walled(select(Placement).where(Placement.id > after_id), wall)
     for column, value in (("worker_id", worker_id), ("vacancy_id", vacancy_id), ("referred_by", referred_by)):
         if value is not None:
             stmt = stmt.where(getattr(Placement, column) == value)

@@ -67,7 +67,7 @@ def _run_weekly(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     output = Path(args.output_dir) if args.output_dir else settings.data_dir / "reports"
-    week = IsoWeek.parse(args.week).check_complete(today()) if args.week else IsoWeek.last_complete(today())
+    week = IsoWeek.resolve(args.week or None, today())
     db = Database(settings.database_url)
     try:
         started = time.perf_counter()
@@ -106,7 +106,7 @@ def _weekly(args: argparse.Namespace) -> int:
     from app.reports.render import render
     from app.reports.service import build_report, resolve_scope
 
-    week = IsoWeek.parse(args.week).check_complete(today()) if args.week else IsoWeek.last_complete(today())
+    week = IsoWeek.resolve(args.week or None, today())
     db = Database(get_settings().database_url)
     try:
         with db.session(False) as session:

@@ -7,6 +7,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Select, and_, case, func, insert, or_, select, true
 from sqlalchemy.orm import Session
 
+from app.departure.flags import OFFICE_KINDS
 from app.departure.models import FlagReview, PlacementRisk
 from app.orgs.models import Org
 from app.placements.models import FollowUp, Placement
@@ -157,7 +158,7 @@ def reviews(session: Session, scope: Scope, since: datetime, until: datetime) ->
     if scope.kind == "employer":
         stmt = stmt.where(FlagReview.org_id == scope.org_id)
     else:
-        reviewer = select(Org.id).where(Org.kind != "employer")
+        reviewer = select(Org.id).where(Org.kind.in_(OFFICE_KINDS))
         stmt = stmt.where(FlagReview.org_id.in_(reviewer))
     return _frame(session, stmt, ["review_id", "placement_id", "decision", "created_at"])
 

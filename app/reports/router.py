@@ -21,13 +21,6 @@ WeekQuery = Annotated[str | None, Query(max_length=20, description="ISO week suc
 COOKIE = "lb_report_key"
 
 
-def _week(text: str | None) -> IsoWeek:
-    now = today()
-    if text is None:
-        return IsoWeek.last_complete(now)
-    return IsoWeek.parse(text).check_complete(now)
-
-
 @router.get(
     "/weekly",
     responses=e.responses(e.Unauthenticated, e.Forbidden, e.ValidationFailed)
@@ -41,7 +34,7 @@ def weekly_report(
 ) -> Response:
     """What lasted in a finished ISO week (China Standard Time), scoped by the caller's key."""
     scope = service.scope_for(principal)
-    iso = _week(week)
+    iso = IsoWeek.resolve(week, today())
     report = service.build_report(session, scope, iso)
     headers = {}
     if format != "json":
@@ -100,7 +93,7 @@ async def weekly_page(
         )
     try:
         scope = service.scope_for(principal)
-        iso = _week(week)
+        iso = IsoWeek.resolve(week, today())
     except e.AppError as exc:
         detail = exc.detail[0]["message"] if exc.detail else exc.msg.text()
         body = f'<!doctype html><meta charset="utf-8"><p id="error">{escape(detail)}</p>'

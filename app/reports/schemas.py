@@ -12,7 +12,6 @@ Format = Literal["json", "csv", "xlsx", "html"]
 FORMATS: tuple[str, ...] = get_args(Format)
 ScopeKind = Literal["province", "county", "employer", "pairing"]
 CHANNELS = ("cross_region", "local", "nearby")
-HORIZONS = (30, 90, 180)
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
@@ -55,6 +54,13 @@ class IsoWeek:
     def last_complete(cls, today: date) -> "IsoWeek":
         """The latest week whose Sunday is before `today` (CST)."""
         return cls.of(today - timedelta(days=today.isoweekday()))
+
+    @classmethod
+    def resolve(cls, text: str | None, today: date, field: str = "week") -> "IsoWeek":
+        """The week asked for, which must have ended; none asked for: the last complete week."""
+        if text is None:
+            return cls.last_complete(today)
+        return cls.parse(text, field).check_complete(today, field)
 
     @property
     def monday(self) -> date:

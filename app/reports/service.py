@@ -4,7 +4,7 @@ Only facts dated up to the week's Sunday count, so the report for a week reads t
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from app.departure.features import NOT_A_DEPARTURE
+from app.departure.features import EARLY_DAYS, HORIZONS, NOT_A_DEPARTURE
+from app.departure.schemas import DECISIONS
 from app.departure.service import FLAG_MIN_RISK, action_for_kind, reasons_for
 from app.errors import Forbidden, Msg, NotFound, ValidationFailed
 from app.orgs import repository as orgs
@@ -22,10 +23,10 @@ from app.reference import repository as reference_repo
 from app.reference.models import Pairing
 from app.reference.service import within
 from app.reports import repository
-from app.reports.schemas import CHANNELS, HORIZONS, IsoWeek, Scope
+from app.reports.schemas import CHANNELS, IsoWeek, Scope
 from app.reports.survival import curve, retention
+from matching.features import channel_of
 
-EARLY_DAYS = 90  # an early departure ends fewer than 90 days after the start
 COHORT_MONTHS = 12
 TREND_WEEKS = 13
 FOLLOW_UP_WEEKS = (1, 4, 12)
@@ -61,7 +62,6 @@ class Reference:
     divisions: dict[str, str]
     employers: dict[int, str]
     pairings: list[Pairing]
-    _masks: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session) -> "Reference":
@@ -114,14 +114,6 @@ def _with_pairing_codes(scope: Scope, ref: Reference) -> Scope:
 
 
 # --- vectorised helpers -------------------------------------------------------------------------------------
-
-
-def _channel(frame: pd.DataFrame) -> np.ndarray:
-    home = frame["hukou_county"].astype(str)
-    job = frame["vacancy_county"].astype(str)
-    cross = home.str[:2].to_numpy() != job.str[:2].to_numpy()
-    local = home.to_numpy() == job.to_numpy()
-    return np.select([cross, local], ["cross_region", "local"], "nearby")
 
 
 def _within_mask(values: pd.Series, region: str) -> np.ndarray:
@@ -193,7 +185,9 @@ def load_facts(session: Session, scope: Scope, week: IsoWeek) -> Facts:
         risks = repository.risks(session, scope, sunday, _scored_by(week))
     reviews = repository.reviews(session, scope, week.start_instant, week.end_instant)
     for frame in (counts, departures, started, risks):
-        frame["channel"] = _channel(frame) if len(frame) else pd.Series(dtype=object)
+        frame["channel"] = (
+            channel_of(frame["hukou_county"], frame["vacancy_county"]) if len(frame) else pd.Series(dtype=object)
+        )
     if len(departures):
         departures["duration"] = _days(departures, "end_date", monday) - _days(departures, "start_date", monday)
         departures["end_day"] = _days(departures, "end_date", monday)  # 0..6 this week, negative before
@@ -340,10 +334,7 @@ def _follow_ups(facts: Facts) -> dict[str, Any]:
 
 def _at_risk(facts: Facts, ref: Reference, week: IsoWeek, scope: Scope) -> dict[str, Any]:
     risks, reviews = facts.risks, facts.reviews
-    answered = {
-        d: int((reviews["decision"] == d).sum())
-        for d in sorted(set(reviews["decision"]) | {"contacted", "dismissed", "escalated"})
-    }
+    answered = {d: int((reviews["decision"] == d).sum()) for d in sorted(set(reviews["decision"]) | set(DECISIONS))}
     if not len(risks):
         return {
             "note": NO_SCORES.text(),
