@@ -5,7 +5,6 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from app.config import ROOT, get_settings
 from app.orgs.models import ORG_KINDS
@@ -247,12 +246,6 @@ def cmd_departure(args: argparse.Namespace) -> int:
     return commands.run(args)
 
 
-def _add_allocation_parsers(sub: Any, ev: argparse.ArgumentParser) -> None:
-    from app.allocations.cli import add_parsers
-
-    add_parsers(sub, ev)
-
-
 def build_parser() -> argparse.ArgumentParser:
     default_keys = str(get_settings().data_dir / "demo_keys.json")
     parser = argparse.ArgumentParser(prog="laborbridge", description=__doc__)
@@ -336,7 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.departure.commands import add_parser as add_departure_parser
 
     add_departure_parser(sub).set_defaults(func=cmd_departure)
-    _add_allocation_parsers(sub, ev)
+    from app.allocations.cli import add_parsers as add_allocation_parsers
+
+    add_allocation_parsers(sub, ev)
     return parser
 
 

@@ -12,7 +12,7 @@ from app.deps import IdempotencyKey, PrincipalDep, SessionDep, VaultDep
 from app.http import Cursor, Limit, PathId, json_response
 from app.idempotency.service import run_once
 from app.matching.router import MatcherDep
-from app.schemas import Page, decode_cursor, encode_cursor, paginate
+from app.schemas import Page, decode_cursor, paginate
 
 router = APIRouter(prefix="/allocations", tags=["allocations"])
 COMMON = e.responses(e.Unauthenticated, e.Forbidden, e.ValidationFailed)
@@ -61,12 +61,8 @@ def get_allocation(
 ) -> AllocationDetail:
     """One proposal with a page of its items (worker, vacancy, score, reasons, decision)."""
     allocation, rows = service.list_items(session, principal, allocation_id, decode_cursor(cursor), limit + 1, status)
-    shown = rows[:limit]
-    return AllocationDetail(
-        **service.to_read(allocation).model_dump(),
-        items=[service.item_read(i) for i in shown],
-        next_cursor=encode_cursor(shown[-1].id) if len(rows) > limit else None,
-    )
+    page = paginate(rows, limit, lambda shown: [service.item_read(i) for i in shown])
+    return AllocationDetail(**service.to_read(allocation).model_dump(), items=page.items, next_cursor=page.next_cursor)
 
 
 @router.post(

@@ -15,14 +15,14 @@ from app.clock import today
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Msg, NotFound, ValidationFailed, field_error
 from app.matching import repository as matching_repo
-from app.matching.service import PERSONAL_COLUMNS, Matcher, model_info, ranker_inputs
+from app.matching.service import PERSONAL_COLUMNS, Matcher, explain_pairs, model_info, ranker_inputs
 from app.orgs.service import Principal
 from app.pii import PiiVault
 from app.placements import service as placements
 from app.placements.schemas import PlacementCreate
 from matching import allocation as solver
-from matching.features import pair_features, prefecture_of
-from matching.ranking import pair_frame, reason_texts, top_k_batch
+from matching.features import prefecture_of
+from matching.ranking import top_k_batch
 
 ALLOCATORS = ("county_office", "provincial_office")
 MAX_WORKERS = 20_000  # one request's solve stays within seconds; a province this large allocates county by county
@@ -249,11 +249,7 @@ def _reasons(
         return []
     w_rows = workers.set_index("worker_id").loc[chosen["worker_id"].to_numpy()].reset_index()
     v_rows = board.set_index("vacancy_id").loc[chosen["vacancy_id"].to_numpy()].reset_index()
-    frame = pair_frame(w_rows, v_rows, pairs)
-    feats = pair_features(frame)
-    cities = [names.get(prefecture_of(str(c))) or names.get(str(c), str(c)) for c in frame["vacancy_county"]]
-    texts = reason_texts(feats, ranker.contributions(feats), pd.DataFrame({"vacancy_city": cities}), n=3)
-    return [[{**r, "text": f"{r['zh']} / {r['en']}"} for r in rs] for rs in texts]
+    return explain_pairs(ranker, w_rows, v_rows, pairs, names)
 
 
 def get_allocation(session: Session, principal: Principal, allocation_id: int) -> Allocation:

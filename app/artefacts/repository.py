@@ -10,11 +10,6 @@ def active(session: Session, kind: str) -> ModelArtefact | None:
     return session.scalars(select(ModelArtefact).where(ModelArtefact.kind == kind, ModelArtefact.active)).first()
 
 
-def by_version(session: Session, kind: str, version: str) -> ModelArtefact | None:
-    stmt = select(ModelArtefact).where(ModelArtefact.kind == kind, ModelArtefact.version == version)
-    return session.scalars(stmt).first()
-
-
 def history(session: Session, kind: str) -> list[ModelArtefact]:
     """Newest first, without loading the payloads' bytes into anything but the rows."""
     stmt = select(ModelArtefact).where(ModelArtefact.kind == kind).order_by(ModelArtefact.id.desc())

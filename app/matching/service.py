@@ -433,13 +433,14 @@ def _city(code: str, names: dict[str, str]) -> str:
     return names.get(prefecture_of(code)) or names.get(code, code)
 
 
-def _explain(
+def explain_pairs(
     ranker: Any,
     workers_rows: pd.DataFrame,
     vacancy_rows: pd.DataFrame,
     pairs: frozenset[tuple[str, str]],
     names: dict[str, str],
 ) -> list[list[dict[str, Any]]]:
+    """The few factors that moved each (worker row, vacancy row) score most, in words a clerk can repeat."""
     frame = pair_frame(workers_rows, vacancy_rows, pairs)
     feats = pair_features(frame)
     context = pd.DataFrame({"vacancy_city": [_city(str(c), names) for c in frame["vacancy_county"]]})
@@ -559,7 +560,7 @@ def candidates(
         rows = pool.iloc[ranked["row"][keep]].reset_index(drop=True)
         for column in (*PERSONAL_COLUMNS, "consent_to_share"):  # never kept in the pool
             rows[column] = personal[column].reindex(rows["worker_id"]).to_numpy()
-        reasons = _explain(ranker, rows, board.iloc[[0] * len(rows)], pairs, names)
+        reasons = explain_pairs(ranker, rows, board.iloc[[0] * len(rows)], pairs, names)
         for rank, ((_, t), (_, w), why) in enumerate(zip(top.iterrows(), rows.iterrows(), reasons, strict=True), 1):
             shared = bool(w["consent_to_share"])
             items.append(
