@@ -567,9 +567,7 @@ def top_k_prepared(
             continue
         ch_s = channel[cols]
         dist_s = dist_c[board.county[cols]]
-        agrees = (
-            np.ones(len(cols)) if _PREFS[int(p)] == "any" else (ch_s == _CHANNELS.index(_PREFS[int(p)])).astype(float)
-        )
+        agrees = np.ones(len(cols)) if p == 0 else (ch_s == _PREF_CHANNEL[p]).astype(float)
         base = (
             w[idx["log_distance_km"]] * np.log1p(dist_s)
             + w[idx["far_no_housing"]] * ((dist_s > FAR_KM) & ~board.housing[cols])
