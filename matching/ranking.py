@@ -41,6 +41,7 @@ from matching.features import (
     RANKER_FEATURES,
     RANKER_NUMERIC_FEATURES,
     WORKER_HISTORY_FEATURES,
+    _explode,
     channel_of,
     haversine_km,
     is_paired,
@@ -352,9 +353,7 @@ _BATCH_ROWS = 400_000  # shortlist rows reranked and cut to k at a time
 
 def _codes_of(items: pd.Series, vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
     """(row, vocabulary id) for every item of every list cell that is in `vocab`; the lists are exploded once."""
-    exploded = pd.Series(items.to_numpy(dtype=object), dtype=object).explode()
-    keep = exploded.notna().to_numpy()
-    rows, values = exploded.index.to_numpy()[keep], exploded.to_numpy(dtype=object)[keep]
+    rows, values = _explode(items)
     ids, uniq = pd.factorize(values)
     table = np.array([vocab.get(str(u), -1) for u in uniq], dtype=np.int64)
     found = table[ids] if len(ids) else np.zeros(0, dtype=np.int64)
