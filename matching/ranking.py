@@ -53,39 +53,6 @@ HORIZON_DAYS = 90
 SHIFTS = ("day", "two_shift", "three_shift")
 EXPANDED = RANKER_NUMERIC_FEATURES + tuple(f"shift_{s}" for s in SHIFTS)
 
-WORKER_COLUMNS = (
-    "worker_id",
-    "worker_county",
-    "worker_lon",
-    "worker_lat",
-    "education",
-    "skills",
-    "desired_occupations",
-    "channel_preference",
-    "expected_wage",
-    "age",  # hard rule only (legal age and the vacancy's limits); never a model input
-)
-# Optional worker columns: blocked_employers (list of employer ids, e.g. after a dispute), boost_wage_met and
-# boost_local (added to the rank key after a quit_wage / quit_homesick / quit_family), widen_local (show local
-# and nearby jobs even to a cross-region-minded worker who just came home; other preferences stay as they are).
-VACANCY_COLUMNS = (
-    "vacancy_id",
-    "employer_id",
-    "vacancy_county",
-    "vacancy_lon",
-    "vacancy_lat",
-    "occupation_code",
-    "wage_min",
-    "wage_max",
-    "housing",
-    "meals",
-    "shift",
-    "contract_months",
-    "min_age",
-    "max_age",
-    "education_min",
-    "headcount_left",
-)
 LEGAL_AGE = 16
 _PREFS = ("any", "cross_region", "local", "nearby")
 _CHANNELS = ("cross_region", "local", "nearby")
@@ -472,6 +439,15 @@ def top_k_batch(
     vacancy id. Memory is bounded by `_CELLS` float32 cells per chunk (at most `chunk_size` workers).
     Workers under the legal age, or (with `require_consent`) without consent, get no rows; vacancies
     without headcount left are never offered.
+
+    Worker columns: worker_id, worker_county, worker_lon, worker_lat, education, skills, desired_occupations,
+    channel_preference, expected_wage, age (a hard rule only: the legal age and the vacancy's limits; never a
+    model input). Optional: blocked_employers (list of employer ids, e.g. after a dispute), boost_wage_met and
+    boost_local (added to the rank key after a quit_wage / quit_homesick / quit_family), widen_local (show
+    local and nearby jobs even to a cross-region-minded worker who just came home; other preferences stay as
+    they are). Vacancy columns: vacancy_id, employer_id, vacancy_county, vacancy_lon, vacancy_lat,
+    occupation_code, wage_min, wage_max, housing, meals, shift, contract_months, min_age, max_age,
+    education_min, headcount_left.
     """
     return top_k_prepared(
         workers,
@@ -781,7 +757,7 @@ def _items(value: Any) -> list[str]:
 
 
 class OneWorker:
-    """The worker-side scalars of one worker row (a mapping with `WORKER_COLUMNS`), converted once."""
+    """The worker-side scalars of one worker row (a mapping with the columns `top_k_batch` reads), converted once."""
 
     def __init__(self, worker: Any) -> None:
         self.row = worker
