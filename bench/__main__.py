@@ -13,16 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from app.cli import upgrade_database
+from bench.dbs import migrated_sqlite
 
 
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def migrated_sqlite(workdir: Path, name: str) -> str:
-    url = f"sqlite:///{workdir / name}"
-    upgrade_database(url)
-    return url
 
 
 def bench_import(rows: int, workdir: Path) -> dict[str, Any]:

@@ -67,14 +67,12 @@ def run_allocation(
 def run_dask(
     workers: int = 20_000, vacancies: int = 20_000, k: int = 20, log: Callable[[str], None] = print
 ) -> dict[str, Any]:
+    from bench.matches import synthetic_ranker
     from matching import distributed
-    from matching.features import pair_features
-    from matching.ranking import RetentionRanker, cross_pairs
     from tests.matching.test_ranking import PAIRS, make_vacancies, make_workers
 
     rng = np.random.default_rng(0)
-    X = pair_features(cross_pairs(make_workers(60, rng), make_vacancies(40, rng), PAIRS))
-    ranker = RetentionRanker().fit(X, rng.random(len(X)) < 0.6)
+    ranker = synthetic_ranker(rng)  # draws from rng exactly as the inline fit did, so w and v are unchanged
     w, v = make_workers(workers, rng), make_vacancies(vacancies, rng)
     w["worker_county"] = [f"4502{c:02d}" for c in rng.integers(21, 33, workers)]  # 12 partitions
     v["headcount_left"] = 5

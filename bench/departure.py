@@ -89,8 +89,6 @@ def synthetic_inputs(inputs: Any, active: int, on: date) -> Any:
 
 
 def bench(workdir: Path, pii_key: str, active: int, log: Any) -> dict[str, Any]:
-    from app.cli import upgrade_database
+    from bench.dbs import migrated_sqlite
 
-    url = f"sqlite:///{workdir / 'departure.db'}"
-    upgrade_database(url)
-    return run_departure(url, pii_key, active, log)
+    return run_departure(migrated_sqlite(workdir, "departure.db"), pii_key, active, log)

@@ -19,7 +19,6 @@ from typing import Any
 
 import httpx
 import numpy as np
-import pandas as pd
 from sqlalchemy import func, insert, select
 
 from app.artefacts import service as artefacts
@@ -241,4 +240,3 @@ if __name__ == "__main__":
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     print(json.dumps(run_batch(n)), flush=True)
-    pd.set_option("display.width", 120)

@@ -17,7 +17,7 @@ function request()
   return wrk.format("GET", (string.gsub(path, "{id}", tostring(math.random(lo, hi)))))
 end
 
--- One machine-readable line for bench/matches.py (latencies in microseconds).
+-- One machine-readable line for bench/matches.py and bench/reads.py (latencies in microseconds).
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(

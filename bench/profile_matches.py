@@ -23,7 +23,7 @@ from bench.data import BENCH_PII_KEY
 
 def build(workdir: Path) -> dict[str, object]:
     """The database and the keys, made once and remembered in DB_DIR/keys.json."""
-    from bench.__main__ import migrated_sqlite
+    from bench.dbs import migrated_sqlite
     from bench.matches import populate_vacancies, store_ranker
     from bench.reads import populate
 

@@ -22,7 +22,7 @@ from app.workers.models import Worker
 from bench.data import BENCH_PII_KEY, generate_workers, make_county_office, prepared_columns
 from bench.server import ApiServer
 
-LUA_SCRIPT = Path(__file__).with_name("get_worker.lua")
+LUA_SCRIPT = Path(__file__).with_name("path.lua")  # the same script as bench/matches.py, path from LB_BENCH_PATH
 INSTALL_WRK = "apt-get install -y wrk"
 WARMUP_SECONDS = 2
 
@@ -134,9 +134,10 @@ def wrk_version() -> str | None:
 
 def run_wrk(base_url: str, key: str, lo: int, hi: int, seconds: float, connections: int) -> dict[str, Any]:
     """wrk -t1 (leaves the second core to the server); the Lua script's done() prints one JSON line."""
-    env = dict(os.environ, LB_BENCH_KEY=key, LB_BENCH_MIN_ID=str(lo), LB_BENCH_MAX_ID=str(hi))
+    path = "/api/v1/workers/{id}"
+    env = dict(os.environ, LB_BENCH_KEY=key, LB_BENCH_PATH=path, LB_BENCH_MIN_ID=str(lo), LB_BENCH_MAX_ID=str(hi))
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "--timeout", "5s",
-           "-s", str(LUA_SCRIPT), f"{base_url}/api/v1/workers/{lo}"]  # fmt: skip
+           "-s", str(LUA_SCRIPT), base_url]  # fmt: skip
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60, check=False)
     match = re.search(r"^BENCH_JSON (\{.*\})$", out.stdout, re.MULTILINE)
     if out.returncode != 0 or match is None:
@@ -150,7 +151,7 @@ def run_wrk(base_url: str, key: str, lo: int, hi: int, seconds: float, connectio
         "p99_ms": raw["p99_us"] / 1000,
         "max_ms": raw["max_us"] / 1000,
         "non_2xx": raw["non_2xx"],
-        "errors": raw["connect_errors"] + raw["read_errors"] + raw["write_errors"] + raw["timeouts"],
+        "errors": raw["errors"],  # connect + read + write + timeout, summed by the script
     }
 
 

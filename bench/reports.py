@@ -10,7 +10,7 @@ employers in Guangdong and Guangxi.
 import sqlite3
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +158,3 @@ def run(placements: int, workdir: Path, migrate: Callable[[Path, str], str], log
         flush=True,
     )
     return {"database": "sqlite", "data": note, **made, **figures}
-
-
-__all__ = ["date", "run"]

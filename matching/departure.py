@@ -345,12 +345,6 @@ class DiscreteTimeHazard(BaseEstimator):
             h = (1 - self.boost_share_) * h + self.boost_share_ * self.gb_.predict_proba(Z)[:, 1]
         return np.clip(h, 1e-6, 1 - 1e-6)
 
-    def survival_from_hazards(self, hazard: np.ndarray, periods: np.ndarray, t: float | np.ndarray) -> np.ndarray:
-        """S(t) from one row's hazards over consecutive periods 0..K (constant hazard rate within a period)."""
-        start, end = self.period_bounds(periods)
-        frac = np.clip((np.asarray(t, float)[..., None] - start) / (end - start), 0.0, 1.0)
-        return np.exp(np.sum(frac * np.log1p(-hazard), axis=-1))
-
     def predict_survival(self, X: pd.DataFrame, times: Any) -> np.ndarray:
         """S(t | x) for time-fixed X at each of `times`: shape (n, len(times))."""
         check_is_fitted(self, "cuts_")
@@ -363,14 +357,6 @@ class DiscreteTimeHazard(BaseEstimator):
         start, end = self.period_bounds(np.arange(n_periods))
         frac = np.clip((times[:, None] - start[None, :]) / (end - start)[None, :], 0.0, 1.0)  # (T, K)
         return np.exp(log_surv @ frac.T)
-
-    def risk_between(self, hazard: np.ndarray, periods: np.ndarray, tenure: float, horizon: float) -> float:
-        """P(leave by `horizon` | still there at `tenure`) from one placement's period hazards."""
-        if tenure >= horizon:
-            return float("nan")
-        s_h = self.survival_from_hazards(hazard, periods, horizon)
-        s_a = self.survival_from_hazards(hazard, periods, tenure)
-        return float(1.0 - s_h / s_a)
 
 
 # -------------------------------------------------------------------------------------------- metrics

@@ -1,8 +1,9 @@
 """The batch ranking job (top-k vacancies for every worker) on Dask, one task per worker county.
 
-The same ``top_k_batch`` code runs in every task; the vacancy frame is scattered once to every Dask worker
-and each task ranks one county's workers against it. A worker's ranking depends only on that worker and the
-board, so the result equals the single-process run row for row (``tests/matching/test_distributed.py``).
+The single-process code runs in every task: the vacancy side (a ``PreparedBoard``) is built once here and
+scattered to every Dask worker, and each task ranks one county's workers against it with ``top_k_prepared``.
+A worker's ranking depends only on that worker and the board, so the result equals the single-process run
+row for row (``tests/matching/test_distributed.py``).
 Runs on a ``LocalCluster`` (no scheduler address) or on a real cluster (``tcp://host:8786``).
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from matching.ranking import top_k_batch
+from matching.ranking import PreparedBoard, top_k_batch, top_k_prepared
 
 ORDER = ["worker_id", "rank", "vacancy_id"]
 
@@ -42,11 +43,15 @@ def on_dask(
     by: str = "worker_county",
     **options: Any,
 ) -> pd.DataFrame:
-    """Rank every worker on the cluster behind `client`: the board and the model are sent once, not per task."""
-    board, model = client.scatter([vacancies, ranker], broadcast=True)
-    futures = [
-        client.submit(top_k_batch, part, board, model, k, pure=False, **options) for part in partitions(workers, by)
-    ]
+    """Rank every worker on the cluster behind `client`: the board is prepared and sent once, not per task.
+
+    ``top_k_batch(w, v, ranker, k, pairs=p, ...)`` is ``top_k_prepared(w, PreparedBoard(v, ranker, p), k, ...)``,
+    so building the board here instead of in every task gives the same rows.
+    """
+    rest = dict(options)
+    prepared = PreparedBoard(vacancies, ranker, rest.pop("pairs", frozenset()))
+    board = client.scatter(prepared, broadcast=True)
+    futures = [client.submit(top_k_prepared, part, board, k, pure=False, **rest) for part in partitions(workers, by)]
     parts = [p for p in client.gather(futures) if len(p)]
     if not parts:
         return single_process(workers.iloc[:0], vacancies, ranker, k, **options)

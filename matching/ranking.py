@@ -41,6 +41,7 @@ from matching.features import (
     RANKER_FEATURES,
     RANKER_NUMERIC_FEATURES,
     WORKER_HISTORY_FEATURES,
+    _explode,
     channel_of,
     haversine_km,
     is_paired,
@@ -52,39 +53,6 @@ HORIZON_DAYS = 90
 SHIFTS = ("day", "two_shift", "three_shift")
 EXPANDED = RANKER_NUMERIC_FEATURES + tuple(f"shift_{s}" for s in SHIFTS)
 
-WORKER_COLUMNS = (
-    "worker_id",
-    "worker_county",
-    "worker_lon",
-    "worker_lat",
-    "education",
-    "skills",
-    "desired_occupations",
-    "channel_preference",
-    "expected_wage",
-    "age",  # hard rule only (legal age and the vacancy's limits); never a model input
-)
-# Optional worker columns: blocked_employers (list of employer ids, e.g. after a dispute), boost_wage_met and
-# boost_local (added to the rank key after a quit_wage / quit_homesick / quit_family), widen_local (show local
-# and nearby jobs even to a cross-region-minded worker who just came home; other preferences stay as they are).
-VACANCY_COLUMNS = (
-    "vacancy_id",
-    "employer_id",
-    "vacancy_county",
-    "vacancy_lon",
-    "vacancy_lat",
-    "occupation_code",
-    "wage_min",
-    "wage_max",
-    "housing",
-    "meals",
-    "shift",
-    "contract_months",
-    "min_age",
-    "max_age",
-    "education_min",
-    "headcount_left",
-)
 LEGAL_AGE = 16
 _PREFS = ("any", "cross_region", "local", "nearby")
 _CHANNELS = ("cross_region", "local", "nearby")
@@ -352,9 +320,7 @@ _BATCH_ROWS = 400_000  # shortlist rows reranked and cut to k at a time
 
 def _codes_of(items: pd.Series, vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
     """(row, vocabulary id) for every item of every list cell that is in `vocab`; the lists are exploded once."""
-    exploded = pd.Series(items.to_numpy(dtype=object), dtype=object).explode()
-    keep = exploded.notna().to_numpy()
-    rows, values = exploded.index.to_numpy()[keep], exploded.to_numpy(dtype=object)[keep]
+    rows, values = _explode(items)
     ids, uniq = pd.factorize(values)
     table = np.array([vocab.get(str(u), -1) for u in uniq], dtype=np.int64)
     found = table[ids] if len(ids) else np.zeros(0, dtype=np.int64)
@@ -473,6 +439,15 @@ def top_k_batch(
     vacancy id. Memory is bounded by `_CELLS` float32 cells per chunk (at most `chunk_size` workers).
     Workers under the legal age, or (with `require_consent`) without consent, get no rows; vacancies
     without headcount left are never offered.
+
+    Worker columns: worker_id, worker_county, worker_lon, worker_lat, education, skills, desired_occupations,
+    channel_preference, expected_wage, age (a hard rule only: the legal age and the vacancy's limits; never a
+    model input). Optional: blocked_employers (list of employer ids, e.g. after a dispute), boost_wage_met and
+    boost_local (added to the rank key after a quit_wage / quit_homesick / quit_family), widen_local (show
+    local and nearby jobs even to a cross-region-minded worker who just came home; other preferences stay as
+    they are). Vacancy columns: vacancy_id, employer_id, vacancy_county, vacancy_lon, vacancy_lat,
+    occupation_code, wage_min, wage_max, housing, meals, shift, contract_months, min_age, max_age,
+    education_min, headcount_left.
     """
     return top_k_prepared(
         workers,
@@ -567,9 +542,7 @@ def top_k_prepared(
             continue
         ch_s = channel[cols]
         dist_s = dist_c[board.county[cols]]
-        agrees = (
-            np.ones(len(cols)) if _PREFS[int(p)] == "any" else (ch_s == _CHANNELS.index(_PREFS[int(p)])).astype(float)
-        )
+        agrees = np.ones(len(cols)) if p == 0 else (ch_s == _PREF_CHANNEL[p]).astype(float)
         base = (
             w[idx["log_distance_km"]] * np.log1p(dist_s)
             + w[idx["far_no_housing"]] * ((dist_s > FAR_KM) & ~board.housing[cols])
@@ -784,7 +757,7 @@ def _items(value: Any) -> list[str]:
 
 
 class OneWorker:
-    """The worker-side scalars of one worker row (a mapping with `WORKER_COLUMNS`), converted once."""
+    """The worker-side scalars of one worker row (a mapping with the columns `top_k_batch` reads), converted once."""
 
     def __init__(self, worker: Any) -> None:
         self.row = worker
