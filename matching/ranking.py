@@ -65,6 +65,12 @@ _ADMITS = {
 }
 
 
+def admitted_channels(preference: str | None) -> tuple[str, ...]:
+    """The vacancy channels a channel preference admits (an unknown one admits all, as "any" does)."""
+    admits = _ADMITS.get(str(preference), _ADMITS["any"])
+    return tuple(channel for channel, ok in zip(_CHANNELS, admits, strict=True) if ok)
+
+
 # ---------------------------------------------------------------------------------------------- outcomes
 
 

@@ -254,7 +254,7 @@ class Matcher:
         for worker_id, enc in zip(frame["worker_id"], frame["id_number_enc"], strict=True):
             seen = self._ages.get(int(worker_id))
             if seen is None or seen[0] != enc:
-                seen = (enc, _age(enc, vault, on))
+                seen = (enc, age_from_id(enc, vault, on))
                 self._ages[int(worker_id)] = seen
             out.append(seen[1])
         return out
@@ -336,7 +336,8 @@ def inference_fields(matcher: Matcher, session: Session, vacancy_ids: list[int])
 # ------------------------------------------------------------------------------------- frames
 
 
-def _age(enc: str, vault: PiiVault, on: date) -> int:
+def age_from_id(enc: str, vault: PiiVault, on: date) -> int:
+    """Age on `on` from an encrypted ID number (hard rules only: age is never a model input)."""
     return age_on(parse_id_number(vault.decrypt(enc)).birth_date, on)
 
 
@@ -451,7 +452,7 @@ def explain_pairs(
 def enrich_one(matcher: Matcher, session: Session, row: dict[str, Any], vault: PiiVault, on: date) -> dict[str, Any]:
     """`enrich_workers` for one worker row as a dict: age (hard rules only) and past-job evidence."""
     out = dict(row)
-    out["age"] = _age(row["id_number_enc"], vault, on)
+    out["age"] = age_from_id(row["id_number_enc"], vault, on)
     jobs = row["past_jobs"] or []
     inferred = matcher.infer_titles(list(jobs))
     out["past_job_codes"] = sorted({c for t in jobs if (c := inferred.get(t))})

@@ -25,13 +25,19 @@ from app.artefacts import repository as artefact_repo
 from app.artefacts import service as artefacts
 from app.clock import today as china_today
 from app.matching import repository
-from app.matching.service import PAST_JOB_MIN_SCORE, usable_ranker
+from app.matching.service import PAST_JOB_MIN_SCORE, age_from_id, usable_ranker
 from app.pii import PiiVault
 from app.reference import repository as reference_repo
-from app.workers.idnumber import age_on, parse_id_number
 from matching.features import EDUCATION_RANK, RANKER_FEATURES, channel_of, pair_features
 from matching.occupations import OccupationNormaliser, confident_codes, default_normaliser, load_labelled
-from matching.ranking import HORIZON_DAYS, RetentionRanker, RuleBaseline, outcome_known, pair_frame
+from matching.ranking import (
+    HORIZON_DAYS,
+    RetentionRanker,
+    RuleBaseline,
+    admitted_channels,
+    outcome_known,
+    pair_frame,
+)
 
 PSI_LIMIT = 0.25
 LOGLOSS_TOLERANCE = 0.002
@@ -262,18 +268,11 @@ def evaluate(
         )
         left = v["headcount"] - v["vacancy_id"].map(filled).fillna(0)
         w = wk.loc[pl["worker_id"]]
-        age = age_on(parse_id_number(vault.decrypt(w["id_number_enc"])).birth_date, day.date())
+        age = age_from_id(w["id_number_enc"], vault, day.date())
         ok = open_then & (left > 0) & (v["min_age"] <= age) & (v["max_age"].isna() | (v["max_age"] >= age))
         ok &= v["education_min"].map(EDUCATION_RANK).fillna(0) <= EDUCATION_RANK.get(w["education"], 0)
         channel = channel_of(pd.Series([w["worker_county"]] * len(v)), v["vacancy_county"].astype(str))
-        pref = w["channel_preference"]
-        admits = {
-            "any": ("cross_region", "local", "nearby"),
-            "cross_region": ("cross_region",),
-            "local": ("local",),
-            "nearby": ("local", "nearby"),
-        }
-        ok &= np.isin(channel, admits.get(pref, ("cross_region", "local", "nearby")))
+        ok &= np.isin(channel, admitted_channels(w["channel_preference"]))  # the matcher's own hard rule
         ok |= v["vacancy_id"] == pl["vacancy_id"]
         cands = v[ok.to_numpy()].reset_index(drop=True)
         wrow = w.to_frame().T.reset_index(names="worker_id")
