@@ -8,10 +8,7 @@ active artefact, `laborbridge serve` started, and wrk (or an httpx fallback) dri
 
 import asyncio
 import json
-import os
 import random
-import re
-import subprocess
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -27,13 +24,11 @@ from app.orgs import service as orgs
 from app.reference.models import Division
 from app.vacancies.models import Vacancy
 from bench.data import BENCH_PII_KEY, occupation_codes
-from bench.reads import INSTALL_WRK, populate, wrk_version
+from bench.reads import INSTALL_WRK, populate, wrk_json, wrk_version
 from bench.server import ApiServer
 from matching.features import pair_features
 from matching.ranking import RetentionRanker, cross_pairs, top_k_batch
 from tests.matching.test_ranking import PAIRS, make_vacancies, make_workers
-
-LUA_SCRIPT = Path(__file__).with_name("path.lua")
 
 
 def synthetic_ranker(rng: np.random.Generator) -> RetentionRanker:
@@ -132,14 +127,7 @@ def store_ranker(url: str) -> str:
 
 
 def run_wrk(base: str, key: str, path: str, lo: int, hi: int, seconds: float, connections: int) -> dict[str, Any]:
-    env = dict(os.environ, LB_BENCH_KEY=key, LB_BENCH_PATH=path, LB_BENCH_MIN_ID=str(lo), LB_BENCH_MAX_ID=str(hi))
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "--timeout", "10s",
-           "-s", str(LUA_SCRIPT), base]  # fmt: skip
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60, check=False)
-    match = re.search(r"^BENCH_JSON (\{.*\})$", out.stdout, re.MULTILINE)
-    if out.returncode != 0 or match is None:
-        raise RuntimeError(f"wrk failed ({out.returncode}): {out.stdout[-800:]} {out.stderr[-800:]}")
-    raw = json.loads(match.group(1))
+    raw = wrk_json(base, key, path, lo, hi, seconds, connections, timeout="10s")
     return {
         "requests": raw["requests"],
         "req_per_s": round(raw["requests"] / (raw["duration_us"] / 1e6), 1),

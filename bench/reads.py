@@ -22,7 +22,7 @@ from app.workers.models import Worker
 from bench.data import BENCH_PII_KEY, generate_workers, make_county_office, prepared_columns
 from bench.server import ApiServer
 
-LUA_SCRIPT = Path(__file__).with_name("path.lua")  # the same script as bench/matches.py, path from LB_BENCH_PATH
+LUA_SCRIPT = Path(__file__).with_name("path.lua")  # random ids in a path from LB_BENCH_PATH
 INSTALL_WRK = "apt-get install -y wrk"
 WARMUP_SECONDS = 2
 
@@ -132,17 +132,24 @@ def wrk_version() -> str | None:
     return f"wrk {match.group(1)}" if match else "wrk"
 
 
-def run_wrk(base_url: str, key: str, lo: int, hi: int, seconds: float, connections: int) -> dict[str, Any]:
-    """wrk -t1 (leaves the second core to the server); the Lua script's done() prints one JSON line."""
-    path = "/api/v1/workers/{id}"
+def wrk_json(
+    base_url: str, key: str, path: str, lo: int, hi: int, seconds: float, connections: int, timeout: str = "5s"
+) -> dict[str, Any]:
+    """wrk -t1 (leaves the second core to the server) on `path` with ids in [lo, hi]; the Lua script's JSON line."""
     env = dict(os.environ, LB_BENCH_KEY=key, LB_BENCH_PATH=path, LB_BENCH_MIN_ID=str(lo), LB_BENCH_MAX_ID=str(hi))
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "--timeout", "5s",
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "--timeout", timeout,
            "-s", str(LUA_SCRIPT), base_url]  # fmt: skip
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60, check=False)
     match = re.search(r"^BENCH_JSON (\{.*\})$", out.stdout, re.MULTILINE)
     if out.returncode != 0 or match is None:
         raise RuntimeError(f"wrk failed ({out.returncode}): {out.stdout[-800:]} {out.stderr[-800:]}")
-    raw = json.loads(match.group(1))
+    result: dict[str, Any] = json.loads(match.group(1))
+    return result
+
+
+def run_wrk(base_url: str, key: str, lo: int, hi: int, seconds: float, connections: int) -> dict[str, Any]:
+    """GET /api/v1/workers/{id} under wrk."""
+    raw = wrk_json(base_url, key, "/api/v1/workers/{id}", lo, hi, seconds, connections)
     return {
         "requests": raw["requests"],
         "seconds": raw["duration_us"] / 1e6,
