@@ -65,28 +65,20 @@ class Reach:
     answers_of: int | None = None  # flag reviews written by this organisation only (else: the offices' answers)
 
 
-Grant = Callable[["Principal"], Reach]
+@dataclass(frozen=True)
+class Grant:
+    """One right: what it reaches, said in words (docs/authorisation.md is rendered from these) and as a filter."""
+
+    says: str
+    reach: Callable[[Principal], Reach]
 
 
-def _everything(principal: Principal) -> Reach:
-    return Reach()
-
-
-def _own_workers(principal: Principal) -> Reach:
-    return Reach(worker_owner=principal.org_id)
-
-
-def _own_vacancies(principal: Principal) -> Reach:
-    return Reach(employer=principal.org_id)
-
-
-def _referrals(principal: Principal) -> Reach:
-    return Reach(referrer=principal.org_id)
-
-
-def _open_board(principal: Principal) -> Reach:
-    return Reach(open_only=True)
-
+EVERYTHING = Grant("all", lambda p: Reach())
+OWN_WORKERS = Grant("of its workers", lambda p: Reach(worker_owner=p.org_id))
+OWN_VACANCIES = Grant("in its vacancies", lambda p: Reach(employer=p.org_id))
+REFERRALS = Grant("it referred", lambda p: Reach(referrer=p.org_id))
+ITS_OWN_WORKERS = Grant("those it registered", lambda p: Reach(worker_owner=p.org_id))
+OPEN_BOARD = Grant("open ones", lambda p: Reach(open_only=True))
 
 COUNTY, EMPLOYER, AGENCY, SCHOOL, PROVINCE = (
     OrgKind.county_office,
@@ -96,56 +88,62 @@ COUNTY, EMPLOYER, AGENCY, SCHOOL, PROVINCE = (
     OrgKind.provincial_office,
 )
 
+PLACEMENT_READERS = {COUNTY: OWN_WORKERS, EMPLOYER: OWN_VACANCIES, AGENCY: REFERRALS, PROVINCE: EVERYTHING}
 # (resource, action) -> the kinds that have the right, and what each reaches. A kind that is not listed is refused:
 # a new kind (station, broker) starts with no domain rights until a row grants it one.
 RULES: dict[tuple[Resource, Action], dict[OrgKind, Grant]] = {
-    (Resource.worker, Action.read): {COUNTY: _own_workers, PROVINCE: _everything},
-    (Resource.worker, Action.write): {COUNTY: _own_workers},
+    (Resource.worker, Action.read): {COUNTY: ITS_OWN_WORKERS, PROVINCE: EVERYTHING},
+    (Resource.worker, Action.write): {COUNTY: ITS_OWN_WORKERS},
     (Resource.vacancy, Action.read): {
-        EMPLOYER: _own_vacancies,  # open or closed
-        PROVINCE: _everything,
-        COUNTY: _open_board,
-        AGENCY: _open_board,
-        SCHOOL: _open_board,
+        COUNTY: OPEN_BOARD,
+        EMPLOYER: Grant("its own, open or closed", lambda p: Reach(employer=p.org_id)),
+        AGENCY: OPEN_BOARD,
+        SCHOOL: OPEN_BOARD,
+        PROVINCE: EVERYTHING,
     },
-    (Resource.vacancy, Action.write): {EMPLOYER: _own_vacancies},
-    (Resource.placement, Action.read): {
-        COUNTY: _own_workers,
-        EMPLOYER: _own_vacancies,
-        AGENCY: _referrals,
-        PROVINCE: _everything,
-    },
+    (Resource.vacancy, Action.write): {EMPLOYER: Grant("its own", lambda p: Reach(employer=p.org_id))},
+    (Resource.placement, Action.read): PLACEMENT_READERS,
     (Resource.placement, Action.create): {
-        COUNTY: _own_workers,
-        EMPLOYER: lambda p: Reach(employer=p.org_id, consented_only=True),
+        COUNTY: Grant("its workers, into any vacancy", lambda p: Reach(worker_owner=p.org_id)),
+        EMPLOYER: Grant(
+            "consenting workers into its vacancies", lambda p: Reach(employer=p.org_id, consented_only=True)
+        ),
     },
-    (Resource.placement, Action.end): {COUNTY: _own_workers, EMPLOYER: _own_vacancies},
-    (Resource.follow_up, Action.create): {COUNTY: _own_workers, EMPLOYER: _own_vacancies, AGENCY: _referrals},
+    (Resource.placement, Action.end): {COUNTY: OWN_WORKERS, EMPLOYER: OWN_VACANCIES},
+    (Resource.follow_up, Action.read): PLACEMENT_READERS,  # reading a placement's follow-ups is reading it
+    (Resource.follow_up, Action.create): {COUNTY: OWN_WORKERS, EMPLOYER: OWN_VACANCIES, AGENCY: REFERRALS},
     (Resource.risk_flag, Action.read): {
-        COUNTY: _own_workers,
+        COUNTY: Grant("of its workers; every answer", lambda p: Reach(worker_owner=p.org_id)),
         # An employer reads its own answers only: a county's note may name people and plans.
-        EMPLOYER: lambda p: Reach(employer=p.org_id, answers_of=p.org_id),
-        PROVINCE: _everything,
+        EMPLOYER: Grant(
+            "in its vacancies; job reasons and its own answers only",
+            lambda p: Reach(employer=p.org_id, answers_of=p.org_id),
+        ),
+        PROVINCE: Grant("all; every answer", lambda p: Reach()),
     },
-    (Resource.risk_flag, Action.write): {COUNTY: _own_workers, EMPLOYER: _own_vacancies},
-    (Resource.candidates, Action.read): {EMPLOYER: _own_vacancies, PROVINCE: _everything},
+    (Resource.risk_flag, Action.write): {COUNTY: OWN_WORKERS, EMPLOYER: OWN_VACANCIES},
+    (Resource.candidates, Action.read): {
+        EMPLOYER: Grant("for its vacancies", lambda p: Reach(employer=p.org_id)),
+        PROVINCE: Grant("for any vacancy", lambda p: Reach()),
+    },
     (Resource.allocation, Action.read): {
-        # Its own proposals, and the province's proposals that hold items of its workers (only those items).
-        COUNTY: lambda p: Reach(proposer=p.org_id, worker_owner=p.org_id),
-        PROVINCE: _everything,
+        COUNTY: Grant(
+            "its own; the province's that hold its workers (their items only)",
+            lambda p: Reach(proposer=p.org_id, worker_owner=p.org_id),
+        ),
+        PROVINCE: EVERYTHING,
     },
     (Resource.allocation, Action.create): {
-        COUNTY: lambda p: Reach(worker_owner=p.org_id, region=p.region_code),
-        PROVINCE: lambda p: Reach(region=p.region_code),
+        COUNTY: Grant("over its own workers", lambda p: Reach(worker_owner=p.org_id, region=p.region_code)),
+        PROVINCE: Grant("over its province's workers", lambda p: Reach(region=p.region_code)),
     },
     (Resource.report, Action.read): {
-        COUNTY: lambda p: Reach(region=p.region_code),  # workers from its county, whoever registered them
-        EMPLOYER: _own_vacancies,
-        PROVINCE: _everything,
+        # Workers from its county, whoever registered them.
+        COUNTY: Grant("its county's workers", lambda p: Reach(region=p.region_code)),
+        EMPLOYER: OWN_VACANCIES,
+        PROVINCE: EVERYTHING,
     },
 }
-# Reading a placement's follow-ups is reading the placement.
-RULES[Resource.follow_up, Action.read] = RULES[Resource.placement, Action.read]
 
 ALLOCATE_REFUSED = Msg(
     "只有县级人社部门或省级协作办公室可以生成分配方案", "only county and provincial offices allocate"
@@ -191,7 +189,17 @@ def reach(principal: Principal, resource: Resource, action: Action) -> Reach:
     grant = RULES.get((resource, action), {}).get(OrgKind(principal.kind))
     if grant is None:
         raise Forbidden(REFUSALS[resource, action](principal.kind))
-    return grant(principal)
+    return grant.reach(principal)
+
+
+def table() -> str:
+    """The rules as a Markdown table, kind by kind (docs/authorisation.md holds a copy a test keeps in step)."""
+    kinds = list(OrgKind)
+    lines = ["| resource | action | " + " | ".join(kinds) + " |", "|---|---|" + "---|" * len(kinds)]
+    for (resource, action), grants in RULES.items():
+        cells = [grants[k].says if k in grants else "403" for k in kinds]
+        lines.append(f"| {resource} | {action} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def allows(principal: Principal, resource: Resource, action: Action) -> bool:
