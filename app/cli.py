@@ -1,4 +1,4 @@
-"""The `laborbridge` command line: db, org, seed, serve, demo-keys, settings, occupations, report."""
+"""The `laborbridge` command line: the database, organisations and keys, demo data, the server, models, reports."""
 
 import argparse
 import json
