@@ -25,3 +25,18 @@ def test_the_table_lists_every_setting_once_with_its_default():
     port = next(row for row in rows if row.startswith("| `LB_PORT`"))
     assert "`8000`" in port
     assert "dev-only" not in settings_markdown()  # the development PII key is not advertised as a value to copy
+
+
+def test_the_regenerate_command_rewrites_only_the_table(tmp_path, capsys):
+    from app.cli import main
+
+    stale = f"# Title\n\nbefore\n{SETTINGS_BEGIN}\n| `LB_GONE` | `1` | an old setting |\n{SETTINGS_END}\nafter\n"
+    readme = tmp_path / "README.md"
+    readme.write_text(stale, encoding="utf-8")
+    assert main(["settings", "--readme", str(readme)]) == 0
+    text = readme.read_text(encoding="utf-8")
+    assert text == f"# Title\n\nbefore\n{SETTINGS_BEGIN}\n{settings_markdown()}{SETTINGS_END}\nafter\n"
+    assert main(["settings", "--readme", str(readme)]) == 0
+    assert "already current" in capsys.readouterr().out
+    assert main(["settings"]) == 0
+    assert capsys.readouterr().out == settings_markdown()
