@@ -376,7 +376,7 @@ def with_evidence(matcher: Matcher, out: pd.DataFrame) -> pd.DataFrame:
 
 
 def departure_context(session: Session, settings: Settings, worker_id: int, on: date) -> dict[str, Any]:
-    """How the worker's last ended placement changes the next matches (issue 4 §4); never hides the worker."""
+    """How the worker's last ended placement changes the next matches; never hides the worker."""
     context: dict[str, Any] = {"blocked_employers": [], "boost_wage_met": 0.0, "boost_local": 0.0, "widen_local": False}
     notes: list[dict[str, str]] = []
     last = repository.last_ended(session, worker_id)
