@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, Timestamped, UtcDateTime
+from app.db import Base, Timestamped, UtcDateTime, utcnow
 
 ORG_KINDS = ("county_office", "employer", "agency", "training_school", "provincial_office")
 
@@ -30,3 +30,13 @@ class ApiKey(Base, Timestamped):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     scopes: Mapped[str] = mapped_column(String(200), default="")
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ReportSession(Base):
+    """A browser signed in to the report page: its cookie holds a random id, this row only the id's hash."""
+
+    __tablename__ = "report_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
