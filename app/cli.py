@@ -98,6 +98,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level="info",
         access_log=not args.no_access_log,
+        server_header=False,  # no need to tell a prober which server (and version) to look up
+        # X-Forwarded-For and -Proto are believed only from the proxies the app itself trusts.
+        proxy_headers=bool(settings.trusted_proxies.strip()),
+        forwarded_allow_ips=settings.trusted_proxies or None,
     )
     return 0
 

@@ -1,10 +1,11 @@
 """Settings read from the environment (prefix LB_), refusing unsafe defaults outside development."""
 
+import ipaddress
 import json
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +67,43 @@ class Settings(BaseSettings):
         default=365,
         description="after a placement ends in a dispute, that employer is not offered to the worker for this long",
     )
+    json_max_bytes: int = Field(
+        default=1024 * 1024,
+        description="Largest request body accepted by every route but the imports, counted as it streams in "
+        "(a chunked body is cut off at this size, not read to its end).",
+    )
+    auth_fail_limit: int = Field(
+        default=20,
+        description="Failed authentications (wrong API key) one client address may make in a window before it "
+        "gets 429; counted per server process, 0 turns the throttle off.",
+    )
+    auth_fail_window_seconds: float = Field(
+        default=300.0,
+        description="The window of LB_AUTH_FAIL_LIMIT, and the longest Retry-After a refused client is given.",
+    )
+    trusted_proxies: str = Field(
+        default="127.0.0.1,::1",
+        description="Comma-separated addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For names "
+        "the client; from any other peer the header is ignored.",
+    )
+    report_session_hours: float = Field(
+        default=8.0,
+        description="How long a sign-in to the report page lasts; revoking the key ends its sessions at once.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in value.split(","):
+            if item.strip():
+                ipaddress.ip_network(item.strip(), strict=False)  # ValueError names the bad entry
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(
+            ipaddress.ip_network(p.strip(), strict=False) for p in self.trusted_proxies.split(",") if p.strip()
+        )
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> "Settings":

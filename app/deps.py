@@ -13,6 +13,7 @@ from app.db import Database
 from app.errors import Unauthenticated
 from app.orgs.service import Principal, PrincipalCache, authenticate
 from app.pii import PiiVault, vault_for
+from app.security import AuthThrottle
 
 # Commits and rollbacks get threads of their own: if they queued behind requests that wait for a lock
 # the committing request holds, nobody would ever finish (the classic threadpool deadlock).
@@ -56,6 +57,8 @@ async def _principal(
     request: Request, session: SessionDep, authorization: Annotated[str | None, Header()] = None
 ) -> Principal:
     """The caller, from the cache when it was seen in the last few seconds, else from the database."""
+    throttle: AuthThrottle = request.app.state.auth_throttle
+    throttle.check(request.scope)  # an address that kept sending wrong keys is refused before any lookup
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthenticated()
     raw_key = authorization[7:].strip()
@@ -64,6 +67,7 @@ async def _principal(
     if principal is None:
         principal = await anyio.to_thread.run_sync(authenticate, session, raw_key)
         if principal is None:
+            throttle.failed(request.scope)
             raise Unauthenticated()
         cache.put(raw_key, principal)
     return principal

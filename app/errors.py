@@ -88,10 +88,26 @@ class PayloadTooLarge(AppError):
     status_code = 413
     code = "payload_too_large"
 
-    def __init__(self, limit_bytes: int) -> None:
-        mb = limit_bytes // (1024 * 1024)
+    def __init__(self, limit_bytes: int, upload: bool = True) -> None:
+        size = f"{limit_bytes // (1024 * 1024)} MB" if limit_bytes >= 1024 * 1024 else f"{limit_bytes // 1024} KB"
+        if upload:
+            msg = Msg(f"文件太大（上限 {size}），请拆分后分批导入", f"the file is larger than {size}; split it")
+        else:
+            msg = Msg(f"提交的内容太大（上限 {size}）", f"the request body is larger than {size}")
+        super().__init__(msg, headers={"Connection": "close"})
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, retry_after: int) -> None:
         super().__init__(
-            Msg(f"文件太大（上限 {mb} MB），请拆分后分批导入", f"the file is larger than {mb} MB; split it")
+            Msg(
+                f"密钥错误次数过多，请 {retry_after} 秒后再试",
+                f"too many wrong keys from this address; retry in {retry_after} seconds",
+            ),
+            headers={"Retry-After": str(retry_after)},
         )
 
 

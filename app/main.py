@@ -17,7 +17,7 @@ from app.allocations.router import router as allocations_router
 from app.config import Settings, get_settings
 from app.db import Database
 from app.departure.router import router as departure_router
-from app.errors import AppError, Conflict, Msg, PayloadTooLarge, PreconditionFailed, ValidationFailed, field_error
+from app.errors import AppError, Conflict, Msg, PreconditionFailed, ValidationFailed, field_error
 from app.logging import install_redaction
 from app.matching.router import router as matching_router
 from app.matching.service import Matcher
@@ -27,6 +27,7 @@ from app.reference.router import router as reference_router
 from app.reports.router import page_router as reports_page_router
 from app.reports.router import router as reports_router
 from app.schemas import NUL_CHARACTER
+from app.security import install_security
 from app.vacancies.router import router as vacancies_router
 from app.validation import translate
 from app.workers.router import router as workers_router
@@ -54,10 +55,6 @@ class DoorChecks:
         query = scope.get("query_string", b"")
         if b"%00" in query or b"\x00" in query:
             return ValidationFailed([field_error("query", NUL_CHARACTER)])
-        # An oversized upload is refused on its Content-Length, before anything is parsed or spooled.
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.settings.import_max_bytes:
-                return PayloadTooLarge(self.settings.import_max_bytes)
         return None
 
 
@@ -119,6 +116,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(reports_page_router)  # the weekly report page, for people (outside /api/v1)
 
     app.add_middleware(DoorChecks, settings=settings)
+    install_security(app, settings)  # body limits, security headers, the failed-authentication throttle
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -6,7 +6,7 @@ from app.audit.models import PiiRead
 from app.departure.models import FlagReview, PlacementRisk
 from app.idempotency.models import IdempotencyRecord
 from app.matching.models import OccupationInference
-from app.orgs.models import ApiKey, Org
+from app.orgs.models import ApiKey, Org, ReportSession
 from app.placements.models import FollowUp, Placement
 from app.reference.models import Division, Occupation, Pairing
 from app.reports.models import RiskSnapshot
@@ -29,6 +29,7 @@ __all__ = [
     "PiiRead",
     "Placement",
     "PlacementRisk",
+    "ReportSession",
     "RiskSnapshot",
     "Vacancy",
     "Worker",

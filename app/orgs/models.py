@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.authz import ORG_KINDS, OrgKind
-from app.db import Base, Timestamped, UtcDateTime
+from app.db import Base, Timestamped, UtcDateTime, utcnow
 
 __all__ = ["ORG_KINDS", "ApiKey", "Org", "OrgKind"]
 
@@ -31,3 +31,13 @@ class ApiKey(Base, Timestamped):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     scopes: Mapped[str] = mapped_column(String(200), default="")
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ReportSession(Base):
+    """A browser signed in to the report page: its cookie holds a random id, this row only the id's hash."""
+
+    __tablename__ = "report_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -2,10 +2,10 @@
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from app.orgs.models import ApiKey, Org
+from app.orgs.models import ApiKey, Org, ReportSession
 
 
 def get_org(session: Session, org_id: int) -> Org | None:
@@ -49,3 +49,28 @@ def revoke_keys(
     if org_id is not None:
         stmt = stmt.where(ApiKey.org_id == org_id)
     return session.execute(stmt.values(revoked_at=when)).rowcount  # type: ignore[attr-defined]
+
+
+def add_report_session(session: Session, row: ReportSession) -> None:
+    session.add(row)
+    session.flush()
+
+
+def report_session_key_with_org(session: Session, id_hash: str, now: datetime) -> tuple[ApiKey, Org] | None:
+    """The key behind an unexpired report session, if the key is still active."""
+    row = session.execute(
+        select(ApiKey, Org)
+        .join(ReportSession, ReportSession.key_id == ApiKey.id)
+        .join(Org, Org.id == ApiKey.org_id)
+        .where(ReportSession.id_hash == id_hash, ReportSession.expires_at > now, ApiKey.revoked_at.is_(None))
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def delete_report_sessions(session: Session, *, id_hash: str | None = None, expired_by: datetime | None = None) -> None:
+    stmt = delete(ReportSession)
+    if id_hash is not None:
+        stmt = stmt.where(ReportSession.id_hash == id_hash)
+    if expired_by is not None:
+        stmt = stmt.where(ReportSession.expires_at <= expired_by)
+    session.execute(stmt)

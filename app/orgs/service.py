@@ -5,6 +5,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
@@ -12,7 +13,7 @@ from app.authz import OrgKind
 from app.db import utcnow
 from app.errors import Msg, ValidationFailed, field_error
 from app.orgs import repository
-from app.orgs.models import ORG_KINDS, ApiKey, Org
+from app.orgs.models import ORG_KINDS, ApiKey, Org, ReportSession
 from app.reference import service as reference
 
 KNOWN_SCOPES = ("pii:read",)
@@ -79,7 +80,10 @@ def authenticate(session: Session, raw_key: str) -> Principal | None:
     found = repository.active_key_with_org(session, hash_key(raw_key))
     if found is None:
         return None
-    key, org = found
+    return _principal_of(*found)
+
+
+def _principal_of(key: ApiKey, org: Org) -> Principal:
     return Principal(
         org_id=org.id,
         kind=OrgKind(org.kind),
@@ -87,6 +91,28 @@ def authenticate(session: Session, raw_key: str) -> Principal | None:
         key_id=key.id,
         scopes=frozenset(s for s in key.scopes.split(",") if s),
     )
+
+
+def start_report_session(session: Session, principal: Principal, hours: float) -> str:
+    """A new report-page session for this key; the random id is returned once, only its hash is stored."""
+    now = utcnow()
+    repository.delete_report_sessions(session, expired_by=now)  # sign-ins are rare: tidy up on each
+    token = secrets.token_urlsafe(32)
+    expires = now + timedelta(hours=hours)
+    repository.add_report_session(
+        session, ReportSession(id_hash=hash_key(token), key_id=principal.key_id, created_at=now, expires_at=expires)
+    )
+    return token
+
+
+def report_session_principal(session: Session, token: str) -> Principal | None:
+    """The caller behind a report-page cookie: none once it expired or its key was revoked."""
+    found = repository.report_session_key_with_org(session, hash_key(token), utcnow())
+    return _principal_of(*found) if found else None
+
+
+def end_report_session(session: Session, token: str) -> None:
+    repository.delete_report_sessions(session, id_hash=hash_key(token))
 
 
 class PrincipalCache:

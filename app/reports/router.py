@@ -12,15 +12,16 @@ from app import errors as e
 from app.authz import Action, Resource
 from app.clock import today
 from app.deps import PrincipalDep, SessionDep
-from app.orgs.service import Principal, PrincipalCache, authenticate
+from app.orgs import service as orgs
 from app.reports import service
 from app.reports.render import MEDIA_TYPES, render, to_html
 from app.reports.schemas import IsoWeek
+from app.security import AuthThrottle
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 page_router = APIRouter(prefix="/reports", include_in_schema=False)
 WeekQuery = Annotated[str | None, Query(max_length=20, description="ISO week such as 2026-W47; default: last week")]
-COOKIE = "lb_report_key"
+COOKIE = "lb_report_session"
 
 
 @router.get(
@@ -44,7 +45,7 @@ def weekly_report(
     return Response(render(report, format), media_type=MEDIA_TYPES[format], headers=headers)
 
 
-# --- the page: the key is posted once and kept in an HttpOnly cookie, never in a URL ---------------------------
+# --- the page: the key is posted once; the cookie carries a server-side session id, never the key -------------
 
 SIGN_IN = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>登录 Sign in · 就业留存周报</title>
 <style>body{{font-family:sans-serif;max-width:480px;margin:60px auto}}input{{width:100%;padding:6px}}
@@ -56,26 +57,28 @@ SIGN_IN = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><titl
 <input type="password" id="api_key" name="api_key" required maxlength="200">
 <input type="hidden" name="week" value="{week}">
 <p><button type="submit" id="sign-in">登录 Sign in</button></p>
-</form><p><small>密钥只保存在本浏览器的会话 Cookie 中，关闭浏览器即失效。The key is kept in this browser's session
-cookie only.</small></p></body></html>"""
+</form><p><small>登录状态只保存在本浏览器的会话 Cookie 中，关闭浏览器或退出即失效。You stay signed in through this
+browser's session cookie until you sign out or close the browser.</small></p></body></html>"""
 
 
-def _sign_in_page(status: int, message: e.Msg | None = None, week: str = "") -> HTMLResponse:
+def _sign_in_page(
+    status: int, message: e.Msg | None = None, week: str = "", headers: dict[str, str] | None = None
+) -> HTMLResponse:
     error = f'<p class="error" id="error">{escape(message.text())}</p>' if message else ""
-    page = HTMLResponse(SIGN_IN.format(error=error, week=escape(week)), status_code=status)
+    page = HTMLResponse(SIGN_IN.format(error=error, week=escape(week)), status_code=status, headers=headers)
     if status == 401:
         page.delete_cookie(COOKIE, path="/reports")
     return page
 
 
-async def _principal_from_cookie(request: Request, session: SessionDep, raw_key: str) -> Principal | None:
-    cache: PrincipalCache = request.app.state.principal_cache
-    principal = cache.get(raw_key)
-    if principal is None:
-        principal = await anyio.to_thread.run_sync(authenticate, session, raw_key)
-        if principal is not None:
-            cache.put(raw_key, principal)
-    return principal
+def _throttled(request: Request) -> HTMLResponse | None:
+    """The sign-in page with a 429 when this address has sent too many wrong keys or sessions."""
+    throttle: AuthThrottle = request.app.state.auth_throttle
+    try:
+        throttle.check(request.scope)
+    except e.TooManyRequests as exc:
+        return _sign_in_page(429, exc.msg, headers=exc.headers)
+    return None
 
 
 @page_router.get("/weekly", response_class=HTMLResponse)
@@ -83,15 +86,20 @@ async def weekly_page(
     request: Request,
     session: SessionDep,
     week: WeekQuery = None,
-    key: Annotated[str | None, Cookie(alias=COOKIE)] = None,
+    token: Annotated[str | None, Cookie(alias=COOKIE)] = None,
 ) -> HTMLResponse:
     """The report for people: figures, curves, departures by week, the at-risk list."""
-    if not key:
+    if not token:
         return _sign_in_page(200, week=week or "")
-    principal = await _principal_from_cookie(request, session, key)
+    refused = _throttled(request)
+    if refused is not None:
+        return refused
+    principal = await anyio.to_thread.run_sync(orgs.report_session_principal, session, token)
     if principal is None:
+        request.app.state.auth_throttle.failed(request.scope)
         return _sign_in_page(
-            401, e.Msg("密钥无效或已停用，请重新登录", "the key is not valid (revoked?); sign in again")
+            401,
+            e.Msg("登录已过期或密钥已停用，请重新登录", "the sign-in expired or the key was revoked; sign in again"),
         )
     try:
         scope = service.scope_for(principal)
@@ -114,22 +122,28 @@ async def sign_in(
     api_key: Annotated[str, Form(max_length=200)],
     week: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    """Check the key once and keep it in an HttpOnly, same-site cookie for this browser session."""
-    principal = await _principal_from_cookie(request, session, api_key.strip())
+    """Check the key once and open a server-side session; the HttpOnly, same-site cookie carries its id only."""
+    refused = _throttled(request)
+    if refused is not None:
+        return refused
+    principal = await anyio.to_thread.run_sync(orgs.authenticate, session, api_key.strip())
     if principal is None:
+        request.app.state.auth_throttle.failed(request.scope)
         return _sign_in_page(401, e.Msg("密钥无效，请检查后重试", "that key is not valid; check it and retry"), week)
     if not authz.allows(principal, Resource.report, Action.read):
         return _sign_in_page(403, authz.refusal(principal, Resource.report, Action.read))
+    settings = request.app.state.settings
+    token = await anyio.to_thread.run_sync(orgs.start_report_session, session, principal, settings.report_session_hours)
     target = "/reports/weekly" + (f"?week={week}" if week and _valid(week) else "")
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         COOKIE,
-        api_key.strip(),
+        token,
         httponly=True,
         samesite="strict",
         path="/reports",
         # Secure everywhere but development: behind a TLS-terminating proxy the app itself only sees http.
-        secure=request.app.state.settings.environment != "development" or request.url.scheme == "https",
+        secure=settings.environment != "development" or request.url.scheme == "https",
     )
     return response
 
@@ -143,7 +157,10 @@ def _valid(week: str) -> bool:
 
 
 @page_router.post("/weekly/sign-out")
-def sign_out() -> Response:
+async def sign_out(session: SessionDep, token: Annotated[str | None, Cookie(alias=COOKIE)] = None) -> Response:
+    """End the session on the server too, so a copied cookie stops working."""
+    if token:
+        await anyio.to_thread.run_sync(orgs.end_report_session, session, token)
     response = RedirectResponse("/reports/weekly", status_code=303)
     response.delete_cookie(COOKIE, path="/reports")
     return response

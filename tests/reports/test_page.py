@@ -63,7 +63,7 @@ def test_the_page_renders_figures_and_charts(browser, live_server, client, tenan
     _sign_in(browser, live_server, key)
     WebDriverWait(browser, 30).until(ec.presence_of_element_located((By.ID, "chart-retention-channel")))
     assert key not in browser.current_url and browser.current_url.endswith(f"/reports/weekly?week={h.WEEK}")
-    cookie = browser.get_cookie("lb_report_key")
+    cookie = browser.get_cookie("lb_report_session")
     assert cookie is not None and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     assert browser.find_element(By.ID, "week").text == h.WEEK
     value = browser.find_element(By.CSS_SELECTOR, "#figure-new_placements .value")
@@ -92,7 +92,7 @@ def test_the_page_renders_figures_and_charts(browser, live_server, client, tenan
     # Signing out forgets the key; the sign-in form comes back.
     browser.find_element(By.CSS_SELECTOR, "nav form[action='/reports/weekly/sign-out'] button").click()
     WebDriverWait(browser, 30).until(ec.presence_of_element_located((By.ID, "api_key")))
-    assert browser.get_cookie("lb_report_key") is None
+    assert browser.get_cookie("lb_report_session") is None
 
 
 def test_a_bad_key_or_a_role_without_reports_is_told_so(browser, live_server, tenants):
@@ -107,7 +107,7 @@ def test_a_bad_key_or_a_role_without_reports_is_told_so(browser, live_server, te
     assert "not valid" in error()
     _sign_in(browser, live_server, tenants["agency"].key)
     assert "may not read the weekly report" in error()
-    assert browser.get_cookie("lb_report_key") is None
+    assert browser.get_cookie("lb_report_session") is None
 
 
 def test_the_page_without_a_browser(client, tenants):
@@ -123,7 +123,7 @@ def test_the_page_without_a_browser(client, tenants):
     page = client.get(f"/reports/weekly?week={h.WEEK}")
     assert page.status_code == 200 and "融水苗族自治县" in page.text
     assert client.get("/reports/weekly?week=2025-W99").status_code == 422
-    client.cookies.set("lb_report_key", "lb_00000000_revoked")
+    client.cookies.set("lb_report_session", "lb_00000000_revoked")
     assert client.get("/reports/weekly").status_code == 401
 
 
