@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.placements.models import Placement
-from tests.conftest import vacancy_payload, worker_payload
+from tests.conftest import patch_fresh, vacancy_payload, worker_payload
 
 
 @pytest.fixture
@@ -61,7 +61,8 @@ class TestCreatePlacement:
         vacancy = post_vacancy(headcount=1)
         first = _place(client, tenants["county"], post_worker(), vacancy).json()["id"]
         assert _place(client, tenants["county"], post_worker(), vacancy).status_code == 409
-        client.patch(
+        patch_fresh(
+            client,
             f"/api/v1/placements/{first}",
             json={"end_date": "2026-11-10", "end_reason": "quit_wage"},
             headers=tenants["employer"].headers,
@@ -95,7 +96,8 @@ class TestCreatePlacement:
 class TestEndPlacement:
     def test_end_before_start_is_422_and_nothing_changes(self, client, tenants, post_worker, post_vacancy):
         pid = _place(client, tenants["county"], post_worker(), post_vacancy(), start="2026-10-01").json()["id"]
-        resp = client.patch(
+        resp = patch_fresh(
+            client,
             f"/api/v1/placements/{pid}",
             json={"end_date": "2026-09-30", "end_reason": "quit_wage"},
             headers=tenants["county"].headers,
@@ -108,10 +110,13 @@ class TestEndPlacement:
         pid = _place(client, tenants["county"], post_worker(), post_vacancy()).json()["id"]
         for body in ({"end_date": "2026-11-20"}, {"end_date": "2026-11-20", "end_reason": "bored"}):
             assert (
-                client.patch(f"/api/v1/placements/{pid}", json=body, headers=tenants["county"].headers).status_code
+                patch_fresh(
+                    client, f"/api/v1/placements/{pid}", json=body, headers=tenants["county"].headers
+                ).status_code
                 == 422
             )
-        resp = client.patch(
+        resp = patch_fresh(
+            client,
             f"/api/v1/placements/{pid}",
             json={"end_date": "2026-11-20", "end_reason": "dispute"},
             headers=tenants["county"].headers,
@@ -121,7 +126,8 @@ class TestEndPlacement:
     def test_end_date_in_the_future_is_422_and_keeps_the_place_taken(self, client, tenants, post_worker, post_vacancy):
         vacancy = post_vacancy(headcount=1)
         pid = _place(client, tenants["county"], post_worker(), vacancy).json()["id"]
-        resp = client.patch(
+        resp = patch_fresh(
+            client,
             f"/api/v1/placements/{pid}",
             json={"end_date": "2099-01-01", "end_reason": "quit_wage"},
             headers=tenants["county"].headers,
@@ -133,10 +139,14 @@ class TestEndPlacement:
         pid = _place(client, tenants["county"], post_worker(), post_vacancy()).json()["id"]
         body = {"end_date": "2026-11-10", "end_reason": "quit_wage"}
         assert (
-            client.patch(f"/api/v1/placements/{pid}", json=body, headers=tenants["county"].headers).status_code == 200
+            patch_fresh(client, f"/api/v1/placements/{pid}", json=body, headers=tenants["county"].headers).status_code
+            == 200
         )
-        again = client.patch(
-            f"/api/v1/placements/{pid}", json=body | {"end_reason": "dispute"}, headers=tenants["employer"].headers
+        again = patch_fresh(
+            client,
+            f"/api/v1/placements/{pid}",
+            json=body | {"end_reason": "dispute"},
+            headers=tenants["employer"].headers,
         )
         assert again.status_code == 409
         assert (
@@ -148,7 +158,8 @@ class TestEndPlacement:
         vacancy = post_vacancy()
         ended = _place(client, tenants["county"], post_worker(), vacancy).json()["id"]
         running = _place(client, tenants["county"], post_worker(), vacancy).json()["id"]
-        client.patch(
+        patch_fresh(
+            client,
             f"/api/v1/placements/{ended}",
             json={"end_date": "2026-11-05", "end_reason": "quit_family"},
             headers=tenants["county"].headers,
