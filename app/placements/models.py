@@ -1,12 +1,15 @@
 """Placements (a worker in a vacancy, from a start date until an end) and their follow-ups."""
 
 from datetime import date
+from typing import Literal
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import today
 from app.db import Base, Timestamped
+
+PlacementStatus = Literal["upcoming", "active", "ended"]
 
 
 class Placement(Base, Timestamped):
@@ -42,7 +45,7 @@ class Placement(Base, Timestamped):
         return 1 if self.end_date is None else 2
 
     @property
-    def status(self) -> str:
+    def status(self) -> PlacementStatus:
         """upcoming until the start date (China time), active until an end is recorded, then ended."""
         if self.end_date is not None:
             return "ended"

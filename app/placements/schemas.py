@@ -6,6 +6,7 @@ from typing import Literal, get_args
 from pydantic import Field
 
 from app.http import MAX_ID
+from app.placements.models import PlacementStatus
 from app.schemas import InputModel, IsoDate, ReadModel
 
 EndReason = Literal[
@@ -19,7 +20,6 @@ EndReason = Literal[
     "dispute",
     "other",
 ]
-PlacementStatus = Literal["upcoming", "active", "ended"]
 Contact = Literal["phone", "visit", "message"]
 Outcome = Literal["ok", "concern", "left", "unreachable"]
 END_REASONS: tuple[str, ...] = get_args(EndReason)
