@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export LB_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: setup run serve migrate seed train test test-sqlite test-postgres lint format bench report clean
+.PHONY: port-free setup run serve migrate seed train test test-sqlite test-postgres lint format bench report clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Laborbridge needs Python 3.11+; set PYTHON=python3.11")'
@@ -28,7 +28,11 @@ seed: migrate
 train: migrate
 	@$(BIN)/laborbridge train
 
-run: seed
+# Checked first, with the system Python: a taken port should not cost the set-up work below.
+port-free:
+	@$(PYTHON) app/portcheck.py
+
+run: port-free seed
 	@echo "==> [3b/5] fitting the matcher's models if none are active (a restart skips this)"
 	@$(BIN)/laborbridge train --if-missing
 	@echo "==> [3c/5] departure risk of every active placement (reuses a model younger than a week)"

@@ -87,8 +87,13 @@ def cmd_seed(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.portcheck import advice, port_in_use
+
     settings = get_settings()
     host, port = args.host or settings.host, args.port or settings.port
+    if port_in_use(host, port):  # say so plainly, before uvicorn loads the app and dies on "address in use"
+        print(advice(port), file=sys.stderr)
+        return 1
     print(f"Laborbridge API on http://{host}:{port}  ·  docs: http://{host}:{port}/docs", flush=True)
     uvicorn.run(
         "app.main:create_app",

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import anyio
 from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -53,15 +54,21 @@ def _finish(session: Session, ok: bool) -> None:
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
 
 
+# Declared as the OpenAPI security scheme, so /docs has an Authorize button; auto_error=False keeps our 401 body.
+_BEARER = HTTPBearer(auto_error=False, description="an API key: `Authorization: Bearer lb_…`")
+
+
 async def _principal(
-    request: Request, session: SessionDep, authorization: Annotated[str | None, Header()] = None
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
 ) -> Principal:
     """The caller, from the cache when it was seen in the last few seconds, else from the database."""
     throttle: AuthThrottle = request.app.state.auth_throttle
     throttle.check(request.scope)  # an address that kept sending wrong keys is refused before any lookup
-    if not authorization or not authorization.lower().startswith("bearer "):
+    raw_key = credentials.credentials.strip() if credentials else ""
+    if not raw_key:
         raise Unauthenticated()
-    raw_key = authorization[7:].strip()
     cache: PrincipalCache = request.app.state.principal_cache
     principal = cache.get(raw_key)
     if principal is None:
@@ -87,5 +94,15 @@ async def _vault(request: Request) -> PiiVault:
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 VaultDep = Annotated[PiiVault, Depends(_vault)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="required for clients that retry: a retry with the same key gets the first answer, "
+        "and nothing is recorded twice",
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description="the ETag you read; required (428 without it), 412 if it changed since"),
+]

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,19 @@ class Conflict(AppError):
     code = "conflict"
 
 
+class Duplicate(Conflict):
+    """A request without Idempotency-Key that repeats one just recorded: likely a retry, so nothing is added."""
+
+    code = "duplicate"
+
+    def __init__(self, msg: Msg, existing_id: int) -> None:
+        super().__init__(msg)
+        self.existing_id = existing_id
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), "existing_id": self.existing_id}
+
+
 class PayloadTooLarge(AppError):
     status_code = 413
     code = "payload_too_large"
@@ -108,6 +121,40 @@ class TooManyRequests(AppError):
                 f"too many wrong keys from this address; retry in {retry_after} seconds",
             ),
             headers={"Retry-After": str(retry_after)},
+        )
+
+
+class BadRequest(AppError):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, msg: Msg | None = None) -> None:
+        super().__init__(
+            msg or Msg("请求内容无法读取：应为 UTF-8 编码的 JSON", "the request body is not readable: send UTF-8 JSON")
+        )
+
+
+class MethodNotAllowed(AppError):
+    status_code = 405
+    code = "method_not_allowed"
+
+    def __init__(self, allow: str) -> None:
+        super().__init__(
+            Msg(f"该地址不支持此请求方法（可用：{allow}）", f"this method is not allowed here (allowed: {allow})"),
+            headers={"Allow": allow},
+        )
+
+
+class PreconditionRequired(AppError):
+    status_code = 428
+    code = "precondition_required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            Msg(
+                "修改前请先读取记录，并在 If-Match 请求头中带上读取时得到的 ETag",
+                "send the ETag you read in the If-Match header, so nobody's update is lost",
+            )
         )
 
 
@@ -152,6 +199,9 @@ class ErrorItem(BaseModel):
 
 
 class ErrorBody(BaseModel):
+    """Every error answer: a code, a message in Chinese and English, and the fields at fault."""
+
     error: str
     message: str
     detail: list[ErrorItem]
+    existing_id: int | None = Field(None, description="error `duplicate`: the id of the record already saved")

@@ -9,15 +9,26 @@ import anyio
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.allocations.router import router as allocations_router
 from app.config import Settings, get_settings
+from app.contract import framework_error, openapi_document
 from app.db import Database
 from app.departure.router import router as departure_router
-from app.errors import AppError, Conflict, Msg, PreconditionFailed, ValidationFailed, field_error
+from app.errors import (
+    AppError,
+    BadRequest,
+    Conflict,
+    Msg,
+    PreconditionFailed,
+    ValidationFailed,
+    field_error,
+)
 from app.logging import install_redaction
 from app.matching.router import router as matching_router
 from app.matching.service import Matcher
@@ -93,13 +104,19 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         if db is None:
             app.state.db.dispose()
 
-    app = FastAPI(
+    # The docs' scripts and styles come from the installed fastapi-offline package, never from a CDN:
+    # a county office's network may not reach one.
+    app = FastAPIOffline(
         title="Laborbridge API",
         version="1.0",
         description="东西部劳务协作 · east-west labour cooperation: workers, vacancies, placements and "
-        "follow-ups, measured by who stays. Authenticate with `Authorization: Bearer <key>`.",
+        "follow-ups, measured by who stays. Authenticate with `Authorization: Bearer <key>` "
+        "(the Authorize button). Retrying clients send `Idempotency-Key`; updates send `If-Match`.",
         lifespan=lifespan,
+        # No spec validator badge: it would send the document to a server on the internet.
+        swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": True},
     )
+    app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url, settings.sql_echo)
     app.state.principal_cache = PrincipalCache(settings.auth_cache_seconds)
@@ -128,8 +145,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        err = ValidationFailed(translate(exc.errors()))
+        errors = exc.errors()
+        if any(e["type"] == "json_invalid" for e in errors):  # not JSON at all: nothing to say per field
+            return JSONResponse(BadRequest().body(), status_code=400)
+        err = ValidationFailed(translate(errors))
         return JSONResponse(err.body(), status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def framework_refusal(request: Request, exc: HTTPException) -> JSONResponse:
+        err = framework_error(request, exc)
+        return JSONResponse(err.body(), status_code=err.status_code, headers=err.headers)
 
     @app.exception_handler(StaleDataError)
     async def stale(_: Request, exc: StaleDataError) -> JSONResponse:

@@ -1,10 +1,12 @@
 """Shared schema pieces: strict input base, the cursor page, bilingual custom errors."""
 
 import base64
+import re
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar, get_args
+from datetime import date
+from typing import Annotated, Any, Generic, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
 from app.errors import Msg, ValidationFailed, field_error
@@ -13,6 +15,7 @@ T = TypeVar("T")
 
 
 EMPTY_FIELD = Msg("此项不能为空", "this field cannot be empty")
+NOT_A_DATE = Msg("日期格式应为 YYYY-MM-DD", "must be a date written YYYY-MM-DD")
 NUL_CHARACTER = Msg("含有不可见的非法字符（NUL），请重新输入", "contains an invisible NUL character; type it again")
 
 
@@ -27,6 +30,19 @@ def refuse_nul(value: Any) -> Any:
             if type(item) is str and "\x00" in item:
                 raise bilingual(NUL_CHARACTER)
     return value
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_date_only(value: Any) -> Any:
+    """Pydantic reads a number such as `0` as a Unix time (1970-01-01); people and clients mean YYYY-MM-DD."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise bilingual(NOT_A_DATE)
+
+
+IsoDate = Annotated[date, BeforeValidator(iso_date_only)]
 
 
 class InputModel(BaseModel):

@@ -240,6 +240,19 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
     get_settings.cache_clear()
 
 
+def patch_fresh(
+    client: TestClient,
+    path: str,
+    json: dict[str, object],
+    headers: dict[str, str],
+    read_with: dict[str, str] | None = None,
+) -> httpx.Response:
+    """PATCH as a careful client does: read the ETag, send it as If-Match (`read_with`: a key that may read)."""
+    read = client.get(path, headers=read_with or headers)
+    assert read.status_code == 200, read.text
+    return client.patch(path, json=json, headers={**headers, "If-Match": read.headers["ETag"]})
+
+
 def new_worker(client: TestClient, county: "Tenant", **overrides: object) -> int:
     """A worker created through the API by a county office; its id."""
     resp = client.post("/api/v1/workers", json=worker_payload(**overrides), headers=county.headers)

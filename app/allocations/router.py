@@ -50,7 +50,7 @@ def list_allocations(
     return paginate(rows, limit, lambda shown: [service.to_read(a) for a in shown])
 
 
-@router.get("/{allocation_id}", response_model=AllocationDetail, responses=e.responses(e.NotFound) | COMMON)
+@router.get("/{allocation_id:int}", response_model=AllocationDetail, responses=e.responses(e.NotFound) | COMMON)
 def get_allocation(
     allocation_id: PathId,
     session: SessionDep,
@@ -66,7 +66,7 @@ def get_allocation(
 
 
 @router.post(
-    "/{allocation_id}/items/{item_id}/accept",
+    "/{allocation_id:int}/items/{item_id:int}/accept",
     response_model=AllocationItemRead,
     responses=e.responses(e.NotFound, e.Conflict) | COMMON,
 )
@@ -91,7 +91,7 @@ def accept_item(
 
 
 @router.post(
-    "/{allocation_id}/items/{item_id}/reject",
+    "/{allocation_id:int}/items/{item_id:int}/reject",
     response_model=AllocationItemRead,
     responses=e.responses(e.NotFound, e.Conflict) | COMMON,
 )

@@ -1,13 +1,13 @@
 """Allocation input and output."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
 from app.errors import Msg
 from app.http import MAX_ID
-from app.schemas import InputModel, ReadModel, bilingual
+from app.schemas import InputModel, IsoDate, ReadModel, bilingual
 
 Method = Literal["min_cost_flow", "greedy", "stable"]
 Objective = Literal["retention", "placed_first"]
@@ -46,7 +46,7 @@ class AllocationCreate(InputModel):
 class ItemDecision(InputModel):
     """Accepting an item records a hire starting on `start_date` (today when omitted)."""
 
-    start_date: date | None = None
+    start_date: IsoDate | None = None
 
 
 class AllocationRead(ReadModel):

@@ -61,6 +61,7 @@ def at_risk(
             worker_id=p.worker_id,
             vacancy_id=p.vacancy_id,
             start_date=p.start_date.isoformat(),
+            status=p.status,
             probability=prob,
             risk_30=r.risk_30,
             risk_90=r.risk_90,

@@ -28,7 +28,7 @@ def at_risk(
 
 
 @router.post(
-    "/{placement_id}/flag-reviews",
+    "/{placement_id:int}/flag-reviews",
     status_code=201,
     response_model=FlagReviewRead,
     responses=e.responses(e.NotFound) | COMMON,
@@ -52,7 +52,7 @@ def add_flag_review(
 
 
 @router.get(
-    "/{placement_id}/flag-reviews", response_model=Page[FlagReviewRead], responses=e.responses(e.NotFound) | COMMON
+    "/{placement_id:int}/flag-reviews", response_model=Page[FlagReviewRead], responses=e.responses(e.NotFound) | COMMON
 )
 def list_flag_reviews(
     placement_id: PathId, session: SessionDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None

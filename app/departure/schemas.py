@@ -5,6 +5,7 @@ from typing import Literal, get_args
 
 from pydantic import Field
 
+from app.placements.schemas import PlacementStatus
 from app.schemas import InputModel, ReadModel
 
 Decision = Literal["contacted", "dismissed", "escalated"]
@@ -38,6 +39,7 @@ class AtRiskItem(ReadModel):
     worker_id: int = Field(description="the worker's id; names and ID numbers stay behind the workers routes")
     vacancy_id: int
     start_date: str
+    status: PlacementStatus = Field(description="upcoming until the start date, then active")
     probability: float = Field(description="probability of leaving within the horizon of the start, given today")
     risk_30: float | None
     risk_90: float | None

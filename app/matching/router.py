@@ -22,7 +22,7 @@ async def _matcher(request: Request) -> service.Matcher:
 MatcherDep = Annotated[service.Matcher, Depends(_matcher)]
 
 
-@router.get("/workers/{worker_id}/matches", response_model=Matches, responses=COMMON)
+@router.get("/workers/{worker_id:int}/matches", response_model=Matches, responses=COMMON)
 def worker_matches(
     worker_id: PathId,
     session: SessionDep,
@@ -35,7 +35,7 @@ def worker_matches(
     return Matches.model_validate(service.matches(session, principal, matcher, vault, worker_id, limit))
 
 
-@router.get("/vacancies/{vacancy_id}/candidates", response_model=Candidates, responses=COMMON)
+@router.get("/vacancies/{vacancy_id:int}/candidates", response_model=Candidates, responses=COMMON)
 def vacancy_candidates(
     vacancy_id: PathId,
     session: SessionDep,

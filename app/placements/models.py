@@ -1,11 +1,15 @@
 """Placements (a worker in a vacancy, from a start date until an end) and their follow-ups."""
 
 from datetime import date
+from typing import Literal
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.clock import today
 from app.db import Base, Timestamped
+
+PlacementStatus = Literal["upcoming", "active", "ended"]
 
 
 class Placement(Base, Timestamped):
@@ -32,7 +36,20 @@ class Placement(Base, Timestamped):
 
     @property
     def active(self) -> bool:
+        """Holding its place: not ended (a placement starting later holds the place already)."""
         return self.end_date is None
+
+    @property
+    def version(self) -> int:
+        """The version its ETag names: only recording the end changes a placement, so that is version 2."""
+        return 1 if self.end_date is None else 2
+
+    @property
+    def status(self) -> PlacementStatus:
+        """upcoming until the start date (China time), active until an end is recorded, then ended."""
+        if self.end_date is not None:
+            return "ended"
+        return "upcoming" if self.start_date > today() else "active"
 
 
 class FollowUp(Base, Timestamped):

@@ -1,7 +1,7 @@
 """Every query on placements and follow-ups, with the walls each role sees through."""
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -67,8 +67,10 @@ def page(
     vacancy_id: int | None = None,
     referred_by: int | None = None,
     active: bool | None = None,
+    status: str | None = None,
     started_from: date | None = None,
     started_to: date | None = None,
+    today: date | None = None,
 ) -> list[Placement]:
     stmt = walled(select(Placement).where(Placement.id > after_id), wall)
     for column, value in (("worker_id", worker_id), ("vacancy_id", vacancy_id), ("referred_by", referred_by)):
@@ -76,11 +78,29 @@ def page(
             stmt = stmt.where(getattr(Placement, column) == value)
     if active is not None:
         stmt = stmt.where(Placement.end_date.is_(None) if active else Placement.end_date.is_not(None))
+    if status == "ended":
+        stmt = stmt.where(Placement.end_date.is_not(None))
+    elif status is not None:
+        assert today is not None, "an upcoming/active filter needs the day it is judged on"
+        starts = Placement.start_date > today if status == "upcoming" else Placement.start_date <= today
+        stmt = stmt.where(Placement.end_date.is_(None), starts)
     if started_from is not None:
         stmt = stmt.where(Placement.start_date >= started_from)
     if started_to is not None:
         stmt = stmt.where(Placement.start_date <= started_to)
     return list(session.scalars(stmt.order_by(Placement.id).limit(limit)))
+
+
+def recent_twin(session: Session, follow_up: FollowUp, since: datetime) -> FollowUp | None:
+    """A follow-up of the same placement, day, contact and outcome recorded after `since`."""
+    stmt = select(FollowUp).where(
+        FollowUp.placement_id == follow_up.placement_id,
+        FollowUp.date == follow_up.date,
+        FollowUp.contact == follow_up.contact,
+        FollowUp.outcome == follow_up.outcome,
+        FollowUp.created_at >= since,
+    )
+    return session.scalars(stmt.order_by(FollowUp.id).limit(1)).first()
 
 
 def follow_ups(session: Session, placement_id: int, after_id: int, limit: int) -> list[FollowUp]:

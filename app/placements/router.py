@@ -1,24 +1,24 @@
 """HTTP routes for placements and their follow-ups."""
 
-from datetime import date
-
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import Response
 
 from app import errors as e
 from app.departure.hooks import rescore_after_follow_up
-from app.deps import IdempotencyKey, PrincipalDep, SessionDep, VaultDep
-from app.http import Cursor, Limit, PathId, QueryId, json_response
+from app.deps import IdempotencyKey, IfMatch, PrincipalDep, SessionDep, VaultDep
+from app.http import Cursor, Limit, PathId, QueryId, etag, if_match_version, json_response
 from app.idempotency.service import run_once
 from app.placements import service
+from app.placements.models import Placement
 from app.placements.schemas import (
     FollowUpCreate,
     FollowUpRead,
     PlacementCreate,
     PlacementRead,
+    PlacementStatus,
     PlacementUpdate,
 )
-from app.schemas import Page, decode_cursor, paginate
+from app.schemas import IsoDate, Page, decode_cursor, paginate
 
 router = APIRouter(prefix="/placements", tags=["placements"])
 COMMON = e.responses(e.Unauthenticated, e.Forbidden, e.ValidationFailed)
@@ -37,7 +37,8 @@ def create_placement(
 
     def act() -> Response:
         placement = service.create_placement(session, principal, body, vault)
-        return json_response(service.to_read(placement), 201, {"Location": f"{request.url.path}/{placement.id}"})
+        headers = {"ETag": _etag(placement), "Location": f"{request.url.path}/{placement.id}"}
+        return json_response(service.to_read(placement), 201, headers)
 
     return run_once(session, principal.org_id, idempotency_key, "POST /placements", body.model_dump(), act)
 
@@ -52,10 +53,14 @@ def list_placements(
     vacancy_id: QueryId = None,
     referred_by: QueryId = None,
     active: bool | None = None,
-    started_from: date | None = None,
-    started_to: date | None = None,
+    status: PlacementStatus | None = None,
+    started_from: IsoDate | None = None,
+    started_to: IsoDate | None = None,
 ) -> Page[PlacementRead]:
-    """Placements the caller may see: its workers', its vacancies', or the ones it referred."""
+    """Placements the caller may see: its workers', its vacancies', or the ones it referred.
+
+    `status`: upcoming (starts after today), active (started, not ended) or ended.
+    """
     rows = service.list_placements(
         session,
         principal,
@@ -65,31 +70,50 @@ def list_placements(
         vacancy_id=vacancy_id,
         referred_by=referred_by,
         active=active,
+        status=status,
         started_from=started_from,
         started_to=started_to,
     )
     return paginate(rows, limit, lambda shown: [service.to_read(p) for p in shown])
 
 
-@router.get("/{placement_id}", response_model=PlacementRead, responses=e.responses(e.NotFound) | COMMON)
-def get_placement(placement_id: PathId, session: SessionDep, principal: PrincipalDep) -> PlacementRead:
-    """One placement."""
-    return service.to_read(service.get_placement(session, principal, placement_id))
+@router.get("/{placement_id:int}", response_model=PlacementRead, responses=e.responses(e.NotFound) | COMMON)
+def get_placement(placement_id: PathId, session: SessionDep, principal: PrincipalDep) -> Response:
+    """One placement; its ETag goes back as If-Match when recording the end."""
+    placement = service.get_placement(session, principal, placement_id)
+    return json_response(service.to_read(placement), headers={"ETag": _etag(placement)})
 
 
-@router.patch("/{placement_id}", response_model=PlacementRead, responses=e.responses(e.NotFound) | COMMON)
+@router.patch(
+    "/{placement_id:int}",
+    response_model=PlacementRead,
+    responses=e.responses(e.NotFound, e.Conflict, e.PreconditionFailed, e.PreconditionRequired) | COMMON,
+)
 def end_placement(
-    placement_id: PathId, body: PlacementUpdate, session: SessionDep, principal: PrincipalDep
-) -> PlacementRead:
-    """Record that a placement ended, when and why (the reason drives support and re-matching)."""
-    return service.to_read(service.end_placement(session, principal, placement_id, body))
+    placement_id: PathId,
+    body: PlacementUpdate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
+) -> Response:
+    """Record that a placement ended, when and why (the reason drives support and re-matching).
+
+    Send the ETag you read as If-Match (428 without it); 409 if its end is already recorded.
+    """
+    version = if_match_version(if_match, placement_id)
+    placement = service.end_placement(session, principal, placement_id, body, version)
+    return json_response(service.to_read(placement), headers={"ETag": _etag(placement)})
+
+
+def _etag(placement: Placement) -> str:
+    return etag(placement.id, placement.version)
 
 
 @router.post(
-    "/{placement_id}/follow-ups",
+    "/{placement_id:int}/follow-ups",
     status_code=201,
     response_model=FollowUpRead,
-    responses=e.responses(e.NotFound) | COMMON,
+    responses=e.responses(e.NotFound, e.Duplicate) | COMMON,
 )
 def add_follow_up(
     placement_id: PathId,
@@ -100,10 +124,15 @@ def add_follow_up(
     principal: PrincipalDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Note a phone call, visit or message with a placed worker and how it went."""
+    """Note a phone call, visit or message with a placed worker and how it went.
+
+    Clients that retry must send an Idempotency-Key: the retry then gets the first answer. Without one, the
+    same placement, date, contact and outcome within a minute is refused as a duplicate (409 `duplicate`,
+    with `existing_id`).
+    """
 
     def act() -> Response:
-        follow_up = service.add_follow_up(session, principal, placement_id, body)
+        follow_up = service.add_follow_up(session, principal, placement_id, body, refuse_twins=not idempotency_key)
         # Departure risk is rescored after the response (and the commit), from the stored model only.
         background.add_task(rescore_after_follow_up, request.app, placement_id)
         return json_response(FollowUpRead.model_validate(follow_up), 201)
@@ -118,7 +147,9 @@ def add_follow_up(
     )
 
 
-@router.get("/{placement_id}/follow-ups", response_model=Page[FollowUpRead], responses=e.responses(e.NotFound) | COMMON)
+@router.get(
+    "/{placement_id:int}/follow-ups", response_model=Page[FollowUpRead], responses=e.responses(e.NotFound) | COMMON
+)
 def list_follow_ups(
     placement_id: PathId, session: SessionDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[FollowUpRead]:

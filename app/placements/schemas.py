@@ -6,7 +6,8 @@ from typing import Literal, get_args
 from pydantic import Field
 
 from app.http import MAX_ID
-from app.schemas import InputModel, ReadModel
+from app.placements.models import PlacementStatus
+from app.schemas import InputModel, IsoDate, ReadModel
 
 EndReason = Literal[
     "quit_wage",
@@ -29,14 +30,14 @@ OUTCOMES: tuple[str, ...] = get_args(Outcome)
 class PlacementCreate(InputModel):
     worker_id: int = Field(ge=1, le=MAX_ID)
     vacancy_id: int = Field(ge=1, le=MAX_ID)
-    start_date: date
+    start_date: IsoDate
     referred_by: int | None = Field(None, ge=1, le=MAX_ID, description="org id of the referring agency or broker")
 
 
 class PlacementUpdate(InputModel):
     """Record the end of a placement: both the date and the reason."""
 
-    end_date: date
+    end_date: IsoDate
     end_reason: EndReason
 
 
@@ -48,14 +49,15 @@ class PlacementRead(ReadModel):
     referred_by: int | None
     end_date: date | None
     end_reason: str | None
-    active: bool
+    active: bool = Field(description="not ended: an upcoming placement holds its place in the vacancy already")
+    status: PlacementStatus = Field(description="upcoming before the start date, active until it ends, then ended")
     recorded_by_org_id: int
     created_at: datetime
     updated_at: datetime
 
 
 class FollowUpCreate(InputModel):
-    date: date
+    date: IsoDate
     contact: Contact
     outcome: Outcome
     notes: str | None = Field(None, max_length=2000)

@@ -1,6 +1,6 @@
 """Placements: who may record them, no overbooking, honest end dates, and follow-ups."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from app import authz
 from app.authz import REFERRER_KINDS, Action, Resource
 from app.clock import today
-from app.errors import Conflict, Msg, NotFound, ValidationFailed, field_error
+from app.db import utcnow
+from app.errors import Conflict, Duplicate, Msg, NotFound, PreconditionFailed, ValidationFailed, field_error
 from app.orgs import repository as orgs
 from app.orgs.service import Principal
 from app.pii import PiiVault
@@ -21,6 +22,7 @@ from app.workers.idnumber import age_on
 from app.workers.schemas import MIN_WORKING_AGE
 from app.workers.service import birth_date_of
 
+TWIN_WINDOW = timedelta(minutes=1)
 WORKER_BUSY = Msg("该劳动者已有在岗记录，请先登记离岗", "this worker already has an active placement; end it first")
 
 
@@ -93,9 +95,13 @@ def get_placement(
     return placement
 
 
-def end_placement(session: Session, principal: Principal, placement_id: int, data: PlacementUpdate) -> Placement:
-    """Record the end date and reason, once: between the start date and today."""
+def end_placement(
+    session: Session, principal: Principal, placement_id: int, data: PlacementUpdate, if_match: int | None
+) -> Placement:
+    """Record the end date and reason, once: between the start date and today (409 once it has ended)."""
     placement = get_placement(session, principal, placement_id, Action.end)
+    if if_match is not None and if_match != placement.version:
+        raise PreconditionFailed()
     if placement.end_date is not None:
         raise Conflict(
             Msg(
@@ -126,15 +132,34 @@ def _check_between_start_and_today(placement: Placement, field: str, day: date, 
 def list_placements(
     session: Session, principal: Principal, after_id: int, limit: int, **filters: object
 ) -> list[Placement]:
+    """A page of the placements the caller may see; `status` is judged on today's date in China."""
     reach = authz.reach(principal, Resource.placement, Action.read)
-    return repository.page(session, reach, after_id, limit, **filters)  # type: ignore[arg-type]
+    return repository.page(session, reach, after_id, limit, today=today(), **filters)  # type: ignore[arg-type]
 
 
-def add_follow_up(session: Session, principal: Principal, placement_id: int, data: FollowUpCreate) -> FollowUp:
-    """Note a check-in; it must fall between the start of the placement and today."""
+def add_follow_up(
+    session: Session, principal: Principal, placement_id: int, data: FollowUpCreate, *, refuse_twins: bool
+) -> FollowUp:
+    """Note a check-in; it must fall between the start of the placement and today.
+
+    `refuse_twins` (a request without Idempotency-Key): the same placement, day, contact and outcome
+    recorded within the last minute is a client's retry, answered 409 with the saved one's id.
+    """
+    # A write locks the row, so twins queue here.
     placement = get_placement(session, principal, placement_id, Action.create, Resource.follow_up)
     _check_between_start_and_today(placement, "date", data.date, "回访日期")
     follow_up = FollowUp(placement_id=placement.id, recorded_by_org_id=principal.org_id, **data.model_dump())
+    if refuse_twins:
+        twin = repository.recent_twin(session, follow_up, since=utcnow() - TWIN_WINDOW)
+        if twin is not None:
+            raise Duplicate(
+                Msg(
+                    f"一分钟内已登记过相同的回访（编号 {twin.id}），未重复保存；重试请求请带 Idempotency-Key",
+                    f"the same follow-up was recorded within the last minute (id {twin.id}); "
+                    "nothing was added. Send an Idempotency-Key when you retry",
+                ),
+                twin.id,
+            )
     repository.add(session, follow_up)
     return follow_up
 

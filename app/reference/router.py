@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from app.deps import PrincipalDep, SessionDep
 from app.http import Limit
+from app.orgs import repository as orgs
 from app.reference import repository
 from app.reference.schemas import DivisionRead, MeRead, OccupationRead, PairingRead
 
@@ -13,10 +14,15 @@ router = APIRouter(tags=["reference"])
 
 
 @router.get("/me", response_model=MeRead)
-def me(principal: PrincipalDep) -> MeRead:
-    """Which organisation this key belongs to, and what it may do."""
+def me(session: SessionDep, principal: PrincipalDep) -> MeRead:
+    """Which organisation this key belongs to, by name, and what it may do."""
+    org = orgs.get_org(session, principal.org_id)
     return MeRead(
-        org_id=principal.org_id, kind=principal.kind, region_code=principal.region_code, scopes=sorted(principal.scopes)
+        org_id=principal.org_id,
+        name=org.name if org else "",
+        kind=principal.kind,
+        region_code=principal.region_code,
+        scopes=sorted(principal.scopes),
     )
 
 

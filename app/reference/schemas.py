@@ -31,6 +31,7 @@ class PairingRead(ReadModel):
 
 class MeRead(ReadModel):
     org_id: int
+    name: str
     kind: str
     region_code: str
     scopes: list[str]

@@ -366,6 +366,7 @@ def _at_risk(facts: Facts, ref: Reference, week: IsoWeek, scope: Scope) -> dict[
                 "channel": row.channel,
                 "start_date": row.start_date.isoformat(),
                 "days_in_job": (week.sunday - row.start_date).days,
+                "status": "upcoming" if row.start_date > week.sunday else "active",  # flagged ones have not ended
                 "risk_30": _ratio(row.risk_30),
                 "risk_90": _ratio(row.risk_90),
                 "risk_180": _ratio(row.risk_180),

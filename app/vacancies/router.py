@@ -66,7 +66,7 @@ def list_vacancies(
     return paginate(rows, limit, lambda shown: _read(session, matcher, shown))
 
 
-@router.get("/{vacancy_id}", response_model=VacancyRead, responses=e.responses(e.NotFound) | COMMON)
+@router.get("/{vacancy_id:int}", response_model=VacancyRead, responses=e.responses(e.NotFound) | COMMON)
 def get_vacancy(vacancy_id: PathId, session: SessionDep, principal: PrincipalDep, matcher: MatcherDep) -> Response:
     """One vacancy, with how many of its places are filled now."""
     vacancy = service.get_vacancy(session, principal, vacancy_id)
@@ -74,9 +74,9 @@ def get_vacancy(vacancy_id: PathId, session: SessionDep, principal: PrincipalDep
 
 
 @router.patch(
-    "/{vacancy_id}",
+    "/{vacancy_id:int}",
     response_model=VacancyRead,
-    responses=e.responses(e.NotFound, e.Conflict, e.PreconditionFailed) | COMMON,
+    responses=e.responses(e.NotFound, e.Conflict, e.PreconditionFailed, e.PreconditionRequired) | COMMON,
 )
 def update_vacancy(
     vacancy_id: PathId,

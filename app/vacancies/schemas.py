@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, StringConstraints
 
-from app.schemas import InputModel, ReadModel
+from app.schemas import InputModel, IsoDate, ReadModel
 from app.workers.schemas import CountyCode, CscoCode, Education
 
 Shift = Literal["day", "two_shift", "three_shift"]
@@ -30,7 +30,7 @@ class VacancyCreate(InputModel):
     min_age: int = Field(16, ge=16, le=80)
     max_age: int | None = Field(None, ge=16, le=80)
     education_min: Education = "none"
-    start_date: date | None = None
+    start_date: IsoDate | None = None
     status: Status = "open"
 
 
@@ -51,7 +51,7 @@ class VacancyUpdate(InputModel):
     min_age: int | None = Field(None, ge=16, le=80)
     max_age: int | None = Field(None, ge=16, le=80)
     education_min: Education | None = None
-    start_date: date | None = None
+    start_date: IsoDate | None = None
     status: Status | None = None
 
 

@@ -1,6 +1,6 @@
 """HTTP routes for worker profiles: thin, each one parse -> authorise -> service -> respond."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
@@ -68,7 +68,15 @@ def list_workers(
     return paginate(rows, limit, lambda shown: [service.to_read(w, vault) for w in shown])
 
 
-@router.get("/import/template", responses=COMMON)
+TEMPLATE_FILE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the template file",
+        "content": {importer.XLSX_MEDIA_TYPE: {}, importer.CSV_MEDIA_TYPE.split(";")[0]: {}},
+    }
+}
+
+
+@router.get("/import/template", response_class=Response, responses=TEMPLATE_FILE | COMMON)
 def import_template(principal: PrincipalDep, format: Literal["csv", "xlsx"] = "xlsx") -> Response:
     """The spreadsheet a county office fills in, headers in Chinese and English, with one example row."""
     authz.reach(principal, Resource.worker, Action.write)
@@ -109,7 +117,7 @@ def import_workers(
     return run_once(session, principal.org_id, idempotency_key, "POST /workers/import", digest, act)
 
 
-@router.get("/{worker_id}", response_model=WorkerRead, responses=e.responses(e.NotFound) | COMMON)
+@router.get("/{worker_id:int}", response_model=WorkerRead, responses=e.responses(e.NotFound) | COMMON)
 def get_worker(
     worker_id: PathId,
     request: Request,
@@ -128,9 +136,9 @@ def get_worker(
 
 
 @router.patch(
-    "/{worker_id}",
+    "/{worker_id:int}",
     response_model=WorkerRead,
-    responses=e.responses(e.NotFound, e.Conflict, e.PreconditionFailed) | COMMON,
+    responses=e.responses(e.NotFound, e.Conflict, e.PreconditionFailed, e.PreconditionRequired) | COMMON,
 )
 def update_worker(
     worker_id: PathId,

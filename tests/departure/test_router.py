@@ -219,3 +219,14 @@ def test_county_notes_stay_with_offices_and_employer_answers_are_kept_apart(clie
     with db.session(write=False) as s:
         decisions = sorted(r.decision for r in s.scalars(select(FlagReview).where(FlagReview.placement_id == pid)))
     assert decisions == ["dismissed", "escalated"]  # every answer is kept
+
+
+def test_at_risk_rows_say_whether_the_job_has_started(client, db, scored):
+    _, headers, _ = scored
+    items = _all_pages(client, headers["county_office"])
+    assert {i["status"] for i in items} == {"active"}  # the seeded history has only started placements
+    later = today() + timedelta(days=5)
+    with db.session() as s, s.begin():
+        s.get(Placement, items[0]["placement_id"]).start_date = later
+    moved = {i["placement_id"]: i for i in _all_pages(client, headers["county_office"])}[items[0]["placement_id"]]
+    assert moved["status"] == "upcoming" and moved["start_date"] == later.isoformat()

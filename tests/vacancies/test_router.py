@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.vacancies.models import Vacancy
-from tests.conftest import vacancy_payload, worker_payload
+from tests.conftest import patch_fresh, vacancy_payload, worker_payload
 
 
 def _post(client, tenant, **overrides):
@@ -61,7 +61,7 @@ def test_stale_if_match_is_412(client, tenants):
 
 def test_patch_checks_the_merged_record(client, tenants):
     vid = _post(client, tenants["employer"], wage_min=4000, wage_max=5000).json()["id"]
-    resp = client.patch(f"/api/v1/vacancies/{vid}", json={"wage_min": 5500}, headers=tenants["employer"].headers)
+    resp = patch_fresh(client, f"/api/v1/vacancies/{vid}", json={"wage_min": 5500}, headers=tenants["employer"].headers)
     assert resp.status_code == 422 and resp.json()["detail"][0]["field"] == "wage_min"
 
 
@@ -75,8 +75,8 @@ def test_headcount_cannot_drop_below_placed_workers(client, tenants):
             headers=tenants["county"].headers,
         )
     headers = tenants["employer"].headers
-    assert client.patch(f"/api/v1/vacancies/{vid}", json={"headcount": 1}, headers=headers).status_code == 409
-    assert client.patch(f"/api/v1/vacancies/{vid}", json={"headcount": 2}, headers=headers).status_code == 200
+    assert patch_fresh(client, f"/api/v1/vacancies/{vid}", json={"headcount": 1}, headers=headers).status_code == 409
+    assert patch_fresh(client, f"/api/v1/vacancies/{vid}", json={"headcount": 2}, headers=headers).status_code == 200
 
 
 def test_list_filters_and_pages(client, tenants):

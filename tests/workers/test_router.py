@@ -10,7 +10,7 @@ from app.audit.models import PiiRead
 from app.clock import today
 from app.workers.idnumber import make_id_number
 from app.workers.models import Worker
-from tests.conftest import id_number, worker_payload
+from tests.conftest import id_number, patch_fresh, worker_payload
 
 
 def _count(db) -> int:
@@ -176,13 +176,15 @@ class TestUpdateWorker:
             ({"owner_org_id": 2}, "owner_org_id"),
             ({"skills": ["1-1"]}, "skills"),
         ):
-            resp = client.patch(f"/api/v1/workers/{wid}", json=body, headers=headers)
+            resp = patch_fresh(client, f"/api/v1/workers/{wid}", json=body, headers=headers)
             assert resp.status_code == 422 and field in _fields(resp), (body, resp.text)
 
     def test_changing_the_id_number_rederives_sex_and_masks(self, client, tenants):
         wid = _post(client, tenants["county"]).json()["id"]
         number = make_id_number("450225", date(1988, 2, 2), 451)
-        resp = client.patch(f"/api/v1/workers/{wid}", json={"id_number": number}, headers=tenants["county"].headers)
+        resp = patch_fresh(
+            client, f"/api/v1/workers/{wid}", json={"id_number": number}, headers=tenants["county"].headers
+        )
         assert resp.json()["sex"] == "male" and resp.json()["id_number"].endswith(number[-4:])
 
 

@@ -1,0 +1,64 @@
+"""No lost updates: every PATCH of the API needs the ETag the client read, sent back as If-Match."""
+
+import pytest
+
+from tests.conftest import new_vacancy, new_worker
+
+# (PATCH path template, who owns the resource, a change, the field that shows it)
+PATCHABLE = {
+    "/api/v1/workers/{worker_id}": ("county", {"dependants": 3}, "dependants"),
+    "/api/v1/vacancies/{vacancy_id}": ("employer", {"wage_max": 6600}, "wage_max"),
+    "/api/v1/placements/{placement_id}": ("county", {"end_date": "2026-11-20", "end_reason": "quit_wage"}, "end_date"),
+}
+
+
+@pytest.fixture
+def resources(client, tenants) -> dict[str, str]:
+    """One worker, vacancy and placement, by the PATCH path that changes each."""
+    worker = new_worker(client, tenants["county"])
+    vacancy = new_vacancy(client, tenants["employer"])
+    body = {"worker_id": new_worker(client, tenants["county"]), "vacancy_id": vacancy, "start_date": "2026-11-02"}
+    placement = client.post("/api/v1/placements", json=body, headers=tenants["county"].headers)
+    assert placement.status_code == 201, placement.text
+    return {
+        "/api/v1/workers/{worker_id}": f"/api/v1/workers/{worker}",
+        "/api/v1/vacancies/{vacancy_id}": f"/api/v1/vacancies/{vacancy}",
+        "/api/v1/placements/{placement_id}": f"/api/v1/placements/{placement.json()['id']}",
+    }
+
+
+def test_every_patch_in_the_document_is_tested_and_declares_if_match_and_428(app):
+    patches = {path: ops["patch"] for path, ops in app.openapi()["paths"].items() if "patch" in ops}
+    assert set(patches) == set(PATCHABLE)
+    for path, operation in patches.items():
+        if_match = [p for p in operation["parameters"] if p["in"] == "header" and p["name"] == "If-Match"]
+        assert if_match and if_match[0]["required"] is True, path
+        assert {"412", "428"} <= set(operation["responses"]), path
+
+
+@pytest.mark.parametrize("template", PATCHABLE)
+def test_a_patch_without_if_match_is_428_and_changes_nothing(client, tenants, resources, template):
+    owner, change, field = PATCHABLE[template]
+    path, headers = resources[template], tenants[owner].headers
+    before = client.get(path, headers=headers)
+    resp = client.patch(path, json=change, headers=headers)
+    assert resp.status_code == 428, resp.text
+    body = resp.json()
+    assert body["error"] == "precondition_required" and body["detail"] == []
+    zh, en = body["message"].split(" / ")
+    assert "If-Match" in zh and "If-Match" in en and "ETag" in en
+    after = client.get(path, headers=headers)
+    assert after.json()[field] == before.json()[field] and after.headers["ETag"] == before.headers["ETag"]
+
+
+@pytest.mark.parametrize("template", PATCHABLE)
+def test_the_etag_read_applies_the_patch_once_and_then_is_stale(client, tenants, resources, template):
+    owner, change, field = PATCHABLE[template]
+    path, headers = resources[template], tenants[owner].headers
+    etag = client.get(path, headers=headers).headers["ETag"]
+    ok = client.patch(path, json=change, headers={**headers, "If-Match": etag})
+    assert ok.status_code == 200, ok.text
+    assert str(ok.json()[field]) == str(change[field]) and ok.headers["ETag"] != etag
+    assert client.get(path, headers=headers).headers["ETag"] == ok.headers["ETag"]
+    stale = client.patch(path, json=change, headers={**headers, "If-Match": etag})
+    assert stale.status_code == 412 and stale.json()["error"] == "precondition_failed"
