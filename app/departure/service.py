@@ -164,6 +164,14 @@ def explain(model: DiscreteTimeHazard, X_now: pd.DataFrame, top: int = 3) -> lis
     codes = [c for c in REASONS if c in names]
     cols = [names.index(c) for c in codes]
     contrib = Z[:, cols] * coef[cols]
+    if "days_since_contact" in codes:
+        # "No contact for a long time" only once a call was due and missed: a check-in (CHECKIN_DAYS, within
+        # CHECKIN_GRACE) or the call a concern makes due; a placement a few days old has had none due yet.
+        missed = (X_now["missed_checkins"].to_numpy(float) > 0) | (
+            (X_now["fu_last_concern"].to_numpy(float) > 0)
+            & (X_now["days_since_contact"].to_numpy(float) > F.CHECKIN_GRACE)
+        )
+        contrib[~missed, codes.index("days_since_contact")] = 0.0
     order = np.argsort(-contrib, axis=1)[:, :top]
     return [[codes[j] for j in row if contrib[i, j] > 0.05] for i, row in enumerate(order)]
 
