@@ -6,7 +6,7 @@ label or one of the other Chinese words a clerk is likely to type (the import te
 and the spreadsheet read the same values.
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,6 +126,50 @@ VOCABULARIES: dict[str, dict[str, Label]] = {
         "follow_ups_done": L("已回访", "Follow-ups done"),
         "scored": L("已评分", "Scored"),
         "flagged": L("风险提示", "Flagged"),
+        "pairing_ytd_placements": L("结对年内就业", "The pairing's placements this year"),
+        "ytd_retention_90": L("年内90天留存", "90-day retention this year"),
+        "this_week": L("本周", "This week"),
+        "last_week": L("上周", "Last week"),
+        "change": L("变化", "Change"),
+        "placements": L("人数", "Placements"),
+        "estimate": L("估计值", "Estimate"),
+        "ci_low": L("95%置信下限", "95% CI low"),
+        "ci_high": L("95%置信上限", "95% CI high"),
+        "at_risk": L("仍在观察人数", "Number still observed"),
+        "due": L("应访", "Due"),
+        "done": L("已访", "Done"),
+        "done_share": L("回访完成率", "Share done"),
+        "note": L("说明", "Note"),
+        "source": L("评分来源", "Source of the scores"),
+        "reviews": L("答复数", "Answers"),
+        "worker_id": L("劳动者编号", "Worker id"),
+        "hukou_county": L("户籍县代码", "Hukou county code"),
+        "hukou_county_name": L("户籍县", "Hukou county"),
+        "employer_id": L("企业编号", "Employer id"),
+        "employer_name": L("企业", "Employer"),
+        "vacancy_title": L("岗位", "Vacancy"),
+        "channel": L("渠道代码", "Channel code"),
+        "channel_label": L("渠道", "Channel"),
+        "start_date": L("上岗日期", "Start date"),
+        "days_in_job": L("在岗天数", "Days in the job"),
+        "risk_30": L("30天离岗风险", "Risk of leaving by day 30"),
+        "risk_90": L("90天离岗风险", "Risk of leaving by day 90"),
+        "risk_180": L("180天离岗风险", "Risk of leaving by day 180"),
+        "reasons": L("原因", "Reasons"),
+        "action": L("建议代码", "Action code"),
+        "action_label": L("建议", "Action"),
+        "model_version": L("模型版本", "Model version"),
+        "answered_this_week": L("本周答复", "Answered this week"),
+        "east_code": L("东部地区代码", "East region code"),
+        "west_code": L("西部地区代码", "West region code"),
+        "level": L("层级", "Level"),
+        "illustrative": L("示例数据", "Illustrative"),
+    },
+    "risk_source": {"snapshot": L("本周冻结", "Frozen by the week's run"), "live": L("实时", "Live")},
+    "pairing_level": {
+        "province": L("省级", "Province"),
+        "prefecture": L("市级", "Prefecture"),
+        "county": L("县级", "County"),
     },
     "definition": {
         "week": L("周次", "Week"),
@@ -233,11 +277,3 @@ class Coded:
 def template_words(vocabulary: str, codes: Iterable[str]) -> list[str]:
     """The Chinese labels of these codes in order: the import template's drop-down list."""
     return [VOCABULARIES[vocabulary][c].zh for c in codes]
-
-
-def labelled(vocabulary: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    """{code: n} -> {label: n}, for tables a person reads."""
-    return {label(vocabulary, k) or k: v for k, v in values.items()}
-
-
-LabelFn = Callable[[str | None], str | None]
