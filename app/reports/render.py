@@ -5,6 +5,7 @@ import io
 import json
 import math
 import re
+import textwrap
 import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -358,7 +359,9 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
 
 # --- HTML with inline SVG charts ----------------------------------------------------------------------------
 
-W, H, PAD_L, PAD_B, PAD_T, PAD_R = 560, 290, 48, 46, 26, 150
+# Two charts side by side on the page's 1100 px; the legend's English wraps at LEGEND_CHARS.
+W, H, PAD_L, PAD_B, PAD_T, PAD_R = 530, 290, 48, 46, 26, 150
+LEGEND_CHARS = 22
 
 
 def round_ticks(top: float, most: int = 5) -> list[int]:
@@ -403,14 +406,14 @@ def _axes(y_title: str, x_title: str, x_ticks: list[tuple[float, str]], y_ticks:
 
 def _legend(i: int, colour: str, text: str) -> str:
     """One legend entry: the Chinese on one line, the English under it in grey (a label is "中文 / English")."""
-    x, y = W - PAD_R + 10, PAD_T + 10 + 30 * i
+    x, y = W - PAD_R + 10, PAD_T + 10 + 40 * i
     zh, _, en = text.partition(" / ")
     parts = [
         f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="{colour}"/>',
         f'<text class="legend" x="{x + 14}" y="{y}" font-size="11">{escape(zh)}',
     ]
-    if en:
-        parts.append(f'<tspan x="{x + 14}" dy="13" fill="#666">{escape(en)}</tspan>')
+    for line in textwrap.wrap(en, LEGEND_CHARS)[:2]:  # SVG text does not wrap by itself
+        parts.append(f'<tspan x="{x + 14}" dy="12" fill="#666">{escape(line)}</tspan>')
     parts.append("</text>")
     return "".join(parts)
 
