@@ -27,7 +27,8 @@ def _message(err: Mapping[str, Any], field: str) -> Msg:
     if kind == "string_pattern_mismatch":
         return _FORMAT_HINTS.get(base_field, Msg("格式不正确", "wrong format"))
     if kind == "literal_error":
-        return Msg(f"应为以下之一：{ctx.get('expected')}", f"must be one of {ctx.get('expected')}")
+        expected = str(ctx.get("expected"))
+        return Msg(f"应为以下之一：{expected.replace(' or ', '、')}", f"must be one of {expected}")
     if kind in ("greater_than_equal", "greater_than"):
         limit = ctx.get("ge", ctx.get("gt"))
         return Msg(

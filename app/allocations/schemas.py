@@ -1,16 +1,19 @@
 """Allocation input and output."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import Field, field_validator
+from pydantic import Field, computed_field, field_validator
 
 from app.errors import Msg
 from app.http import MAX_ID
+from app.labels import Coded, label
 from app.schemas import InputModel, IsoDate, ReadModel, bilingual
 
-Method = Literal["min_cost_flow", "greedy", "stable"]
-Objective = Literal["retention", "placed_first"]
+MethodCode = Literal["min_cost_flow", "greedy", "stable"]
+ObjectiveCode = Literal["retention", "placed_first"]
+Method = Annotated[MethodCode, Coded("allocation_method", get_args(MethodCode))]
+Objective = Annotated[ObjectiveCode, Coded("allocation_objective", get_args(ObjectiveCode))]
 MAX_QUOTAS = 200
 
 DUPLICATE_QUOTA = Msg("同一结对关系只能设置一个名额上限", "each pairing may have one quota only")
@@ -74,6 +77,11 @@ class AllocationItemRead(ReadModel):
     status: str
     placement_id: int | None
     decided_at: datetime | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status_label(self) -> str | None:
+        return label("allocation_item_status", self.status)
 
 
 class AllocationDetail(AllocationRead):

@@ -8,11 +8,13 @@ from sqlalchemy.orm import Session
 
 from app import authz
 from app.authz import EMPLOYER_KINDS, OFFICE_KINDS, Action, Resource
+from app.clock import today
 from app.departure import repository, service
 from app.departure.features import HORIZONS
 from app.departure.models import FlagReview
 from app.departure.schemas import AtRiskItem, FlagReviewCreate, FlagReviewRead, Reason
 from app.errors import Msg, NotFound, ValidationFailed
+from app.labels import label
 from app.orgs.service import Principal
 from app.placements import repository as placements
 from app.placements.models import Placement
@@ -55,28 +57,41 @@ def at_risk(
         session, ids, org_id=reach.answers_of, org_kinds=None if own_only else OFFICE_KINDS
     )
     answers = {} if own_only else repository.latest_reviews(session, ids, org_kinds=EMPLOYER_KINDS)
-    items = [
-        AtRiskItem(
-            placement_id=p.id,
-            worker_id=p.worker_id,
-            vacancy_id=p.vacancy_id,
-            start_date=p.start_date.isoformat(),
-            status=p.status,
-            probability=prob,
-            risk_30=r.risk_30,
-            risk_90=r.risk_90,
-            risk_180=r.risk_180,
-            reasons=[Reason.model_validate(x) for x in service.reasons_for(principal.kind, r.reasons)],
-            action=service.action_for_kind(
-                principal.kind, service.headline_risk(r.risk_30, r.risk_90, r.risk_180), r.reasons, r.action
-            ),
-            model_version=r.model_version,
-            scored_at=r.scored_at,
-            latest_review=FlagReviewRead.model_validate(reviews[p.id]) if p.id in reviews else None,
-            latest_employer_review=FlagReviewRead.model_validate(answers[p.id]) if p.id in answers else None,
+    people = repository.people_and_jobs(session, ids)
+    on = today()
+    items = []
+    for r, p, prob in shown:
+        person = people[p.id]
+        # Offices read the profile anyway (masked); an employer sees a worker as /candidates shows one: the name
+        # and masked phone only with the worker's consent to share.
+        shown_to_caller = not own_only or person.consent_to_share
+        action = service.action_for_kind(
+            principal.kind, service.headline_risk(r.risk_30, r.risk_90, r.risk_180), r.reasons, r.action
         )
-        for r, p, prob in shown
-    ]
+        items.append(
+            AtRiskItem(
+                placement_id=p.id,
+                worker_id=p.worker_id,
+                worker_name=person.name if shown_to_caller else None,
+                worker_phone=person.phone_masked if shown_to_caller else None,
+                vacancy_id=p.vacancy_id,
+                vacancy_title=person.title,
+                start_date=p.start_date.isoformat(),
+                status=p.status,
+                days_in_job=max((on - p.start_date).days, 0),
+                probability=prob,
+                risk_30=r.risk_30,
+                risk_90=r.risk_90,
+                risk_180=r.risk_180,
+                reasons=[Reason.model_validate(x) for x in service.reasons_for(principal.kind, r.reasons)],
+                action=action,
+                action_label=label("action", action) or action,
+                model_version=r.model_version,
+                scored_at=r.scored_at,
+                latest_review=FlagReviewRead.model_validate(reviews[p.id]) if p.id in reviews else None,
+                latest_employer_review=FlagReviewRead.model_validate(answers[p.id]) if p.id in answers else None,
+            )
+        )
     more = len(rows) > limit
     return Page(items=items, next_cursor=encode_risk_cursor(shown[-1][2], shown[-1][0].placement_id) if more else None)
 

@@ -121,6 +121,19 @@ def at_risk_page(
     return [(r, p, float(v)) for r, p, v in session.execute(stmt)]
 
 
+def people_and_jobs(session: Session, placement_ids: Sequence[int]) -> dict[int, Any]:
+    """Per placement: the worker's name, masked phone and consent, and the vacancy's title (a page's rows only)."""
+    if not placement_ids:
+        return {}
+    stmt = (
+        select(Placement.id, Worker.name, Worker.phone_masked, Worker.consent_to_share, Vacancy.title)
+        .join(Worker, Worker.id == Placement.worker_id)
+        .join(Vacancy, Vacancy.id == Placement.vacancy_id)
+        .where(Placement.id.in_(list(placement_ids)))
+    )
+    return {row.id: row for row in session.execute(stmt)}
+
+
 def latest_reviews(
     session: Session,
     placement_ids: Sequence[int],

@@ -1,15 +1,17 @@
 """At-risk placements and flag reviews, in and out."""
 
 from datetime import datetime
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
+from app.labels import Coded, label
 from app.placements.schemas import PlacementStatus
 from app.schemas import InputModel, ReadModel
 
-Decision = Literal["contacted", "dismissed", "escalated"]
-DECISIONS: tuple[str, ...] = get_args(Decision)
+DecisionCode = Literal["contacted", "dismissed", "escalated"]
+DECISIONS: tuple[str, ...] = get_args(DecisionCode)
+Decision = Annotated[DecisionCode, Coded("flag_decision", DECISIONS)]
 
 
 class Reason(ReadModel):
@@ -33,19 +35,33 @@ class FlagReviewRead(ReadModel):
     model_version: str | None
     created_at: datetime
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def decision_label(self) -> str | None:
+        return label("flag_decision", self.decision)
+
 
 class AtRiskItem(ReadModel):
     placement_id: int
-    worker_id: int = Field(description="the worker's id; names and ID numbers stay behind the workers routes")
+    worker_id: int
+    worker_name: str | None = Field(
+        description="offices: the worker's name; an employer: only when the worker consented to share"
+    )
+    worker_phone: str | None = Field(
+        description="masked (138****0000), on the same terms as the name; never the ID number"
+    )
     vacancy_id: int
+    vacancy_title: str
     start_date: str
     status: PlacementStatus = Field(description="upcoming until the start date, then active")
+    days_in_job: int = Field(description="days since the start, today (China Standard Time)")
     probability: float = Field(description="probability of leaving within the horizon of the start, given today")
     risk_30: float | None
     risk_90: float | None
     risk_180: float | None
     reasons: list[Reason]
     action: str
+    action_label: str
     model_version: str
     scored_at: datetime
     latest_review: FlagReviewRead | None = Field(

@@ -17,6 +17,7 @@ from app.clock import today
 from app.db import utcnow
 from app.departure import features as F
 from app.departure import repository
+from app.labels import VOCABULARIES
 from app.reference import repository as reference_repo
 from matching.departure import (
     CoxBaseline,
@@ -37,27 +38,8 @@ MIN_DEPARTURES = 20  # below this a hazard per period cannot be estimated at all
 FLAG_MIN_RISK = 0.3
 HIGH, MEDIUM = 0.30, 0.15  # risk levels that decide the action (probability of leaving within the horizon)
 
-REASONS: dict[str, tuple[str, str]] = {
-    "wage_gap": ("工资低于本人期望", "pay is below what the worker expects"),
-    "far_no_housing": ("离家远且不包住", "far from home and no dormitory"),
-    "log_distance_km": ("离家较远", "far from home"),
-    "occupation_desired": ("不是本人想做的工种", "not the kind of work the worker asked for"),
-    "channel_agrees": ("务工去向与本人意愿不一致", "not where the worker wanted to work"),
-    "prior_early_exits": ("以前有过短期离岗", "left earlier jobs within 90 days"),
-    "prior_quit_wage": ("以前因工资离职", "left an earlier job over pay"),
-    "fu_concern": ("回访中反映有顾虑", "raised concerns at follow-ups"),
-    "fu_last_concern": ("最近一次回访反映有顾虑", "raised a concern at the last follow-up"),
-    "fu_unreachable": ("回访联系不上", "could not be reached at follow-ups"),
-    "fu_last_unreachable": ("最近一次回访联系不上", "could not be reached at the last follow-up"),
-    "missed_checkins": ("有应回访未回访", "scheduled check-ins were missed"),
-    "days_since_contact": ("很久没有联系", "no contact for a long time"),
-    "note_wage": ("反映工资问题", "complained about pay"),
-    "note_arrears": ("反映欠薪或合同争议", "reported unpaid wages or a contract dispute"),
-    "note_conditions": ("反映夜班、宿舍或劳动强度问题", "complained about shifts, dormitory or workload"),
-    "note_home": ("想家或家里有事", "homesick or needed at home"),
-    "festival_overlap": ("临近春节", "Spring Festival is near"),
-    "dependants": ("家中需要照顾的人多", "several dependants at home"),
-}
+# Reason codes and their words, in the product's table of labels; the order is the model's explain order.
+REASONS: dict[str, tuple[str, str]] = {code: (item.zh, item.en) for code, item in VOCABULARIES["risk_reason"].items()}
 # What an employer may read about its own placement's risk: facts of the job itself. Everything else comes from the
 # worker's jobs elsewhere, household or what the worker told an officer at follow-ups (a complaint about unpaid
 # wages must not reach the employer it is about), so it stays with the offices. The weekly report's at-risk list
@@ -165,6 +147,14 @@ def explain(model: DiscreteTimeHazard, X_now: pd.DataFrame, top: int = 3) -> lis
     codes = [c for c in REASONS if c in names]
     cols = [names.index(c) for c in codes]
     contrib = Z[:, cols] * coef[cols]
+    if "days_since_contact" in codes:
+        # "No contact for a long time" only once a call was due and missed: a check-in (CHECKIN_DAYS, within
+        # CHECKIN_GRACE) or the call a concern makes due; a placement a few days old has had none due yet.
+        missed = (X_now["missed_checkins"].to_numpy(float) > 0) | (
+            (X_now["fu_last_concern"].to_numpy(float) > 0)
+            & (X_now["days_since_contact"].to_numpy(float) > F.CHECKIN_GRACE)
+        )
+        contrib[~missed, codes.index("days_since_contact")] = 0.0
     order = np.argsort(-contrib, axis=1)[:, :top]
     return [[codes[j] for j in row if contrib[i, j] > 0.05] for i, row in enumerate(order)]
 

@@ -1,15 +1,16 @@
 """Placement and follow-up input and output."""
 
 from datetime import date, datetime
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
 from app.http import MAX_ID
+from app.labels import Coded, label
 from app.placements.models import PlacementStatus
 from app.schemas import InputModel, IsoDate, ReadModel
 
-EndReason = Literal[
+EndReasonCode = Literal[
     "quit_wage",
     "quit_conditions",
     "quit_family",
@@ -20,11 +21,14 @@ EndReason = Literal[
     "dispute",
     "other",
 ]
-Contact = Literal["phone", "visit", "message"]
-Outcome = Literal["ok", "concern", "left", "unreachable"]
-END_REASONS: tuple[str, ...] = get_args(EndReason)
-CONTACTS: tuple[str, ...] = get_args(Contact)
-OUTCOMES: tuple[str, ...] = get_args(Outcome)
+ContactCode = Literal["phone", "visit", "message"]
+OutcomeCode = Literal["ok", "concern", "left", "unreachable"]
+END_REASONS: tuple[str, ...] = get_args(EndReasonCode)
+CONTACTS: tuple[str, ...] = get_args(ContactCode)
+OUTCOMES: tuple[str, ...] = get_args(OutcomeCode)
+EndReason = Annotated[EndReasonCode, Coded("end_reason", END_REASONS)]
+Contact = Annotated[ContactCode, Coded("contact", CONTACTS)]
+Outcome = Annotated[OutcomeCode, Coded("outcome", OUTCOMES)]
 
 
 class PlacementCreate(InputModel):
@@ -55,6 +59,11 @@ class PlacementRead(ReadModel):
     created_at: datetime
     updated_at: datetime
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def end_reason_label(self) -> str | None:
+        return label("end_reason", self.end_reason)
+
 
 class FollowUpCreate(InputModel):
     date: IsoDate
@@ -72,3 +81,13 @@ class FollowUpRead(ReadModel):
     notes: str | None
     recorded_by_org_id: int
     created_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def contact_label(self) -> str | None:
+        return label("contact", self.contact)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def outcome_label(self) -> str | None:
+        return label("outcome", self.outcome)

@@ -89,6 +89,16 @@ def started(session: Session, scope: Scope, since: date, until: date) -> pd.Data
     return _frame(session, stmt, ["placement_id", *GROUP_COLUMNS, "start_date", "end_date", "end_reason"])
 
 
+def starts_by_county_pair(session: Session, since: date, until: date) -> pd.DataFrame:
+    """Placements started `since`..`until` in the whole province, counted per (hukou county, vacancy county)."""
+    stmt = (
+        _joined(select(W.hukou_county, V.county_code, func.count()), Scope("province"))
+        .where(P.start_date.between(since, until))
+        .group_by(W.hukou_county, V.county_code)
+    )
+    return _frame(session, stmt, ["hukou_county", "vacancy_county", "placements"])
+
+
 def follow_ups(session: Session, scope: Scope, since: date, until: date) -> pd.DataFrame:
     """Follow-ups dated `since`..`until`, with their placement's end if it is dated by `until`."""
     end = case((P.end_date <= until, P.end_date), else_=None)

@@ -19,6 +19,7 @@ from app.departure.features import EARLY_DAYS, HORIZONS, NOT_A_DEPARTURE
 from app.departure.schemas import DECISIONS
 from app.departure.service import FLAG_MIN_RISK, action_for_kind, reasons_for
 from app.errors import Msg, NotFound, ValidationFailed
+from app.labels import label
 from app.orgs import repository as orgs
 from app.orgs.service import Principal
 from app.reference import repository as reference_repo
@@ -39,21 +40,60 @@ NO_SCORES = Msg(
     "离岗风险模型尚未评分（请先运行 laborbridge departure score）",
     "the departure model has not scored any placement yet (run `laborbridge departure score`)",
 )
+_CONTRACT_ENDED = label("end_reason", "contract_ended")
+_CONCERN = label("outcome", "concern")
+# The report's "口径 / Definitions": each in Chinese, then English; codes appear as their labels.
+DEFINITIONS_TEXT: dict[str, tuple[str, str]] = {
+    "week": (
+        "ISO 周，周一至周日，按中国标准时间（UTC+8）；只统计周日及以前发生的事实",
+        "ISO week, Monday-Sunday, China Standard Time (UTC+8); only facts dated by Sunday count",
+    ),
+    "channel": (
+        f"{label('channel', 'cross_region')}：岗位在外省；{label('channel', 'local')}：岗位在劳动者户籍县；"
+        f"{label('channel', 'nearby')}：岗位在本省其他地方",
+        f"{label('channel', 'cross_region')}: the job is in another province; {label('channel', 'local')}: in "
+        f"the worker's hukou county; {label('channel', 'nearby')}: elsewhere in the home province",
+    ),
+    "departures": (
+        "本周结束的每一条就业记录，不论原因（离岗原因另列）",
+        "every placement that ended in the week, whatever the reason (the end reasons split them)",
+    ),
+    "early_departure": (
+        f"上岗不满 {EARLY_DAYS} 天即结束，{_CONTRACT_ENDED} 除外（合同做满不算离岗）",
+        f"ended fewer than {EARLY_DAYS} days after the start, other than by {_CONTRACT_ENDED} "
+        "(a finished contract is not a departure)",
+    ),
+    "retention": (
+        "按月度入职队列，用 Kaplan-Meier 方法估计第 30/90/180 天仍在岗的比例；周末仍在岗的记录按删失处理，"
+        f"{_CONTRACT_ENDED} 的记录同样按删失处理（做满合同，不是离开），与离岗风险模型一致；"
+        "“—”表示队列太新，尚不能估计该期限",
+        "Kaplan-Meier share still employed on day 30/90/180 by monthly start cohort; placements still running at "
+        f"the week's end are censored, and so are those that ended as {_CONTRACT_ENDED} (they completed, they did "
+        'not leave), as in the departure model; "—" = the cohort is too young for that horizon',
+    ),
+    "follow_ups": (
+        f"上岗后第 1、4、12 周应回访（应访日前后 3 天内完成算已访）；回访结果为“{_CONCERN}”后 7 天内应再回访"
+        "（其后有任何回访即算已访）；只统计仍在岗的记录",
+        "due 1, 4 and 12 weeks after the start (done within 3 days of the due day) and 7 days after a "
+        f"{_CONCERN} outcome (done if any follow-up came after it); only while the placement is active",
+    ),
+    "at_risk": (
+        f"离岗风险（最近一个未到的期限）不低于 {FLAG_MIN_RISK} 的在岗记录；“本周冻结”= 每周一运行时冻结的评分"
+        "（以后重算结果相同），“实时”= 下一周结束前最新的评分（该周没有冻结时）",
+        f"active placements whose departure risk at the nearest horizon is at least {FLAG_MIN_RISK}; frozen = "
+        "the scores frozen by the week's Monday run (reads the same later), live = the latest scores made by the "
+        "end of the following week (an older week the run did not freeze)",
+    ),
+    "pairing_target": (
+        "年度目标属于整个结对：完成比例 = 结对全部年内就业 / 年度目标；县或企业看到本范围的年内就业及其占结对的比重",
+        "the annual target belongs to the whole pairing: the share done = all of the pairing's placements this "
+        "year / the target; a county or employer also sees its own placements this year and their share of the "
+        "pairing's",
+    ),
+}
 DEFINITIONS = {
-    "week": "ISO week, Monday-Sunday, China Standard Time (UTC+8); only facts dated by Sunday count",
-    "channel": "cross_region: the job is in another province; local: in the worker's hukou county; "
-    "nearby: elsewhere in the home province",
-    "departures": "every placement that ended in the week, whatever the reason (end_reasons splits them)",
-    "early_departure": f"ended fewer than {EARLY_DAYS} days after the start, other than by `contract_ended` "
-    "(a finished contract is not a departure)",
-    "retention": "Kaplan-Meier share still employed on day 30/90/180 by monthly start cohort; placements still "
-    "running at the week's end are censored, and so are those whose contract ended (`contract_ended`: they "
-    "completed, they did not leave), as in the departure model; null = the cohort is too young for that horizon",
-    "follow_ups": "due 1, 4 and 12 weeks after the start (done within 3 days of the due day) and 7 days after a "
-    "`concern` outcome (done if any follow-up came after the concern); only while the placement is active",
-    "at_risk": f"active placements whose departure risk at the nearest horizon is at least {FLAG_MIN_RISK}; "
-    "source snapshot = the scores frozen by the week's Monday run (reads the same later), live = the latest "
-    "scores made by the end of the following week (an older week the run did not freeze)",
+    key: {"label": label("definition", key), "zh": zh_text, "en": en_text}
+    for key, (zh_text, en_text) in DEFINITIONS_TEXT.items()
 }
 
 
@@ -235,9 +275,9 @@ def _week_figures(facts: Facts, mask_counts: np.ndarray | None = None, mask_deps
     counts = facts.counts if mask_counts is None else facts.counts[mask_counts]
     deps = facts.departures if mask_deps is None else facts.departures[mask_deps]
     out: dict[str, dict[str, int]] = {}
-    for label, i, lo in (("this_week", 1, 0), ("last_week", 0, -7)):
+    for which, i, lo in (("this_week", 1, 0), ("last_week", 0, -7)):
         in_week = (deps["end_day"] >= lo) & (deps["end_day"] < lo + 7)
-        out[label] = {
+        out[which] = {
             "new_placements": _int(counts[f"new_{i}"].sum()),
             "active_at_week_end": _int(counts[f"active_{i}"].sum()),
             "departures": int(in_week.sum()),
@@ -354,6 +394,7 @@ def _at_risk(facts: Facts, ref: Reference, week: IsoWeek, scope: Scope) -> dict[
     decision = dict(zip(latest["placement_id"], latest["decision"], strict=True))
     items = []
     for row in flagged.head(AT_RISK_LIMIT).itertuples(index=False):  # at most 100 rows, for display
+        action = action_for_kind(scope.kind, row.risk, row.reasons or [], row.action)
         items.append(
             {
                 "placement_id": int(row.placement_id),
@@ -364,6 +405,7 @@ def _at_risk(facts: Facts, ref: Reference, week: IsoWeek, scope: Scope) -> dict[
                 "employer_name": ref.employers.get(row.employer_id, str(row.employer_id)),
                 "vacancy_title": row.vacancy_title,
                 "channel": row.channel,
+                "channel_label": label("channel", row.channel),
                 "start_date": row.start_date.isoformat(),
                 "days_in_job": (week.sunday - row.start_date).days,
                 "status": "upcoming" if row.start_date > week.sunday else "active",  # flagged ones have not ended
@@ -371,7 +413,8 @@ def _at_risk(facts: Facts, ref: Reference, week: IsoWeek, scope: Scope) -> dict[
                 "risk_90": _ratio(row.risk_90),
                 "risk_180": _ratio(row.risk_180),
                 "reasons": reasons_for(scope.kind, row.reasons or []),
-                "action": action_for_kind(scope.kind, row.risk, row.reasons or [], row.action),
+                "action": action,
+                "action_label": label("action", action),
                 "model_version": row.model_version,
                 "answered_this_week": decision.get(row.placement_id),
             }
@@ -386,11 +429,14 @@ def _at_risk(facts: Facts, ref: Reference, week: IsoWeek, scope: Scope) -> dict[
     }
 
 
-def _pairing_rows(facts: Facts, ref: Reference, scope: Scope, week: IsoWeek) -> list[dict[str, Any]]:
+def _pairing_rows(session: Session, facts: Facts, ref: Reference, scope: Scope, week: IsoWeek) -> list[dict[str, Any]]:
     sunday = week.sunday
     jan1 = date(sunday.year, 1, 1)
     ytd = facts.started[facts.started["start_date"] >= jan1] if len(facts.started) else facts.started
     year_share = ((sunday - jan1).days + 1) / (date(sunday.year + 1, 1, 1) - jan1).days
+    # The target is the whole pairing's: a county or an employer is one part of it, so the share done is counted
+    # on the pairing's placements from every county and employer, and the scope's own count is shown beside it.
+    whole = None if scope.kind in ("province", "pairing") else repository.starts_by_county_pair(session, jan1, sunday)
     rows = []
     for p in ref.pairings:  # two dozen pairings, each a vectorised mask
         if scope.kind == "pairing" and p.id != scope.pairing_id:
@@ -399,6 +445,7 @@ def _pairing_rows(facts: Facts, ref: Reference, scope: Scope, week: IsoWeek) -> 
         mine = ytd[_pairing_mask(ytd, p)] if len(ytd) else ytd
         if scope.kind not in ("province", "pairing") and not (len(mine) or any(figures["this_week"].values())):
             continue
+        total = len(mine) if whole is None else int(whole.loc[_pairing_mask(whole, p), "placements"].sum())
         rows.append(
             {
                 "pairing_id": p.id,
@@ -409,7 +456,9 @@ def _pairing_rows(facts: Facts, ref: Reference, scope: Scope, week: IsoWeek) -> 
                 "illustrative": bool(p.illustrative),
                 "annual_target": p.annual_target,
                 "ytd_placements": len(mine),
-                "ytd_target_share": _ratio(len(mine) / p.annual_target) if p.annual_target else None,
+                "pairing_ytd_placements": total,
+                "share_of_pairing": _ratio(len(mine) / total) if total else None,
+                "ytd_target_share": _ratio(total / p.annual_target) if p.annual_target else None,
                 "year_elapsed_share": round(year_share, 4),
                 "ytd_retention_90": _km(mine, (90,))["90"],
                 **figures["this_week"],
@@ -480,7 +529,12 @@ def build_report(session: Session, scope: Scope, week: IsoWeek, ref: Reference |
     for ch in CHANNELS:
         part = facts.started[facts.started["channel"] == ch] if len(facts.started) else facts.started
         by_channel.append(
-            {"channel": ch, **{k: int(v) for k, v in channels.loc[ch].items()}, "retention_90": _km(part, (90,))["90"]}
+            {
+                "channel": ch,
+                "channel_label": label("channel", ch),
+                **{k: int(v) for k, v in channels.loc[ch].items()},
+                "retention_90": _km(part, (90,))["90"],
+            }
         )
     return {
         "week": str(week),
@@ -494,7 +548,7 @@ def build_report(session: Session, scope: Scope, week: IsoWeek, ref: Reference |
         },
         "by_county": _rows(_grouped(facts, "hukou_county"), "county", ref.divisions),
         "by_employer": _rows(_grouped(facts, "employer_id"), "employer_id", ref.employers),
-        "by_pairing": _pairing_rows(facts, ref, scope, week),
+        "by_pairing": _pairing_rows(session, facts, ref, scope, week),
         "by_channel": by_channel,
         "retention": {
             "horizons": list(HORIZONS),

@@ -3,15 +3,18 @@
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, computed_field
 
+from app.labels import Coded, label
 from app.schemas import InputModel, IsoDate, ReadModel
 from app.workers.schemas import CountyCode, CscoCode, Education
 
-Shift = Literal["day", "two_shift", "three_shift"]
-Status = Literal["open", "closed"]
-SHIFTS: tuple[str, ...] = get_args(Shift)
-VACANCY_STATUSES: tuple[str, ...] = get_args(Status)
+ShiftCode = Literal["day", "two_shift", "three_shift"]
+StatusCode = Literal["open", "closed"]
+SHIFTS: tuple[str, ...] = get_args(ShiftCode)
+VACANCY_STATUSES: tuple[str, ...] = get_args(StatusCode)
+Shift = Annotated[ShiftCode, Coded("shift", SHIFTS)]
+Status = Annotated[StatusCode, Coded("vacancy_status", VACANCY_STATUSES)]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
@@ -83,3 +86,18 @@ class VacancyRead(ReadModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def shift_label(self) -> str | None:
+        return label("shift", self.shift)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def education_min_label(self) -> str | None:
+        return label("education", self.education_min)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status_label(self) -> str | None:
+        return label("vacancy_status", self.status)

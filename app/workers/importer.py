@@ -22,7 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from app import authz
+from app import authz, labels
 from app.authz import Action, Resource
 from app.db import utcnow
 from app.errors import Msg, ValidationFailed, field_error
@@ -32,7 +32,7 @@ from app.reference import service as reference
 from app.validation import translate
 from app.workers import repository, service
 from app.workers.idnumber import make_id_number
-from app.workers.schemas import ImportResult, WorkerCreate
+from app.workers.schemas import CHANNELS, EDUCATION_LEVELS, ImportResult, WorkerCreate
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -83,8 +83,8 @@ COLUMNS = (
         "choice",
         True,
         "初中",
-        "无/小学/初中/高中/中专/大专/本科及以上",
-        "none, primary, junior_secondary, senior_secondary, vocational, college, bachelor_plus",
+        "/".join(labels.template_words("education", EDUCATION_LEVELS)),
+        ", ".join(EDUCATION_LEVELS),
     ),
     Column(
         "skills", "技能职业代码", "list", False, "6-05-01-01", "职业代码，多个用;分隔", "CSCO 2022 codes, ; between"
@@ -105,8 +105,8 @@ COLUMNS = (
         "choice",
         False,
         "异地转移",
-        "异地转移/就地/就近/不限（默认不限）",
-        "cross_region, local, nearby, any (default any)",
+        "/".join(labels.template_words("channel", CHANNELS)) + f"（默认{labels.zh('channel', 'any')}）",
+        ", ".join(CHANNELS) + " (default any)",
     ),
     Column("expected_wage", "期望月薪", "int", False, "4500", "元/月，整数", "yuan a month, whole number"),
     Column("registered_low_income", "建档立卡", "bool", False, "是", "是/否（默认否）", "yes/no (default no)"),
@@ -119,33 +119,9 @@ _BOOLS = {
     **dict.fromkeys(("是", "true", "1", "y", "yes"), True),
     **dict.fromkeys(("否", "false", "0", "n", "no"), False),
 }
-# Chinese labels a clerk is likely to type, next to the codes the API uses; the first per code is the template's.
-_CHOICES = {
-    "education": {
-        "无": "none",
-        "未上学": "none",
-        "小学": "primary",
-        "初中": "junior_secondary",
-        "高中": "senior_secondary",
-        "中专": "vocational",
-        "中职": "vocational",
-        "职高": "vocational",
-        "技校": "vocational",
-        "大专": "college",
-        "本科及以上": "bachelor_plus",
-        "本科": "bachelor_plus",
-        "研究生": "bachelor_plus",
-    },
-    "channel_preference": {
-        "异地转移": "cross_region",
-        "跨区域": "cross_region",
-        "就地": "local",
-        "本地": "local",
-        "就近": "nearby",
-        "不限": "any",
-        "均可": "any",
-    },
-}
+# The Chinese words a clerk types for each code, from the product's one table of labels.
+_VOCABULARY = {"education": "education", "channel_preference": "channel"}
+_CODES = {"education": EDUCATION_LEVELS, "channel_preference": CHANNELS}
 _LIST_SEPARATORS = re.compile(r"[;；、,，]")
 _WHOLE_NUMBER = re.compile(r"[+-]?\d+\.0*")
 _HEADER_NOISE = re.compile(r"[\s\ufeff_\-/()（）:：*]+")
@@ -196,13 +172,6 @@ def template(format: Literal["csv", "xlsx"]) -> tuple[bytes, str]:
     return _template_xlsx(headers, example), XLSX_MEDIA_TYPE
 
 
-def _first_labels(labels: dict[str, str]) -> list[str]:
-    first: dict[str, str] = {}
-    for label, code in labels.items():
-        first.setdefault(code, label)
-    return list(first.values())
-
-
 def _template_xlsx(headers: list[str], example: list[str]) -> bytes:
     """Text-formatted code columns and drop-downs, so Excel does not mangle what the clerk types."""
     wb = Workbook()
@@ -225,7 +194,11 @@ def _template_xlsx(headers: list[str], example: list[str]) -> bytes:
             dim.number_format = "@"
             ws.cell(row=2, column=i).number_format = "@"
         if col.kind in ("bool", "choice"):
-            options = "是,否" if col.kind == "bool" else ",".join(_first_labels(_CHOICES[col.name]))
+            options = (
+                "是,否"
+                if col.kind == "bool"
+                else ",".join(labels.template_words(_VOCABULARY[col.name], _CODES[col.name]))
+            )
             check = DataValidation(type="list", formula1=f'"{options}"', allow_blank=True, showErrorMessage=False)
             check.add(f"{letter}2:{letter}200000")
             ws.add_data_validation(check)
@@ -395,17 +368,16 @@ def _list(value: Any) -> Any:
     return [part for part in (p.strip() for p in _LIST_SEPARATORS.split(_as_text(value))) if part]
 
 
-def _choice(labels: dict[str, str]) -> Callable[[Any], Any]:
+def _choice(vocabulary: str, codes: tuple[str, ...]) -> Callable[[Any], Any]:
     def convert(value: Any) -> Any:
-        text = _as_text(value)
-        return labels.get(text, text.lower())
+        return labels.to_code(vocabulary, _as_text(value), codes)
 
     return convert
 
 
 def _converter(col: Column) -> Callable[[Any], Any]:
     if col.kind == "choice":
-        return _choice(_CHOICES[col.name])
+        return _choice(_VOCABULARY[col.name], _CODES[col.name])
     return {"text": _as_text, "id": _as_text, "int": _int, "bool": _bool, "list": _list}[col.kind]
 
 

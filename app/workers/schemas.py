@@ -3,19 +3,25 @@
 from datetime import datetime
 from typing import Annotated, Literal, get_args
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, computed_field, field_validator
 
 from app.clock import today
 from app.errors import Msg
+from app.labels import Coded, label
 from app.schemas import InputModel, ReadModel, bilingual
 from app.workers.idnumber import InvalidIdNumber, age_on, parse_id_number
 
 MIN_WORKING_AGE = 16
 
-Education = Literal["none", "primary", "junior_secondary", "senior_secondary", "vocational", "college", "bachelor_plus"]
-Channel = Literal["cross_region", "local", "nearby", "any"]
-EDUCATION_LEVELS: tuple[str, ...] = get_args(Education)  # in rising order
-CHANNELS: tuple[str, ...] = get_args(Channel)
+EducationCode = Literal[
+    "none", "primary", "junior_secondary", "senior_secondary", "vocational", "college", "bachelor_plus"
+]
+ChannelCode = Literal["cross_region", "local", "nearby", "any"]
+EDUCATION_LEVELS: tuple[str, ...] = get_args(EducationCode)  # in rising order
+CHANNELS: tuple[str, ...] = get_args(ChannelCode)
+# The code or its Chinese word (初中, 异地转移): the JSON API reads what the import template reads.
+Education = Annotated[EducationCode, Coded("education", EDUCATION_LEVELS)]
+Channel = Annotated[ChannelCode, Coded("channel", CHANNELS)]
 CscoCode = Annotated[str, StringConstraints(pattern=r"^\d-\d{2}-\d{2}-\d{2}$")]
 CountyCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 Phone = Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")]
@@ -106,6 +112,16 @@ class WorkerRead(ReadModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def education_label(self) -> str | None:
+        return label("education", self.education)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def channel_preference_label(self) -> str | None:
+        return label("channel", self.channel_preference)
 
 
 class ImportResult(ReadModel):

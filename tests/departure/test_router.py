@@ -4,12 +4,12 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.clock import today
 from app.departure import service
 from app.departure.models import FlagReview, PlacementRisk
-from app.models import Placement, Vacancy, Worker
+from app.models import FollowUp, Placement, Vacancy, Worker
 from app.seed.generator import SeedConfig, seed_database
 
 
@@ -230,3 +230,90 @@ def test_at_risk_rows_say_whether_the_job_has_started(client, db, scored):
         s.get(Placement, items[0]["placement_id"]).start_date = later
     moved = {i["placement_id"]: i for i in _all_pages(client, headers["county_office"])}[items[0]["placement_id"]]
     assert moved["status"] == "upcoming" and moved["start_date"] == later.isoformat()
+
+
+ACTION_LABELS = {
+    "call": "本周电话回访 / Call this week",
+    "visit": "上门走访 / Visit",
+    "employer_talk": "与企业沟通 / Talk to the employer",
+    "transfer": "协助转岗 / Help to change jobs",
+    "dispute_case": "立案维权 / Open a dispute case",
+}
+
+
+def test_rows_name_the_worker_the_job_and_the_days_for_the_offices(client, db, scored):
+    _, headers, _ = scored
+    with db.session(write=False) as s:
+        facts = {
+            pid: (name, phone, consent, title, start)
+            for pid, name, phone, consent, title, start in s.execute(
+                select(Placement.id, Worker.name, Worker.phone_masked, Worker.consent_to_share, Vacancy.title,
+                       Placement.start_date)
+                .join(Worker, Worker.id == Placement.worker_id)
+                .join(Vacancy, Vacancy.id == Placement.vacancy_id)
+            )
+        }  # fmt: skip
+    for role in ("county_office", "provincial_office"):
+        items = _all_pages(client, headers[role], limit=500)
+        assert items
+        for item in items:
+            name, phone, _, title, start = facts[item["placement_id"]]
+            assert (item["worker_name"], item["worker_phone"], item["vacancy_title"]) == (name, phone, title)
+            assert item["days_in_job"] == (today() - start).days
+            assert item["worker_phone"] is None or "****" in item["worker_phone"]
+            assert item["action_label"] == ACTION_LABELS[item["action"]]
+        assert "id_number" not in json.dumps(items) and "身份证" not in json.dumps(items, ensure_ascii=False)
+
+
+def test_an_employer_sees_a_worker_as_candidates_shows_one(client, db, scored):
+    """Name and masked phone only with the worker's consent to share, as on /candidates; never more."""
+    _, headers, _ = scored
+    items = _all_pages(client, headers["employer"], limit=500)
+    with db.session(write=False) as s:
+        consent = dict(
+            s.execute(
+                select(Placement.id, Worker.consent_to_share)
+                .join(Worker, Worker.id == Placement.worker_id)
+                .where(Placement.id.in_([i["placement_id"] for i in items]))
+            ).all()
+        )
+    assert {True, False} <= set(consent.values()), "the demo employer should have both kinds of workers at risk"
+    for item in items:
+        if consent[item["placement_id"]]:
+            assert item["worker_name"] and (item["worker_phone"] is None or "****" in item["worker_phone"])
+        else:
+            assert item["worker_name"] is None and item["worker_phone"] is None
+        assert item["vacancy_title"] and item["days_in_job"] >= 0
+
+
+def test_no_contact_is_a_reason_only_after_a_check_in_was_due_and_missed(client, db, scored):
+    """A placement 0-4 days old has had no call because none was due yet: 'no contact' would be false."""
+    from app.departure.features import CHECKIN_DAYS, CHECKIN_GRACE
+
+    _, headers, _ = scored
+    with db.session(write=False) as s:
+        active = list(s.scalars(select(Placement).where(Placement.end_date.is_(None))))
+        contacts = {
+            pid: n
+            for pid, n in s.execute(
+                select(FollowUp.placement_id, func.count())
+                .where(FollowUp.outcome != "unreachable", FollowUp.outcome != "left")
+                .group_by(FollowUp.placement_id)
+            )
+        }
+        risks = {r.placement_id: [x["code"] for x in r.reasons] for r in s.scalars(select(PlacementRisk))}
+        shown = select(FollowUp).where(FollowUp.outcome != "left").order_by(FollowUp.date, FollowUp.id)
+        last = {f.placement_id: f for f in s.scalars(shown)}
+    young = [p for p in active if (today() - p.start_date).days <= 4]
+    assert young, "the seeded history should have placements started in the last five days"
+    for p in active:
+        tenure = (today() - p.start_date).days + 1
+        due = sum(tenure >= d + CHECKIN_GRACE for d in CHECKIN_DAYS)
+        if "days_since_contact" in risks.get(p.id, []):
+            concern = p.id in last and last[p.id].outcome == "concern"
+            concern_call_missed = concern and (today() - last[p.id].date).days + 1 > CHECKIN_GRACE
+            assert due > contacts.get(p.id, 0) or concern_call_missed, (p.id, tenure, contacts.get(p.id, 0))
+    province = _all_pages(client, headers["provincial_office"], limit=500)
+    for item in province:
+        if item["days_in_job"] <= 4:
+            assert "很久没有联系" not in json.dumps(item, ensure_ascii=False), item

@@ -342,3 +342,38 @@ class TestFollowUpRetries:
         assert "409" in operation["responses"]
         key = next(p for p in operation["parameters"] if p["name"] == "Idempotency-Key")
         assert "required for clients that retry" in key["description"]
+
+
+class TestChineseValues:
+    def test_end_reason_contact_and_outcome_in_chinese(self, client, tenants, post_worker, post_vacancy):
+        county = tenants["county"].headers
+        pid = _place(client, tenants["county"], post_worker(), post_vacancy(), start="2026-10-01").json()["id"]
+        body = {"date": "2026-10-08", "contact": "电话", "outcome": "有顾虑"}
+        resp = client.post(f"/api/v1/placements/{pid}/follow-ups", json=body, headers=county)
+        assert resp.status_code == 201, resp.text
+        got = resp.json()
+        assert (got["contact"], got["outcome"]) == ("phone", "concern")
+        assert (got["contact_label"], got["outcome_label"]) == ("电话 / Phone call", "有顾虑 / Concern raised")
+        etag = client.get(f"/api/v1/placements/{pid}", headers=county).headers.get("ETag")
+        ended = client.patch(
+            f"/api/v1/placements/{pid}",
+            json={"end_date": "2026-10-20", "end_reason": "被辞退"},
+            headers=county | ({"If-Match": etag} if etag else {}),
+        )
+        assert ended.status_code == 200, ended.text
+        assert ended.json()["end_reason"] == "dismissed"
+        assert ended.json()["end_reason_label"] == "被辞退 / Dismissed by the employer"
+
+    def test_a_flag_answer_reads_its_own_vocabulary(self):
+        """`dismissed` ends a job (被辞退) and answers a flag (不予处理): each vocabulary has its own words."""
+        from pydantic import ValidationError
+
+        from app.departure.schemas import FlagReviewCreate
+        from app.placements.schemas import PlacementUpdate
+
+        assert FlagReviewCreate.model_validate({"decision": "不予处理"}).decision == "dismissed"
+        assert PlacementUpdate.model_validate({"end_date": "2026-10-20", "end_reason": "被辞退"}).end_reason == (
+            "dismissed"
+        )
+        with pytest.raises(ValidationError):
+            FlagReviewCreate.model_validate({"decision": "被辞退"})

@@ -3,7 +3,7 @@
 import csv
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -87,12 +87,12 @@ def test_csv_and_xlsx_downloads(client, tenants, history):
     assert 'filename="weekly-2025-W10-province.csv"' in resp.headers["content-disposition"]
     lines = resp.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("week,scope,")
-    assert "2025-W10,province,totals,,全省 / whole province,new_placements,3" in lines
+    assert "2025-W10,province,totals,,全省 / whole province,新增就业 / New placements,new_placements,3" in lines
     resp = client.get(URL, params={"week": h.WEEK, "format": "xlsx"}, headers=headers)
     assert resp.status_code == 200
     wb = load_workbook(io.BytesIO(resp.content))
-    totals = {row[0]: row[1:] for row in wb["汇总 totals"].iter_rows(min_row=2, values_only=True)}
-    assert totals["new_placements"] == (3, 1, 2) and totals["departures"] == (2, 1, 1)
+    totals = {row[0]: row[1:4] for row in wb["汇总 totals"].iter_rows(min_row=2, values_only=True)}
+    assert totals["新增就业 / New placements"] == (3, 1, 2) and totals["离岗 / Departures"] == (2, 1, 1)
     again = client.get(URL, params={"week": h.WEEK, "format": "xlsx"}, headers=headers)
     assert again.content == resp.content  # no save time inside
 
@@ -227,3 +227,58 @@ def test_reasons_read_as_words_and_an_employer_does_not_see_a_workers_history_el
     employer = tenants["employer"].headers
     (item,) = client.get(URL, params={"week": h.WEEK}, headers=employer).json()["at_risk"]["items"]
     assert [r["code"] for r in item["reasons"]] == ["wage_gap"]
+
+
+def test_downloads_and_page_show_codes_as_chinese_and_english_and_dates_as_dates(client, tenants, history, db):
+    with db.session() as session, session.begin():
+        session.execute(
+            insert(PlacementRisk),
+            {
+                "placement_id": history.placements["local"],
+                "risk_30": 0.4,
+                "risk_90": 0.8,
+                "risk_180": 0.9,
+                "reasons": [],
+                "action": "employer_talk",
+                "model_version": "test-1",
+                "scored_at": datetime(2025, 3, 9, 15, 59, tzinfo=UTC),
+            },
+        )
+    headers = tenants["province"].headers
+    report = client.get(URL, params={"week": h.WEEK}, headers=headers).json()
+    (item,) = report["at_risk"]["items"]
+    assert (item["action"], item["action_label"]) == ("employer_talk", "与企业沟通 / Talk to the employer")
+    assert {c["channel"]: c["channel_label"] for c in report["by_channel"]}["local"] == "就地 / Local (home county)"
+    assert report["definitions"]["week"]["label"] == "周次 / Week" and report["definitions"]["week"]["zh"]
+
+    wb = load_workbook(io.BytesIO(client.get(URL, params={"week": h.WEEK, "format": "xlsx"}, headers=headers).content))
+    reasons = dict(wb["离岗原因 end reasons"].iter_rows(min_row=2, values_only=True))
+    assert reasons == {"被辞退 / Dismissed by the employer": 1, "想家辞职 / Quit, homesick": 1}
+    risk = wb["风险 at risk"]
+    start, action = risk.cell(row=2, column=6), risk.cell(row=2, column=12)
+    assert start.is_date and start.value.date() == date(2025, 2, 10) and start.number_format == "yyyy-mm-dd"
+    assert action.value == "与企业沟通 / Talk to the employer"
+    totals = wb["汇总 totals"]
+    assert totals.cell(row=2, column=5).is_date and totals.cell(row=2, column=5).value.date() == h.MON
+    definitions = {row[0]: row[1:] for row in wb["口径 definitions"].iter_rows(min_row=2, values_only=True)}
+    assert "合同期满 / Contract ended" in definitions["90天内离岗 / Early departure"][0]
+    channels = [row[0] for row in wb["按渠道 by channel"].iter_rows(min_row=2, values_only=True)]
+    assert channels == [
+        "异地转移 / Cross-region transfer",
+        "就地 / Local (home county)",
+        "就近 / Nearby (home province)",
+    ]
+    every_text = [c.value for ws in wb.worksheets for row in ws.iter_rows(min_row=2) for c in row[:1]]
+    assert not {"employer_talk", "dismissed", "quit_homesick", "cross_region", "new_placements"} & set(every_text)
+
+    text = client.get(URL, params={"week": h.WEEK, "format": "csv"}, headers=headers).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert ["end_reasons", "dismissed", "被辞退 / Dismissed by the employer"] in [r[2:5] for r in rows]
+    assert [r[-1] for r in rows if r[-2] == "action_label"] == ["与企业沟通 / Talk to the employer"]
+    assert any(r[5] == "90天离岗风险 / Risk of leaving by day 90" and r[-2] == "risk_90" for r in rows)
+
+    client.post("/reports/weekly/sign-in", data={"api_key": tenants["province"].key})
+    html = client.get("/reports/weekly", params={"week": h.WEEK}).text
+    for words in ("被辞退 / Dismissed by the employer", "与企业沟通 / Talk to the employer", "周次 / Week"):
+        assert words in html
+    assert ">employer_talk<" not in html and "quit_homesick" not in html and "contract_ended" not in html

@@ -70,6 +70,86 @@ def test_the_page_renders_figures_and_charts(browser, live_server, client, tenan
     assert browser.get_cookie("lb_report_session") is None
 
 
+GREEN, RED = "rgba(26, 127, 55, 1)", "rgba(198, 40, 40, 1)"  # .good and .bad in the page's style
+
+
+def test_a_county_reads_its_share_good_and_bad_news_and_clean_charts(
+    browser, live_server, client, tenants, db, backend
+):
+    """What misled a county office: its own count against the whole pairing's target, orange for every rise."""
+    import re
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+    from sqlalchemy import insert
+
+    from app.models import Pairing
+
+    h.build_history(client, tenants, db)
+    with db.session() as session, session.begin():
+        session.execute(
+            insert(Pairing), {"east_code": "441900", "west_code": "450000", "level": "province", "annual_target": 50}
+        )
+    _sign_in(browser, live_server, tenants["county"].key)
+    WebDriverWait(browser, 30).until(ec.presence_of_element_located((By.ID, "by-pairing")))
+
+    # 东莞 <- 广西: five starts this year, four of them 融水's; the target is the pairing's (5 of 50 = 10 %).
+    row = browser.find_element(By.CSS_SELECTOR, "#by-pairing tr[data-pairing]")
+    cells = {c: row.find_element(By.CSS_SELECTOR, f"td.{c}").text for c in ("pairing-ytd", "scope-ytd")}
+    assert cells == {"pairing-ytd": "5", "scope-ytd": "4"}
+    assert row.find_element(By.CSS_SELECTOR, "td.share-of-pairing").text == "80.0%"
+    assert row.find_element(By.CSS_SELECTOR, "td.target-share").text == "10.0%"
+    header = browser.find_element(By.CSS_SELECTOR, "#by-pairing tr").text
+    assert "结对年内就业" in header and "本县年内就业" in header and "占结对" in header
+
+    # A rise in placements is good news (green), a rise in departures bad news (red).
+    colours = {}
+    for key in ("new_placements", "active_at_week_end", "departures", "early_departures"):
+        change = browser.find_element(By.CSS_SELECTOR, f"#figure-{key} .change")
+        colours[key] = (int(change.get_attribute("data-change")), change.value_of_css_property("color"))
+    assert colours["new_placements"] == (1, GREEN) and colours["departures"] == (1, RED)
+    for key, (delta, colour) in colours.items():
+        if delta:
+            rising_is_good = key in ("new_placements", "active_at_week_end")
+            assert colour == (GREEN if (delta > 0) == rising_is_good else RED), key
+
+    # Every chart has its own sub-heading; axes read "days since the start", not "30天 d"; ticks are round.
+    for chart in browser.find_elements(By.CSS_SELECTOR, "svg.chart"):
+        heading = chart.find_element(By.XPATH, "./preceding-sibling::h3")
+        assert (
+            heading.is_displayed() and re.search(r"[\u4e00-\u9fff]", heading.text) and re.search("[a-z]", heading.text)
+        )
+    ticks = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "#chart-retention-channel text.x-tick")]
+    assert ticks == ["0", "30", "60", "90", "120", "150", "180"]
+    titles = browser.find_element(By.CSS_SELECTOR, "#chart-retention-channel text.x-title").text
+    assert titles == "上岗后天数 / days since the start"
+    assert not [t for t in browser.find_elements(By.CSS_SELECTOR, "svg text") if re.search(r"\d天 d", t.text)]
+    counts = [int(t.text) for t in browser.find_elements(By.CSS_SELECTOR, "#chart-departures text.y-tick")]
+    steps = {b - a for a, b in zip(counts, counts[1:], strict=False)}
+    assert counts[0] == 0 and len(steps) == 1 and steps.pop() in (1, 2, 5, 10, 20, 50, 100)
+    legend = browser.find_element(By.CSS_SELECTOR, "#chart-retention-channel").text
+    assert "异地转移" in legend and "Cross-region transfer" in legend
+    definitions = browser.find_element(By.ID, "definitions").text
+    assert "周次 / Week" in definitions and "合同期满 / Contract ended" in definitions
+    assert "contract_ended" not in definitions and "cross_region" not in definitions
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / f"reports-weekly-county-{backend}.png"
+    assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+    print(f"screenshot: {shot}")
+
+
+def test_y_axis_ticks_are_round_numbers():
+    from app.reports.render import round_ticks
+
+    assert round_ticks(35) == [0, 10, 20, 30, 40]
+    assert round_ticks(2) == [0, 1, 2]
+    assert round_ticks(17) == [0, 5, 10, 15, 20]
+    assert round_ticks(0) == [0, 1]
+    assert round_ticks(230) == [0, 50, 100, 150, 200, 250]
+
+
 def test_a_bad_key_or_a_role_without_reports_is_told_so(browser, live_server, tenants):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec

@@ -1,5 +1,6 @@
 """Every figure reconciles with the raw rows: totals and cohort retention recomputed here, one row at a time."""
 
+import json
 from datetime import date
 
 import pytest
@@ -83,7 +84,10 @@ class TestHandCheckedWeek:
         # is 100 %, not the 50 % counting the finished contract as a failure would give.
         dec = next(c for c in report["retention"]["cohorts"] if c["cohort"] == "2024-12")
         assert (dec["placements"], dec["retention"]["90"]["estimate"]) == (2, 1.0)
-        assert "contract_ended" in report["definitions"]["retention"]
+        retention = report["definitions"]["retention"]
+        assert retention["label"] == "留存率 / Retention"
+        assert "合同期满 / Contract ended" in retention["zh"] and "Contract ended" in retention["en"]
+        assert "contract_ended" not in json.dumps(report["definitions"])  # labels, not code words
 
     def test_cohort_retention_by_hand(self, history, db):
         cohorts = {c["cohort"]: c for c in _report(db, Scope("province"), h.WEEK)["retention"]["cohorts"]}
@@ -149,6 +153,21 @@ class TestHandCheckedWeek:
         # because the longest spell ended while the others were censored within a week).
         assert row["ytd_retention_90"]["estimate"] is None
         assert (row["new_placements"], row["active_at_week_end"], row["departures"]) == (2, 3, 2)
+
+    def test_a_county_sees_its_share_of_the_pairing_beside_the_pairings_total(self, history, db):
+        """The target is the pairing's: a county's own count set against it would read "0.1 % done"."""
+        with db.session() as session, session.begin():
+            session.execute(
+                insert(Pairing),
+                {"east_code": "441900", "west_code": "450000", "level": "province", "annual_target": 50},
+            )
+        # 东莞 <- 广西 this year: the four 融水 starts above and other_county's (贺州, 5 March).
+        (county,) = _report(db, Scope("county", code="450225"), h.WEEK)["by_pairing"]
+        assert (county["ytd_placements"], county["pairing_ytd_placements"]) == (4, 5)
+        assert (county["share_of_pairing"], county["ytd_target_share"]) == (0.8, 0.1)
+        (province,) = _report(db, Scope("province"), h.WEEK)["by_pairing"]
+        assert (province["ytd_placements"], province["pairing_ytd_placements"]) == (5, 5)
+        assert (province["share_of_pairing"], province["ytd_target_share"]) == (1.0, 0.1)
 
 
 def _compare_with_raw(db: Database, scope: Scope, week: str, rows: list[dict]) -> None:

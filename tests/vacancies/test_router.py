@@ -92,3 +92,20 @@ def test_list_filters_and_pages(client, tenants):
         headers=tenants["employer"].headers,
     ).json()
     assert len(rest["items"]) == 1 and rest["next_cursor"] is None
+
+
+def test_chinese_words_are_accepted_for_the_codes_and_labels_come_back(client, tenants):
+    body = vacancy_payload(shift="两班倒", education_min="初中", status="招聘中")
+    resp = client.post("/api/v1/vacancies", json=body, headers=tenants["employer"].headers)
+    assert resp.status_code == 201, resp.text
+    got = resp.json()
+    assert (got["shift"], got["education_min"], got["status"]) == ("two_shift", "junior_secondary", "open")
+    assert (got["shift_label"], got["education_min_label"], got["status_label"]) == (
+        "两班倒 / Two shifts",
+        "初中 / Junior secondary",
+        "招聘中 / Open",
+    )
+    bad = client.post("/api/v1/vacancies", json=vacancy_payload(shift="夜班"), headers=tenants["employer"].headers)
+    assert bad.status_code == 422
+    (item,) = bad.json()["detail"]
+    assert item["field"] == "shift" and item["message_zh"] == "应为以下之一：白班、两班倒、三班倒"

@@ -1,5 +1,6 @@
 """Worker profiles: validation, masking, audited reveal, ETags, duplicates."""
 
+import io
 import logging
 from datetime import date
 
@@ -216,3 +217,48 @@ class TestListWorkers:
         assert client.get("/api/v1/workers?cursor=@@@", headers=headers).status_code == 422
         resp = client.get("/api/v1/workers?limit=0", headers=headers)
         assert resp.status_code == 422 and _fields(resp) == {"limit"}
+
+
+class TestChineseValues:
+    """The JSON API reads the import template's Chinese words; answers keep the codes and add labels."""
+
+    def test_the_templates_words_are_accepted_and_answered_as_codes_with_labels(self, client, tenants):
+        resp = _post(client, tenants["county"], education="初中", channel_preference="异地转移")
+        assert resp.status_code == 201, resp.text
+        body = resp.json()
+        assert (body["education"], body["channel_preference"]) == ("junior_secondary", "cross_region")
+        assert body["education_label"] == "初中 / Junior secondary"
+        assert body["channel_preference_label"] == "异地转移 / Cross-region transfer"
+        other = _post(client, tenants["county"], education="技校", channel_preference="不限").json()
+        assert (other["education"], other["channel_preference"]) == ("vocational", "any")
+        got = client.get("/api/v1/workers", params={"education": "初中"}, headers=tenants["county"].headers)
+        assert got.status_code == 200 and [w["id"] for w in got.json()["items"]] == [body["id"]]
+        etag = client.get(f"/api/v1/workers/{body['id']}", headers=tenants["county"].headers).headers["ETag"]
+        patched = client.patch(
+            f"/api/v1/workers/{body['id']}",
+            json={"education": "高中"},
+            headers={**tenants["county"].headers, "If-Match": etag},
+        )
+        assert patched.status_code == 200 and patched.json()["education"] == "senior_secondary"
+
+    def test_a_wrong_value_is_told_in_chinese_labels(self, client, tenants, db):
+        resp = _post(client, tenants["county"], education="博士", channel_preference="出国")
+        assert resp.status_code == 422
+        items = {i["field"]: i for i in resp.json()["detail"]}
+        education, channel = items["education"], items["channel_preference"]
+        assert education["message_zh"] == "应为以下之一：无、小学、初中、高中、中专、大专、本科及以上"
+        assert " or " not in education["message_zh"] and "junior_secondary" in education["message_en"]
+        assert channel["message_zh"] == "应为以下之一：异地转移、就地、就近、不限"
+        assert _count(db) == 0
+
+    def test_the_import_template_lists_the_same_words(self, client, tenants):
+        from openpyxl import load_workbook
+
+        from app.labels import VOCABULARIES
+
+        resp = client.get("/api/v1/workers/import/template?format=xlsx", headers=tenants["county"].headers)
+        sheet = load_workbook(io.BytesIO(resp.content)).worksheets[0]
+        lists = sorted(v.formula1 for v in sheet.data_validations.dataValidation)
+        education = ",".join(item.zh for item in VOCABULARIES["education"].values())
+        channel = ",".join(item.zh for item in VOCABULARIES["channel"].values())
+        assert f'"{education}"' in lists and f'"{channel}"' in lists

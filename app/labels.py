@@ -1,0 +1,301 @@
+"""Every code a person reads, as "中文 / English": one table, keyed by vocabulary, for the API, reports and template.
+
+A code means different things in different vocabularies (`dismissed` is an end reason, 被辞退, and an answer to a
+risk flag, 不予处理), so a label is always looked up by vocabulary and code. Input accepts a code, its Chinese
+label or one of the other Chinese words a clerk is likely to type (the import template's words), so the JSON API
+and the spreadsheet read the same values.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
+
+
+@dataclass(frozen=True)
+class Label:
+    zh: str
+    en: str
+    aliases: tuple[str, ...] = ()  # other Chinese words for the same code, accepted on input
+
+    @property
+    def text(self) -> str:
+        return f"{self.zh} / {self.en}"
+
+
+L = Label
+VOCABULARIES: dict[str, dict[str, Label]] = {
+    "education": {
+        "none": L("无", "None", ("未上学",)),
+        "primary": L("小学", "Primary"),
+        "junior_secondary": L("初中", "Junior secondary"),
+        "senior_secondary": L("高中", "Senior secondary"),
+        "vocational": L("中专", "Vocational secondary", ("中职", "职高", "技校")),
+        "college": L("大专", "College"),
+        "bachelor_plus": L("本科及以上", "Bachelor or higher", ("本科", "研究生")),
+    },
+    # A worker's wish (`any` included) and a placement's channel in the reports share one vocabulary.
+    "channel": {
+        "cross_region": L("异地转移", "Cross-region transfer", ("跨区域", "跨省转移", "异地转移就业")),
+        "local": L("就地", "Local (home county)", ("本地", "就地就业")),
+        "nearby": L("就近", "Nearby (home province)", ("就近就业",)),
+        "any": L("不限", "Any", ("均可",)),
+    },
+    "shift": {
+        "day": L("白班", "Day shift", ("常白班",)),
+        "two_shift": L("两班倒", "Two shifts"),
+        "three_shift": L("三班倒", "Three shifts"),
+    },
+    "vacancy_status": {"open": L("招聘中", "Open"), "closed": L("已停招", "Closed", ("已关闭",))},
+    "placement_status": {
+        "upcoming": L("待上岗", "Upcoming"),
+        "active": L("在岗", "Active"),
+        "ended": L("已结束", "Ended"),
+    },
+    "end_reason": {
+        "quit_wage": L("因工资辞职", "Quit over pay"),
+        "quit_conditions": L("因工作条件辞职", "Quit over working conditions"),
+        "quit_family": L("因家庭原因辞职", "Quit for family reasons"),
+        "quit_homesick": L("想家辞职", "Quit, homesick"),
+        "dismissed": L("被辞退", "Dismissed by the employer"),
+        "contract_ended": L("合同期满", "Contract ended"),
+        "injury": L("工伤或疾病", "Injury or illness", ("工伤",)),
+        "dispute": L("劳动争议", "Labour dispute"),
+        "other": L("其他", "Other"),
+        "unknown": L("未填写", "Not recorded"),
+    },
+    "contact": {
+        "phone": L("电话", "Phone call"),
+        "visit": L("上门走访", "Visit", ("走访", "上门")),
+        "message": L("短信或微信", "Message", ("短信", "微信")),
+    },
+    "outcome": {
+        "ok": L("正常", "All well"),
+        "concern": L("有顾虑", "Concern raised"),
+        "left": L("已离岗", "Has left the job"),
+        "unreachable": L("联系不上", "Unreachable"),
+    },
+    "flag_decision": {
+        "contacted": L("已联系", "Contacted"),
+        "dismissed": L("不予处理", "Dismissed, no action needed"),
+        "escalated": L("已上报", "Escalated"),
+    },
+    "action": {
+        "call": L("本周电话回访", "Call this week"),
+        "visit": L("上门走访", "Visit"),
+        "employer_talk": L("与企业沟通", "Talk to the employer"),
+        "transfer": L("协助转岗", "Help to change jobs"),
+        "dispute_case": L("立案维权", "Open a dispute case"),
+    },
+    # Why the departure model flags a placement (stored with each score as {code, zh, en}).
+    "risk_reason": {
+        "wage_gap": L("工资低于本人期望", "pay is below what the worker expects"),
+        "far_no_housing": L("离家远且不包住", "far from home and no dormitory"),
+        "log_distance_km": L("离家较远", "far from home"),
+        "occupation_desired": L("不是本人想做的工种", "not the kind of work the worker asked for"),
+        "channel_agrees": L("务工去向与本人意愿不一致", "not where the worker wanted to work"),
+        "prior_early_exits": L("以前有过短期离岗", "left earlier jobs within 90 days"),
+        "prior_quit_wage": L("以前因工资离职", "left an earlier job over pay"),
+        "fu_concern": L("回访中反映有顾虑", "raised concerns at follow-ups"),
+        "fu_last_concern": L("最近一次回访反映有顾虑", "raised a concern at the last follow-up"),
+        "fu_unreachable": L("回访联系不上", "could not be reached at follow-ups"),
+        "fu_last_unreachable": L("最近一次回访联系不上", "could not be reached at the last follow-up"),
+        "missed_checkins": L("有应回访未回访", "scheduled check-ins were missed"),
+        "days_since_contact": L("很久没有联系", "no contact for a long time"),
+        "note_wage": L("反映工资问题", "complained about pay"),
+        "note_arrears": L("反映欠薪或合同争议", "reported unpaid wages or a contract dispute"),
+        "note_conditions": L("反映夜班、宿舍或劳动强度问题", "complained about shifts, dormitory or workload"),
+        "note_home": L("想家或家里有事", "homesick or needed at home"),
+        "festival_overlap": L("临近春节", "Spring Festival is near"),
+        "dependants": L("家中需要照顾的人多", "several dependants at home"),
+    },
+    "allocation_method": {
+        "min_cost_flow": L("最小费用流", "Min-cost flow"),
+        "greedy": L("贪心分配", "Greedy"),
+        "stable": L("稳定匹配", "Stable matching"),
+    },
+    "allocation_objective": {
+        "retention": L("稳岗优先", "Retention first"),
+        "placed_first": L("就业人数优先", "Most placed first"),
+    },
+    "allocation_item_status": {
+        "proposed": L("待确认", "Proposed"),
+        "accepted": L("已接受", "Accepted"),
+        "rejected": L("已拒绝", "Rejected"),
+    },
+    "follow_up_kind": {
+        "all": L("合计", "All"),
+        "week_1": L("上岗第1周回访", "Week-1 call"),
+        "week_4": L("上岗第4周回访", "Week-4 call"),
+        "week_12": L("上岗第12周回访", "Week-12 call"),
+        "after_concern": L("反映顾虑后回访", "Call after a concern"),
+    },
+    "metric": {
+        "new_placements": L("新增就业", "New placements"),
+        "active_at_week_end": L("周末在岗", "Active at week end"),
+        "departures": L("离岗", "Departures"),
+        "early_departures": L("90天内离岗", "Early departures (under 90 days)"),
+        "retention_90": L("90天留存率", "90-day retention"),
+        "ytd_placements": L("年内就业", "Placements this year"),
+        "annual_target": L("年度目标", "Annual target"),
+        "ytd_target_share": L("目标完成", "Share of the target"),
+        "year_elapsed_share": L("时间进度", "Share of the year elapsed"),
+        "share_of_pairing": L("本范围占结对比重", "This scope's share of the pairing"),
+        "follow_ups_due": L("应回访", "Follow-ups due"),
+        "follow_ups_done": L("已回访", "Follow-ups done"),
+        "scored": L("已评分", "Scored"),
+        "flagged": L("风险提示", "Flagged"),
+        "pairing_ytd_placements": L("结对年内就业", "The pairing's placements this year"),
+        "ytd_retention_90": L("年内90天留存", "90-day retention this year"),
+        "this_week": L("本周", "This week"),
+        "last_week": L("上周", "Last week"),
+        "change": L("变化", "Change"),
+        "placements": L("人数", "Placements"),
+        "estimate": L("估计值", "Estimate"),
+        "ci_low": L("95%置信下限", "95% CI low"),
+        "ci_high": L("95%置信上限", "95% CI high"),
+        "at_risk": L("仍在观察人数", "Number still observed"),
+        "due": L("应访", "Due"),
+        "done": L("已访", "Done"),
+        "done_share": L("回访完成率", "Share done"),
+        "note": L("说明", "Note"),
+        "source": L("评分来源", "Source of the scores"),
+        "reviews": L("答复数", "Answers"),
+        "worker_id": L("劳动者编号", "Worker id"),
+        "hukou_county": L("户籍县代码", "Hukou county code"),
+        "hukou_county_name": L("户籍县", "Hukou county"),
+        "employer_id": L("企业编号", "Employer id"),
+        "employer_name": L("企业", "Employer"),
+        "vacancy_title": L("岗位", "Vacancy"),
+        "channel": L("渠道代码", "Channel code"),
+        "channel_label": L("渠道", "Channel"),
+        "start_date": L("上岗日期", "Start date"),
+        "days_in_job": L("在岗天数", "Days in the job"),
+        "risk_30": L("30天离岗风险", "Risk of leaving by day 30"),
+        "risk_90": L("90天离岗风险", "Risk of leaving by day 90"),
+        "risk_180": L("180天离岗风险", "Risk of leaving by day 180"),
+        "reasons": L("原因", "Reasons"),
+        "action": L("建议代码", "Action code"),
+        "action_label": L("建议", "Action"),
+        "model_version": L("模型版本", "Model version"),
+        "answered_this_week": L("本周答复", "Answered this week"),
+        "east_code": L("东部地区代码", "East region code"),
+        "west_code": L("西部地区代码", "West region code"),
+        "level": L("层级", "Level"),
+        "illustrative": L("示例数据", "Illustrative"),
+    },
+    "risk_source": {"snapshot": L("本周冻结", "Frozen by the week's run"), "live": L("实时", "Live")},
+    "pairing_level": {
+        "province": L("省级", "Province"),
+        "prefecture": L("市级", "Prefecture"),
+        "county": L("县级", "County"),
+    },
+    "definition": {
+        "week": L("周次", "Week"),
+        "channel": L("就业渠道", "Channel"),
+        "departures": L("离岗", "Departures"),
+        "early_departure": L("90天内离岗", "Early departure"),
+        "retention": L("留存率", "Retention"),
+        "follow_ups": L("回访", "Follow-ups"),
+        "at_risk": L("离岗风险", "At risk"),
+        "pairing_target": L("结对目标", "Pairing targets"),
+    },
+}
+# Which metrics are good news when they rise: the report page colours a change green or red by this.
+HIGHER_IS_BETTER: dict[str, bool] = {
+    "new_placements": True,
+    "active_at_week_end": True,
+    "retention_90": True,
+    "departures": False,
+    "early_departures": False,
+}
+
+
+def label(vocabulary: str, code: str | None) -> str | None:
+    """ "初中 / Junior secondary" for ("education", "junior_secondary"); an unknown code is shown as it is."""
+    if code is None:
+        return None
+    found = VOCABULARIES[vocabulary].get(code)
+    return found.text if found else code
+
+
+def zh(vocabulary: str, code: str) -> str:
+    found = VOCABULARIES[vocabulary].get(code)
+    return found.zh if found else code
+
+
+def words(vocabulary: str) -> dict[str, str]:
+    """Every Chinese word accepted for a code of this vocabulary (labels first, then aliases) -> the code."""
+    out: dict[str, str] = {}
+    for code, item in VOCABULARIES[vocabulary].items():
+        out.setdefault(item.zh, code)
+    for code, item in VOCABULARIES[vocabulary].items():
+        for alias in item.aliases:
+            out.setdefault(alias, code)
+    return out
+
+
+def to_code(vocabulary: str, value: Any, codes: Iterable[str] | None = None) -> Any:
+    """The code for a code (any case), a Chinese label or an alias; anything else is returned unchanged."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    allowed = set(VOCABULARIES[vocabulary]) if codes is None else set(codes)
+    if text.lower() in allowed:
+        return text.lower()
+    code = words(vocabulary).get(text)
+    return code if code in allowed else value
+
+
+@dataclass(frozen=True)
+class Coded:
+    """Annotated marker: the field takes one of `codes`, written as the code or its Chinese word.
+
+    A value that is neither is refused with a message listing the Chinese labels (and the codes in English).
+    """
+
+    vocabulary: str
+    codes: tuple[str, ...]
+
+    def _parse(self, value: Any) -> Any:
+        code = to_code(self.vocabulary, value, self.codes)
+        if code in self.codes:
+            return code
+        raise self.error()
+
+    def error(self) -> PydanticCustomError:
+        table = VOCABULARIES[self.vocabulary]
+        names = "、".join(table[c].zh if c in table else c for c in self.codes)
+        codes = ", ".join(self.codes[:-1]) + f" or {self.codes[-1]}" if len(self.codes) > 1 else self.codes[0]
+        return PydanticCustomError(
+            "invalid",
+            "{en}",
+            {"zh": f"应为以下之一：{names}", "en": f"must be one of {codes} (or the Chinese label)"},
+        )
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_before_validator_function(self._parse, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json = handler(schema)
+        if handler.mode == "validation":
+            table = VOCABULARIES[self.vocabulary]
+            chinese = [w for w, code in words(self.vocabulary).items() if code in self.codes]
+            json = {
+                **json,
+                "enum": [*self.codes, *chinese],
+                "description": "; ".join(f"{c} = {table[c].text}" for c in self.codes if c in table)
+                + " (the Chinese word is accepted for the code)",
+            }
+            json.pop("const", None)
+        return json
+
+
+def template_words(vocabulary: str, codes: Iterable[str]) -> list[str]:
+    """The Chinese labels of these codes in order: the import template's drop-down list."""
+    return [VOCABULARIES[vocabulary][c].zh for c in codes]
