@@ -7,13 +7,14 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any, Literal
 from xml.etree.ElementTree import ParseError
 
+import numpy as np
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -29,8 +30,9 @@ from app.pii import PiiVault, redact
 from app.reference import service as reference
 from app.validation import translate
 from app.workers import repository, service
-from app.workers.idnumber import make_id_number
-from app.workers.schemas import ImportResult, WorkerCreate
+from app.clock import today
+from app.workers.idnumber import CHECK_CHARS, CHECK_WEIGHTS, make_id_number
+from app.workers.schemas import CHANNELS, EDUCATION_LEVELS, MIN_WORKING_AGE, ImportResult, WorkerCreate
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -414,6 +416,158 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _converted(value: Any, convert: Callable[[Any], Any]) -> Any:
+    """A cell as its field's value, or None where the cell says nothing (empty, blanks, an empty list)."""
+    if value is None or value == "":
+        return None
+    converted = convert(value)
+    return None if converted == "" or converted == [] else converted
+
+
+def _convert_column(name: str, cells: list[Any]) -> list[Any]:
+    """One column of a batch; plain text cells, nearly all of a CSV, take a shortcut with the same result."""
+    convert = _CONVERTERS[name]
+    kind = _KINDS[name]
+    if kind in ("text", "id"):
+        return [(v.strip() or None) if type(v) is str else _converted(v, convert) for v in cells]
+    if kind == "bool":  # the keys of _BOOLS are what _bool makes of themselves
+        return [_BOOLS[v] if type(v) is str and v in _BOOLS else _converted(v, convert) for v in cells]
+    return [_converted(v, convert) for v in cells]
+
+
+_KINDS = {col.name: col.kind for col in COLUMNS}
+
+
+# ---------------------------------------------------------------- column-wise validation
+#
+# Most rows of a real file are valid, so each column of a batch is checked at once with plain set, length and
+# character tests (and numpy for the ID numbers). The checks accept only values that WorkerCreate accepts
+# unchanged; a row that fails any of them is validated by WorkerCreate itself, which gives its exact errors.
+
+_FIELDS = tuple(WorkerCreate.model_fields)  # the order of a row's values from here on
+_EXTERNAL_ID, _ID_NUMBER, _COUNTY = (_FIELDS.index(name) for name in ("external_id", "id_number", "hukou_county"))
+assert set(_FIELDS) == set(_KINDS), "the template's columns must be WorkerCreate's fields"
+_REJECT = object()  # "not sure it is valid": the row goes through WorkerCreate
+_EDUCATION = frozenset(EDUCATION_LEVELS)
+_CHANNEL = frozenset(CHANNELS)
+_CSCO_FORMAT = re.compile(r"\d-\d\d-\d\d-\d\d", re.ASCII)
+_ID_WEIGHTS = np.array(CHECK_WEIGHTS, dtype=np.int64)
+_ID_CHECK = np.frombuffer(CHECK_CHARS.encode(), dtype=np.uint8)
+_DATE_PLACES = np.array([1000, 100, 10, 1, 10, 1, 10, 1], dtype=np.int64)
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def _text_values(cells: list[Any], max_length: int, required: bool) -> list[Any]:
+    return [
+        (_REJECT if required else None)
+        if v is None
+        else v
+        if len(v) <= max_length and "\x00" not in v
+        else _REJECT
+        for v in cells
+    ]
+
+
+def _phone_values(cells: list[Any]) -> list[Any]:
+    return [
+        v
+        if v is None
+        or (len(v) == 11 and v.isascii() and v.isdigit() and v[0] == "1" and v[1] in "3456789")
+        else _REJECT
+        for v in cells
+    ]
+
+
+def _county_values(cells: list[Any]) -> list[Any]:
+    return [v if v is not None and len(v) == 6 and v.isascii() and v.isdigit() else _REJECT for v in cells]
+
+
+def _choice_values(cells: list[Any], allowed: frozenset[str], default: str | None) -> list[Any]:
+    if default is None:
+        return [v if v in allowed else _REJECT for v in cells]
+    return [default if v is None else v if v in allowed else _REJECT for v in cells]
+
+
+def _code_list_values(cells: list[Any], known: frozenset[str]) -> list[Any]:
+    """Lists of CSCO codes that are in the reference table (so no reference error either)."""
+    return [[] if v is None else v if len(v) <= 30 and known.issuperset(v) else _REJECT for v in cells]
+
+
+def _title_list_values(cells: list[Any]) -> list[Any]:
+    return [
+        []
+        if v is None
+        else v
+        if len(v) <= 30 and all(len(t) <= 100 and "\x00" not in t for t in v)
+        else _REJECT
+        for v in cells
+    ]
+
+
+def _int_values(cells: list[Any], low: int, high: int, default: int | None) -> list[Any]:
+    out: list[Any] = []
+    for v in cells:
+        if v is None:
+            out.append(default)
+            continue
+        if type(v) is str and v.isascii() and v.isdigit() and len(v) <= 7 and (v[0] != "0" or len(v) == 1):
+            v = int(v)
+        out.append(v if type(v) is int and low <= v <= high else _REJECT)
+    return out
+
+
+def _bool_values(cells: list[Any]) -> list[Any]:
+    return [False if v is None else v if v is True or v is False else _REJECT for v in cells]
+
+
+def _id_values(cells: list[Any], on: date) -> list[Any]:
+    """GB 11643 numbers, upper-cased, whose checksum and birth date hold and whose holder is 16 or older."""
+    out: list[Any] = [_REJECT] * len(cells)
+    where = [i for i, v in enumerate(cells) if v is not None and len(v) == 18 and v.isascii()]
+    if not where:
+        return out
+    numbers = [cells[i].upper() for i in where]
+    chars = np.frombuffer("".join(numbers).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+    digits = chars[:, :17].astype(np.int64) - ord("0")
+    last = chars[:, 17]
+    ok = ((digits >= 0) & (digits <= 9)).all(axis=1) & (((last >= ord("0")) & (last <= ord("9"))) | (last == ord("X")))
+    ok &= _ID_CHECK[(digits @ _ID_WEIGHTS) % 11] == last
+    year = digits[:, 6:10] @ _DATE_PLACES[:4]
+    month = digits[:, 10:12] @ _DATE_PLACES[4:6]
+    day = digits[:, 12:14] @ _DATE_PLACES[6:]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = _MONTH_DAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
+    ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
+    # 16 or older on `on`, which also rules out a birth date in the future.
+    ok &= (year + MIN_WORKING_AGE) * 10_000 + month * 100 + day <= on.year * 10_000 + on.month * 100 + on.day
+    for i, number, good in zip(where, numbers, ok.tolist(), strict=True):
+        if good:
+            out[i] = number
+    return out
+
+
+def _valid_rows(columns: dict[str, list[Any]], occupations: frozenset[str], on: date) -> list[tuple[Any, ...] | None]:
+    """Per row, its WorkerCreate values in field order if every column check passes, else None."""
+    checked = {
+        "external_id": _text_values(columns["external_id"], 64, required=True),
+        "id_number": _id_values(columns["id_number"], on),
+        "name": _text_values(columns["name"], 64, required=True),
+        "phone": _phone_values(columns["phone"]),
+        "hukou_county": _county_values(columns["hukou_county"]),
+        "education": _choice_values(columns["education"], _EDUCATION, None),
+        "skills": _code_list_values(columns["skills"], occupations),
+        "past_jobs": _title_list_values(columns["past_jobs"]),
+        "desired_occupations": _code_list_values(columns["desired_occupations"], occupations),
+        "channel_preference": _choice_values(columns["channel_preference"], _CHANNEL, "any"),
+        "expected_wage": _int_values(columns["expected_wage"], 0, 100_000, None),
+        "registered_low_income": _bool_values(columns["registered_low_income"]),
+        "monitored_household": _bool_values(columns["monitored_household"]),
+        "dependants": _int_values(columns["dependants"], 0, 30, 0),
+        "consent_to_share": _bool_values(columns["consent_to_share"]),
+    }
+    return [None if _REJECT in row else row for row in zip(*(checked[name] for name in _FIELDS), strict=True)]
+
+
 # ---------------------------------------------------------------- the import
 
 
@@ -422,7 +576,7 @@ class _Pending:
     """A row waiting for the database check of its batch (and, if the file is clean so far, for insertion)."""
 
     row: int
-    values: dict[str, Any] | None  # None once the row has an error: it will never be stored
+    values: tuple[Any, ...] | None  # WorkerCreate's values in field order; None once the row has an error
     id_hash: str | None  # set on the first occurrence in the file only
 
 
@@ -433,6 +587,9 @@ class _Import:
         self.session, self.vault, self.owner = session, vault, owner
         self.region = principal.region_code
         self.ref = reference.index(session)
+        # Codes the column check may pass: in the reference table, and in the form WorkerCreate asks for.
+        self.occupations = frozenset(c for c in self.ref.occupation_codes if _CSCO_FORMAT.fullmatch(c))
+        self.county_problems: dict[str, Msg | None] = {}
         self.max_errors = max(1, max_errors)
         self.now = utcnow()
         self.batch: list[_Pending] = []
@@ -455,39 +612,20 @@ class _Import:
             raise _file_error(Msg("文件是空的：第1行应为表头", "the file is empty: row 1 must be the header"))
         plan, unnamed = self.header(header)
         width = len(header)
-        for number, cells in enumerate(rows, start=2):
-            raw: dict[str, Any] = {}
-            rounded_id = False
-            for index, name, convert in plan:
-                if index < len(cells):
-                    value = cells[index]
-                    if value is None or value == "":
-                        continue
-                    if name == "id_number" and isinstance(value, float):
-                        rounded_id = True  # an Excel number cell: 15 significant digits, the rest are gone
-                        continue
-                    converted = convert(value)
-                    if converted == "" or converted == []:
-                        continue
-                    raw[name] = converted
-            stray = [i for i in unnamed if i < len(cells) and not _blank(cells[i])]
-            if len(cells) > width:
-                stray += [i for i in range(width, len(cells)) if not _blank(cells[i])]
-            if not raw and not stray and not rounded_id:
-                continue  # a blank row: Excel leaves them about, they mean nothing
-            self.rows += 1
-            errors = [field_error(f"column {get_column_letter(i + 1)}", NO_HEADER, number) for i in stray]
-            if rounded_id:
-                errors.append(field_error("id_number", NUMERIC_ID, number))
-            self.check(number, raw, rounded_id, errors)
-            if len(self.batch) >= BATCH_ROWS:
-                self.flush()
-        self.flush()
+        chunk: list[Sequence[Any]] = []
+        first = 2
+        for cells in rows:
+            chunk.append(cells)
+            if len(chunk) >= BATCH_ROWS:
+                self.take(first, chunk, plan, unnamed, width)
+                first += len(chunk)
+                chunk = []
+        self.take(first, chunk, plan, unnamed, width)
 
-    def header(self, cells: Any) -> tuple[list[tuple[int, str, Callable[[Any], Any]]], list[int]]:
+    def header(self, cells: Any) -> tuple[list[tuple[int, str]], list[int]]:
         """Which column holds which field; unknown, repeated or missing columns stop the import at row 1."""
         errors: list[dict[str, Any]] = []
-        plan: list[tuple[int, str, Callable[[Any], Any]]] = []
+        plan: list[tuple[int, str]] = []
         unnamed: list[int] = []
         seen: dict[str, str] = {}  # field -> column letter
         for index, cell in enumerate(cells):
@@ -506,7 +644,7 @@ class _Import:
                 errors.append(field_error(col.name, msg, 1))
             else:
                 seen[col.name] = get_column_letter(index + 1)
-                plan.append((index, col.name, _CONVERTERS[col.name]))
+                plan.append((index, col.name))
         for col in COLUMNS:
             if col.required and col.name not in seen:
                 msg = Msg(f"缺少必填列“{col.header}”", f"the required column '{col.header}' is missing")
@@ -518,14 +656,54 @@ class _Import:
             )
         return plan, unnamed
 
+    def take(
+        self, first: int, chunk: list[Sequence[Any]], plan: list[tuple[int, str]], unnamed: list[int], width: int
+    ) -> None:
+        """Check a batch of file rows (numbered from `first`) column by column, then row by row in file order."""
+        empty: list[Any] = [None] * len(chunk)
+        cells: dict[str, list[Any]] = {name: empty for name in _FIELDS}
+        for index, name in plan:
+            cells[name] = [row[index] if index < len(row) else None for row in chunk]
+        # An Excel number cell: 15 significant digits, the rest are gone.
+        rounded = {i for i, v in enumerate(cells["id_number"]) if isinstance(v, float)}
+        if rounded:
+            cells["id_number"] = [None if i in rounded else v for i, v in enumerate(cells["id_number"])]
+        columns = {name: _convert_column(name, cells[name]) if cells[name] is not empty else empty for name in _FIELDS}
+        valid = _valid_rows(columns, self.occupations, today())
+        fingerprints = iter(self.vault.fingerprints([values[_ID_NUMBER] for values in valid if values is not None]))
+        for i, cells_of_row in enumerate(chunk):
+            number = first + i
+            values = valid[i]
+            stray = [j for j in unnamed if j < len(cells_of_row) and not _blank(cells_of_row[j])]
+            if len(cells_of_row) > width:
+                stray += [j for j in range(width, len(cells_of_row)) if not _blank(cells_of_row[j])]
+            if values is not None and not stray and i not in rounded:
+                self.rows += 1
+                county = values[_COUNTY]
+                if county not in self.county_problems:
+                    self.county_problems[county] = self.ref.county_problem(county, self.region)
+                problem = self.county_problems[county]
+                errors = [field_error("hukou_county", problem, number)] if problem else []
+                self.check_known(number, values[_EXTERNAL_ID], values, next(fingerprints), errors)
+                continue
+            if values is not None:
+                next(fingerprints)  # keep the hashes in step with the rows they belong to
+            raw = {name: columns[name][i] for name in _FIELDS if columns[name][i] is not None}
+            if not raw and not stray and i not in rounded:
+                continue  # a blank row: Excel leaves them about, they mean nothing
+            self.rows += 1
+            errors = [field_error(f"column {get_column_letter(j + 1)}", NO_HEADER, number) for j in stray]
+            if i in rounded:
+                errors.append(field_error("id_number", NUMERIC_ID, number))
+            self.check(number, raw, i in rounded, errors)
+        self.flush()
+
     def check(self, number: int, raw: dict[str, Any], rounded_id: bool, errors: list[dict[str, Any]]) -> None:
-        """Everything the single-worker route checks, plus duplicates inside the file."""
-        values: dict[str, Any] | None
+        """Everything the single-worker route checks, plus duplicates inside the file, for a row the column
+        checks could not pass: WorkerCreate says what is wrong with it."""
         try:
-            values = WorkerCreate.model_validate(raw).model_dump()
-            checked = values
+            dumped = WorkerCreate.model_validate(raw).model_dump()
         except ValidationError as exc:
-            values = None
             found = translate(exc.errors(include_url=False), row=number)
             for err in found:
                 err["field"] = err["field"].split(".", 1)[0]  # "skills.2" -> the column "skills"
@@ -535,13 +713,26 @@ class _Import:
             failed = {err["field"] for err in found}
             # Keep checking what did pass, so one upload shows every problem of the row.
             checked = {k: v for k, v in raw.items() if k not in failed}
-        errors.extend(service.reference_errors(self.ref, self.region, checked, row=number))
-        external_id = checked.get("external_id")
+            errors.extend(service.reference_errors(self.ref, self.region, checked, row=number))
+            id_hash = self.vault.fingerprint(checked["id_number"]) if checked.get("id_number") else None
+            self.check_known(number, checked.get("external_id"), None, id_hash, errors)
+            return
+        errors.extend(service.reference_errors(self.ref, self.region, dumped, row=number))
+        values = tuple(dumped[name] for name in _FIELDS)
+        self.check_known(number, dumped["external_id"], values, self.vault.fingerprint(dumped["id_number"]), errors)
+
+    def check_known(
+        self,
+        number: int,
+        external_id: str | None,
+        values: tuple[Any, ...] | None,
+        id_hash: str | None,
+        errors: list[dict[str, Any]],
+    ) -> None:
+        """The checks that need the file's other rows or the office's register."""
         if external_id == EXAMPLE_EXTERNAL_ID:
             errors.append(field_error("external_id", EXAMPLE_ROW, number))
-        id_hash = None
-        if checked.get("id_number"):
-            id_hash = self.vault.fingerprint(checked["id_number"])
+        if id_hash is not None:
             first = self.seen_ids.setdefault(id_hash, number)
             if first != number:
                 msg = Msg(f"与第 {first} 行的身份证号重复", f"the same ID number as row {first}")
@@ -569,9 +760,13 @@ class _Import:
             if p.id_hash in taken:
                 self.fail([field_error("id_number", service.ALREADY_REGISTERED, p.row)])
         if not self.total_errors:
+            # Every row of a clean batch has its values and the hash of its (first-seen) ID number.
+            stored = [p for p in self.batch if p.values is not None]
+            columns, rows = service.stored_rows(
+                _FIELDS, [p.values for p in stored], [p.id_hash for p in stored], self.vault  # type: ignore[misc]
+            )
             common = {"owner_org_id": self.owner, "version": 1, "created_at": self.now, "updated_at": self.now}
-            rows = [service.stored_columns(p.values, self.vault) | common for p in self.batch if p.values]
-            repository.bulk_insert(self.session, rows)
+            repository.insert_rows(self.session, columns, rows, common)
             self.created += len(rows)
         self.batch.clear()
         # Errors arrive in row order except the batch's database check: sort, and keep only what will be shown.

@@ -1,7 +1,7 @@
 """Every query on workers. `owner` narrows to one county office; None means every office."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -48,23 +48,51 @@ def taken_id_hashes(session: Session, hashes: Sequence[str]) -> set[str]:
 
 
 def bulk_insert(session: Session, rows: list[dict[str, Any]]) -> None:
-    """PostgreSQL COPY, else one Core executemany: never an ORM object per row. Rows share one set of keys."""
+    """insert_rows() for rows as dicts sharing one set of keys."""
+    if rows:
+        columns = list(rows[0])
+        insert_rows(session, columns, [tuple(row[c] for c in columns) for row in rows], {})
+
+
+def insert_rows(
+    session: Session, columns: Sequence[str], rows: Sequence[Sequence[Any]], common: Mapping[str, Any]
+) -> None:
+    """Rows (values in `columns` order, plus the `common` values every row shares) by PostgreSQL COPY, else one
+    DBAPI executemany: never an ORM object per row, and no per-row Core compilation either."""
     if not rows:
         return
     connection = session.connection()  # the session's own transaction: all-or-none still holds
+    table = Worker.__table__
+    names = [*columns, *common]
     if connection.dialect.name != "postgresql":
-        connection.execute(insert(Worker.__table__), rows)  # type: ignore[arg-type]
+        # The column types' own conversions (JSON text, booleans, UTC datetimes), so the stored values are
+        # what a Core insert stores; the shared values are converted once.
+        convert = [table.c[name].type.bind_processor(connection.dialect) for name in columns]
+        shared = tuple(
+            process(value) if (process := table.c[name].type.bind_processor(connection.dialect)) else value
+            for name, value in common.items()
+        )
+        at = [(i, process) for i, process in enumerate(convert) if process is not None]
+        params = []
+        for row in rows:
+            values = list(row)
+            for i, process in at:
+                values[i] = process(values[i])
+            params.append((*values, *shared))
+        marks = ", ".join("?" * len(names))
+        connection.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})", params)
         return
-    columns = list(rows[0])
-    json_columns = {c.name for c in Worker.__table__.columns if isinstance(c.type, JSON)}
+    json_at = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSON)]
+    tail = list(common.values())
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    statement = f"COPY {Worker.__tablename__} ({', '.join(columns)}) FROM STDIN"
+    statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
     try:
         with cursor.copy(statement) as copy:
             for row in rows:
-                copy.write_row(
-                    [json.dumps(row[c], ensure_ascii=False) if c in json_columns else row[c] for c in columns]
-                )
+                values = list(row)
+                for i in json_at:
+                    values[i] = json.dumps(values[i], ensure_ascii=False)
+                copy.write_row(values + tail)
     except psycopg.IntegrityError as exc:  # the driver's own error: give callers the one they handle for inserts
         raise IntegrityError(statement, None, exc) from exc
 
