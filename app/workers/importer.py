@@ -23,6 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from app.clock import today
 from app.db import utcnow
 from app.errors import Msg, ValidationFailed, field_error
 from app.orgs.service import Principal
@@ -30,7 +31,6 @@ from app.pii import PiiVault, redact
 from app.reference import service as reference
 from app.validation import translate
 from app.workers import repository, service
-from app.clock import today
 from app.workers.idnumber import CHECK_CHARS, CHECK_WEIGHTS, make_id_number
 from app.workers.schemas import CHANNELS, EDUCATION_LEVELS, MIN_WORKING_AGE, ImportResult, WorkerCreate
 
@@ -425,17 +425,31 @@ def _converted(value: Any, convert: Callable[[Any], Any]) -> Any:
 
 
 def _convert_column(name: str, cells: list[Any]) -> list[Any]:
-    """One column of a batch; plain text cells, nearly all of a CSV, take a shortcut with the same result."""
+    """One column of a batch; plain text cells, nearly all of a CSV, take shortcuts with the same results."""
     convert = _CONVERTERS[name]
     kind = _KINDS[name]
     if kind in ("text", "id"):
         return [(v.strip() or None) if type(v) is str else _converted(v, convert) for v in cells]
-    if kind == "bool":  # the keys of _BOOLS are what _bool makes of themselves
-        return [_BOOLS[v] if type(v) is str and v in _BOOLS else _converted(v, convert) for v in cells]
-    return [_converted(v, convert) for v in cells]
+    if kind in ("bool", "choice"):  # text that converts to a value of its own: "是", "true", "初中", "local"
+        direct = _DIRECT[name]
+        return [direct[v] if type(v) is str and v in direct else _converted(v, convert) for v in cells]
+    if kind == "int":  # digits only: _int() keeps them as they are
+        return [v if type(v) is str and v.isdigit() else _converted(v, convert) for v in cells]
+    return [
+        [part for part in (p.strip() for p in _LIST_SEPARATORS.split(v)) if part] or None
+        if type(v) is str
+        else _converted(v, convert)
+        for v in cells
+    ]
 
 
 _KINDS = {col.name: col.kind for col in COLUMNS}
+# Cells whose converted value is known without converting: the keys are what the converter makes of them.
+_DIRECT: dict[str, dict[str, Any]] = {
+    name: _BOOLS if kind == "bool" else {**{code: code for code in _CHOICES[name].values()}, **_CHOICES[name]}
+    for name, kind in _KINDS.items()
+    if kind in ("bool", "choice")
+}
 
 
 # ---------------------------------------------------------------- column-wise validation
@@ -445,7 +459,6 @@ _KINDS = {col.name: col.kind for col in COLUMNS}
 # unchanged; a row that fails any of them is validated by WorkerCreate itself, which gives its exact errors.
 
 _FIELDS = tuple(WorkerCreate.model_fields)  # the order of a row's values from here on
-_EXTERNAL_ID, _ID_NUMBER, _COUNTY = (_FIELDS.index(name) for name in ("external_id", "id_number", "hukou_county"))
 assert set(_FIELDS) == set(_KINDS), "the template's columns must be WorkerCreate's fields"
 _REJECT = object()  # "not sure it is valid": the row goes through WorkerCreate
 _EDUCATION = frozenset(EDUCATION_LEVELS)
@@ -459,11 +472,7 @@ _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtyp
 
 def _text_values(cells: list[Any], max_length: int, required: bool) -> list[Any]:
     return [
-        (_REJECT if required else None)
-        if v is None
-        else v
-        if len(v) <= max_length and "\x00" not in v
-        else _REJECT
+        (_REJECT if required else None) if v is None else v if len(v) <= max_length and "\x00" not in v else _REJECT
         for v in cells
     ]
 
@@ -471,8 +480,7 @@ def _text_values(cells: list[Any], max_length: int, required: bool) -> list[Any]
 def _phone_values(cells: list[Any]) -> list[Any]:
     return [
         v
-        if v is None
-        or (len(v) == 11 and v.isascii() and v.isdigit() and v[0] == "1" and v[1] in "3456789")
+        if v is None or (len(v) == 11 and v.isascii() and v.isdigit() and v[0] == "1" and v[1] in "3456789")
         else _REJECT
         for v in cells
     ]
@@ -495,11 +503,7 @@ def _code_list_values(cells: list[Any], known: frozenset[str]) -> list[Any]:
 
 def _title_list_values(cells: list[Any]) -> list[Any]:
     return [
-        []
-        if v is None
-        else v
-        if len(v) <= 30 and all(len(t) <= 100 and "\x00" not in t for t in v)
-        else _REJECT
+        [] if v is None else v if len(v) <= 30 and all(len(t) <= 100 and "\x00" not in t for t in v) else _REJECT
         for v in cells
     ]
 
@@ -546,8 +550,11 @@ def _id_values(cells: list[Any], on: date) -> list[Any]:
     return out
 
 
-def _valid_rows(columns: dict[str, list[Any]], occupations: frozenset[str], on: date) -> list[tuple[Any, ...] | None]:
-    """Per row, its WorkerCreate values in field order if every column check passes, else None."""
+def _checked_columns(
+    columns: dict[str, list[Any]], occupations: frozenset[str], on: date
+) -> tuple[dict[str, list[Any]], list[bool]]:
+    """Each field's values as WorkerCreate would give them (defaults filled in), and per row whether every
+    column check passed; a value no check could pass is _REJECT."""
     checked = {
         "external_id": _text_values(columns["external_id"], 64, required=True),
         "id_number": _id_values(columns["id_number"], on),
@@ -565,7 +572,8 @@ def _valid_rows(columns: dict[str, list[Any]], occupations: frozenset[str], on: 
         "dependants": _int_values(columns["dependants"], 0, 30, 0),
         "consent_to_share": _bool_values(columns["consent_to_share"]),
     }
-    return [None if _REJECT in row else row for row in zip(*(checked[name] for name in _FIELDS), strict=True)]
+    valid = [_REJECT not in row for row in zip(*checked.values(), strict=True)]
+    return checked, valid
 
 
 # ---------------------------------------------------------------- the import
@@ -576,7 +584,8 @@ class _Pending:
     """A row waiting for the database check of its batch (and, if the file is clean so far, for insertion)."""
 
     row: int
-    values: tuple[Any, ...] | None  # WorkerCreate's values in field order; None once the row has an error
+    index: int  # its place in the batch's columns
+    valid: bool  # False once the row has an error: it will never be stored
     id_hash: str | None  # set on the first occurrence in the file only
 
 
@@ -661,33 +670,34 @@ class _Import:
     ) -> None:
         """Check a batch of file rows (numbered from `first`) column by column, then row by row in file order."""
         empty: list[Any] = [None] * len(chunk)
-        cells: dict[str, list[Any]] = {name: empty for name in _FIELDS}
+        cells: dict[str, list[Any]] = dict.fromkeys(_FIELDS, empty)
         for index, name in plan:
             cells[name] = [row[index] if index < len(row) else None for row in chunk]
         # An Excel number cell: 15 significant digits, the rest are gone.
         rounded = {i for i, v in enumerate(cells["id_number"]) if isinstance(v, float)}
         if rounded:
             cells["id_number"] = [None if i in rounded else v for i, v in enumerate(cells["id_number"])]
-        columns = {name: _convert_column(name, cells[name]) if cells[name] is not empty else empty for name in _FIELDS}
-        valid = _valid_rows(columns, self.occupations, today())
-        fingerprints = iter(self.vault.fingerprints([values[_ID_NUMBER] for values in valid if values is not None]))
-        for i, cells_of_row in enumerate(chunk):
+        columns = {name: empty if cells[name] is empty else _convert_column(name, cells[name]) for name in _FIELDS}
+        values, valid = _checked_columns(columns, self.occupations, today())
+        ids, counties, external_ids = values["id_number"], values["hukou_county"], values["external_id"]
+        hashes = iter(self.vault.fingerprints([v for v, ok in zip(ids, valid, strict=True) if ok]))
+        for i, row in enumerate(chunk):
             number = first + i
-            values = valid[i]
-            stray = [j for j in unnamed if j < len(cells_of_row) and not _blank(cells_of_row[j])]
-            if len(cells_of_row) > width:
-                stray += [j for j in range(width, len(cells_of_row)) if not _blank(cells_of_row[j])]
-            if values is not None and not stray and i not in rounded:
+            stray = []
+            if unnamed or len(row) > width:
+                stray = [j for j in unnamed if j < len(row) and not _blank(row[j])]
+                stray += [j for j in range(width, len(row)) if not _blank(row[j])]
+            if valid[i] and not stray and i not in rounded:
                 self.rows += 1
-                county = values[_COUNTY]
+                county = counties[i]
                 if county not in self.county_problems:
                     self.county_problems[county] = self.ref.county_problem(county, self.region)
                 problem = self.county_problems[county]
                 errors = [field_error("hukou_county", problem, number)] if problem else []
-                self.check_known(number, values[_EXTERNAL_ID], values, next(fingerprints), errors)
+                self.check_known(number, i, external_ids[i], next(hashes), errors)
                 continue
-            if values is not None:
-                next(fingerprints)  # keep the hashes in step with the rows they belong to
+            if valid[i]:
+                next(hashes)  # keep the hashes in step with the rows they belong to
             raw = {name: columns[name][i] for name in _FIELDS if columns[name][i] is not None}
             if not raw and not stray and i not in rounded:
                 continue  # a blank row: Excel leaves them about, they mean nothing
@@ -695,12 +705,20 @@ class _Import:
             errors = [field_error(f"column {get_column_letter(j + 1)}", NO_HEADER, number) for j in stray]
             if i in rounded:
                 errors.append(field_error("id_number", NUMERIC_ID, number))
-            self.check(number, raw, i in rounded, errors)
-        self.flush()
+            self.check(number, i, raw, values, i in rounded, errors)
+        self.flush(values)
 
-    def check(self, number: int, raw: dict[str, Any], rounded_id: bool, errors: list[dict[str, Any]]) -> None:
-        """Everything the single-worker route checks, plus duplicates inside the file, for a row the column
-        checks could not pass: WorkerCreate says what is wrong with it."""
+    def check(
+        self,
+        number: int,
+        index: int,
+        raw: dict[str, Any],
+        values: dict[str, list[Any]],
+        rounded_id: bool,
+        errors: list[dict[str, Any]],
+    ) -> None:
+        """Everything the single-worker route checks, for a row the column checks could not pass: WorkerCreate
+        says what is wrong with it, or gives its values (into `values` at `index`)."""
         try:
             dumped = WorkerCreate.model_validate(raw).model_dump()
         except ValidationError as exc:
@@ -715,19 +733,21 @@ class _Import:
             checked = {k: v for k, v in raw.items() if k not in failed}
             errors.extend(service.reference_errors(self.ref, self.region, checked, row=number))
             id_hash = self.vault.fingerprint(checked["id_number"]) if checked.get("id_number") else None
-            self.check_known(number, checked.get("external_id"), None, id_hash, errors)
+            self.check_known(number, index, checked.get("external_id"), id_hash, errors, valid=False)
             return
         errors.extend(service.reference_errors(self.ref, self.region, dumped, row=number))
-        values = tuple(dumped[name] for name in _FIELDS)
-        self.check_known(number, dumped["external_id"], values, self.vault.fingerprint(dumped["id_number"]), errors)
+        for name, value in dumped.items():
+            values[name][index] = value
+        self.check_known(number, index, dumped["external_id"], self.vault.fingerprint(dumped["id_number"]), errors)
 
     def check_known(
         self,
         number: int,
+        index: int,
         external_id: str | None,
-        values: tuple[Any, ...] | None,
         id_hash: str | None,
         errors: list[dict[str, Any]],
+        valid: bool = True,
     ) -> None:
         """The checks that need the file's other rows or the office's register."""
         if external_id == EXAMPLE_EXTERNAL_ID:
@@ -746,11 +766,11 @@ class _Import:
             elif external_id in self.taken_external:
                 errors.append(field_error("external_id", service.EXTERNAL_ID_TAKEN, number))
         if errors:
-            values = None
+            valid = False
             self.fail(errors)
-        self.batch.append(_Pending(number, values, id_hash))
+        self.batch.append(_Pending(number, index, valid, id_hash))
 
-    def flush(self) -> None:
+    def flush(self, values: dict[str, list[Any]]) -> None:
         """The ID-number check against the database for a batch; while the file is clean, its rows go in too."""
         if not self.batch:
             return
@@ -760,14 +780,13 @@ class _Import:
             if p.id_hash in taken:
                 self.fail([field_error("id_number", service.ALREADY_REGISTERED, p.row)])
         if not self.total_errors:
-            # Every row of a clean batch has its values and the hash of its (first-seen) ID number.
-            stored = [p for p in self.batch if p.values is not None]
-            columns, rows = service.stored_rows(
-                _FIELDS, [p.values for p in stored], [p.id_hash for p in stored], self.vault  # type: ignore[misc]
-            )
+            # A clean file so far: every row of the batch is valid and holds the first sight of its ID number.
+            if len(self.batch) < len(values["id_number"]):  # blank rows in between
+                values = {name: [column[p.index] for p in self.batch] for name, column in values.items()}
+            columns = service.stored_column_lists(values, hashes, self.vault)
             common = {"owner_org_id": self.owner, "version": 1, "created_at": self.now, "updated_at": self.now}
-            repository.insert_rows(self.session, columns, rows, common)
-            self.created += len(rows)
+            repository.insert_columns(self.session, columns, common)
+            self.created += len(self.batch)
         self.batch.clear()
         # Errors arrive in row order except the batch's database check: sort, and keep only what will be shown.
         self.errors.sort(key=lambda err: err["row"])

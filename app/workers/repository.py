@@ -1,11 +1,12 @@
 """Every query on workers. `owner` narrows to one county office; None means every office."""
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from json.encoder import encode_basestring, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 import psycopg
-from sqlalchemy import JSON, insert, select
+from sqlalchemy import JSON, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -48,53 +49,62 @@ def taken_id_hashes(session: Session, hashes: Sequence[str]) -> set[str]:
 
 
 def bulk_insert(session: Session, rows: list[dict[str, Any]]) -> None:
-    """insert_rows() for rows as dicts sharing one set of keys."""
+    """insert_columns() for rows as dicts sharing one set of keys."""
     if rows:
-        columns = list(rows[0])
-        insert_rows(session, columns, [tuple(row[c] for c in columns) for row in rows], {})
+        insert_columns(session, {name: [row[name] for row in rows] for name in rows[0]}, {})
 
 
-def insert_rows(
-    session: Session, columns: Sequence[str], rows: Sequence[Sequence[Any]], common: Mapping[str, Any]
-) -> None:
-    """Rows (values in `columns` order, plus the `common` values every row shares) by PostgreSQL COPY, else one
-    DBAPI executemany: never an ORM object per row, and no per-row Core compilation either."""
-    if not rows:
+def _json_text(*, ascii_only: bool) -> Callable[[Any], str]:
+    """json.dumps (the engines' JSON serializer), with a shortcut for the lists of strings an import writes."""
+    encode = encode_basestring_ascii if ascii_only else encode_basestring
+
+    def dumps(value: Any) -> str:
+        if type(value) is list and all(type(item) is str for item in value):
+            return "[" + ", ".join(map(encode, value)) + "]"
+        return json.dumps(value, ensure_ascii=ascii_only)
+
+    return dumps
+
+
+def insert_columns(session: Session, columns: Mapping[str, list[Any]], common: Mapping[str, Any]) -> None:
+    """Rows given as one list per column, plus `common` values every row shares: PostgreSQL COPY, else one DBAPI
+    executemany. No ORM object and no Core parameter processing per row: an import writes 100,000 of them."""
+    count = len(next(iter(columns.values()), []))
+    if not count:
         return
     connection = session.connection()  # the session's own transaction: all-or-none still holds
+    dialect = connection.dialect
     table = Worker.__table__
     names = [*columns, *common]
-    if connection.dialect.name != "postgresql":
-        # The column types' own conversions (JSON text, booleans, UTC datetimes), so the stored values are
-        # what a Core insert stores; the shared values are converted once.
-        convert = [table.c[name].type.bind_processor(connection.dialect) for name in columns]
-        shared = tuple(
-            process(value) if (process := table.c[name].type.bind_processor(connection.dialect)) else value
-            for name, value in common.items()
-        )
-        at = [(i, process) for i, process in enumerate(convert) if process is not None]
-        params = []
-        for row in rows:
-            values = list(row)
-            for i, process in at:
-                values[i] = process(values[i])
-            params.append((*values, *shared))
-        marks = ", ".join("?" * len(names))
-        connection.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})", params)
+    if dialect.name == "postgresql":
+        as_json = _json_text(ascii_only=False)
+        lists = [
+            list(map(as_json, column)) if isinstance(table.c[name].type, JSON) else column
+            for name, column in columns.items()
+        ]
+        shared = [[value] * count for value in common.values()]
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        statement = f"COPY {Worker.__tablename__} ({', '.join(names)}) FROM STDIN"
+        try:
+            with cursor.copy(statement) as copy:
+                for row in zip(*lists, *shared, strict=True):
+                    copy.write_row(row)
+        except psycopg.IntegrityError as exc:  # the driver's own error: callers handle the one inserts raise
+            raise IntegrityError(statement, None, exc) from exc
         return
-    json_at = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSON)]
-    tail = list(common.values())
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
-    try:
-        with cursor.copy(statement) as copy:
-            for row in rows:
-                values = list(row)
-                for i in json_at:
-                    values[i] = json.dumps(values[i], ensure_ascii=False)
-                copy.write_row(values + tail)
-    except psycopg.IntegrityError as exc:  # the driver's own error: give callers the one they handle for inserts
-        raise IntegrityError(statement, None, exc) from exc
+
+    def converted(name: str, values: Any) -> Any:
+        """The column type's own conversion (JSON text, booleans as 0/1, UTC datetimes): what Core stores."""
+        if isinstance(table.c[name].type, JSON):
+            return list(map(_json_text(ascii_only=True), values))
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        return values if process is None else list(map(process, values))
+
+    lists = [converted(name, column) for name, column in columns.items()]
+    shared = [converted(name, [value]) * count for name, value in common.items()]
+    marks = ", ".join("?" * len(names))
+    params = list(zip(*lists, *shared, strict=True))
+    connection.exec_driver_sql(f"INSERT INTO {Worker.__tablename__} ({', '.join(names)}) VALUES ({marks})", params)
 
 
 def page(session: Session, owner: int | None, after_id: int, limit: int, filters: dict[str, Any]) -> list[Worker]:

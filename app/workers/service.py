@@ -1,6 +1,6 @@
 """Worker profiles: who may touch them, what makes one valid, and how personal data is kept."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -71,33 +71,21 @@ def stored_columns(values: dict[str, Any], vault: PiiVault) -> dict[str, Any]:
     return out
 
 
-def stored_rows(
-    fields: Sequence[str], rows: Sequence[Sequence[Any]], id_hashes: Sequence[str], vault: PiiVault
-) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """stored_columns() for a batch of complete, validated rows (values in `fields` order) whose ID numbers
-    are already hashed: one pass of encryption; returns the column names and one tuple per row."""
-    id_at, phone_at = fields.index("id_number"), fields.index("phone")
-    kept = [i for i, name in enumerate(fields) if i not in (id_at, phone_at)]
-    ids = [row[id_at] for row in rows]
-    phones = [row[phone_at] for row in rows]
-    encrypted_ids = vault.encrypt_many(ids)
+def stored_column_lists(values: Mapping[str, list[Any]], id_hashes: list[str], vault: PiiVault) -> dict[str, list[Any]]:
+    """stored_columns() for a batch held as one list per field (every WorkerCreate field, validated), whose ID
+    numbers are already hashed: one pass of encryption per column."""
+    out = {name: column for name, column in values.items() if name not in ("id_number", "phone")}
+    ids, phones = values["id_number"], values["phone"]
     encrypted_phones = iter(vault.encrypt_many([phone for phone in phones if phone]))
-    columns = [fields[i] for i in kept]
-    columns += ["id_hash", "id_number_enc", "id_number_masked", "sex", "phone_enc", "phone_masked"]
-    out = []
-    for row, id_hash, id_number, id_enc, phone in zip(rows, id_hashes, ids, encrypted_ids, phones, strict=True):
-        out.append(
-            (
-                *(row[i] for i in kept),
-                id_hash,
-                id_enc,
-                mask_id_number(id_number),
-                sex_of(id_number),
-                next(encrypted_phones) if phone else None,
-                mask_phone(phone) if phone else None,
-            )
-        )
-    return columns, out
+    out.update(
+        id_hash=id_hashes,
+        id_number_enc=vault.encrypt_many(ids),
+        id_number_masked=[mask_id_number(v) for v in ids],
+        sex=[sex_of(v) for v in ids],
+        phone_enc=[next(encrypted_phones) if phone else None for phone in phones],
+        phone_masked=[mask_phone(phone) if phone else None for phone in phones],
+    )
+    return out
 
 
 def create_worker(session: Session, principal: Principal, data: WorkerCreate, vault: PiiVault) -> Worker:
