@@ -8,6 +8,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -436,7 +437,7 @@ def _convert_column(name: str, cells: list[Any]) -> list[Any]:
     if kind == "int":  # digits only: _int() keeps them as they are
         return [v if type(v) is str and v.isdigit() else _converted(v, convert) for v in cells]
     return [
-        [part for part in (p.strip() for p in _LIST_SEPARATORS.split(v)) if part] or None
+        [part for part in map(str.strip, _LIST_SEPARATORS.split(v)) if part] or None
         if type(v) is str
         else _converted(v, convert)
         for v in cells
@@ -610,6 +611,10 @@ class _Import:
         self.total_errors = 0
         self.rows = 0
         self.created = 0
+        # The previous batch's insert, running while this batch is checked: SQLite and the PostgreSQL server
+        # do their part without the GIL. Only one thread uses the session at a time: flush() waits first.
+        self.inserter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-insert")
+        self.inserting: Future[None] | None = None
 
     def fail(self, errors: list[dict[str, Any]]) -> None:
         self.errors.extend(errors)
@@ -630,6 +635,20 @@ class _Import:
                 first += len(chunk)
                 chunk = []
         self.take(first, chunk, plan, unnamed, width)
+        self.inserted()
+
+    def inserted(self) -> None:
+        """Wait for the batch being inserted; its error (a database one) is raised here."""
+        if self.inserting is not None:
+            inserting, self.inserting = self.inserting, None
+            inserting.result()
+
+    def close(self) -> None:
+        """Nothing may touch the session after the import returns or raises: wait for the insert thread."""
+        try:
+            self.inserted()
+        finally:
+            self.inserter.shutdown(wait=True)
 
     def header(self, cells: Any) -> tuple[list[tuple[int, str]], list[int]]:
         """Which column holds which field; unknown, repeated or missing columns stop the import at row 1."""
@@ -775,6 +794,7 @@ class _Import:
         if not self.batch:
             return
         hashes = [p.id_hash for p in self.batch if p.id_hash]
+        self.inserted()
         taken = repository.taken_id_hashes(self.session, hashes) if hashes else set()
         for p in self.batch:
             if p.id_hash in taken:
@@ -785,7 +805,7 @@ class _Import:
                 values = {name: [column[p.index] for p in self.batch] for name, column in values.items()}
             columns = service.stored_column_lists(values, hashes, self.vault)
             common = {"owner_org_id": self.owner, "version": 1, "created_at": self.now, "updated_at": self.now}
-            repository.insert_columns(self.session, columns, common)
+            self.inserting = self.inserter.submit(repository.insert_columns, self.session, columns, common)
             self.created += len(self.batch)
         self.batch.clear()
         # Errors arrive in row order except the batch's database check: sort, and keep only what will be shown.
@@ -824,6 +844,9 @@ def import_workers(
     assert owner is not None
     kind = _file_kind(fileobj, filename)
     job = _Import(session, principal, vault, owner, max_errors)
-    with _csv_rows(fileobj) if kind == "csv" else _xlsx_rows(fileobj) as rows:
-        job.read(rows)
+    try:
+        with _csv_rows(fileobj) if kind == "csv" else _xlsx_rows(fileobj) as rows:
+            job.read(rows)
+    finally:
+        job.close()
     return job.result()

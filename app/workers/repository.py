@@ -6,7 +6,8 @@ from json.encoder import encode_basestring, encode_basestring_ascii  # type: ign
 from typing import Any
 
 import psycopg
-from sqlalchemy import JSON, select
+from sqlalchemy import JSON, String, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -45,7 +46,14 @@ def external_id_taken(session: Session, owner: int, external_id: str) -> bool:
 
 
 def taken_id_hashes(session: Session, hashes: Sequence[str]) -> set[str]:
-    return set(session.scalars(select(Worker.id_hash).where(Worker.id_hash.in_(hashes))))
+    """Which of an import batch's hashes are registered: one array (PostgreSQL) or JSON (SQLite) parameter
+    instead of an IN list of thousands, whose binding cost more than the lookups."""
+    if session.get_bind().dialect.name == "postgresql":
+        wanted = Worker.id_hash == any_(bindparam("hashes", list(hashes), type_=ARRAY(String)))
+    else:
+        given = func.json_each(bindparam("hashes", json.dumps(list(hashes)))).table_valued("value")
+        wanted = Worker.id_hash.in_(select(given.c.value))
+    return set(session.scalars(select(Worker.id_hash).where(wanted)))
 
 
 def bulk_insert(session: Session, rows: list[dict[str, Any]]) -> None:
