@@ -15,16 +15,46 @@ class PiiVault:
 
     def __init__(self, secret: str) -> None:
         root = secret.encode()
-        self._hash_key = hmac.new(root, b"laborbridge/hash", hashlib.sha256).digest()
+        hash_key = hmac.new(root, b"laborbridge/hash", hashlib.sha256).digest()
+        # HMAC-SHA256 by hand from the two keyed states (RFC 2104): the same digest as hmac.new, without
+        # OpenSSL's per-call set-up, which was most of the cost of hashing a 100,000-row import.
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in hash_key.ljust(64, b"\0")))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in hash_key.ljust(64, b"\0")))
         self._aead = AESGCM(hmac.new(root, b"laborbridge/encrypt", hashlib.sha256).digest())
 
     def fingerprint(self, value: str) -> str:
         """Stable keyed hash: equal for equal values, useless without the secret."""
-        return hmac.new(self._hash_key, value.upper().encode(), hashlib.sha256).hexdigest()
+        inner = self._inner.copy()
+        inner.update(value.upper().encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+    def fingerprints(self, values: list[str]) -> list[str]:
+        """fingerprint() of many values in one pass."""
+        inner_state, outer_state = self._inner, self._outer
+        out = []
+        for value in values:
+            inner = inner_state.copy()
+            inner.update(value.upper().encode())
+            outer = outer_state.copy()
+            outer.update(inner.digest())
+            out.append(outer.hexdigest())
+        return out
 
     def encrypt(self, value: str) -> str:
         nonce = os.urandom(12)
         return base64.b64encode(nonce + self._aead.encrypt(nonce, value.encode(), None)).decode()
+
+    def encrypt_many(self, values: list[str]) -> list[str]:
+        """encrypt() of many values, with one call for all their random nonces."""
+        nonces = os.urandom(12 * len(values))
+        seal, b64 = self._aead.encrypt, base64.b64encode
+        out = []
+        for i, value in enumerate(values):
+            nonce = nonces[12 * i : 12 * i + 12]
+            out.append(b64(nonce + seal(nonce, value.encode(), None)).decode())
+        return out
 
     def decrypt(self, token: str) -> str:
         raw = base64.b64decode(token)

@@ -4,12 +4,13 @@ import operator
 from dataclasses import dataclass
 from datetime import date
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
+# The checksum: sum of digit x weight, mod 11, indexes CHECK_CHARS.
+CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARS = "10X98765432"
 
 
 def check_char(first17: str) -> str:
-    return _CHECK[sum(map(operator.mul, map(int, first17), _WEIGHTS)) % 11]
+    return CHECK_CHARS[sum(map(operator.mul, map(int, first17), CHECK_WEIGHTS)) % 11]
 
 
 def sex_of(value: str) -> str:

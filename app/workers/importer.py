@@ -7,13 +7,15 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any, Literal
 from xml.etree.ElementTree import ParseError
 
+import numpy as np
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from app import authz, labels
 from app.authz import Action, Resource
+from app.clock import today
 from app.db import utcnow
 from app.errors import Msg, ValidationFailed, field_error
 from app.orgs.service import Principal
@@ -31,8 +34,8 @@ from app.pii import PiiVault, redact
 from app.reference import service as reference
 from app.validation import translate
 from app.workers import repository, service
-from app.workers.idnumber import make_id_number
-from app.workers.schemas import CHANNELS, EDUCATION_LEVELS, ImportResult, WorkerCreate
+from app.workers.idnumber import CHECK_CHARS, CHECK_WEIGHTS, make_id_number
+from app.workers.schemas import CHANNELS, EDUCATION_LEVELS, MIN_WORKING_AGE, ImportResult, WorkerCreate
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -388,6 +391,166 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _converted(value: Any, convert: Callable[[Any], Any]) -> Any:
+    """A cell as its field's value, or None where the cell says nothing (empty, blanks, an empty list)."""
+    if value is None or value == "":
+        return None
+    converted = convert(value)
+    return None if converted == "" or converted == [] else converted
+
+
+def _convert_column(name: str, cells: list[Any]) -> list[Any]:
+    """One column of a batch; plain text cells, nearly all of a CSV, take shortcuts with the same results."""
+    convert = _CONVERTERS[name]
+    kind = _KINDS[name]
+    if kind in ("text", "id"):
+        return [(v.strip() or None) if type(v) is str else _converted(v, convert) for v in cells]
+    if kind in ("bool", "choice"):  # text that converts to a value of its own: "是", "true", "初中", "local"
+        direct = _DIRECT[name]
+        return [direct[v] if type(v) is str and v in direct else _converted(v, convert) for v in cells]
+    if kind == "int":  # digits only: _int() keeps them as they are
+        return [v if type(v) is str and v.isdigit() else _converted(v, convert) for v in cells]
+    return [
+        [part for part in map(str.strip, _LIST_SEPARATORS.split(v)) if part] or None
+        if type(v) is str
+        else _converted(v, convert)
+        for v in cells
+    ]
+
+
+_KINDS = {col.name: col.kind for col in COLUMNS}
+# Cells whose converted value is known without converting: the keys are what the converter makes of them.
+_DIRECT: dict[str, dict[str, Any]] = {
+    name: _BOOLS if kind == "bool" else {**{code: code for code in _CHOICES[name].values()}, **_CHOICES[name]}
+    for name, kind in _KINDS.items()
+    if kind in ("bool", "choice")
+}
+
+
+# ---------------------------------------------------------------- column-wise validation
+#
+# Most rows of a real file are valid, so each column of a batch is checked at once with plain set, length and
+# character tests (and numpy for the ID numbers). The checks accept only values that WorkerCreate accepts
+# unchanged; a row that fails any of them is validated by WorkerCreate itself, which gives its exact errors.
+
+_FIELDS = tuple(WorkerCreate.model_fields)  # the order of a row's values from here on
+assert set(_FIELDS) == set(_KINDS), "the template's columns must be WorkerCreate's fields"
+_REJECT = object()  # "not sure it is valid": the row goes through WorkerCreate
+_EDUCATION = frozenset(EDUCATION_LEVELS)
+_CHANNEL = frozenset(CHANNELS)
+_CSCO_FORMAT = re.compile(r"\d-\d\d-\d\d-\d\d", re.ASCII)
+_ID_WEIGHTS = np.array(CHECK_WEIGHTS, dtype=np.int64)
+_ID_CHECK = np.frombuffer(CHECK_CHARS.encode(), dtype=np.uint8)
+_DATE_PLACES = np.array([1000, 100, 10, 1, 10, 1, 10, 1], dtype=np.int64)
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def _text_values(cells: list[Any], max_length: int, required: bool) -> list[Any]:
+    return [
+        (_REJECT if required else None) if v is None else v if len(v) <= max_length and "\x00" not in v else _REJECT
+        for v in cells
+    ]
+
+
+def _phone_values(cells: list[Any]) -> list[Any]:
+    return [
+        v
+        if v is None or (len(v) == 11 and v.isascii() and v.isdigit() and v[0] == "1" and v[1] in "3456789")
+        else _REJECT
+        for v in cells
+    ]
+
+
+def _county_values(cells: list[Any]) -> list[Any]:
+    return [v if v is not None and len(v) == 6 and v.isascii() and v.isdigit() else _REJECT for v in cells]
+
+
+def _choice_values(cells: list[Any], allowed: frozenset[str], default: str | None) -> list[Any]:
+    if default is None:
+        return [v if v in allowed else _REJECT for v in cells]
+    return [default if v is None else v if v in allowed else _REJECT for v in cells]
+
+
+def _code_list_values(cells: list[Any], known: frozenset[str]) -> list[Any]:
+    """Lists of CSCO codes that are in the reference table (so no reference error either)."""
+    return [[] if v is None else v if len(v) <= 30 and known.issuperset(v) else _REJECT for v in cells]
+
+
+def _title_list_values(cells: list[Any]) -> list[Any]:
+    return [
+        [] if v is None else v if len(v) <= 30 and all(len(t) <= 100 and "\x00" not in t for t in v) else _REJECT
+        for v in cells
+    ]
+
+
+def _int_values(cells: list[Any], low: int, high: int, default: int | None) -> list[Any]:
+    out: list[Any] = []
+    for v in cells:
+        if v is None:
+            out.append(default)
+            continue
+        if type(v) is str and v.isascii() and v.isdigit() and len(v) <= 7 and (v[0] != "0" or len(v) == 1):
+            v = int(v)
+        out.append(v if type(v) is int and low <= v <= high else _REJECT)
+    return out
+
+
+def _bool_values(cells: list[Any]) -> list[Any]:
+    return [False if v is None else v if v is True or v is False else _REJECT for v in cells]
+
+
+def _id_values(cells: list[Any], on: date) -> list[Any]:
+    """GB 11643 numbers, upper-cased, whose checksum and birth date hold and whose holder is 16 or older."""
+    out: list[Any] = [_REJECT] * len(cells)
+    where = [i for i, v in enumerate(cells) if v is not None and len(v) == 18 and v.isascii()]
+    if not where:
+        return out
+    numbers = [cells[i].upper() for i in where]
+    chars = np.frombuffer("".join(numbers).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+    digits = chars[:, :17].astype(np.int64) - ord("0")
+    last = chars[:, 17]
+    ok = ((digits >= 0) & (digits <= 9)).all(axis=1) & (((last >= ord("0")) & (last <= ord("9"))) | (last == ord("X")))
+    ok &= _ID_CHECK[(digits @ _ID_WEIGHTS) % 11] == last
+    year = digits[:, 6:10] @ _DATE_PLACES[:4]
+    month = digits[:, 10:12] @ _DATE_PLACES[4:6]
+    day = digits[:, 12:14] @ _DATE_PLACES[6:]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = _MONTH_DAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
+    ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
+    # 16 or older on `on`, which also rules out a birth date in the future.
+    ok &= (year + MIN_WORKING_AGE) * 10_000 + month * 100 + day <= on.year * 10_000 + on.month * 100 + on.day
+    for i, number, good in zip(where, numbers, ok.tolist(), strict=True):
+        if good:
+            out[i] = number
+    return out
+
+
+def _checked_columns(
+    columns: dict[str, list[Any]], occupations: frozenset[str], on: date
+) -> tuple[dict[str, list[Any]], list[bool]]:
+    """Each field's values as WorkerCreate would give them (defaults filled in), and per row whether every
+    column check passed; a value no check could pass is _REJECT."""
+    checked = {
+        "external_id": _text_values(columns["external_id"], 64, required=True),
+        "id_number": _id_values(columns["id_number"], on),
+        "name": _text_values(columns["name"], 64, required=True),
+        "phone": _phone_values(columns["phone"]),
+        "hukou_county": _county_values(columns["hukou_county"]),
+        "education": _choice_values(columns["education"], _EDUCATION, None),
+        "skills": _code_list_values(columns["skills"], occupations),
+        "past_jobs": _title_list_values(columns["past_jobs"]),
+        "desired_occupations": _code_list_values(columns["desired_occupations"], occupations),
+        "channel_preference": _choice_values(columns["channel_preference"], _CHANNEL, "any"),
+        "expected_wage": _int_values(columns["expected_wage"], 0, 100_000, None),
+        "registered_low_income": _bool_values(columns["registered_low_income"]),
+        "monitored_household": _bool_values(columns["monitored_household"]),
+        "dependants": _int_values(columns["dependants"], 0, 30, 0),
+        "consent_to_share": _bool_values(columns["consent_to_share"]),
+    }
+    valid = [_REJECT not in row for row in zip(*checked.values(), strict=True)]
+    return checked, valid
+
+
 # ---------------------------------------------------------------- the import
 
 
@@ -396,7 +559,8 @@ class _Pending:
     """A row waiting for the database check of its batch (and, if the file is clean so far, for insertion)."""
 
     row: int
-    values: dict[str, Any] | None  # None once the row has an error: it will never be stored
+    index: int  # its place in the batch's columns
+    valid: bool  # False once the row has an error: it will never be stored
     id_hash: str | None  # set on the first occurrence in the file only
 
 
@@ -407,6 +571,9 @@ class _Import:
         self.session, self.vault, self.owner = session, vault, owner
         self.region = principal.region_code
         self.ref = reference.index(session)
+        # Codes the column check may pass: in the reference table, and in the form WorkerCreate asks for.
+        self.occupations = frozenset(c for c in self.ref.occupation_codes if _CSCO_FORMAT.fullmatch(c))
+        self.county_problems: dict[str, Msg | None] = {}
         self.max_errors = max(1, max_errors)
         self.now = utcnow()
         self.batch: list[_Pending] = []
@@ -418,6 +585,10 @@ class _Import:
         self.total_errors = 0
         self.rows = 0
         self.created = 0
+        # The previous batch's insert, running while this batch is checked: SQLite and the PostgreSQL server
+        # do their part without the GIL. Only one thread uses the session at a time: flush() waits first.
+        self.inserter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-insert")
+        self.inserting: Future[None] | None = None
 
     def fail(self, errors: list[dict[str, Any]]) -> None:
         self.errors.extend(errors)
@@ -429,39 +600,34 @@ class _Import:
             raise _file_error(Msg("文件是空的：第1行应为表头", "the file is empty: row 1 must be the header"))
         plan, unnamed = self.header(header)
         width = len(header)
-        for number, cells in enumerate(rows, start=2):
-            raw: dict[str, Any] = {}
-            rounded_id = False
-            for index, name, convert in plan:
-                if index < len(cells):
-                    value = cells[index]
-                    if value is None or value == "":
-                        continue
-                    if name == "id_number" and isinstance(value, float):
-                        rounded_id = True  # an Excel number cell: 15 significant digits, the rest are gone
-                        continue
-                    converted = convert(value)
-                    if converted == "" or converted == []:
-                        continue
-                    raw[name] = converted
-            stray = [i for i in unnamed if i < len(cells) and not _blank(cells[i])]
-            if len(cells) > width:
-                stray += [i for i in range(width, len(cells)) if not _blank(cells[i])]
-            if not raw and not stray and not rounded_id:
-                continue  # a blank row: Excel leaves them about, they mean nothing
-            self.rows += 1
-            errors = [field_error(f"column {get_column_letter(i + 1)}", NO_HEADER, number) for i in stray]
-            if rounded_id:
-                errors.append(field_error("id_number", NUMERIC_ID, number))
-            self.check(number, raw, rounded_id, errors)
-            if len(self.batch) >= BATCH_ROWS:
-                self.flush()
-        self.flush()
+        chunk: list[Sequence[Any]] = []
+        first = 2
+        for cells in rows:
+            chunk.append(cells)
+            if len(chunk) >= BATCH_ROWS:
+                self.take(first, chunk, plan, unnamed, width)
+                first += len(chunk)
+                chunk = []
+        self.take(first, chunk, plan, unnamed, width)
+        self.inserted()
 
-    def header(self, cells: Any) -> tuple[list[tuple[int, str, Callable[[Any], Any]]], list[int]]:
+    def inserted(self) -> None:
+        """Wait for the batch being inserted; its error (a database one) is raised here."""
+        if self.inserting is not None:
+            inserting, self.inserting = self.inserting, None
+            inserting.result()
+
+    def close(self) -> None:
+        """Nothing may touch the session after the import returns or raises: wait for the insert thread."""
+        try:
+            self.inserted()
+        finally:
+            self.inserter.shutdown(wait=True)
+
+    def header(self, cells: Any) -> tuple[list[tuple[int, str]], list[int]]:
         """Which column holds which field; unknown, repeated or missing columns stop the import at row 1."""
         errors: list[dict[str, Any]] = []
-        plan: list[tuple[int, str, Callable[[Any], Any]]] = []
+        plan: list[tuple[int, str]] = []
         unnamed: list[int] = []
         seen: dict[str, str] = {}  # field -> column letter
         for index, cell in enumerate(cells):
@@ -480,7 +646,7 @@ class _Import:
                 errors.append(field_error(col.name, msg, 1))
             else:
                 seen[col.name] = get_column_letter(index + 1)
-                plan.append((index, col.name, _CONVERTERS[col.name]))
+                plan.append((index, col.name))
         for col in COLUMNS:
             if col.required and col.name not in seen:
                 msg = Msg(f"缺少必填列“{col.header}”", f"the required column '{col.header}' is missing")
@@ -492,14 +658,63 @@ class _Import:
             )
         return plan, unnamed
 
-    def check(self, number: int, raw: dict[str, Any], rounded_id: bool, errors: list[dict[str, Any]]) -> None:
-        """Everything the single-worker route checks, plus duplicates inside the file."""
-        values: dict[str, Any] | None
+    def take(
+        self, first: int, chunk: list[Sequence[Any]], plan: list[tuple[int, str]], unnamed: list[int], width: int
+    ) -> None:
+        """Check a batch of file rows (numbered from `first`) column by column, then row by row in file order."""
+        empty: list[Any] = [None] * len(chunk)
+        cells: dict[str, list[Any]] = dict.fromkeys(_FIELDS, empty)
+        for index, name in plan:
+            cells[name] = [row[index] if index < len(row) else None for row in chunk]
+        # An Excel number cell: 15 significant digits, the rest are gone.
+        rounded = {i for i, v in enumerate(cells["id_number"]) if isinstance(v, float)}
+        if rounded:
+            cells["id_number"] = [None if i in rounded else v for i, v in enumerate(cells["id_number"])]
+        columns = {name: empty if cells[name] is empty else _convert_column(name, cells[name]) for name in _FIELDS}
+        values, valid = _checked_columns(columns, self.occupations, today())
+        ids, counties, external_ids = values["id_number"], values["hukou_county"], values["external_id"]
+        hashes = iter(self.vault.fingerprints([v for v, ok in zip(ids, valid, strict=True) if ok]))
+        for i, row in enumerate(chunk):
+            number = first + i
+            stray = []
+            if unnamed or len(row) > width:
+                stray = [j for j in unnamed if j < len(row) and not _blank(row[j])]
+                stray += [j for j in range(width, len(row)) if not _blank(row[j])]
+            if valid[i] and not stray and i not in rounded:
+                self.rows += 1
+                county = counties[i]
+                if county not in self.county_problems:
+                    self.county_problems[county] = self.ref.county_problem(county, self.region)
+                problem = self.county_problems[county]
+                errors = [field_error("hukou_county", problem, number)] if problem else []
+                self.check_known(number, i, external_ids[i], next(hashes), errors)
+                continue
+            if valid[i]:
+                next(hashes)  # keep the hashes in step with the rows they belong to
+            raw = {name: columns[name][i] for name in _FIELDS if columns[name][i] is not None}
+            if not raw and not stray and i not in rounded:
+                continue  # a blank row: Excel leaves them about, they mean nothing
+            self.rows += 1
+            errors = [field_error(f"column {get_column_letter(j + 1)}", NO_HEADER, number) for j in stray]
+            if i in rounded:
+                errors.append(field_error("id_number", NUMERIC_ID, number))
+            self.check(number, i, raw, values, i in rounded, errors)
+        self.flush(values)
+
+    def check(
+        self,
+        number: int,
+        index: int,
+        raw: dict[str, Any],
+        values: dict[str, list[Any]],
+        rounded_id: bool,
+        errors: list[dict[str, Any]],
+    ) -> None:
+        """Everything the single-worker route checks, for a row the column checks could not pass: WorkerCreate
+        says what is wrong with it, or gives its values (into `values` at `index`)."""
         try:
-            values = WorkerCreate.model_validate(raw).model_dump()
-            checked = values
+            dumped = WorkerCreate.model_validate(raw).model_dump()
         except ValidationError as exc:
-            values = None
             found = translate(exc.errors(include_url=False), row=number)
             for err in found:
                 err["field"] = err["field"].split(".", 1)[0]  # "skills.2" -> the column "skills"
@@ -509,13 +724,28 @@ class _Import:
             failed = {err["field"] for err in found}
             # Keep checking what did pass, so one upload shows every problem of the row.
             checked = {k: v for k, v in raw.items() if k not in failed}
-        errors.extend(service.reference_errors(self.ref, self.region, checked, row=number))
-        external_id = checked.get("external_id")
+            errors.extend(service.reference_errors(self.ref, self.region, checked, row=number))
+            id_hash = self.vault.fingerprint(checked["id_number"]) if checked.get("id_number") else None
+            self.check_known(number, index, checked.get("external_id"), id_hash, errors, valid=False)
+            return
+        errors.extend(service.reference_errors(self.ref, self.region, dumped, row=number))
+        for name, value in dumped.items():
+            values[name][index] = value
+        self.check_known(number, index, dumped["external_id"], self.vault.fingerprint(dumped["id_number"]), errors)
+
+    def check_known(
+        self,
+        number: int,
+        index: int,
+        external_id: str | None,
+        id_hash: str | None,
+        errors: list[dict[str, Any]],
+        valid: bool = True,
+    ) -> None:
+        """The checks that need the file's other rows or the office's register."""
         if external_id == EXAMPLE_EXTERNAL_ID:
             errors.append(field_error("external_id", EXAMPLE_ROW, number))
-        id_hash = None
-        if checked.get("id_number"):
-            id_hash = self.vault.fingerprint(checked["id_number"])
+        if id_hash is not None:
             first = self.seen_ids.setdefault(id_hash, number)
             if first != number:
                 msg = Msg(f"与第 {first} 行的身份证号重复", f"the same ID number as row {first}")
@@ -529,24 +759,28 @@ class _Import:
             elif external_id in self.taken_external:
                 errors.append(field_error("external_id", service.EXTERNAL_ID_TAKEN, number))
         if errors:
-            values = None
+            valid = False
             self.fail(errors)
-        self.batch.append(_Pending(number, values, id_hash))
+        self.batch.append(_Pending(number, index, valid, id_hash))
 
-    def flush(self) -> None:
+    def flush(self, values: dict[str, list[Any]]) -> None:
         """The ID-number check against the database for a batch; while the file is clean, its rows go in too."""
         if not self.batch:
             return
         hashes = [p.id_hash for p in self.batch if p.id_hash]
+        self.inserted()
         taken = repository.taken_id_hashes(self.session, hashes) if hashes else set()
         for p in self.batch:
             if p.id_hash in taken:
                 self.fail([field_error("id_number", service.ALREADY_REGISTERED, p.row)])
         if not self.total_errors:
+            # A clean file so far: every row of the batch is valid and holds the first sight of its ID number.
+            if len(self.batch) < len(values["id_number"]):  # blank rows in between
+                values = {name: [column[p.index] for p in self.batch] for name, column in values.items()}
+            columns = service.stored_column_lists(values, hashes, self.vault)
             common = {"owner_org_id": self.owner, "version": 1, "created_at": self.now, "updated_at": self.now}
-            rows = [service.stored_columns(p.values, self.vault) | common for p in self.batch if p.values]
-            repository.bulk_insert(self.session, rows)
-            self.created += len(rows)
+            self.inserting = self.inserter.submit(repository.insert_columns, self.session, columns, common)
+            self.created += len(self.batch)
         self.batch.clear()
         # Errors arrive in row order except the batch's database check: sort, and keep only what will be shown.
         self.errors.sort(key=lambda err: err["row"])
@@ -584,6 +818,9 @@ def import_workers(
     assert owner is not None
     kind = _file_kind(fileobj, filename)
     job = _Import(session, principal, vault, owner, max_errors)
-    with _csv_rows(fileobj) if kind == "csv" else _xlsx_rows(fileobj) as rows:
-        job.read(rows)
+    try:
+        with _csv_rows(fileobj) if kind == "csv" else _xlsx_rows(fileobj) as rows:
+            job.read(rows)
+    finally:
+        job.close()
     return job.result()

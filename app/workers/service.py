@@ -1,5 +1,6 @@
 """Worker profiles: who may touch them, what makes one valid, and how personal data is kept."""
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -55,6 +56,23 @@ def stored_columns(values: dict[str, Any], vault: PiiVault) -> dict[str, Any]:
     if "phone" in out:
         phone = out.pop("phone")
         out.update(phone_enc=vault.encrypt(phone) if phone else None, phone_masked=mask_phone(phone) if phone else None)
+    return out
+
+
+def stored_column_lists(values: Mapping[str, list[Any]], id_hashes: list[str], vault: PiiVault) -> dict[str, list[Any]]:
+    """stored_columns() for a batch held as one list per field (every WorkerCreate field, validated), whose ID
+    numbers are already hashed: one pass of encryption per column."""
+    out = {name: column for name, column in values.items() if name not in ("id_number", "phone")}
+    ids, phones = values["id_number"], values["phone"]
+    encrypted_phones = iter(vault.encrypt_many([phone for phone in phones if phone]))
+    out.update(
+        id_hash=id_hashes,
+        id_number_enc=vault.encrypt_many(ids),
+        id_number_masked=[mask_id_number(v) for v in ids],
+        sex=[sex_of(v) for v in ids],
+        phone_enc=[next(encrypted_phones) if phone else None for phone in phones],
+        phone_masked=[mask_phone(phone) if phone else None for phone in phones],
+    )
     return out
 
 

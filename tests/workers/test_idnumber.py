@@ -1,5 +1,7 @@
 """GB 11643 numbers, masks and log redaction, without a database."""
 
+import hashlib
+import hmac
 from datetime import date
 
 import pytest
@@ -48,3 +50,20 @@ def test_vault_round_trip_and_keyed_hash():
     assert vault.decrypt(token) == "45022519950314123X" and token != vault.encrypt("45022519950314123X")
     assert vault.fingerprint("45022519950314123x") == vault.fingerprint("45022519950314123X")
     assert vault.fingerprint("45022519950314123X") != other.fingerprint("45022519950314123X")
+
+
+def test_fingerprints_are_hmac_sha256_with_the_derived_key_so_stored_hashes_still_match():
+    secret = "a" * 40
+    vault = PiiVault(secret)
+    key = hmac.new(secret.encode(), b"laborbridge/hash", hashlib.sha256).digest()
+    values = ["45022519950314123x", "13812340000", "韦小红", ""]
+    expected = [hmac.new(key, v.upper().encode(), hashlib.sha256).hexdigest() for v in values]
+    assert [vault.fingerprint(v) for v in values] == expected
+    assert vault.fingerprints(values) == expected
+
+
+def test_encrypt_many_round_trips_with_a_fresh_nonce_each():
+    vault = PiiVault("a" * 40)
+    tokens = vault.encrypt_many(["45022519950314123X", "45022519950314123X", "韦"])
+    assert [vault.decrypt(t) for t in tokens] == ["45022519950314123X", "45022519950314123X", "韦"]
+    assert len(set(tokens)) == 3

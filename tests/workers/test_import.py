@@ -4,17 +4,19 @@ import csv
 import io
 import re
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from app.clock import today
 from app.workers import importer
 from app.workers.idnumber import make_id_number
 from app.workers.models import Worker
+from app.workers.schemas import WorkerCreate
 from tests.conftest import id_number, worker_payload
 
 IMPORT = "/api/v1/workers/import"
@@ -547,3 +549,114 @@ def test_a_file_without_a_header_row_does_not_echo_personal_data(client, tenants
     assert resp.status_code == 422
     assert "45022519900102456X" not in resp.text and "13900001111" not in resp.text
     assert "450225********456X" in resp.text  # the column is still recognisable
+
+
+def _age_16_birth(days_after: int) -> date:
+    """The birth date of someone who turns 16 `days_after` days from today (negative: turned 16 already)."""
+    now = today()
+    try:
+        birth = now.replace(year=now.year - 16)
+    except ValueError:  # 29 February
+        birth = now.replace(year=now.year - 16, day=28)
+    return birth + timedelta(days=days_after)
+
+
+class TestColumnChecks:
+    """The column-wise checks pass a row only if WorkerCreate would pass it with the very same values."""
+
+    OCCUPATIONS = frozenset({"6-05-01-01", "6-25-04-00"})
+    GOOD_ID = make_id_number("450225", date(1996, 2, 29), 123)
+    VARIANTS: list[tuple[str, Any]] = [
+        ("id_number", GOOD_ID.lower()),
+        ("id_number", GOOD_ID[:17] + ("0" if GOOD_ID[17] != "0" else "1")),
+        ("id_number", make_id_number("450225", date(1996, 3, 1), 7)[:17] + "X"),
+        ("id_number", make_id_number("450225", _age_16_birth(0), 5)),
+        ("id_number", make_id_number("450225", _age_16_birth(1), 5)),
+        ("id_number", make_id_number("450225", today() + timedelta(days=3), 5)),
+        ("id_number", "4502251997022912" + "3X"),
+        ("id_number", "45022519961301123X"),
+        ("id_number", "45022519960100123X"),
+        ("id_number", "45022500000101123X"),
+        ("id_number", "４５０２２５" + GOOD_ID[6:]),
+        ("id_number", GOOD_ID[:17]),
+        ("id_number", GOOD_ID[:8] + " " + GOOD_ID[9:]),
+        ("phone", "12812340000"),
+        ("phone", "1381234000"),
+        ("phone", "138123400001"),
+        ("phone", "+8613812340000"),
+        ("phone", "１３８１２３４００００"),
+        ("phone", 13812340000),
+        ("hukou_county", "45022"),
+        ("hukou_county", "４５０２２５"),
+        ("hukou_county", 450225.0),
+        ("external_id", "x" * 64),
+        ("external_id", "x" * 65),
+        ("external_id", "a\x00b"),
+        ("name", "韦" * 65),
+        ("name", "韦\x00"),
+        ("education", "phd"),
+        ("education", "初中"),
+        ("education", "Junior_Secondary"),
+        ("education", "  本科 "),
+        ("channel_preference", "就近"),
+        ("channel_preference", "everywhere"),
+        ("skills", ";".join(["6-05-01-01"] * 30)),
+        ("skills", ";".join(["6-05-01-01"] * 31)),
+        ("skills", "9-99-99-99"),
+        ("skills", "6-05-01-0１"),
+        ("desired_occupations", "6-25-04-00，6-05-01-01"),
+        ("past_jobs", "保安、快递员"),
+        ("past_jobs", "工" * 101),
+        ("past_jobs", ";".join(["工"] * 31)),
+        ("expected_wage", "0"),
+        ("expected_wage", "00"),
+        ("expected_wage", "0450"),
+        ("expected_wage", "+4500"),
+        ("expected_wage", "4500.0"),
+        ("expected_wage", 4500.5),
+        ("expected_wage", "100000"),
+        ("expected_wage", "100001"),
+        ("expected_wage", "4_500"),
+        ("expected_wage", "４５００"),
+        ("expected_wage", True),
+        ("dependants", "30"),
+        ("dependants", "31"),
+        ("dependants", "-1"),
+        ("dependants", 2.0),
+        ("registered_low_income", "是"),
+        ("registered_low_income", "TRUE"),
+        ("registered_low_income", "maybe"),
+        ("registered_low_income", 1),
+        ("consent_to_share", True),
+    ]
+
+    def rows(self) -> list[dict[str, Any]]:
+        base = {**{k: cell(v) for k, v in worker_payload().items()}, "id_number": self.GOOD_ID}
+        return [base] + [{**base, field: value} for field, value in self.VARIANTS]
+
+    def test_a_passed_row_has_exactly_the_values_workercreate_gives_it(self):
+        rows = self.rows()
+        columns = {name: importer._convert_column(name, [row.get(name) for row in rows]) for name in FIELDS}
+        values, valid = importer._checked_columns(columns, self.OCCUPATIONS, today())
+        for i, (row, passed) in enumerate(zip(rows, valid, strict=True)):
+            raw = {name: columns[name][i] for name in FIELDS if columns[name][i] is not None}
+            try:
+                expected: dict[str, Any] | None = WorkerCreate.model_validate(raw).model_dump()
+            except ValidationError:
+                expected = None
+            if passed:
+                assert expected == {name: values[name][i] for name in FIELDS}, row
+        # The checks do pass the plain forms, so the fast path is the one clean files take.
+        passed = {(field, str(value)) for (field, value), ok in zip(self.VARIANTS, valid[1:], strict=True) if ok}
+        assert valid[0]
+        assert {("id_number", self.GOOD_ID.lower()), ("education", "初中"), ("expected_wage", "0")} <= passed
+        assert ("registered_low_income", "TRUE") in passed and ("skills", ";".join(["6-05-01-01"] * 30)) in passed
+
+    def test_rows_the_checks_cannot_pass_get_workercreates_messages(self, client, tenants):
+        county = tenants["county"]
+        rows = [worker_payload(expected_wage="+4500"), worker_payload(phone="１３８１２３４００００")]
+        resp = upload(client, county, csv_bytes(rows))
+        assert resp.status_code == 422
+        assert errors_at(resp) == {(3, "phone")}
+        [err] = resp.json()["detail"]
+        assert err["message_en"] == "must be an 11-digit mobile number"
