@@ -419,9 +419,18 @@ def _convert_column(name: str, cells: list[Any]) -> list[Any]:
 
 
 _KINDS = {col.name: col.kind for col in COLUMNS}
+
+
+def _choice_words(name: str) -> dict[str, str]:
+    """Every code and Chinese word a clerk may type in a choice column, with the code it stands for."""
+    codes = _CODES[name]
+    words = {word: code for word, code in labels.words(_VOCABULARY[name]).items() if code in codes}
+    return {**{code: code for code in codes}, **words}
+
+
 # Cells whose converted value is known without converting: the keys are what the converter makes of them.
 _DIRECT: dict[str, dict[str, Any]] = {
-    name: _BOOLS if kind == "bool" else {**{code: code for code in _CHOICES[name].values()}, **_CHOICES[name]}
+    name: _BOOLS if kind == "bool" else _choice_words(name)
     for name, kind in _KINDS.items()
     if kind in ("bool", "choice")
 }
