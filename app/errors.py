@@ -107,6 +107,19 @@ class PreconditionFailed(AppError):
         )
 
 
+class PreconditionRequired(AppError):
+    status_code = 428
+    code = "precondition_required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            Msg(
+                "请先读取该记录，并在 If-Match 请求头中带上它的 ETag 再提交",
+                "Send the record's ETag in an If-Match header (read it first)",
+            )
+        )
+
+
 _ZH = {
     "worker": "劳动者",
     "vacancy": "岗位",

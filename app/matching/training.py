@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session
 from app.artefacts import repository as artefact_repo
 from app.artefacts import service as artefacts
 from app.clock import today as china_today
-from app.matching import repository
+from app.matching import corrections, repository
 from app.matching.service import PAST_JOB_MIN_SCORE, usable_ranker
 from app.reference import repository as reference_repo
+from matching.evaluate import topk_metrics
 from matching.features import RANKER_FEATURES, pair_features
 from matching.occupations import OccupationNormaliser, confident_codes, default_normaliser, load_labelled
 from matching.ranking import (
@@ -40,12 +41,46 @@ PSI_LIMIT = 0.25
 LOGLOSS_TOLERANCE = 0.002
 
 
-def fit_normaliser() -> tuple[OccupationNormaliser, dict[str, Any]]:
-    """The product's normaliser (fitted once per process by `default_normaliser`) with what to store beside it."""
+def fit_normaliser(session: Session | None = None) -> tuple[OccupationNormaliser, dict[str, Any]]:
+    """The product's normaliser with what to store beside it: the shipped labelled titles plus every title a
+    person confirmed (`PUT /vacancies/{id}/occupation`), and the active normaliser's accuracy on the titles
+    confirmed after its own cutoff (the only ones it never saw)."""
     labelled = load_labelled()
-    model = default_normaliser()
+    confirmed = corrections.confirmed_titles(session) if session is not None else pd.DataFrame()
+    details: dict[str, Any] = {}
+    if not confirmed.empty:
+        active = artefacts.load_active(session, "occupations") if session is not None else None
+        if active is not None:
+            details["accuracy_on_new_corrections"] = correction_accuracy(
+                active.estimator, confirmed, active.details.get("corrections_through")
+            )
+        # Shipped labels first, then people's: the normaliser weighs every labelled title alike.
+        titles = pd.concat([labelled["title"], confirmed["title"]], ignore_index=True)
+        codes = pd.concat([labelled["code"], confirmed["code"]], ignore_index=True)
+        model = OccupationNormaliser(n_jobs=-1).fit(titles, codes)
+    else:
+        model = default_normaliser()  # the same fit, cached per process
     views = "character n-gram SVM, level-3 family, taxonomy names/aliases/definitions, nearest labelled title"
-    return model, {"labelled_titles": len(labelled), "codes": len(model.classes_), "features": views}
+    return model, {
+        "labelled_titles": len(labelled),
+        "confirmed_titles": len(confirmed),
+        "corrections_through": str(confirmed["confirmed_at"].max()) if not confirmed.empty else None,
+        "codes": len(model.classes_),
+        "features": views,
+        **details,
+    }
+
+
+def correction_accuracy(model: OccupationNormaliser, confirmed: pd.DataFrame, cutoff: str | None) -> dict[str, Any]:
+    """Top-1/top-5 of `model` on titles confirmed after `cutoff` (all of them if it was trained on none)."""
+    after = confirmed
+    if cutoff:
+        after = confirmed[pd.to_datetime(confirmed["confirmed_at"], utc=True) > pd.Timestamp(cutoff)]
+    out: dict[str, Any] = {"n": len(after), "confirmed_after": cutoff}
+    if len(after):
+        predicted, _ = model.predict_topk(list(after["title"]), k=5)
+        out |= {k: round(v, 4) for k, v in topk_metrics(list(after["code"]), predicted).items()}
+    return out
 
 
 def _past_job_codes(model: OccupationNormaliser | None, jobs: pd.Series) -> list[list[str]]:
@@ -163,7 +198,7 @@ def fit_ranker(
 def train(session: Session, holdout_days: int = 365, today: date | None = None) -> dict[str, Any]:
     """Fit and store the normaliser and the ranker; the ranker is activated only if it passes the gate."""
     today = today or china_today()
-    normaliser, norm_details = fit_normaliser()
+    normaliser, norm_details = fit_normaliser(session)
     norm = artefacts.store(session, "occupations", normaliser, {"kind": "occupations", **norm_details}, activate=True)
     fitted = fit_ranker(session, normaliser, today, holdout_days)
     ranker, metrics, parts = fitted["ranker"], fitted["metrics"], fitted["parts"]

@@ -83,3 +83,9 @@ class VacancyRead(ReadModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class OccupationConfirm(InputModel):
+    """The occupation code a person vouches for: the inferred one (a confirmation) or another (a correction)."""
+
+    occupation_code: CscoCode
