@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
+from scipy.stats import rankdata
 from sqlalchemy.orm import Session
 
 from app.clock import today as china_today
@@ -89,7 +89,13 @@ def _captured(top10: dict[str, np.ndarray]) -> dict[str, float]:
 
 
 def _auc(y: np.ndarray, s: np.ndarray) -> float:
-    return float(roc_auc_score(y, s)) if len(np.unique(y)) == 2 else float("nan")
+    """Mann-Whitney AUC with ties counted half (roc_auc_score's answer, without its per-call checks)."""
+    n_pos = int(y.sum())
+    n_neg = len(y) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = rankdata(s)
+    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def oracle_section(
@@ -133,50 +139,115 @@ class TruthInputs:
         self.county_pairs = {(p.east_code, p.west_code) for p in ref.pairings if p.level == "county"}
         # The profile as stored (the generator's own codes), not widened by past-job inference as training does.
         raw = repository.workers(session).set_index("worker_id")
-        self.skills = raw["skills"].map(lambda s: list(s or []))
-        self.desired = raw["desired_occupations"].map(lambda s: list(s or []))
-        self._manufacturing: dict[str, float] = {}
+        self.skills = raw["skills"].map(lambda s: list(s or [])).to_dict()
+        self.desired = raw["desired_occupations"].map(lambda s: list(s or [])).to_dict()
 
-    def manufacturing(self, code: str) -> float:
-        if code not in self._manufacturing:
-            self._manufacturing[code] = truth.manufacturing_share(code)
-        return self._manufacturing[code]
+    @staticmethod
+    def _by_unique(keys: pd.DataFrame, fn: Any) -> np.ndarray:
+        """fn(*key) for each row, computed once per distinct key (rows repeat a few workers and vacancies)."""
+        uniq = keys.drop_duplicates()
+        values = pd.Series([fn(*k) for k in uniq.itertuples(index=False)], index=pd.MultiIndex.from_frame(uniq))
+        return values.reindex(pd.MultiIndex.from_frame(keys)).to_numpy()
 
-    def probability(self, worker: pd.Series, placement: pd.Series, age: int, cands: pd.DataFrame) -> np.ndarray:
-        """True P(lasts 90 days) of this worker, on this placement's start day, at each candidate vacancy."""
-        wid, county = placement["worker_id"], str(worker["worker_county"])
-        codes = cands["occupation_code"].astype(str).tolist()
-        vcounty = cands["vacancy_county"].astype(str).tolist()
-        wpref = self.prefecture.get(county, county)
-        n = len(cands)
-        expected = float(worker["expected_wage"])
-        mid = (cands["wage_min"].to_numpy(float) + cands["wage_max"].to_numpy(float)) / 2
+    def probability(self, pairs: pd.DataFrame, start_day: np.ndarray, age: np.ndarray) -> np.ndarray:
+        """True P(lasts 90 days) of each row's worker, starting on `start_day`, at the row's vacancy."""
+        wcounty = pairs["worker_county"].astype(str).reset_index(drop=True)
+        vcounty = pairs["vacancy_county"].astype(str).reset_index(drop=True)
+        codes = pairs["occupation_code"].astype(str).reset_index(drop=True)
+        wid = pairs["worker_id"].reset_index(drop=True)
+        counties = pd.DataFrame({"w": wcounty, "v": vcounty})
+        paired_pref = self._by_unique(
+            counties, lambda w, v: (self.prefecture.get(v, v), self.prefecture.get(w, w)) in self.pref_pairs
+        )
+        paired_county = self._by_unique(counties, lambda w, v: (v, w) in self.county_pairs)
+        jobs = pd.DataFrame({"w": wid, "c": codes})
+        skill = self._by_unique(jobs, lambda w, c: truth.families_match(self.skills.get(w, []), c))
+        wish = self._by_unique(jobs, lambda w, c: truth.families_match(self.desired.get(w, []), c))
+        manufacturing = self._by_unique(pd.DataFrame({"c": codes}), truth.manufacturing_share)
+        expected = pairs["expected_wage"].to_numpy(float)
+        mid = (pairs["wage_min"].to_numpy(float) + pairs["wage_max"].to_numpy(float)) / 2
         shift_index = {s: i for i, s in enumerate(SHIFTS)}
         return truth.lasting_probability(
             truth.Pairs(
-                start=np.full(n, day_number(placement["start_date"].date())),
+                start=start_day,
                 km=seed_model.haversine_km(
-                    np.full(n, float(worker["worker_lon"])),
-                    np.full(n, float(worker["worker_lat"])),
-                    cands["vacancy_lon"].to_numpy(float),
-                    cands["vacancy_lat"].to_numpy(float),
+                    pairs["worker_lon"].to_numpy(float),
+                    pairs["worker_lat"].to_numpy(float),
+                    pairs["vacancy_lon"].to_numpy(float),
+                    pairs["vacancy_lat"].to_numpy(float),
                 ),
                 wage_gap=(mid - expected) / expected,
-                housing=cands["housing"].to_numpy(bool),
-                meals=cands["meals"].to_numpy(bool),
-                shift=np.array([shift_index.get(str(s), 0) for s in cands["shift"]]),
-                manufacturing=np.array([self.manufacturing(c) for c in codes]),
-                east=np.array([c.startswith("44") for c in vcounty]),
-                paired_prefecture=np.array([(self.prefecture.get(c, c), wpref) in self.pref_pairs for c in vcounty]),
-                paired_county=np.array([(c, county) in self.county_pairs for c in vcounty]),
-                dependants=np.full(n, int(worker["dependants"] or 0)),
-                monitored=np.full(n, bool(worker["monitored_household"])),
-                prior_early_exit=np.full(n, placement["prior_early_exits"] > 0),
-                skill_match=np.array([truth.families_match(self.skills[wid], c) for c in codes]),
-                wish_match=np.array([truth.families_match(self.desired[wid], c) for c in codes]),
-                age=np.full(n, age),
+                housing=pairs["housing"].to_numpy(bool),
+                meals=pairs["meals"].to_numpy(bool),
+                shift=np.array([shift_index.get(str(s), 0) for s in pairs["shift"]]),
+                manufacturing=manufacturing.astype(float),
+                east=vcounty.str.startswith("44").to_numpy(),
+                paired_prefecture=paired_pref.astype(bool),
+                paired_county=paired_county.astype(bool),
+                dependants=pd.to_numeric(pairs["dependants"]).fillna(0).to_numpy(),
+                monitored=pairs["monitored_household"].fillna(False).to_numpy(bool),
+                prior_early_exit=pairs["prior_early_exits"].to_numpy(float) > 0,
+                skill_match=skill.astype(bool),
+                wish_match=wish.astype(bool),
+                age=age,
             )
         )
+
+
+class Queries:
+    """Each held-out placement's admissible vacancies, as rows of one long pair frame (queries are contiguous)."""
+
+    def __init__(self, held: pd.DataFrame, placements: pd.DataFrame, vacancies: pd.DataFrame, ages: np.ndarray,
+                 workers: pd.DataFrame) -> None:  # fmt: skip
+        v = vacancies.reset_index(drop=True)
+        nv = len(v)
+        pos = pd.Series(np.arange(nv), index=v["vacancy_id"])
+        v_start = pd.to_datetime(v["vacancy_start"]).to_numpy()
+        last_end = placements.groupby("vacancy_id")["end_date"].max()
+        closed_after = pd.to_datetime(v["vacancy_id"].map(last_end)).to_numpy()
+        is_open = (v["status"] == "open").to_numpy()
+        headcount = v["headcount"].to_numpy(float)
+        min_age = pd.to_numeric(v["min_age"]).fillna(0).to_numpy(float)
+        max_age = pd.to_numeric(v["max_age"]).fillna(np.inf).to_numpy(float)
+        edu_min = v["education_min"].map(EDUCATION_RANK).fillna(0).to_numpy(float)
+        p_start = placements["start_date"].to_numpy()
+        p_end = placements["end_date"].to_numpy()
+        p_vac = pos.reindex(placements["vacancy_id"]).to_numpy()
+        p_id = placements["placement_id"].to_numpy()
+        wk = workers.set_index("worker_id")
+        channel_ok: dict[tuple[str, str], np.ndarray] = {}
+        idx: list[np.ndarray] = []
+        for q, pl in enumerate(held.itertuples(index=False)):
+            day = np.datetime64(pl.start_date)
+            w = wk.loc[pl.worker_id]
+            key = (str(w["worker_county"]), str(w["channel_preference"]))
+            if key not in channel_ok:
+                channel = channel_of(pd.Series([key[0]] * nv), v["vacancy_county"].astype(str))
+                channel_ok[key] = np.isin(channel, admitted_channels(key[1]))  # the matcher's own hard rule
+            active = (p_start <= day) & (np.isnat(p_end) | (p_end > day)) & (p_id != pl.placement_id)
+            left = headcount - np.bincount(p_vac[active], minlength=nv)
+            # Open then: posted by that day (or undated), and open now or still holding a placement after it.
+            ok = (np.isnat(v_start) | (v_start <= day)) & (is_open | (closed_after > day)) & (left > 0)
+            ok &= (min_age <= ages[q]) & (max_age >= ages[q]) & channel_ok[key]
+            ok &= edu_min <= EDUCATION_RANK.get(w["education"], 0)
+            ok[pos[pl.vacancy_id]] = True  # the actual vacancy is always a candidate, for every method alike
+            idx.append(np.flatnonzero(ok))
+        self.sizes = np.array([len(i) for i in idx], dtype=np.int64)
+        self.offsets = np.concatenate([[0], np.cumsum(self.sizes)])
+        self.query = np.repeat(np.arange(len(idx)), self.sizes)
+        self.vacancy = np.concatenate(idx) if idx else np.zeros(0, np.int64)
+        self.is_target = v["vacancy_id"].to_numpy()[self.vacancy] == held["vacancy_id"].to_numpy()[self.query]
+        self.vacancies = v
+
+    def chunks(self, max_rows: int = 200_000) -> list[slice]:
+        """Row ranges of whole queries, each at most about `max_rows` rows (pair frames are wide)."""
+        out, start = [], 0
+        while start < len(self.sizes):
+            end = int(np.searchsorted(self.offsets, self.offsets[start] + max_rows, side="right")) - 1
+            end = max(end, start + 1)
+            out.append(slice(start, min(end, len(self.sizes))))
+            start = min(end, len(self.sizes))
+        return out
 
 
 def evaluate(
@@ -186,10 +257,14 @@ def evaluate(
     today: date | None = None,
     seed: int = 0,
     oracle: bool | None = None,
+    past_jobs: bool = True,
 ) -> dict[str, Any]:
-    """Held-out figures of the ranker and its baselines; `oracle=None` computes the truth section if seeded."""
+    """Held-out figures of the ranker and its baselines; `oracle=None` computes the truth section if seeded.
+
+    `past_jobs=False` skips the normaliser (no past-job evidence in the features): a quick run for tests.
+    """
     today = today or china_today()
-    fitted = fit_ranker(session, default_normaliser(), today, holdout_days)
+    fitted = fit_ranker(session, default_normaliser() if past_jobs else None, today, holdout_days)
     ranker, parts = fitted["ranker"], fitted["parts"]
     placements, workers, vacancies, pairs = (fitted[k] for k in ("placements", "workers", "vacancies", "pairs"))
     seeded = repository.orgs_named(session, truth.DEMO_ORGS) == set(truth.DEMO_ORGS) if oracle is None else oracle
@@ -197,73 +272,66 @@ def evaluate(
     rule = RuleBaseline().fit()
     rng = np.random.default_rng(seed)
     known, lasted = lasting_label(placements, vacancies, today)
-    vacancies = vacancies.copy()
-    vacancies["vacancy_start"] = pd.to_datetime(vacancies["vacancy_start"])
-    vacancies["closed_after"] = vacancies["vacancy_id"].map(placements.groupby("vacancy_id")["end_date"].max())
-    edu_min = vacancies["education_min"].map(EDUCATION_RANK).fillna(0)
-    held = placements[parts["held"]].copy()
+    held = placements[parts["held"]].reset_index(drop=True)
     held["known"], held["lasted"] = known[parts["held"]], lasted[parts["held"]]
+    if truths is None:
+        held = held[held["known"]].reset_index(drop=True)  # censored: no relevance to judge, no truth to fill
     wk = workers.set_index("worker_id")
-    ndcg: dict[str, list[tuple[float, float]]] = {"model": [], "rule_baseline": [], "random_baseline": []}
+    ages = np.array(
+        [
+            age_from_id(wk.at[w, "id_number_enc"], vault, d.date())
+            for w, d in zip(held["worker_id"], held["start_date"], strict=True)
+        ],
+        dtype=np.int64,
+    )
+    queries = Queries(held, placements, vacancies, ages, workers)
+    qworkers = wk.loc[held["worker_id"]].reset_index()  # one row per query, with its history as of that day
+    qworkers["prior_placements"] = held["prior_placements"].to_numpy()
+    qworkers["prior_early_exits"] = held["prior_early_exits"].to_numpy()
+    start_days = np.array([day_number(d.date()) for d in held["start_date"]], dtype=np.int64)
+    n_rows = len(queries.vacancy)
+    score = {"model": np.empty(n_rows), "rule_baseline": np.empty(n_rows), "random_baseline": rng.random(n_rows)}
+    p_true = np.full(n_rows, np.nan)
+    for part in queries.chunks():
+        rows = slice(int(queries.offsets[part.start]), int(queries.offsets[part.stop]))
+        q = queries.query[rows]
+        frame = pair_frame(qworkers.iloc[q], queries.vacancies.iloc[queries.vacancy[rows]], pairs)
+        feats = pair_features(frame)
+        score["model"][rows] = ranker.decision_function(feats)  # the score alone (order=retention), not the tiers
+        score["rule_baseline"][rows] = rule.decision_function(feats)
+        if truths is not None:
+            p_true[rows] = truths.probability(frame, start_days[q], ages[q])
+    tiebreak = rng.random(n_rows)
+    ndcg: dict[str, list[tuple[float, float]]] = {name: [] for name in score}
     top: dict[int, dict[str, list[float]]] = {k: {m: [] for m in METHODS} for k in (1, 10)}
     auc_rows: list[tuple[bool, float, float]] = []
     groups: list[dict[str, Any]] = []
     without = 0
-    for _, pl in held.iterrows():
-        relevant = bool(pl["known"] and pl["lasted"])
-        if not pl["known"]:
-            if truths is None:
-                continue  # censored: no relevance to judge, and no truth section to fill
-        elif not relevant:
-            without += 1
-            if truths is None:
-                continue
-        day = pl["start_date"]
-        active = placements[
-            (placements["start_date"] <= day) & ((placements["end_date"].isna()) | (placements["end_date"] > day))
-        ]
-        filled = active[active["placement_id"] != pl["placement_id"]].groupby("vacancy_id").size()
-        v = vacancies
-        open_then = (v["vacancy_start"].isna() | (v["vacancy_start"] <= day)) & (
-            (v["status"] == "open") | (v["closed_after"] > day)
-        )
-        left = v["headcount"] - v["vacancy_id"].map(filled).fillna(0)
-        w = wk.loc[pl["worker_id"]]
-        age = age_from_id(w["id_number_enc"], vault, day.date())
-        ok = open_then & (left > 0) & (v["min_age"] <= age) & (v["max_age"].isna() | (v["max_age"] >= age))
-        ok &= edu_min <= EDUCATION_RANK.get(w["education"], 0)
-        channel = channel_of(pd.Series([w["worker_county"]] * len(v)), v["vacancy_county"].astype(str))
-        ok &= np.isin(channel, admitted_channels(w["channel_preference"]))  # the matcher's own hard rule
-        ok |= v["vacancy_id"] == pl["vacancy_id"]
-        cands = v[ok.to_numpy()].reset_index(drop=True)
-        wrow = w.to_frame().T.reset_index(names="worker_id")
-        wrow["prior_placements"] = pl["prior_placements"]
-        wrow["prior_early_exits"] = pl["prior_early_exits"]
-        feats = pair_features(pair_frame(wrow.iloc[[0] * len(cands)], cands, pairs))
-        target = (cands["vacancy_id"] == pl["vacancy_id"]).to_numpy()
-        scores = {
-            "model": ranker.decision_function(feats),  # the score alone (order=retention), not the tiers
-            "rule_baseline": rule.decision_function(feats),
-            "random_baseline": rng.random(len(cands)),
-        }
+    sexes = qworkers["sex"].to_numpy()
+    for qi in range(len(held)):
+        r = slice(int(queries.offsets[qi]), int(queries.offsets[qi + 1]))
+        target = queries.is_target[r]
+        is_known = bool(held.at[qi, "known"])
+        relevant = is_known and bool(held.at[qi, "lasted"])
+        without += int(is_known and not relevant)
         if relevant:
-            for name, s in scores.items():
+            for name, s_all in score.items():
+                s = s_all[r]
                 # Rank of the actual vacancy; ties broken against it (no credit for a tie).
                 rank = int(np.sum(s > s[target][0]) + np.sum(s[~target] == s[target][0]) + 1)
                 ndcg[name].append(_ndcg_recall(rank))
-            model_rank = int(np.sum(scores["model"] > scores["model"][target][0]) + 1)
-            groups.append({"sex": w["sex"], "age_band": _age_band(age), "in_top10": model_rank <= 10})
+            model_rank = int(np.sum(score["model"][r] > score["model"][r][target][0]) + 1)
+            groups.append({"sex": sexes[qi], "age_band": _age_band(int(ages[qi])), "in_top10": model_rank <= 10})
         if truths is None:
             continue
-        p_true = truths.probability(w, pl, age, cands)
-        tiebreak = rng.random(len(cands))
+        truth_q, tie = p_true[r], tiebreak[r]
         for k in (1, 10):
-            top[k]["model"].append(_top_mean(scores["model"], p_true, k, tiebreak))
-            top[k]["rule_baseline"].append(_top_mean(scores["rule_baseline"], p_true, k, tiebreak))
-            top[k]["random"].append(float(p_true.mean()))  # the expectation of a random pick, exactly
-            top[k]["oracle"].append(_top_mean(p_true, p_true, k, tiebreak))
-        if pl["known"]:
-            auc_rows.append((relevant, float(scores["model"][target][0]), float(p_true[target][0])))
+            top[k]["model"].append(_top_mean(score["model"][r], truth_q, k, tie))
+            top[k]["rule_baseline"].append(_top_mean(score["rule_baseline"][r], truth_q, k, tie))
+            top[k]["random"].append(float(truth_q.mean()))  # the expectation of a random pick, exactly
+            top[k]["oracle"].append(_top_mean(truth_q, truth_q, k, tie))
+        if is_known:
+            auc_rows.append((relevant, float(score["model"][r][target][0]), float(truth_q[target][0])))
     out: dict[str, Any] = {
         "holdout_window": {"from": str(parts["cutoff"]), "to": str(today)},
         "training_placements": int(parts["train"].sum()),
@@ -286,16 +354,16 @@ def evaluate(
         out["oracle"] = None
         out["oracle_method"] = {"skipped": "not a seeded database: the true model is known only for demo data"}
         return out
-    rows = np.array(auc_rows, dtype=float).reshape(-1, 3)
+    auc = np.array(auc_rows, dtype=float).reshape(-1, 3)
     out["oracle"] = oracle_section(
         {k: {m: np.array(v) for m, v in top[k].items()} for k in (1, 10)},
-        rows[:, 0].astype(bool),
-        {"model": rows[:, 1], "oracle": rows[:, 2]},
+        auc[:, 0].astype(bool),
+        {"model": auc[:, 1], "oracle": auc[:, 2]},
         np.random.default_rng(seed + 1),
     )
     out["oracle_method"] = {
         "queries": len(top[1]["model"]),
-        "auc_placements": len(rows),
+        "auc_placements": len(auc),
         "truth": "P(no quit, dismissal, festival departure, injury or dispute before day 90) from app.seed.model, "
         "integrated over worker frailty, employer quality, latent training and referral",
         "label": "lasted 90 days; contract ends and vacancy closures before day 90 censored",
