@@ -64,7 +64,7 @@ CATEGORICAL_FEATURES = ("shift",)
 PAIR_FEATURES = NUMERIC_FEATURES + CATEGORICAL_FEATURES
 # Worker history and household: the departure model reads them for risk and support; the ranker never does,
 # because across workers (a vacancy's candidates, allocations) they would sink earlier leavers and monitored
-# households, and a flag must never lower a worker's standing (issue 4 §3).
+# households, and a flag must never lower a worker's standing.
 WORKER_HISTORY_FEATURES = ("dependants", "monitored_household", "prior_placements", "prior_early_exits")
 RANKER_NUMERIC_FEATURES = tuple(f for f in NUMERIC_FEATURES if f not in WORKER_HISTORY_FEATURES)
 RANKER_FEATURES = RANKER_NUMERIC_FEATURES + CATEGORICAL_FEATURES
