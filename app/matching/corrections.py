@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from app import authz
+from app.authz import Action, Resource
 from app.db import utcnow
-from app.errors import Forbidden, Msg, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
+from app.errors import NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from app.matching import repository
 from app.matching.models import OccupationCorrection
 from app.orgs.service import Principal
@@ -14,22 +16,13 @@ from app.reference import service as reference
 from app.vacancies import repository as vacancies
 from app.vacancies.models import Vacancy
 
-# The employer knows the job; either provincial office may settle a code for any vacancy.
-CORRECTORS = ("employer", "provincial_office")
-NOT_A_CORRECTOR = Msg(
-    "只有发布岗位的企业或省级协作办公室可以确认或更正职业代码",
-    "only the vacancy's employer or a provincial office may confirm or correct its occupation code",
-)
-
 
 def correct_occupation(
     session: Session, principal: Principal, vacancy_id: int, code: str, if_match: int | None
 ) -> Vacancy:
     """Set the code a person vouches for, record who and when (append-only), and bump the vacancy's version."""
-    if principal.kind not in CORRECTORS:
-        raise Forbidden(NOT_A_CORRECTOR)
-    employer = principal.org_id if principal.kind == "employer" else None
-    vacancy = vacancies.get(session, vacancy_id, employer, for_update=True)
+    scope = authz.reach(principal, Resource.vacancy, Action.correct)  # the employer's own, or any for a province
+    vacancy = vacancies.get(session, vacancy_id, scope.employer, for_update=True)
     if vacancy is None:
         raise NotFound("vacancy")
     if if_match is None:  # no If-Match, or "*": a correction must name the version it was made on

@@ -341,7 +341,16 @@ CASES = [
         "PUT",
         "/vacancies/{vacancy}/occupation",
         "occupation",
-        _expect(county=403, other_county=403, employer=200, other_employer=404, agency=403, school=403, province=200),
+        _expect(
+            county=403,
+            other_county=403,
+            employer=200,
+            other_employer=404,
+            agency=403,
+            school=403,
+            province=200,
+            **NO_DOMAIN_RIGHTS,
+        ),
     ),  # the employer or a provincial office confirms or corrects the code
     ("GET", "/me", None, _expect(**dict.fromkeys(ROLES, 200))),
     ("GET", "/divisions", None, _expect(**dict.fromkeys(ROLES, 200))),
