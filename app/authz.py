@@ -49,6 +49,7 @@ class Action(StrEnum):
     write = "write"  # create or change (a worker, a vacancy, an answer to a flag)
     create = "create"
     end = "end"  # record a placement's end
+    correct = "correct"  # confirm or correct a vacancy's (inferred) occupation code
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,11 @@ RULES: dict[tuple[Resource, Action], dict[OrgKind, Grant]] = {
         PROVINCE: EVERYTHING,
     },
     (Resource.vacancy, Action.write): {EMPLOYER: Grant("its own", lambda p: Reach(employer=p.org_id))},
+    # The employer knows the job; either provincial office may settle a code for any vacancy.
+    (Resource.vacancy, Action.correct): {
+        EMPLOYER: Grant("its own", lambda p: Reach(employer=p.org_id)),
+        PROVINCE: EVERYTHING,
+    },
     (Resource.placement, Action.read): PLACEMENT_READERS,
     (Resource.placement, Action.create): {
         COUNTY: Grant("its workers, into any vacancy", lambda p: Reach(worker_owner=p.org_id)),
@@ -158,6 +164,10 @@ REFUSALS: dict[tuple[Resource, Action], Callable[[str], Msg]] = {
     ),
     (Resource.vacancy, Action.read): lambda k: Msg(VACANCIES_REFUSED[0], f"a {k} key {VACANCIES_REFUSED[1]}"),
     (Resource.vacancy, Action.write): lambda k: Msg(VACANCIES_REFUSED[0], f"a {k} key {VACANCIES_REFUSED[1]}"),
+    (Resource.vacancy, Action.correct): lambda k: Msg(
+        "只有发布岗位的企业或省级协作办公室可以确认或更正职业代码",
+        "only the vacancy's employer or a provincial office may confirm or correct its occupation code",
+    ),
     (Resource.placement, Action.read): lambda k: Msg("本机构无权查看就业记录", f"a {k} key may not read placements"),
     (Resource.placement, Action.create): lambda k: Msg(
         "只有县级人社部门或用工企业可以登记就业", "only county offices and employers record placements"

@@ -240,13 +240,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """One JSON line: NDCG@10 / recall@10 of the model and two baselines on the held-out window."""
+    """One JSON line: the model against two baselines on the held-out window (and against the truth if seeded)."""
     if args.what == "allocation":
         from app.allocations.cli import cmd_evaluate_allocation
 
         return cmd_evaluate_allocation(args)
     from app.db import Database
-    from app.matching import training
+    from app.matching import evaluation
     from app.pii import vault_for
 
     settings = get_settings()
@@ -254,7 +254,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     try:
         with db.session(write=False) as session:
             try:
-                result = training.evaluate(session, vault_for(settings.pii_key), holdout_days=args.holdout_days)
+                result = evaluation.evaluate(session, vault_for(settings.pii_key), holdout_days=args.holdout_days)
             except ValueError as exc:
                 print(json.dumps({"error": str(exc)}, ensure_ascii=False), file=sys.stderr)
                 return 2

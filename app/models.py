@@ -5,7 +5,7 @@ from app.artefacts.models import ModelArtefact
 from app.audit.models import PiiRead
 from app.departure.models import FlagReview, PlacementRisk
 from app.idempotency.models import IdempotencyRecord
-from app.matching.models import OccupationInference
+from app.matching.models import OccupationCorrection, OccupationInference
 from app.orgs.models import ApiKey, Org, ReportSession
 from app.placements.models import FollowUp, Placement
 from app.reference.models import Division, Occupation, Pairing
@@ -23,6 +23,7 @@ __all__ = [
     "IdempotencyRecord",
     "ModelArtefact",
     "Occupation",
+    "OccupationCorrection",
     "OccupationInference",
     "Org",
     "Pairing",

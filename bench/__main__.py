@@ -1,4 +1,4 @@
-"""`python -m bench [--only import|reads|occupations|matches|allocation|reports|departure]`: figures, then JSON."""
+"""`python -m bench [--only NAME]`: figures, then JSON (without --only: all but the two heavy quality runs)."""
 
 import argparse
 import json
@@ -88,7 +88,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections for the read test")
     parser.add_argument(
         "--only",
-        choices=["import", "reads", "occupations", "matches", "allocation", "reports", "departure"],
+        choices=[
+            "import",
+            "reads",
+            "occupations",
+            "occupation-corrections",
+            "matches",
+            "allocation",
+            "reports",
+            "departure",
+            "matcher-quality",
+        ],
         help="run one of the benchmarks",
     )
     parser.add_argument("--placements", type=int, default=1_000_000, help="placements behind the weekly report")
@@ -110,6 +120,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             figures["reads"] = bench_reads(args.seconds, args.connections, workdir)
         if args.only in (None, "occupations"):
             figures["occupations"] = bench_occupations(args.titles)
+        if args.only == "occupation-corrections":  # five normaliser fits: only when asked
+            from bench.occupation_corrections import lines as correction_lines
+            from bench.occupation_corrections import run as run_corrections
+
+            log("occupation-corrections: learning curve, shipped labelled titles fed as corrections")
+            figures["occupation_corrections"] = run_corrections()
+            for line in correction_lines(figures["occupation_corrections"]):
+                print(line, flush=True)
+        if args.only == "matcher-quality":  # heavy (four databases seeded and trained): only when asked
+            from bench.data import BENCH_PII_KEY
+            from bench.matcher_quality import run as run_quality
+
+            figures["matcher_quality"] = run_quality(workdir, BENCH_PII_KEY, log)
         if args.only in (None, "matches"):
             from bench.matches import run_batch, run_http
 

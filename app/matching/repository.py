@@ -10,7 +10,8 @@ from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from app.artefacts.models import ModelArtefact
-from app.matching.models import OccupationInference
+from app.matching.models import OccupationCorrection, OccupationInference
+from app.orgs.models import Org
 from app.placements.models import Placement
 from app.reference.models import Division
 from app.vacancies.models import Vacancy
@@ -240,3 +241,25 @@ def disputed_employers(session: Session, worker_id: int, since: date) -> list[in
         .where(Placement.worker_id == worker_id, Placement.end_reason == "dispute", Placement.end_date >= since)
     )
     return sorted({int(e) for e in session.scalars(stmt)})
+
+
+def orgs_named(session: Session, names: tuple[str, ...]) -> set[str]:
+    """Which of these organisation names exist (the evaluation recognises a seeded database by them)."""
+    return {str(n) for n in session.scalars(select(Org.name).where(Org.name.in_(names)))}
+
+
+def add_correction(session: Session, row: OccupationCorrection) -> None:
+    session.add(row)
+    session.flush()
+
+
+def corrections(session: Session) -> pd.DataFrame:
+    """Every occupation correction (append-only), oldest first."""
+    stmt = select(
+        OccupationCorrection.id,
+        OccupationCorrection.vacancy_id,
+        OccupationCorrection.title,
+        OccupationCorrection.code,
+        OccupationCorrection.created_at,
+    ).order_by(OccupationCorrection.id)
+    return _frame(session, stmt)

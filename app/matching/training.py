@@ -24,17 +24,15 @@ from sqlalchemy.orm import Session
 from app.artefacts import repository as artefact_repo
 from app.artefacts import service as artefacts
 from app.clock import today as china_today
-from app.matching import repository
-from app.matching.service import PAST_JOB_MIN_SCORE, age_from_id, usable_ranker
-from app.pii import PiiVault
+from app.matching import corrections, repository
+from app.matching.service import PAST_JOB_MIN_SCORE, usable_ranker
 from app.reference import repository as reference_repo
-from matching.features import EDUCATION_RANK, RANKER_FEATURES, channel_of, pair_features
+from matching.evaluate import topk_metrics
+from matching.features import RANKER_FEATURES, pair_features
 from matching.occupations import OccupationNormaliser, confident_codes, default_normaliser, load_labelled
 from matching.ranking import (
     HORIZON_DAYS,
     RetentionRanker,
-    RuleBaseline,
-    admitted_channels,
     outcome_known,
     pair_frame,
 )
@@ -43,12 +41,46 @@ PSI_LIMIT = 0.25
 LOGLOSS_TOLERANCE = 0.002
 
 
-def fit_normaliser() -> tuple[OccupationNormaliser, dict[str, Any]]:
-    """The product's normaliser (fitted once per process by `default_normaliser`) with what to store beside it."""
+def fit_normaliser(session: Session | None = None) -> tuple[OccupationNormaliser, dict[str, Any]]:
+    """The product's normaliser with what to store beside it: the shipped labelled titles plus every title a
+    person confirmed (`PUT /vacancies/{id}/occupation`), and the active normaliser's accuracy on the titles
+    confirmed after its own cutoff (the only ones it never saw)."""
     labelled = load_labelled()
-    model = default_normaliser()
+    confirmed = corrections.confirmed_titles(session) if session is not None else pd.DataFrame()
+    details: dict[str, Any] = {}
+    if not confirmed.empty:
+        active = artefacts.load_active(session, "occupations") if session is not None else None
+        if active is not None:
+            details["accuracy_on_new_corrections"] = correction_accuracy(
+                active.estimator, confirmed, active.details.get("corrections_through")
+            )
+        # Shipped labels first, then people's: the normaliser weighs every labelled title alike.
+        titles = pd.concat([labelled["title"], confirmed["title"]], ignore_index=True)
+        codes = pd.concat([labelled["code"], confirmed["code"]], ignore_index=True)
+        model = OccupationNormaliser(n_jobs=-1).fit(titles, codes)
+    else:
+        model = default_normaliser()  # the same fit, cached per process
     views = "character n-gram SVM, level-3 family, taxonomy names/aliases/definitions, nearest labelled title"
-    return model, {"labelled_titles": len(labelled), "codes": len(model.classes_), "features": views}
+    return model, {
+        "labelled_titles": len(labelled),
+        "confirmed_titles": len(confirmed),
+        "corrections_through": str(confirmed["confirmed_at"].max()) if not confirmed.empty else None,
+        "codes": len(model.classes_),
+        "features": views,
+        **details,
+    }
+
+
+def correction_accuracy(model: OccupationNormaliser, confirmed: pd.DataFrame, cutoff: str | None) -> dict[str, Any]:
+    """Top-1/top-5 of `model` on titles confirmed after `cutoff` (all of them if it was trained on none)."""
+    after = confirmed
+    if cutoff:
+        after = confirmed[pd.to_datetime(confirmed["confirmed_at"], utc=True) > pd.Timestamp(cutoff)]
+    out: dict[str, Any] = {"n": len(after), "confirmed_after": cutoff}
+    if len(after):
+        predicted, _ = model.predict_topk(list(after["title"]), k=5)
+        out |= {k: round(v, 4) for k, v in topk_metrics(list(after["code"]), predicted).items()}
+    return out
 
 
 def _past_job_codes(model: OccupationNormaliser | None, jobs: pd.Series) -> list[list[str]]:
@@ -166,7 +198,7 @@ def fit_ranker(
 def train(session: Session, holdout_days: int = 365, today: date | None = None) -> dict[str, Any]:
     """Fit and store the normaliser and the ranker; the ranker is activated only if it passes the gate."""
     today = today or china_today()
-    normaliser, norm_details = fit_normaliser()
+    normaliser, norm_details = fit_normaliser(session)
     norm = artefacts.store(session, "occupations", normaliser, {"kind": "occupations", **norm_details}, activate=True)
     fitted = fit_ranker(session, normaliser, today, holdout_days)
     ranker, metrics, parts = fitted["ranker"], fitted["metrics"], fitted["parts"]
@@ -203,123 +235,3 @@ def train(session: Session, holdout_days: int = 365, today: date | None = None) 
 
 def has_active_models(session: Session) -> bool:
     return all(artefact_repo.active(session, kind) is not None for kind in ("occupations", "ranker"))
-
-
-# ------------------------------------------------------------------------------------------- evaluation
-
-
-def _ndcg_recall(rank: np.ndarray) -> tuple[float, float]:
-    """Single relevant item at 1-based `rank`: NDCG@10 and recall@10."""
-    return (float(1 / np.log2(rank + 1)) if rank <= 10 else 0.0), (1.0 if rank <= 10 else 0.0)
-
-
-def _age_band(age: int) -> str:
-    return "16-24" if age < 25 else "25-34" if age < 35 else "35-44" if age < 45 else "45+"
-
-
-def evaluate(
-    session: Session, vault: PiiVault, holdout_days: int = 365, today: date | None = None, seed: int = 0
-) -> dict[str, Any]:
-    """NDCG@10 and recall@10 of each held-out worker's actual, lasting placement among the vacancies open then.
-
-    "Open at the time" of a placement's start: posted (start_date on or before it, or none), not closed yet
-    (an open vacancy; or a closed one whose last placement ended after that day, the closing day being
-    unrecorded), with headcount left once the placements active that day are counted, and within the worker's
-    hard rules (age at that day from the ID number, education, channel preference). The actual vacancy is
-    always in the list, for every method alike. Relevance: the placement lasted 90 days; placements whose
-    outcome is not yet known are censored and excluded; workers whose placement failed have no relevant item
-    and are counted under `queries_without_relevant`. The model is fitted only on placements whose outcome
-    was known when the window opened.
-    """
-    today = today or china_today()
-    normaliser = default_normaliser()  # the same fit the product stores; cached per process
-    fitted = fit_ranker(session, normaliser, today, holdout_days)
-    ranker, parts = fitted["ranker"], fitted["parts"]
-    placements, workers, vacancies, pairs = (
-        fitted["placements"],
-        fitted["workers"],
-        fitted["vacancies"],
-        fitted["pairs"],
-    )
-    rule = RuleBaseline().fit()
-    rng = np.random.default_rng(seed)
-    vacancies = vacancies.copy()
-    vacancies["vacancy_start"] = pd.to_datetime(vacancies["vacancy_start"])
-    last_end = placements.groupby("vacancy_id")["end_date"].max()
-    vacancies["closed_after"] = vacancies["vacancy_id"].map(last_end)
-    held = placements[parts["held"]].copy()
-    held["lasted"] = parts["y_held"]
-    wk = workers.set_index("worker_id")
-    results: dict[str, list[tuple[float, float]]] = {"model": [], "rule_baseline": [], "random_baseline": []}
-    groups: list[dict[str, Any]] = []
-    without = 0
-    for _, pl in held.iterrows():
-        if not pl["lasted"]:
-            without += 1
-            continue
-        day = pl["start_date"]
-        active = placements[
-            (placements["start_date"] <= day) & ((placements["end_date"].isna()) | (placements["end_date"] > day))
-        ]
-        filled = active[active["placement_id"] != pl["placement_id"]].groupby("vacancy_id").size()
-        v = vacancies
-        open_then = (v["vacancy_start"].isna() | (v["vacancy_start"] <= day)) & (
-            (v["status"] == "open") | (v["closed_after"] > day)
-        )
-        left = v["headcount"] - v["vacancy_id"].map(filled).fillna(0)
-        w = wk.loc[pl["worker_id"]]
-        age = age_from_id(w["id_number_enc"], vault, day.date())
-        ok = open_then & (left > 0) & (v["min_age"] <= age) & (v["max_age"].isna() | (v["max_age"] >= age))
-        ok &= v["education_min"].map(EDUCATION_RANK).fillna(0) <= EDUCATION_RANK.get(w["education"], 0)
-        channel = channel_of(pd.Series([w["worker_county"]] * len(v)), v["vacancy_county"].astype(str))
-        ok &= np.isin(channel, admitted_channels(w["channel_preference"]))  # the matcher's own hard rule
-        ok |= v["vacancy_id"] == pl["vacancy_id"]
-        cands = v[ok.to_numpy()].reset_index(drop=True)
-        wrow = w.to_frame().T.reset_index(names="worker_id")
-        wrow["prior_placements"] = pl["prior_placements"]
-        wrow["prior_early_exits"] = pl["prior_early_exits"]
-        frame = pair_frame(wrow.iloc[[0] * len(cands)], cands, pairs)
-        feats = pair_features(frame)
-        target = (cands["vacancy_id"] == pl["vacancy_id"]).to_numpy()
-        scores = {
-            "model": ranker.decision_function(feats),
-            "rule_baseline": rule.decision_function(feats),
-            "random_baseline": rng.random(len(cands)),
-        }
-        for name, s in scores.items():
-            # Rank of the actual vacancy; ties broken against it (no credit for a tie).
-            rank = int(np.sum(s > s[target][0]) + np.sum(s[~target] == s[target][0]) + 1)
-            results[name].append(_ndcg_recall(np.array(rank)))
-        model_rank = int(np.sum(scores["model"] > scores["model"][target][0]) + 1)
-        groups.append({"sex": w["sex"], "age_band": _age_band(age), "in_top10": model_rank <= 10})
-    out: dict[str, Any] = {
-        "holdout_window": {"from": str(parts["cutoff"]), "to": str(today)},
-        "training_placements": int(parts["train"].sum()),
-        "queries": len(results["model"]),
-        "queries_without_relevant": without,
-        "held_out_metrics": fitted["metrics"],
-    }
-    for name, vals in results.items():
-        arr = np.array(vals) if vals else np.zeros((0, 2))
-        out[name] = {
-            "ndcg_at_10": round(float(arr[:, 0].mean()), 4) if len(arr) else None,
-            "recall_at_10": round(float(arr[:, 1].mean()), 4) if len(arr) else None,
-        }
-    if out["rule_baseline"]["ndcg_at_10"]:
-        out["model_vs_rule"] = round(out["model"]["ndcg_at_10"] / out["rule_baseline"]["ndcg_at_10"], 3)
-    g = pd.DataFrame(groups)
-    out["selection_rates"] = (
-        {
-            "definition": "share of each group's held-out workers whose actual lasting job was in the model's top 10",
-            **{
-                col: {
-                    str(k): {"n": int(len(grp)), "rate": round(float(grp["in_top10"].mean()), 4)}
-                    for k, grp in g.groupby(col)
-                }
-                for col in ("sex", "age_band")
-            },
-        }
-        if len(g)
-        else {}
-    )
-    return out

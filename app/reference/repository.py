@@ -1,6 +1,6 @@
 """Queries on reference data."""
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.reference.models import Division, Occupation, Pairing
@@ -45,7 +45,15 @@ def division_points(session: Session) -> dict[str, tuple[float | None, float | N
 
 
 def search_occupations(session: Session, q: str | None, limit: int) -> list[Occupation]:
+    """Level-4 occupations whose name or aliases contain `q`, or whose code starts with it (`6-31`, `6-31-05-00`)."""
     stmt = select(Occupation).where(Occupation.level == 4)
     if q:
-        stmt = stmt.where(Occupation.name.contains(q))
+        q = q.strip()
+        stmt = stmt.where(
+            or_(
+                Occupation.name.contains(q, autoescape=True),
+                Occupation.alias.contains(q, autoescape=True),
+                Occupation.code.startswith(q, autoescape=True),
+            )
+        )
     return list(session.scalars(stmt.order_by(Occupation.code).limit(limit)))

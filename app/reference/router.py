@@ -41,7 +41,7 @@ def occupations(
     q: Annotated[str | None, Query(max_length=50)] = None,
     limit: Limit = 50,
 ) -> list[OccupationRead]:
-    """CSCO 2022 occupations whose name contains `q`."""
+    """CSCO 2022 occupations whose name or aliases (普工, 杂工, 学徒 …) contain `q`, or whose code starts with it."""
     return [OccupationRead.model_validate(o) for o in repository.search_occupations(session, q, limit)]
 
 

@@ -7,12 +7,13 @@ from app import errors as e
 from app.deps import IdempotencyKey, IfMatch, PrincipalDep, SessionDep
 from app.http import Cursor, Limit, PathId, etag, if_match_version, json_response
 from app.idempotency.service import run_once
+from app.matching import corrections
 from app.matching import service as matching
 from app.matching.router import MatcherDep
 from app.schemas import Page, decode_cursor, paginate
 from app.vacancies import service
 from app.vacancies.models import Vacancy
-from app.vacancies.schemas import Shift, Status, VacancyCreate, VacancyRead, VacancyUpdate
+from app.vacancies.schemas import OccupationConfirm, Shift, Status, VacancyCreate, VacancyRead, VacancyUpdate
 
 router = APIRouter(prefix="/vacancies", tags=["vacancies"])
 COMMON = e.responses(e.Unauthenticated, e.Forbidden, e.ValidationFailed)
@@ -91,6 +92,31 @@ def update_vacancy(
     sent = body.model_fields_set
     matching.apply_inference(matcher, session, vacancy, "title" in sent, "occupation_code" in sent)
     return json_response(_read(session, matcher, [vacancy])[0], headers={"ETag": etag(vacancy.id, vacancy.version)})
+
+
+@router.put(
+    "/{vacancy_id}/occupation",
+    response_model=VacancyRead,
+    responses=e.responses(e.NotFound, e.PreconditionFailed, e.PreconditionRequired) | COMMON,
+)
+def correct_occupation(
+    vacancy_id: PathId,
+    body: OccupationConfirm,
+    session: SessionDep,
+    principal: PrincipalDep,
+    matcher: MatcherDep,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Confirm or correct the vacancy's occupation code (its employer or a provincial office); If-Match required."""
+    version = if_match_version(if_match, vacancy_id)
+
+    def act() -> Response:
+        vacancy = corrections.correct_occupation(session, principal, vacancy_id, body.occupation_code, version)
+        return json_response(_read(session, matcher, [vacancy])[0], headers={"ETag": etag(vacancy.id, vacancy.version)})
+
+    payload = {"vacancy_id": vacancy_id, "if_match": version, **body.model_dump()}
+    return run_once(session, principal.org_id, idempotency_key, "PUT /vacancies/{id}/occupation", payload, act)
 
 
 def _read(session: SessionDep, matcher: MatcherDep, vacancies: list[Vacancy]) -> list[VacancyRead]:

@@ -101,3 +101,9 @@ class VacancyRead(ReadModel):
     @property
     def status_label(self) -> str | None:
         return label("vacancy_status", self.status)
+
+
+class OccupationConfirm(InputModel):
+    """The occupation code a person vouches for: the inferred one (a confirmation) or another (a correction)."""
+
+    occupation_code: CscoCode

@@ -337,6 +337,21 @@ CASES = [
         None,
         _expect(county=200, other_county=404, province=403, **FORBIDDEN_EXCEPT_COUNTIES),
     ),
+    (
+        "PUT",
+        "/vacancies/{vacancy}/occupation",
+        "occupation",
+        _expect(
+            county=403,
+            other_county=403,
+            employer=200,
+            other_employer=404,
+            agency=403,
+            school=403,
+            province=200,
+            **NO_DOMAIN_RIGHTS,
+        ),
+    ),  # the employer or a provincial office confirms or corrects the code
     ("GET", "/me", None, _expect(**dict.fromkeys(ROLES, 200))),
     ("GET", "/divisions", None, _expect(**dict.fromkeys(ROLES, 200))),
     ("GET", "/occupations", None, _expect(**dict.fromkeys(ROLES, 200))),
@@ -382,6 +397,8 @@ def _body(kind: str | None, role: str, world: World) -> dict | None:
         return {"decision": "contacted", "note": f"called by {role}"}
     if kind == "allocation":
         return {"method": "greedy", "candidates_per_worker": 5}
+    if kind == "occupation":
+        return {"occupation_code": "6-31-05-00"}
     if kind == "follow_up":
         return {"date": "2026-10-01", "contact": "visit", "outcome": "concern", "notes": f"by {role}"}
     raise AssertionError(kind)
@@ -432,6 +449,9 @@ def test_role_against_every_route(client, tenants, world, role):
         if method == "PATCH":
             current = client.get(path, headers=tenants[ETAG_READER[template]].headers)
             sent = {**headers, "If-Match": current.headers["ETag"]}
+        elif body_kind == "occupation":  # If-Match is required: send the vacancy's current tag, as its reader would
+            tag = client.get(path.removesuffix("/occupation"), headers=tenants["employer"].headers).headers["ETag"]
+            sent = {**headers, "If-Match": tag}
         resp = client.request(method, path, json=_body(body_kind, role, world), headers=sent)
         if resp.status_code != expected[role]:
             failures.append(f"{method} {template}: {resp.status_code} != {expected[role]} {resp.text[:200]}")
