@@ -113,7 +113,7 @@ class Block:
         self.mid = self.board.mid[self.cols]
         self.kind = self.board.kind[self.cols]
         self.code = self.board.code[self.cols]
-        self.mids, self.mid_id = np.unique(self.mid, return_inverse=True)
+        self.mid_id = self.board.mid_id[self.cols]
 
 
 def top_k_batch(
@@ -265,7 +265,7 @@ def _score_chunk(block: Block, r: np.ndarray) -> pd.DataFrame:
     n, S = len(r), len(cols)
     # Wage: the exact wage part over (distinct expected wage in the chunk) x (distinct pay in the block).
     ue, inv = np.unique(side.expected0[r], return_inverse=True)
-    small = core.wage_part(ranker, block.mids[None, :], ue[:, None]).astype(np.float32)
+    small = core.wage_part(ranker, board.mids[None, :], ue[:, None]).astype(np.float32)
     table = small[:, block.mid_id]
     table += block.place32[None, :]
     key = table[inv.ravel()] if len(ue) < n else table

@@ -57,7 +57,8 @@ class PreparedBoard:
         self.county_lat = vac["vacancy_lat"].to_numpy(float)[first] if len(vac) else np.zeros(0)
         self.housing = vac["housing"].fillna(False).to_numpy(dtype=bool)
         self.mid = (vac["wage_min"].to_numpy(float) + vac["wage_max"].to_numpy(float)) / 2
-        self.mid32 = self.mid.astype(np.float32)
+        self.mids, mid_id = np.unique(self.mid, return_inverse=True)  # the few distinct pays, for wage tables
+        self.mid_id = np.asarray(mid_id, dtype=np.int64).ravel()
         self.meals = vac["meals"].fillna(False).to_numpy(dtype=float)
         self.contract = pd.to_numeric(vac["contract_months"], errors="coerce").fillna(0).to_numpy(float)
         self.shift = shift_codes(vac["shift"].to_numpy())

@@ -70,7 +70,8 @@ def rank_one(
     occupations = board.occupations(one.desired, one.skills)
     code = board.code[cols]
     occ = core.occupation_part(ranker, occupations)[code]
-    logit = core.pair_logit(place, core.wage_part(ranker, mid_s, one.expected0), occ, core.worker_part(ranker, one.edu))
+    wage = core.wage_part(ranker, board.mids, one.expected0)[board.mid_id[cols]]  # per distinct pay, gathered
+    logit = core.pair_logit(place, wage, occ, core.worker_part(ranker, one.edu))
     rank_key = logit + one.boost_wage * (mid_s >= one.expected0) + one.boost_local * (ch_s != 0)
     tier = core.tier_of(occupations["occupation_desired"], occupations["occupation_skill_family"])[code]
     if order == "retention":

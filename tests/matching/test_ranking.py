@@ -264,3 +264,48 @@ def test_two_workers_differing_only_in_history_get_the_same_candidate_score(rank
     X = pair_features(cross_pairs(w, v, PAIRS))
     flat = [r for rs in reason_texts(X, ranker.contributions(X), n=10) for r in rs]
     assert not {r["factor"] for r in flat} & {"prior_early_exits", "monitored_household", "dependants"}
+
+
+# ---- the label: ends that are not the worker leaving are censored
+
+
+def test_a_contract_or_a_closure_ending_before_day_90_is_censored_not_a_failure() -> None:
+    from matching.ranking import censored_ends
+
+    placements = pd.DataFrame(
+        {
+            "vacancy_id": [1, 2, 3, 3, 4, 4, 5],
+            "start_date": pd.to_datetime(["2025-01-01"] * 7),
+            "end_date": pd.to_datetime(
+                ["2025-02-01", "2025-02-01", "2025-02-10", "2025-02-10", "2025-02-10", None, "2025-02-01"]
+            ),
+            "end_reason": ["contract_ended", "quit_wage", "other", "quit_wage", "other", None, "other"],
+        }
+    )
+    # Vacancy 3 closed on 2025-02-10 (its last end); 4 is "closed" but someone still works there; 5 is open.
+    planned = censored_ends(placements, closed_vacancies=[3, 4])
+    assert planned.tolist() == [True, False, True, False, False, False, False]
+    known, lasted = outcome_known(placements["start_date"], placements["end_date"], "2025-06-01", censored_end=planned)
+    # The contract end and the closure: unknown (censored at their end). The quits and the "other" ends that
+    # are no closure: failures. The one still running 151 days: lasted.
+    assert known.tolist() == [False, True, False, True, True, True, True]
+    assert lasted.tolist() == [False, False, False, False, False, True, False]
+    # A planned end after day 90 does not hide a known success.
+    late = pd.Series(pd.to_datetime(["2025-05-01"]))
+    known, lasted = outcome_known(placements["start_date"][:1], late, "2025-06-01", censored_end=np.array([True]))
+    assert known.tolist() == [True] and lasted.tolist() == [True]
+
+
+def test_the_fit_keeps_its_promised_signs_even_against_the_data() -> None:
+    """Outcomes made to favour far jobs without a dormitory, low pay and no meals: the bounds hold at zero."""
+    from matching.ranking import TERMS
+
+    rng = np.random.default_rng(5)
+    X = pair_features(cross_pairs(make_workers(80, rng), make_vacancies(40, rng), PAIRS))
+    logit = 2.0 * X["far_no_housing"] - 1.5 * X["wage_gap"] - 1.0 * X["meals"] - 1.0 * X["housing"]
+    y = rng.random(len(X)) < 1 / (1 + np.exp(-logit))
+    model = RetentionRanker().fit(X, y)
+    for term in TERMS:
+        if term.sign:
+            assert model.signed_weights()[term.feature] * term.sign >= 0, term.feature
+    assert model.signed_weights()["far_no_housing"] == 0.0 and model.signed_weights()["meals"] == 0.0
