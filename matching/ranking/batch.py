@@ -208,11 +208,8 @@ def top_k_prepared(
         if not len(cols):
             continue
         vc = board.county[cols]
-        place = (
-            core.location_part(board.ranker, distance=dist_c[vc], channel=channel[cols], preference=p,
-                               paired=paired_c[vc], housing=board.housing[cols])
-            + board.const[cols]
-        )  # fmt: skip
+        located = core.location_table(board.ranker, dist_c, channel_c, p, paired_c)
+        place = located[vc, board.housing[cols].astype(np.int64)] + board.const[cols]
         block = Block(board, side, cols, place, channel[cols], shortlist)
         step = max(1, min(chunk_size, _CELLS // len(cols)))
         for lo in range(0, len(rows_all), step):

@@ -79,6 +79,16 @@ def location_part(ranker: RetentionRanker, **values: Any) -> np.ndarray:
     return ranker.logit(location_features(**values), LOCATION)
 
 
+def location_table(ranker: RetentionRanker, distance: Any, channel: Any, preference: Any, paired: Any) -> np.ndarray:
+    """`location_part` for every (vacancy county, housing no/yes): (counties, 2). The location terms read only
+    these, so a path gathers `table[county, housing]` instead of evaluating them per vacancy (same values)."""
+    column = (slice(None), None)
+    return location_part(
+        ranker, distance=np.asarray(distance)[column], channel=np.asarray(channel)[column], preference=preference,
+        paired=np.asarray(paired)[column], housing=np.array([[False, True]]),
+    )  # fmt: skip
+
+
 def wage_part(ranker: RetentionRanker, mid: Any, expected: Any) -> np.ndarray:
     return ranker.logit(wage_features(mid, expected), WAGE)
 

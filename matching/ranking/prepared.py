@@ -15,7 +15,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from matching.features import EDUCATION_RANK, channel_of, haversine_km, is_paired
 from matching.ranking import core
-from matching.ranking.channels import ADMIT_TABLE, CHANNELS, LEGAL_AGE, WIDENED_ADMIT_TABLE, preference_index
+from matching.ranking.channels import (
+    ADMIT_TABLE,
+    CHANNELS,
+    LEGAL_AGE,
+    PREFERENCES,
+    WIDENED_ADMIT_TABLE,
+    preference_index,
+)
 from matching.ranking.estimator import RetentionRanker, shift_codes
 
 
@@ -228,13 +235,14 @@ class PreparedPool:
         east = pd.Series([vacancy.county_codes[0]] * U, dtype=object)
         channel_u = pd.Series(channel_of(homes, east)).map(CHANNELS.index).to_numpy(np.int64)
         paired_u = is_paired(homes, east, self.pairs)
-        dist, ch, paired = dist_u[self.county], channel_u[self.county], paired_u[self.county]
+        ch = channel_u[self.county]
         admit = np.where(self.widen, WIDENED_ADMIT_TABLE[self.pref, ch], ADMIT_TABLE[self.pref, ch])
-        place = (
-            core.location_part(ranker, distance=dist, channel=ch, preference=self.pref, paired=paired,
-                               housing=vacancy.housing[0])
-            + vacancy.const[0]
+        # Location terms per (home county, preference), gathered per worker: the same values as per pair.
+        located = core.location_part(
+            ranker, distance=dist_u[:, None], channel=channel_u[:, None], preference=np.arange(len(PREFERENCES)),
+            paired=paired_u[:, None], housing=vacancy.housing[0],
         )  # fmt: skip
+        place = located[self.county, self.pref] + vacancy.const[0]
         N = len(self.ids)
         code = vacancy.code[0]
         flags = {n: np.zeros(N, bool) for n in ("desired", "wish_family", "skilled", "skill_family")}

@@ -62,11 +62,8 @@ def rank_one(
         keep &= ~np.isin(cols, gone)
     cols = cols[keep]
     vc, ch_s, mid_s = board.county[cols], channel[cols], board.mid[cols]
-    place = (
-        core.location_part(ranker, distance=dist_c[vc], channel=ch_s, preference=one.pref, paired=paired_c[vc],
-                           housing=board.housing[cols])
-        + board.const[cols]
-    )  # fmt: skip
+    located = core.location_table(ranker, dist_c, channel_c, one.pref, paired_c)
+    place = located[vc, board.housing[cols].astype(np.int64)] + board.const[cols]
     occupations = board.occupations(one.desired, one.skills)
     code = board.code[cols]
     occ = core.occupation_part(ranker, occupations)[code]

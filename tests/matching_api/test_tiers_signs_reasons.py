@@ -115,7 +115,7 @@ def test_distance_is_said_once_with_its_direction(client, tenants, trained):
 
 def test_candidates_are_described_not_addressed(client, tenants, trained):
     county, employer = tenants["county"], tenants["employer"]  # 融水 (柳州) workers, a Dongguan employer: paired
-    plain = {"occupation_code": "4-07-01-03", "housing": False, "meals": False, "shift": "day", "contract_months": None}
+    plain = {"occupation_code": "4-03-02-05", "housing": False, "meals": False, "shift": "day", "contract_months": None}
     vacancy = new_vacancy(client, employer, wage_min=4000, wage_max=5000, **plain)
     for _ in range(3):
         new_worker(client, county, consent_to_share=True, expected_wage=4500, skills=[], past_jobs=[])
