@@ -1,4 +1,4 @@
-"""The `laborbridge` command line: db, org, seed, serve, demo-keys, occupations, report."""
+"""The `laborbridge` command line: the database, organisations and keys, demo data, the server, models, reports."""
 
 import argparse
 import json
@@ -111,6 +111,22 @@ def cmd_demo_keys(args: argparse.Namespace) -> int:
     print("Demo API keys (send as `Authorization: Bearer <key>`):")
     for role, item in keys.items():
         print(f"  {role:<22} {item['api_key']}   # {item['name']}")
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    """Print every LB_ setting as a Markdown table, or rewrite the README's copy of it in place."""
+    from app.config import settings_markdown, with_settings_table
+
+    if args.readme:
+        path = Path(args.readme)
+        text = path.read_text(encoding="utf-8")
+        updated = with_settings_table(text)
+        if updated != text:
+            path.write_text(updated, encoding="utf-8")
+        print(f"{path}: settings table {'updated' if updated != text else 'already current'}")
+    else:
+        print(settings_markdown(), end="")
     return 0
 
 
@@ -293,6 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_argument("--keys-file", default=default_keys)
     keys.set_defaults(func=cmd_demo_keys)
 
+    settings_cmd = sub.add_parser("settings", help="every LB_ setting with its default and meaning (Markdown)")
+    settings_cmd.add_argument("--markdown", action="store_true", help="print the table (the default)")
+    settings_cmd.add_argument("--readme", metavar="FILE", help="rewrite the table between the markers in FILE")
+    settings_cmd.set_defaults(func=cmd_settings)
+
     occ = sub.add_parser("occupations", help="map free-text job titles to CSCO 2022 codes")
     occ_sub = occ.add_subparsers(dest="action", required=True)
     classify = occ_sub.add_parser("classify", help="write title,rank,code,name,score for each title of a CSV")
@@ -323,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("what", choices=["matcher", "allocation"])
     ev.add_argument("--holdout-days", type=int, default=365)
     ev.set_defaults(func=cmd_evaluate)
-    from app.reports.cli import add_parser as add_report_parser  # weekly retention reports (issue 5)
+    from app.reports.cli import add_parser as add_report_parser  # weekly retention reports
 
     add_report_parser(sub)
     from app.departure.commands import add_parser as add_departure_parser

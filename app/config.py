@@ -1,9 +1,10 @@
 """Settings read from the environment (prefix LB_), refusing unsafe defaults outside development."""
 
+import json
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,29 +16,56 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="LB_", extra="ignore")
 
-    environment: str = "development"
-    # Empty means the embedded SQLite file in data_dir.
-    database_url: str = ""
-    # Secret for the keyed hash and the encryption of ID numbers and phones.
-    pii_key: str = DEV_PII_KEY
-    host: str = "127.0.0.1"
-    port: int = 8000
-    data_dir: Path = ROOT / "var"
-    sql_echo: bool = False
-    import_max_errors: int = 1000
-    # Threads that run request handlers per server process (0: anyio's default of 40).
-    request_threads: int = 0
-    # How long a server trusts a key it has checked; a revoked key stops working within this time.
-    auth_cache_seconds: float = 5.0
-    import_max_bytes: int = 64 * 1024 * 1024  # a 100,000-row CSV is about 16 MB
-    # Matcher: how often a process looks for a newly activated model, and re-checks the open-vacancy board.
-    match_model_check_seconds: float = 5.0
-    match_board_check_seconds: float = 1.0
-    # Re-check (and rebuild) the board in a background thread, so no request waits for it; filled or closed
-    # vacancies are still dropped at once, by a per-request check of the few vacancies about to be shown.
-    match_refresh_in_background: bool = True
-    # After a placement ends in a dispute, that employer is not offered to the worker for this many days.
-    dispute_block_days: int = 365
+    environment: str = Field(
+        default="development",
+        description="`development` accepts the built-in PII key; any other value (e.g. `production`) refuses to "
+        "start without a real `LB_PII_KEY`",
+    )
+    database_url: str = Field(
+        default="",
+        description="`sqlite:///FILE` or `postgresql+psycopg://USER:PASSWORD@HOST/DB`; empty means the SQLite file "
+        "`laborbridge.db` in `LB_DATA_DIR`",
+    )
+    pii_key: str = Field(
+        default=DEV_PII_KEY,
+        description="secret (32+ characters) for the keyed hash and the encryption of ID numbers and phones; "
+        "required outside development, and stored ID numbers and phones can only be read with the same key",
+        json_schema_extra={"shown_default": "a development-only key"},
+    )
+    host: str = Field(default="127.0.0.1", description="address `laborbridge serve` listens on")
+    port: int = Field(default=8000, description="port `laborbridge serve` and `make run` listen on")
+    data_dir: Path = Field(
+        default=ROOT / "var", description="the SQLite file, the demo keys and the weekly report files go here"
+    )
+    sql_echo: bool = Field(default=False, description="log every SQL statement (for debugging)")
+    import_max_errors: int = Field(default=1000, description="a spreadsheet import lists at most this many row errors")
+    request_threads: int = Field(
+        default=0, description="threads that run request handlers per server process (0: anyio's default of 40)"
+    )
+    auth_cache_seconds: float = Field(
+        default=5.0,
+        description="how long a server process trusts a key it has checked; a revoked key stops working within it",
+    )
+    import_max_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        description="largest spreadsheet upload, in bytes; a 100,000-row CSV is about 16 MB",
+        json_schema_extra={"shown_default": "`67108864` (64 MiB)"},
+    )
+    match_model_check_seconds: float = Field(
+        default=5.0, description="how often a server process looks for a newly activated matcher or occupation model"
+    )
+    match_board_check_seconds: float = Field(
+        default=1.0, description="how often a server process re-checks the open-vacancy board it ranks against"
+    )
+    # Filled or closed vacancies are still dropped at once, by a per-request check of the few about to be shown.
+    match_refresh_in_background: bool = Field(
+        default=True,
+        description="re-check and rebuild the vacancy board in a background thread, so no request waits for it",
+    )
+    dispute_block_days: int = Field(
+        default=365,
+        description="after a placement ends in a dispute, that employer is not offered to the worker for this long",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> "Settings":
@@ -51,3 +79,38 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def _shown_default(name: str) -> str:
+    """A field's default as a reader of the table should see it: no machine paths, no development secrets."""
+    field = Settings.model_fields[name]
+    extra = field.json_schema_extra
+    if isinstance(extra, dict) and "shown_default" in extra:
+        return str(extra["shown_default"])
+    value = field.get_default(call_default_factory=True)
+    if isinstance(value, Path):
+        return f"`{value.relative_to(ROOT)}/` in the checkout" if value.is_relative_to(ROOT) else f"`{value}`"
+    if value == "":
+        return "(empty)"
+    return f"`{json.dumps(value) if not isinstance(value, str) else value}`"
+
+
+def settings_markdown() -> str:
+    """The table of every LB_ setting, from the fields themselves, so the README cannot drift from the code."""
+    lines = ["| setting | default | what it does |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        description = (field.description or "(no description)").replace("|", "\\|")
+        lines.append(f"| `LB_{name.upper()}` | {_shown_default(name)} | {description} |")
+    return "\n".join(lines) + "\n"
+
+
+SETTINGS_BEGIN = "<!-- settings table: generated by `laborbridge settings --readme README.md`; do not edit by hand -->"
+SETTINGS_END = "<!-- end of settings table -->"
+
+
+def with_settings_table(text: str) -> str:
+    """`text` (the README) with the block between the settings markers replaced by the current table."""
+    start, end = text.find(SETTINGS_BEGIN), text.find(SETTINGS_END)
+    if start < 0 or end < start:
+        raise ValueError(f"the settings markers are missing: {SETTINGS_BEGIN!r} … {SETTINGS_END!r}")
+    return text[: start + len(SETTINGS_BEGIN)] + "\n" + settings_markdown() + text[end:]

@@ -64,7 +64,7 @@ CATEGORICAL_FEATURES = ("shift",)
 PAIR_FEATURES = NUMERIC_FEATURES + CATEGORICAL_FEATURES
 # Worker history and household: the departure model reads them for risk and support; the ranker never does,
 # because across workers (a vacancy's candidates, allocations) they would sink earlier leavers and monitored
-# households, and a flag must never lower a worker's standing (issue 4 §3).
+# households, and a flag must never lower a worker's standing.
 WORKER_HISTORY_FEATURES = ("dependants", "monitored_household", "prior_placements", "prior_early_exits")
 # The ranker splits `occupation_family` by its evidence: a wish's family is not experience, and a reason about
 # experience needs a skill or past job behind it. Extra columns, so the departure model's inputs stay as they are.

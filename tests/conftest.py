@@ -146,6 +146,8 @@ def tenants(make_tenant: Callable[..., Tenant]) -> dict[str, Tenant]:
         "agency": make_tenant("agency", "450200", "柳州劳务中介"),
         "school": make_tenant("training_school", "450200", "柳州技工学校"),
         "province": make_tenant("provincial_office", "450000", "广西东西部协作办公室"),
+        "station": make_tenant("station", "441900", "东莞市劳务协作站"),
+        "broker": make_tenant("broker", "450225", "融水县劳务经纪人韦某"),
     }
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, Select, and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.allocations.models import Allocation, AllocationItem
+from app.authz import OrgKind
 from app.orgs.models import Org
 from app.reference.models import Division, Pairing
 from app.workers.models import Worker
@@ -38,7 +39,7 @@ def get_provincial_with_workers_of(session: Session, allocation_id: int, county_
     stmt = (
         select(Allocation)
         .join(Org, Org.id == Allocation.org_id)
-        .where(Allocation.id == allocation_id, Org.kind == "provincial_office", _holds_workers_of(county_org))
+        .where(Allocation.id == allocation_id, Org.kind == OrgKind.provincial_office, _holds_workers_of(county_org))
     )
     return session.scalars(stmt).first()
 
@@ -64,7 +65,7 @@ def page(
     if org_id is not None:
         own = Allocation.org_id == org_id
         if with_workers_of is not None:
-            provincial = select(Org.id).where(Org.kind == "provincial_office")
+            provincial = select(Org.id).where(Org.kind == OrgKind.provincial_office)
             own = or_(own, and_(Allocation.org_id.in_(provincial), _holds_workers_of(with_workers_of)))
         stmt = stmt.where(own)
     return list(session.scalars(stmt.order_by(Allocation.id).limit(limit)))

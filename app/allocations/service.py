@@ -8,12 +8,14 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from app import authz
 from app.allocations import repository
 from app.allocations.models import Allocation, AllocationItem
 from app.allocations.schemas import AllocationCreate, AllocationItemRead, AllocationRead, ItemDecision
+from app.authz import Action, Reach, Resource
 from app.clock import today
 from app.db import utcnow
-from app.errors import Conflict, Forbidden, Msg, NotFound, ValidationFailed, field_error
+from app.errors import Conflict, Msg, NotFound, ValidationFailed, field_error
 from app.matching import repository as matching_repo
 from app.matching.service import PERSONAL_COLUMNS, Matcher, explain_pairs, model_info, ranker_inputs
 from app.orgs.service import Principal
@@ -24,36 +26,26 @@ from matching import allocation as solver
 from matching.features import prefecture_of
 from matching.ranking import top_k_batch
 
-ALLOCATORS = ("county_office", "provincial_office")
 MAX_WORKERS = 20_000  # one request's solve stays within seconds; a province this large allocates county by county
-NOT_ALLOWED = Msg("只有县级人社部门或省级协作办公室可以生成分配方案", "only county and provincial offices allocate")
 
 
-def _visible_to(principal: Principal) -> int | None:
-    """The org whose allocations the caller sees: a county office its own; the province all (None)."""
-    if principal.kind == "county_office":
-        return principal.org_id
-    if principal.kind == "provincial_office":
-        return None
-    raise Forbidden(NOT_ALLOWED)
-
-
-def _workers_in_scope(session: Session, principal: Principal, county_code: str | None) -> pd.DataFrame:
+def _workers_in_scope(session: Session, reach: Reach, county_code: str | None) -> pd.DataFrame:
     """Unplaced workers the caller may allocate: a county office's own; the province's (or one county's)."""
+    assert reach.region is not None
     errors = []
     if county_code is not None and not repository.county_exists(session, county_code):
         errors.append(field_error("county_code", Msg("县级行政区划代码不存在", "no county has this code")))
-    elif principal.kind == "county_office" and county_code not in (None, principal.region_code):
+    elif reach.worker_owner is not None and county_code not in (None, reach.region):
         msg = Msg("县级部门只能为本县劳动者生成分配方案", "a county office allocates its own county's workers only")
         errors.append(field_error("county_code", msg))
-    elif principal.kind == "provincial_office" and county_code and county_code[:2] != principal.region_code[:2]:
+    elif reach.worker_owner is None and county_code and county_code[:2] != reach.region[:2]:
         errors.append(field_error("county_code", Msg("该县不在本省", "this county is outside your province")))
     if errors:
         raise ValidationFailed(errors)
-    if principal.kind == "county_office":
-        scope: dict[str, Any] = {"owner_org_id": principal.org_id}
+    if reach.worker_owner is not None:
+        scope: dict[str, Any] = {"owner_org_id": reach.worker_owner}
     else:
-        scope = {"province": principal.region_code[:2]}
+        scope = {"province": reach.region[:2]}
     frame = matching_repo.workers(session, unplaced=True, county_code=county_code, **scope)
     if len(frame) > MAX_WORKERS:
         msg = Msg(
@@ -177,14 +169,13 @@ def create_allocation(
 
     Nothing becomes a placement here: every item waits for an officer to accept it.
     """
-    if principal.kind not in ALLOCATORS:
-        raise Forbidden(NOT_ALLOWED)
+    reach = authz.reach(principal, Resource.allocation, Action.create)
     started = time.perf_counter()
     quotas = {q.pairing_id: q.max for q in data.quotas}
     unknown = sorted(set(quotas) - repository.existing_pairings(session, list(quotas)))
     if unknown:
         raise ValidationFailed.one("quotas", Msg(f"结对关系不存在：{unknown}", f"no pairing has the id(s) {unknown}"))
-    workers = _workers_in_scope(session, principal, data.county_code)
+    workers = _workers_in_scope(session, reach, data.county_code)
     edges, workers, board, ranker, info, pairs, names = candidate_edges(
         session, matcher, vault, workers, data.candidates_per_worker
     )
@@ -254,9 +245,10 @@ def _reasons(
 
 def get_allocation(session: Session, principal: Principal, allocation_id: int) -> Allocation:
     """The caller's own proposal; a county office also reads a provincial proposal that holds items of its workers."""
-    allocation = repository.get(session, allocation_id, _visible_to(principal))
-    if allocation is None and principal.kind == "county_office":
-        allocation = repository.get_provincial_with_workers_of(session, allocation_id, principal.org_id)
+    reach = authz.reach(principal, Resource.allocation, Action.read)
+    allocation = repository.get(session, allocation_id, reach.proposer)
+    if allocation is None and reach.worker_owner is not None:
+        allocation = repository.get_provincial_with_workers_of(session, allocation_id, reach.worker_owner)
     if allocation is None:
         raise NotFound("allocation")
     return allocation
@@ -264,13 +256,15 @@ def get_allocation(session: Session, principal: Principal, allocation_id: int) -
 
 def _worker_owner(principal: Principal, allocation: Allocation) -> int | None:
     """A county office reading the province's proposal sees only the items of its own workers (the placement wall)."""
-    return principal.org_id if allocation.org_id != principal.org_id and principal.kind == "county_office" else None
+    if allocation.org_id == principal.org_id:
+        return None
+    return authz.reach(principal, Resource.allocation, Action.read).worker_owner
 
 
 def list_allocations(session: Session, principal: Principal, after_id: int, limit: int) -> list[Allocation]:
     """A county office's own proposals and the province's that hold its workers; the province's all."""
-    org = _visible_to(principal)
-    return repository.page(session, org, after_id, limit, with_workers_of=org)
+    reach = authz.reach(principal, Resource.allocation, Action.read)
+    return repository.page(session, reach.proposer, after_id, limit, with_workers_of=reach.worker_owner)
 
 
 def list_items(
@@ -281,24 +275,15 @@ def list_items(
     return allocation, repository.items(session, allocation.id, after_id, limit, status, worker_owner=owner)
 
 
-PROVINCE_ACCEPTS = Msg(
-    "省级方案中的建议由劳动者所在县的人社部门接受（录用由县里登记）",
-    "the worker's county office accepts an item of a provincial proposal (the county records the placement)",
-)
-
-
 def _decidable_item(
     session: Session, principal: Principal, allocation_id: int, item_id: int, *, accepting: bool
 ) -> AllocationItem:
     """Who decides an item, once: a county proposal's items, the county that asked; a provincial proposal's items,
     the county office that owns the item's worker (accept or reject) or the province that asked (reject only)."""
     allocation = get_allocation(session, principal, allocation_id)
-    provincial = repository.org_kind(session, allocation.org_id) == "provincial_office"
     own = allocation.org_id == principal.org_id
-    if not own and not (provincial and principal.kind == "county_office"):
-        raise Forbidden(Msg("只有生成该方案的机构可以处理其中的建议", "only the office that asked for it decides"))
-    if own and principal.kind == "provincial_office" and accepting:
-        raise Forbidden(PROVINCE_ACCEPTS)
+    proposer_kind = repository.org_kind(session, allocation.org_id)
+    authz.check_item_decision(principal, proposer_kind, own=own, accepting=accepting)
     item = repository.get_item(
         session, allocation.id, item_id, for_update=True, worker_owner=_worker_owner(principal, allocation)
     )

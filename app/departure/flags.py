@@ -6,37 +6,19 @@ import base64
 
 from sqlalchemy.orm import Session
 
+from app import authz
+from app.authz import EMPLOYER_KINDS, OFFICE_KINDS, Action, Resource
 from app.departure import repository, service
 from app.departure.features import HORIZONS
 from app.departure.models import FlagReview
 from app.departure.schemas import AtRiskItem, FlagReviewCreate, FlagReviewRead, Reason
-from app.errors import Forbidden, Msg, NotFound, ValidationFailed
+from app.errors import Msg, NotFound, ValidationFailed
 from app.orgs.service import Principal
 from app.placements import repository as placements
 from app.placements.models import Placement
-from app.placements.repository import Wall
 from app.schemas import Page
 
-# Whose answers make a flag's `latest_review` for the offices: an employer's `dismissed` must not close a county's
-# flag. Employers' answers are kept, counted and listed, and shown to offices as `latest_employer_review`.
-OFFICE_KINDS = ("county_office", "provincial_office")
 BAD_CURSOR = Msg("分页游标无效", "cursor is not valid")
-
-
-def wall(principal: Principal, *, write: bool) -> Wall:
-    """County offices through their workers, employers through their vacancies; the province reads all."""
-    if principal.kind == "county_office":
-        return Wall(worker_owner=principal.org_id)
-    if principal.kind == "employer":
-        return Wall(employer=principal.org_id)
-    if principal.kind == "provincial_office" and not write:
-        return Wall()
-    raise Forbidden(
-        Msg(
-            "本机构无权" + ("处理" if write else "查看") + "离岗风险提示",
-            f"a {principal.kind} key may not {'answer' if write else 'read'} departure-risk flags",
-        )
-    )
 
 
 def encode_risk_cursor(risk: float, placement_id: int) -> str:
@@ -61,18 +43,18 @@ def at_risk(
     session: Session, principal: Principal, horizon: int, after: tuple[float, int] | None, limit: int
 ) -> Page[AtRiskItem]:
     """A page of at-risk placements; a flag is support information only, it changes nothing else."""
-    the_wall = wall(principal, write=False)
+    reach = authz.reach(principal, Resource.risk_flag, Action.read)
     if horizon not in HORIZONS:
         raise ValidationFailed.one("horizon", Msg("期限只能是 30、90 或 180 天", "horizon must be 30, 90 or 180"))
-    rows = repository.at_risk_page(session, the_wall, horizon, after, limit + 1)
+    rows = repository.at_risk_page(session, reach, horizon, after, limit + 1)
     shown = rows[:limit]
     ids = [r.placement_id for r, _, _ in shown]
-    employer = principal.kind == "employer"
+    own_only = reach.answers_of is not None
     # An employer reads only its own answers; the offices read every answer, the latest office one as the review.
     reviews = repository.latest_reviews(
-        session, ids, org_id=principal.org_id if employer else None, org_kinds=None if employer else OFFICE_KINDS
+        session, ids, org_id=reach.answers_of, org_kinds=None if own_only else OFFICE_KINDS
     )
-    answers = {} if employer else repository.latest_reviews(session, ids, org_kinds=("employer",))
+    answers = {} if own_only else repository.latest_reviews(session, ids, org_kinds=EMPLOYER_KINDS)
     items = [
         AtRiskItem(
             placement_id=p.id,
@@ -98,8 +80,8 @@ def at_risk(
     return Page(items=items, next_cursor=encode_risk_cursor(shown[-1][2], shown[-1][0].placement_id) if more else None)
 
 
-def _placement(session: Session, principal: Principal, placement_id: int, *, write: bool) -> Placement:
-    placement = placements.get(session, placement_id, wall(principal, write=write))
+def _placement(session: Session, principal: Principal, placement_id: int, action: Action) -> Placement:
+    placement = placements.get(session, placement_id, authz.reach(principal, Resource.risk_flag, action))
     if placement is None:
         raise NotFound("placement")
     return placement
@@ -107,7 +89,7 @@ def _placement(session: Session, principal: Principal, placement_id: int, *, wri
 
 def add_review(session: Session, principal: Principal, placement_id: int, data: FlagReviewCreate) -> FlagReview:
     """Keep the officer's decision with the model's risk and version at that moment."""
-    placement = _placement(session, principal, placement_id, write=True)
+    placement = _placement(session, principal, placement_id, Action.write)
     risk = repository.risk_of(session, placement.id)
     review = FlagReview(
         placement_id=placement.id,
@@ -124,6 +106,6 @@ def list_reviews(
     session: Session, principal: Principal, placement_id: int, after_id: int, limit: int
 ) -> list[FlagReview]:
     """Offices read every answer; an employer only its own (a county's note may name people and plans)."""
-    placement = _placement(session, principal, placement_id, write=False)
-    own = principal.org_id if principal.kind == "employer" else None
-    return repository.reviews_page(session, placement.id, after_id, limit, org_id=own)
+    placement = _placement(session, principal, placement_id, Action.read)
+    answers_of = authz.reach(principal, Resource.risk_flag, Action.read).answers_of
+    return repository.reviews_page(session, placement.id, after_id, limit, org_id=answers_of)

@@ -9,11 +9,12 @@ import pandas as pd
 from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.authz import Reach
 from app.departure.models import FlagReview, PlacementRisk
 from app.matching.repository import VACANCY_PAIR_COLUMNS
 from app.orgs.models import Org
 from app.placements.models import FollowUp, Placement
-from app.placements.repository import Wall, walled
+from app.placements.repository import walled
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
@@ -103,7 +104,7 @@ def delete_risks_of_ended(session: Session) -> int:
 
 
 def at_risk_page(
-    session: Session, wall: Wall, horizon: int, after: tuple[float, int] | None, limit: int
+    session: Session, wall: Reach, horizon: int, after: tuple[float, int] | None, limit: int
 ) -> list[tuple[PlacementRisk, Placement, float]]:
     """Active placements by risk at the horizon, highest first; keyset on (risk, placement id)."""
     risk_col = getattr(PlacementRisk, f"risk_{horizon}")

@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from app.artefacts import service as artefacts
+from app.authz import sees_only_job_reasons
 from app.clock import today
 from app.db import utcnow
 from app.departure import features as F
@@ -195,7 +196,7 @@ def action_for(risk: float | None, reasons: list[str]) -> str:
 
 def reasons_for(kind: str, reasons: list[Any]) -> list[Any]:
     """The reasons (codes or {code, zh, en} items) an org of this kind may read: employers only the job's own."""
-    if kind != "employer":
+    if not sees_only_job_reasons(kind):
         return list(reasons)
     return [r for r in reasons if (r if isinstance(r, str) else r["code"]) in EMPLOYER_VISIBLE]
 
@@ -207,7 +208,7 @@ def headline_risk(risk_30: float | None, risk_90: float | None, risk_180: float 
 
 def action_for_kind(kind: str, risk: float | None, reasons: list[Any], stored: str) -> str:
     """An employer's action is re-derived from the reasons it may see, so it cannot hint at the hidden ones."""
-    if kind != "employer":
+    if not sees_only_job_reasons(kind):
         return stored
     return action_for(risk, [r if isinstance(r, str) else r["code"] for r in reasons_for(kind, reasons)])
 

@@ -13,11 +13,13 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from app import authz
 from app.artefacts import service as artefacts
+from app.authz import Action, Resource
 from app.clock import today
 from app.config import Settings
 from app.db import Database
-from app.errors import Forbidden, Msg
+from app.errors import Msg
 from app.matching import repository
 from app.matching.models import OccupationInference
 from app.orgs.service import Principal
@@ -383,7 +385,7 @@ def with_evidence(matcher: Matcher, out: pd.DataFrame) -> pd.DataFrame:
 
 
 def departure_context(session: Session, settings: Settings, worker_id: int, on: date) -> dict[str, Any]:
-    """How the worker's last ended placement changes the next matches (issue 4 §4); never hides the worker."""
+    """How the worker's last ended placement changes the next matches; never hides the worker."""
     context: dict[str, Any] = {"blocked_employers": [], "boost_wage_met": 0.0, "boost_local": 0.0, "widen_local": False}
     notes: list[dict[str, str]] = []
     last = repository.last_ended(session, worker_id)
@@ -549,7 +551,6 @@ def matches(
     }
 
 
-CANDIDATE_READERS = ("employer", "provincial_office")
 # Extra workers ranked per candidates request, to fill the page when some withdrew consent or were placed since
 # the cached pool was built (at most a board-check interval ago).
 CANDIDATE_SPARE = 10
@@ -559,8 +560,7 @@ def candidates(
     session: Session, principal: Principal, matcher: Matcher, vault: PiiVault, vacancy_id: int, limit: int
 ) -> dict[str, Any]:
     """Unplaced workers who consented to share, likeliest to stay in this vacancy first; no PII unless consented."""
-    if principal.kind not in CANDIDATE_READERS:
-        raise Forbidden(Msg("本机构无权查看岗位的候选人", f"a {principal.kind} key may not read candidates"))
+    authz.reach(principal, Resource.candidates, Action.read)
     vacancy = vacancies.get_vacancy(session, principal, vacancy_id)
     matcher.refresh_models(session)
     on = today()

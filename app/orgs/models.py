@@ -5,13 +5,14 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.authz import ORG_KINDS, OrgKind
 from app.db import Base, Timestamped, UtcDateTime
 
-ORG_KINDS = ("county_office", "employer", "agency", "training_school", "provincial_office")
+__all__ = ["ORG_KINDS", "ApiKey", "Org", "OrgKind"]
 
 
 class Org(Base, Timestamped):
-    """A tenant: a county office, an employer, an agency, a training school or a provincial office."""
+    """A tenant of one `OrgKind`: a county office, an employer, an agency, a provincial office …"""
 
     __tablename__ = "orgs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from app.authz import OrgKind
 from app.db import utcnow
 from app.errors import Msg, ValidationFailed, field_error
 from app.orgs import repository
@@ -22,7 +23,7 @@ class Principal:
     """The caller: one key of one organisation."""
 
     org_id: int
-    kind: str
+    kind: OrgKind
     region_code: str
     key_id: int
     scopes: frozenset[str]
@@ -81,7 +82,7 @@ def authenticate(session: Session, raw_key: str) -> Principal | None:
     key, org = found
     return Principal(
         org_id=org.id,
-        kind=org.kind,
+        kind=OrgKind(org.kind),
         region_code=org.region_code,
         key_id=key.id,
         scopes=frozenset(s for s in key.scopes.split(",") if s),

@@ -1,28 +1,20 @@
 """Every query on placements and follow-ups, with the walls each role sees through."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from app.authz import Reach
 from app.placements.models import FollowUp, Placement
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
 
-@dataclass(frozen=True)
-class Wall:
-    """Which placements a caller sees: through its workers, its vacancies, its referrals, or all."""
-
-    worker_owner: int | None = None
-    employer: int | None = None
-    referrer: int | None = None
-
-
-def walled(stmt: Select[Any], wall: Wall) -> Select[Any]:
+def walled(stmt: Select[Any], wall: Reach) -> Select[Any]:
+    """The placements a caller reaches: through its workers, its vacancies, its referrals, or all."""
     if wall.worker_owner is not None:
         stmt = stmt.join(Worker, Worker.id == Placement.worker_id).where(Worker.owner_org_id == wall.worker_owner)
     if wall.employer is not None:
@@ -32,7 +24,7 @@ def walled(stmt: Select[Any], wall: Wall) -> Select[Any]:
     return stmt
 
 
-def get(session: Session, placement_id: int, wall: Wall, *, for_update: bool = False) -> Placement | None:
+def get(session: Session, placement_id: int, wall: Reach, *, for_update: bool = False) -> Placement | None:
     stmt = walled(select(Placement).where(Placement.id == placement_id), wall)
     if for_update:
         stmt = stmt.with_for_update(of=Placement)
@@ -67,7 +59,7 @@ def active_for_worker(session: Session, worker_id: int) -> Placement | None:
 
 def page(
     session: Session,
-    wall: Wall,
+    wall: Reach,
     after_id: int,
     limit: int,
     *,

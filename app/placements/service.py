@@ -5,14 +5,15 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import authz
+from app.authz import REFERRER_KINDS, Action, Resource
 from app.clock import today
-from app.errors import Conflict, Forbidden, Msg, NotFound, ValidationFailed, field_error
+from app.errors import Conflict, Msg, NotFound, ValidationFailed, field_error
 from app.orgs import repository as orgs
 from app.orgs.service import Principal
 from app.pii import PiiVault
 from app.placements import repository
 from app.placements.models import FollowUp, Placement
-from app.placements.repository import Wall
 from app.placements.schemas import FollowUpCreate, PlacementCreate, PlacementRead, PlacementUpdate
 from app.vacancies import repository as vacancies
 from app.workers import repository as workers
@@ -23,45 +24,24 @@ from app.workers.service import birth_date_of
 WORKER_BUSY = Msg("该劳动者已有在岗记录，请先登记离岗", "this worker already has an active placement; end it first")
 
 
-def wall(principal: Principal, *, write: bool) -> Wall:
-    """County offices through their workers, employers through their vacancies, agencies their referrals."""
-    if principal.kind == "county_office":
-        return Wall(worker_owner=principal.org_id)
-    if principal.kind == "employer":
-        return Wall(employer=principal.org_id)
-    if principal.kind == "agency":
-        return Wall(referrer=principal.org_id)
-    if principal.kind == "provincial_office" and not write:
-        return Wall()
-    raise Forbidden(
-        Msg(
-            "本机构无权" + ("登记" if write else "查看") + "就业记录",
-            f"a {principal.kind} key may not {'record' if write else 'read'} placements",
-        )
-    )
-
-
 def create_placement(session: Session, principal: Principal, data: PlacementCreate, vault: PiiVault) -> Placement:
     """Record a hire; the vacancy row is locked so concurrent hires cannot overbook it.
 
     A county office places its own workers; an employer only workers who agreed to share their profile.
     """
-    if principal.kind not in ("county_office", "employer"):
-        raise Forbidden(
-            Msg("只有县级人社部门或用工企业可以登记就业", "only county offices and employers record placements")
-        )
-    worker_owner = principal.org_id if principal.kind == "county_office" else None
-    employer = principal.org_id if principal.kind == "employer" else None
-    worker = workers.get(session, data.worker_id, worker_owner, for_update=True, consented_only=employer is not None)
+    reach = authz.reach(principal, Resource.placement, Action.create)
+    worker = workers.get(
+        session, data.worker_id, reach.worker_owner, for_update=True, consented_only=reach.consented_only
+    )
     if worker is None:
         raise NotFound("worker")
-    vacancy = vacancies.get(session, data.vacancy_id, employer, for_update=True)
+    vacancy = vacancies.get(session, data.vacancy_id, reach.employer, for_update=True)
     if vacancy is None:
         raise NotFound("vacancy")
     errors = []
     if data.referred_by is not None:
         referrer = orgs.get_org(session, data.referred_by)
-        if referrer is None or referrer.kind != "agency":
+        if referrer is None or referrer.kind not in REFERRER_KINDS:
             errors.append(
                 field_error(
                     "referred_by",
@@ -98,8 +78,16 @@ def create_placement(session: Session, principal: Principal, data: PlacementCrea
     return placement
 
 
-def get_placement(session: Session, principal: Principal, placement_id: int, *, write: bool = False) -> Placement:
-    placement = repository.get(session, placement_id, wall(principal, write=write), for_update=write)
+def get_placement(
+    session: Session,
+    principal: Principal,
+    placement_id: int,
+    action: Action = Action.read,
+    resource: Resource = Resource.placement,
+) -> Placement:
+    """The placement if the caller reaches it for this action (a write locks the row), else 404."""
+    reach = authz.reach(principal, resource, action)
+    placement = repository.get(session, placement_id, reach, for_update=action != Action.read)
     if placement is None:
         raise NotFound("placement")
     return placement
@@ -107,11 +95,7 @@ def get_placement(session: Session, principal: Principal, placement_id: int, *, 
 
 def end_placement(session: Session, principal: Principal, placement_id: int, data: PlacementUpdate) -> Placement:
     """Record the end date and reason, once: between the start date and today."""
-    if principal.kind not in ("county_office", "employer"):
-        raise Forbidden(
-            Msg("只有县级人社部门或用工企业可以登记离岗", "only county offices and employers record departures")
-        )
-    placement = get_placement(session, principal, placement_id, write=True)
+    placement = get_placement(session, principal, placement_id, Action.end)
     if placement.end_date is not None:
         raise Conflict(
             Msg(
@@ -142,12 +126,13 @@ def _check_between_start_and_today(placement: Placement, field: str, day: date, 
 def list_placements(
     session: Session, principal: Principal, after_id: int, limit: int, **filters: object
 ) -> list[Placement]:
-    return repository.page(session, wall(principal, write=False), after_id, limit, **filters)  # type: ignore[arg-type]
+    reach = authz.reach(principal, Resource.placement, Action.read)
+    return repository.page(session, reach, after_id, limit, **filters)  # type: ignore[arg-type]
 
 
 def add_follow_up(session: Session, principal: Principal, placement_id: int, data: FollowUpCreate) -> FollowUp:
     """Note a check-in; it must fall between the start of the placement and today."""
-    placement = get_placement(session, principal, placement_id, write=True)
+    placement = get_placement(session, principal, placement_id, Action.create, Resource.follow_up)
     _check_between_start_and_today(placement, "date", data.date, "回访日期")
     follow_up = FollowUp(placement_id=placement.id, recorded_by_org_id=principal.org_id, **data.model_dump())
     repository.add(session, follow_up)
@@ -157,7 +142,7 @@ def add_follow_up(session: Session, principal: Principal, placement_id: int, dat
 def list_follow_ups(
     session: Session, principal: Principal, placement_id: int, after_id: int, limit: int
 ) -> list[FollowUp]:
-    placement = get_placement(session, principal, placement_id)
+    placement = get_placement(session, principal, placement_id, Action.read, Resource.follow_up)
     return repository.follow_ups(session, placement.id, after_id, limit)
 
 

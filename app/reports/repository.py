@@ -7,7 +7,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Select, and_, case, func, insert, or_, select, true
 from sqlalchemy.orm import Session
 
-from app.departure.flags import OFFICE_KINDS
+from app.authz import OFFICE_KINDS, OrgKind
 from app.departure.models import FlagReview, PlacementRisk
 from app.orgs.models import Org
 from app.placements.models import FollowUp, Placement
@@ -168,9 +168,9 @@ def org_names(session: Session, kind: str) -> dict[int, str]:
 
 
 def county_office_regions(session: Session) -> list[str]:
-    stmt = select(Org.region_code).where(Org.kind == "county_office").distinct().order_by(Org.region_code)
+    stmt = select(Org.region_code).where(Org.kind == OrgKind.county_office).distinct().order_by(Org.region_code)
     return list(session.scalars(stmt))
 
 
 def employer_ids(session: Session) -> list[int]:
-    return list(session.scalars(select(Org.id).where(Org.kind == "employer").order_by(Org.id)))
+    return list(session.scalars(select(Org.id).where(Org.kind == OrgKind.employer).order_by(Org.id)))

@@ -7,7 +7,9 @@ from fastapi import APIRouter, Cookie, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import escape
 
+from app import authz
 from app import errors as e
+from app.authz import Action, Resource
 from app.clock import today
 from app.deps import PrincipalDep, SessionDep
 from app.orgs.service import Principal, PrincipalCache, authenticate
@@ -116,8 +118,8 @@ async def sign_in(
     principal = await _principal_from_cookie(request, session, api_key.strip())
     if principal is None:
         return _sign_in_page(401, e.Msg("密钥无效，请检查后重试", "that key is not valid; check it and retry"), week)
-    if principal.kind not in ("county_office", "employer", "provincial_office"):
-        return _sign_in_page(403, e.Msg("本机构无权查看周报", f"a {principal.kind} key may not read the weekly report"))
+    if not authz.allows(principal, Resource.report, Action.read):
+        return _sign_in_page(403, authz.refusal(principal, Resource.report, Action.read))
     target = "/reports/weekly" + (f"?week={week}" if week and _valid(week) else "")
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(

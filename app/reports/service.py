@@ -13,10 +13,12 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from app import authz
+from app.authz import Action, OrgKind, Resource
 from app.departure.features import EARLY_DAYS, HORIZONS, NOT_A_DEPARTURE
 from app.departure.schemas import DECISIONS
 from app.departure.service import FLAG_MIN_RISK, action_for_kind, reasons_for
-from app.errors import Forbidden, Msg, NotFound, ValidationFailed
+from app.errors import Msg, NotFound, ValidationFailed
 from app.orgs import repository as orgs
 from app.orgs.service import Principal
 from app.reference import repository as reference_repo
@@ -67,20 +69,19 @@ class Reference:
     def load(cls, session: Session) -> "Reference":
         return cls(
             reference_repo.division_names(session),
-            repository.org_names(session, "employer"),
+            repository.org_names(session, OrgKind.employer),
             reference_repo.list_pairings(session),
         )
 
 
 def scope_for(principal: Principal) -> Scope:
-    """A county office sees its region's workers, an employer its vacancies, the provincial office everything."""
-    if principal.kind == "county_office":
-        return Scope("county", code=principal.region_code)
-    if principal.kind == "employer":
-        return Scope("employer", org_id=principal.org_id)
-    if principal.kind == "provincial_office":
-        return Scope("province")
-    raise Forbidden(Msg("本机构无权查看周报", f"a {principal.kind} key may not read the weekly report"))
+    """The report scope the policy gives this caller: its region's workers, its vacancies, or everything."""
+    reach = authz.reach(principal, Resource.report, Action.read)
+    if reach.employer is not None:
+        return Scope("employer", org_id=reach.employer)
+    if reach.region is not None:
+        return Scope("county", code=reach.region)
+    return Scope("province")
 
 
 def resolve_scope(
@@ -93,7 +94,7 @@ def resolve_scope(
         return Scope("county", code=county)
     if employer is not None:
         org = orgs.get_org(session, employer)
-        if org is None or org.kind != "employer":
+        if org is None or org.kind != OrgKind.employer:
             raise NotFound("org")
         return Scope("employer", org_id=employer)
     if pairing is not None:

@@ -16,6 +16,7 @@ import numpy as np
 from sqlalchemy import Connection, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from app.authz import OrgKind
 from app.clock import today as china_today
 from app.db import Database
 from app.models import FollowUp, Org, Pairing, Placement, Vacancy, Worker
@@ -405,18 +406,18 @@ def _issue_demo_keys(conn: Connection, w: World, org_ids: np.ndarray) -> dict[st
     def first_of(kind: str) -> int:
         return int(np.flatnonzero(kinds == kind)[0])
 
-    office = _busiest(placed_by_office, kinds == "county_office", n_orgs)
+    office = _busiest(placed_by_office, kinds == OrgKind.county_office, n_orgs)
     # An eastern employer: the cross-region channel is the one the product exists for.
-    employer = _busiest(employers, (kinds == "employer") & in_guangdong, n_orgs)
-    employer = employer if employer is not None else _busiest(employers, kinds == "employer", n_orgs)
-    agency = _busiest(referrers, kinds == "agency", n_orgs)
+    employer = _busiest(employers, (kinds == OrgKind.employer) & in_guangdong, n_orgs)
+    employer = employer if employer is not None else _busiest(employers, kinds == OrgKind.employer, n_orgs)
+    agency = _busiest(referrers, kinds == OrgKind.agency, n_orgs)
     picks = {
-        "county_office": (office if office is not None else first_of("county_office"), []),
-        "county_office_pii": (office if office is not None else first_of("county_office"), ["pii:read"]),
-        "employer": (employer if employer is not None else first_of("employer"), []),
-        "agency": (agency if agency is not None else first_of("agency"), []),
-        "training_school": (first_of("training_school"), []),
-        "provincial_office": (int(np.flatnonzero((kinds == "provincial_office") & ~in_guangdong)[0]), []),
+        "county_office": (office if office is not None else first_of(OrgKind.county_office), []),
+        "county_office_pii": (office if office is not None else first_of(OrgKind.county_office), ["pii:read"]),
+        "employer": (employer if employer is not None else first_of(OrgKind.employer), []),
+        "agency": (agency if agency is not None else first_of(OrgKind.agency), []),
+        "training_school": (first_of(OrgKind.training_school), []),
+        "provincial_office": (int(np.flatnonzero((kinds == OrgKind.provincial_office) & ~in_guangdong)[0]), []),
     }
     session = Session(bind=conn)
     try:

@@ -4,7 +4,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, Forbidden, Msg, NotFound, PreconditionFailed, ValidationFailed, field_error
+from app import authz
+from app.authz import Action, Resource
+from app.errors import Conflict, Msg, NotFound, PreconditionFailed, ValidationFailed, field_error
 from app.orgs.service import Principal
 from app.placements import repository as placements
 from app.reference import service as reference
@@ -13,19 +15,7 @@ from app.vacancies import repository
 from app.vacancies.models import Vacancy
 from app.vacancies.schemas import VacancyCreate, VacancyRead, VacancyUpdate
 
-BOARD_READERS = ("county_office", "agency", "training_school")
 EXTERNAL_ID_TAKEN = Msg("本企业已有相同编号的岗位", "your organisation already has a vacancy with this external_id")
-
-
-def scope(principal: Principal, *, write: bool) -> tuple[int | None, bool]:
-    """(employer filter, open-only) for this caller, or 403 for a role that may not do this at all."""
-    if principal.kind == "employer":
-        return principal.org_id, False
-    if not write and principal.kind == "provincial_office":
-        return None, False
-    if not write and principal.kind in BOARD_READERS:
-        return None, True
-    raise Forbidden(Msg("本机构无权发布或修改岗位", f"a {principal.kind} key may not post or change vacancies"))
 
 
 def rule_errors(session: Session, values: dict[str, Any]) -> list[dict[str, Any]]:
@@ -47,7 +37,7 @@ def rule_errors(session: Session, values: dict[str, Any]) -> list[dict[str, Any]
 
 
 def create_vacancy(session: Session, principal: Principal, data: VacancyCreate) -> Vacancy:
-    employer, _ = scope(principal, write=True)
+    employer = authz.reach(principal, Resource.vacancy, Action.write).employer
     assert employer is not None
     values = data.model_dump()
     errors = rule_errors(session, values)
@@ -59,9 +49,9 @@ def create_vacancy(session: Session, principal: Principal, data: VacancyCreate) 
 
 
 def get_vacancy(session: Session, principal: Principal, vacancy_id: int, *, write: bool = False) -> Vacancy:
-    employer, open_only = scope(principal, write=write)
+    reach = authz.reach(principal, Resource.vacancy, Action.write if write else Action.read)
     # A write locks the row, as placements do, so a headcount change and a hire cannot interleave.
-    vacancy = repository.get(session, vacancy_id, employer, open_only, for_update=write)
+    vacancy = repository.get(session, vacancy_id, reach.employer, reach.open_only, for_update=write)
     if vacancy is None:
         raise NotFound("vacancy")
     return vacancy
@@ -103,8 +93,8 @@ def update_vacancy(
 def list_vacancies(
     session: Session, principal: Principal, after_id: int, limit: int, filters: dict[str, Any]
 ) -> list[Vacancy]:
-    employer, open_only = scope(principal, write=False)
-    return repository.page(session, employer, open_only, after_id, limit, filters)
+    reach = authz.reach(principal, Resource.vacancy, Action.read)
+    return repository.page(session, reach.employer, reach.open_only, after_id, limit, filters)
 
 
 def to_read(session: Session, vacancies: list[Vacancy]) -> list[VacancyRead]:

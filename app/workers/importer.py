@@ -22,6 +22,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from app import authz
+from app.authz import Action, Resource
 from app.db import utcnow
 from app.errors import Msg, ValidationFailed, field_error
 from app.orgs.service import Principal
@@ -606,7 +608,7 @@ def import_workers(
     max_errors: int,
 ) -> ImportResult:
     """Validate every row and store all or none: rows go in by batches, and the caller's rollback undoes them."""
-    owner = service.owner_filter(principal, write=True)
+    owner = authz.reach(principal, Resource.worker, Action.write).worker_owner
     assert owner is not None
     kind = _file_kind(fileobj, filename)
     job = _Import(session, principal, vault, owner, max_errors)

@@ -5,7 +5,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
 
+from app import authz
 from app import errors as e
+from app.authz import Action, Resource
 from app.deps import IdempotencyKey, IfMatch, PrincipalDep, SessionDep, SettingsDep, VaultDep
 from app.http import Cursor, Limit, PathId, etag, if_match_version, json_response
 from app.idempotency.service import run_once
@@ -69,7 +71,7 @@ def list_workers(
 @router.get("/import/template", responses=COMMON)
 def import_template(principal: PrincipalDep, format: Literal["csv", "xlsx"] = "xlsx") -> Response:
     """The spreadsheet a county office fills in, headers in Chinese and English, with one example row."""
-    service.owner_filter(principal, write=True)
+    authz.reach(principal, Resource.worker, Action.write)
     content, media_type = importer.template(format)
     return Response(
         content,
@@ -93,7 +95,7 @@ def import_workers(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Validate every row and store all of them or none; errors come back per row and column."""
-    service.owner_filter(principal, write=True)  # refuse other roles before reading the upload
+    authz.reach(principal, Resource.worker, Action.write)  # refuse other roles before reading the upload
     if file.size is not None and file.size > settings.import_max_bytes:
         raise e.PayloadTooLarge(settings.import_max_bytes)
     digest = importer.file_digest(file.file)

@@ -6,9 +6,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import authz
 from app.audit import service as audit
+from app.authz import Action, Resource
 from app.clock import today
-from app.errors import Conflict, Forbidden, Msg, NotFound, PreconditionFailed, ValidationFailed, field_error
+from app.errors import Conflict, Msg, NotFound, PreconditionFailed, ValidationFailed, field_error
 from app.orgs.service import Principal
 from app.pii import PiiVault, mask_id_number, mask_phone
 from app.reference import service as reference
@@ -21,20 +23,6 @@ from app.workers.schemas import WorkerCreate, WorkerRead, WorkerUpdate
 
 ALREADY_REGISTERED = Msg("该身份证号已登记过，请勿重复登记", "a worker with this ID number is already registered")
 EXTERNAL_ID_TAKEN = Msg("本机构已有相同编号的劳动者", "your office already has a worker with this external_id")
-
-
-def owner_filter(principal: Principal, *, write: bool) -> int | None:
-    """County offices own their workers; the provincial office reads all; nobody else touches profiles."""
-    if principal.kind == "county_office":
-        return principal.org_id
-    if principal.kind == "provincial_office" and not write:
-        return None
-    raise Forbidden(
-        Msg(
-            "本机构无权" + ("修改" if write else "查看") + "劳动者档案",
-            f"a {principal.kind} key may not {'change' if write else 'read'} worker profiles",
-        )
-    )
 
 
 def reference_errors(
@@ -71,7 +59,7 @@ def stored_columns(values: dict[str, Any], vault: PiiVault) -> dict[str, Any]:
 
 
 def create_worker(session: Session, principal: Principal, data: WorkerCreate, vault: PiiVault) -> Worker:
-    owner = owner_filter(principal, write=True)
+    owner = authz.reach(principal, Resource.worker, Action.write).worker_owner
     assert owner is not None
     values = data.model_dump()
     errors = reference_errors(reference.index(session), principal.region_code, values)
@@ -90,7 +78,8 @@ def create_worker(session: Session, principal: Principal, data: WorkerCreate, va
 
 
 def get_worker(session: Session, principal: Principal, worker_id: int, *, write: bool = False) -> Worker:
-    worker = repository.get(session, worker_id, owner_filter(principal, write=write))
+    reach = authz.reach(principal, Resource.worker, Action.write if write else Action.read)
+    worker = repository.get(session, worker_id, reach.worker_owner)
     if worker is None:
         raise NotFound("worker")
     return worker
@@ -120,7 +109,8 @@ def update_worker(
 def list_workers(
     session: Session, principal: Principal, after_id: int, limit: int, filters: dict[str, Any]
 ) -> list[Worker]:
-    return repository.page(session, owner_filter(principal, write=False), after_id, limit, filters)
+    reach = authz.reach(principal, Resource.worker, Action.read)
+    return repository.page(session, reach.worker_owner, after_id, limit, filters)
 
 
 def birth_date_of(worker: Worker, vault: PiiVault) -> date:

@@ -1,4 +1,4 @@
-"""Allocation proposals (issue 3 section 3): a solver run over unplaced workers and its reviewable items.
+"""Allocation proposals: a solver run over unplaced workers and its reviewable items.
 
 Revision ID: 0005
 Revises: 0004

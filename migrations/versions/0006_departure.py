@@ -1,4 +1,4 @@
-"""Early-departure risk (issue 4): indexes for the at-risk list at 30 and 180 days (90 has one since 0003).
+"""Early-departure risk: indexes for the at-risk list at 30 and 180 days (90 has one since 0003).
 
 Revision ID: 0006
 Revises: 0005

@@ -222,7 +222,7 @@ def test_ties_go_to_the_lower_vacancy_id_whatever_the_chunking(ranker: Retention
     assert len(merged) == len(want) == len(whole) and (merged["rank_x"] == merged["rank_y"]).all()
 
 
-# ---- worker history and household never rank one worker against another (issue 3; issue 4 §3)
+# ---- worker history and household never rank one worker against another
 
 
 def test_the_ranker_reads_no_worker_history_or_household(ranker: RetentionRanker) -> None:

@@ -137,7 +137,7 @@ def test_without_a_normaliser_the_vacancy_says_so(client, tenants, untrained):
     assert "laborbridge train" in read["occupation_note"]
 
 
-# ---- after a departure (issue 4 §4). The rule fallback has known weights, so each effect is visible exactly.
+# ---- after a departure. The rule fallback has known weights, so each effect is visible exactly.
 
 
 def _place_and_end(client, county, worker, vacancy, reason, days_ago=40, lasted=20):
@@ -274,7 +274,7 @@ def test_candidate_pool_is_cached_without_personal_data_and_follows_changes(clie
 
 
 def test_early_exits_and_a_monitored_household_never_lower_a_candidate(client, tenants, trained):
-    """Issue 4 §3: a flag never lowers a worker's standing; the employer sees no history reason either."""
+    """A flag never lowers a worker's standing; the employer sees no history reason either."""
     county, employer = tenants["county"], tenants["employer"]
     vacancy = new_vacancy(client, employer)
     earlier = new_vacancy(client, employer, wage_min=3000, wage_max=3500)
@@ -294,7 +294,7 @@ def test_early_exits_and_a_monitored_household_never_lower_a_candidate(client, t
         assert not any("离职" in r["zh"] or "left a job" in r["en"] for r in item["reasons"])
 
 
-# ---- freshness and the per-request path (issue 3 §5: the board is cached per process)
+# ---- freshness and the per-request path (the board is cached per process)
 
 
 def _slow_board_checks(app, seconds: float):

@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import vacancy_payload, worker_payload
 
-ROLES = ("county", "other_county", "employer", "other_employer", "agency", "school", "province")
+ROLES = ("county", "other_county", "employer", "other_employer", "agency", "school", "province", "station", "broker")
 
 
 @dataclass
@@ -64,7 +64,10 @@ def _expect(**by_role: int) -> dict[str, int]:
     return by_role
 
 
-FORBIDDEN_EXCEPT_COUNTIES = dict(employer=403, other_employer=403, agency=403, school=403)
+# Kinds the policy grants nothing yet (a labour-cooperation station, a broker): 403 on every domain route, like
+# any kind without the right; /me and the reference data are open to every key.
+NO_DOMAIN_RIGHTS = dict(station=403, broker=403)
+FORBIDDEN_EXCEPT_COUNTIES = dict(employer=403, other_employer=403, agency=403, school=403, **NO_DOMAIN_RIGHTS)
 
 # (method, path template, body maker, expected status per role)
 CASES = [
@@ -97,61 +100,151 @@ CASES = [
         "GET",
         "/vacancies",
         None,
-        _expect(county=200, other_county=200, employer=200, other_employer=200, agency=200, school=200, province=200),
+        _expect(
+            county=200,
+            other_county=200,
+            employer=200,
+            other_employer=200,
+            agency=200,
+            school=200,
+            province=200,
+            **NO_DOMAIN_RIGHTS,
+        ),
     ),
     (
         "POST",
         "/vacancies",
         "vacancy",
-        _expect(county=403, other_county=403, employer=201, other_employer=201, agency=403, school=403, province=403),
+        _expect(
+            county=403,
+            other_county=403,
+            employer=201,
+            other_employer=201,
+            agency=403,
+            school=403,
+            province=403,
+            **NO_DOMAIN_RIGHTS,
+        ),
     ),
     (
         "GET",
         "/vacancies/{vacancy}",
         None,
-        _expect(county=200, other_county=200, employer=200, other_employer=404, agency=200, school=200, province=200),
+        _expect(
+            county=200,
+            other_county=200,
+            employer=200,
+            other_employer=404,
+            agency=200,
+            school=200,
+            province=200,
+            **NO_DOMAIN_RIGHTS,
+        ),
     ),
     (
         "PATCH",
         "/vacancies/{vacancy}",
         "vacancy_patch",
-        _expect(county=403, other_county=403, employer=200, other_employer=404, agency=403, school=403, province=403),
+        _expect(
+            county=403,
+            other_county=403,
+            employer=200,
+            other_employer=404,
+            agency=403,
+            school=403,
+            province=403,
+            **NO_DOMAIN_RIGHTS,
+        ),
     ),
     (
         "GET",
         "/placements",
         None,
-        _expect(county=200, other_county=200, employer=200, other_employer=200, agency=200, school=403, province=200),
+        _expect(
+            county=200,
+            other_county=200,
+            employer=200,
+            other_employer=200,
+            agency=200,
+            school=403,
+            province=200,
+            **NO_DOMAIN_RIGHTS,
+        ),
     ),
     (
         "POST",
         "/placements",
         "placement",
-        _expect(county=201, other_county=404, employer=201, other_employer=404, agency=403, school=403, province=403),
+        _expect(
+            county=201,
+            other_county=404,
+            employer=201,
+            other_employer=404,
+            agency=403,
+            school=403,
+            province=403,
+            **NO_DOMAIN_RIGHTS,
+        ),
     ),
     (
         "GET",
         "/placements/{placement}",
         None,
-        _expect(county=200, other_county=404, employer=200, other_employer=404, agency=200, school=403, province=200),
+        _expect(
+            county=200,
+            other_county=404,
+            employer=200,
+            other_employer=404,
+            agency=200,
+            school=403,
+            province=200,
+            **NO_DOMAIN_RIGHTS,
+        ),
     ),
     (
         "PATCH",
         "/placements/{placement_to_end}",
         "placement_end",
-        _expect(county=200, other_county=404, employer=200, other_employer=404, agency=403, school=403, province=403),
+        _expect(
+            county=200,
+            other_county=404,
+            employer=200,
+            other_employer=404,
+            agency=403,
+            school=403,
+            province=403,
+            **NO_DOMAIN_RIGHTS,
+        ),
     ),
     (
         "POST",
         "/placements/{placement}/follow-ups",
         "follow_up",
-        _expect(county=201, other_county=404, employer=201, other_employer=404, agency=201, school=403, province=403),
+        _expect(
+            county=201,
+            other_county=404,
+            employer=201,
+            other_employer=404,
+            agency=201,
+            school=403,
+            province=403,
+            **NO_DOMAIN_RIGHTS,
+        ),
     ),
     (
         "GET",
         "/placements/{placement}/follow-ups",
         None,
-        _expect(county=200, other_county=404, employer=200, other_employer=404, agency=200, school=403, province=200),
+        _expect(
+            county=200,
+            other_county=404,
+            employer=200,
+            other_employer=404,
+            agency=200,
+            school=403,
+            province=200,
+            **NO_DOMAIN_RIGHTS,
+        ),
     ),
     (
         "GET",
@@ -163,25 +256,61 @@ CASES = [
         "GET",
         "/vacancies/{vacancy}/candidates",
         None,
-        _expect(county=403, other_county=403, employer=200, other_employer=404, agency=403, school=403, province=200),
+        _expect(
+            county=403,
+            other_county=403,
+            employer=200,
+            other_employer=404,
+            agency=403,
+            school=403,
+            province=200,
+            **NO_DOMAIN_RIGHTS,
+        ),
     ),
     (
         "GET",
         "/placements/at-risk",
         None,
-        _expect(county=200, other_county=200, employer=200, other_employer=200, agency=403, school=403, province=200),
+        _expect(
+            county=200,
+            other_county=200,
+            employer=200,
+            other_employer=200,
+            agency=403,
+            school=403,
+            province=200,
+            **NO_DOMAIN_RIGHTS,
+        ),
     ),
     (
         "POST",
         "/placements/{placement}/flag-reviews",
         "flag_review",
-        _expect(county=201, other_county=404, employer=201, other_employer=404, agency=403, school=403, province=403),
+        _expect(
+            county=201,
+            other_county=404,
+            employer=201,
+            other_employer=404,
+            agency=403,
+            school=403,
+            province=403,
+            **NO_DOMAIN_RIGHTS,
+        ),
     ),
     (
         "GET",
         "/placements/{placement}/flag-reviews",
         None,
-        _expect(county=200, other_county=404, employer=200, other_employer=404, agency=403, school=403, province=200),
+        _expect(
+            county=200,
+            other_county=404,
+            employer=200,
+            other_employer=404,
+            agency=403,
+            school=403,
+            province=200,
+            **NO_DOMAIN_RIGHTS,
+        ),
     ),
     (
         "POST",
@@ -217,7 +346,16 @@ CASES = [
         "GET",
         "/reports/weekly",
         None,
-        _expect(county=200, other_county=200, employer=200, other_employer=200, agency=403, school=403, province=200),
+        _expect(
+            county=200,
+            other_county=200,
+            employer=200,
+            other_employer=200,
+            agency=403,
+            school=403,
+            province=200,
+            **NO_DOMAIN_RIGHTS,
+        ),
     ),
 ]
 # The import route has its own wall tests in tests/workers/test_import.py (it takes a file, not JSON).

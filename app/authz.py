@@ -1,0 +1,241 @@
+"""Who may see and do what: the one authorisation policy (docs/authorisation.md is this table in prose).
+
+A service asks `reach(principal, resource, action)`: it gets the `Reach` its repositories filter by, or a 403 when
+the caller's kind has no such right. A row outside the reach is not found (404), so other tenants learn nothing.
+Nothing outside this module compares an organisation's kind with a string (tests/platform/test_policy.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from app.errors import Forbidden, Msg
+
+if TYPE_CHECKING:
+    from app.orgs.service import Principal
+
+
+class OrgKind(StrEnum):
+    """The kind of a tenant; every right of a key follows from it."""
+
+    county_office = "county_office"  # 县人社局 / 就业服务中心: registers and places western workers
+    employer = "employer"  # 用工企业: posts vacancies, confirms hires, reports departures
+    agency = "agency"  # 劳务中介: refers workers
+    training_school = "training_school"  # 技工学校: trains for employers' vacancies
+    provincial_office = "provincial_office"  # 省级协作办公室: reads everything, allocates across counties
+    station = "station"  # 劳务协作站: receiving-side office that follows up placed workers
+    broker = "broker"  # 经纪人: an individual labour broker
+
+
+ORG_KINDS = tuple(kind.value for kind in OrgKind)
+
+
+class Resource(StrEnum):
+    worker = "worker"
+    vacancy = "vacancy"
+    placement = "placement"
+    follow_up = "follow_up"
+    risk_flag = "risk_flag"  # departure-risk flags and the answers (flag reviews) to them
+    candidates = "candidates"  # ranked workers for a vacancy
+    allocation = "allocation"  # allocation proposals and their items
+    report = "report"  # the weekly retention report
+
+
+class Action(StrEnum):
+    read = "read"
+    write = "write"  # create or change (a worker, a vacancy, an answer to a flag)
+    create = "create"
+    end = "end"  # record a placement's end
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What a caller reaches of a resource: every field that is set narrows it; none set means everything."""
+
+    worker_owner: int | None = None  # workers this county office registered, and what hangs off them
+    employer: int | None = None  # this employer's vacancies, and what hangs off them
+    referrer: int | None = None  # placements this organisation referred
+    region: str | None = None  # a division: the caller's county (report, allocation) or province (allocation)
+    open_only: bool = False  # only the open vacancy board
+    consented_only: bool = False  # only workers who agreed to share their profile with employers
+    proposer: int | None = None  # allocation proposals this organisation asked for
+    answers_of: int | None = None  # flag reviews written by this organisation only (else: the offices' answers)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One right: what it reaches, said in words (docs/authorisation.md is rendered from these) and as a filter."""
+
+    says: str
+    reach: Callable[[Principal], Reach]
+
+
+EVERYTHING = Grant("all", lambda p: Reach())
+OWN_WORKERS = Grant("of its workers", lambda p: Reach(worker_owner=p.org_id))
+OWN_VACANCIES = Grant("in its vacancies", lambda p: Reach(employer=p.org_id))
+REFERRALS = Grant("it referred", lambda p: Reach(referrer=p.org_id))
+ITS_OWN_WORKERS = Grant("those it registered", lambda p: Reach(worker_owner=p.org_id))
+OPEN_BOARD = Grant("open ones", lambda p: Reach(open_only=True))
+
+COUNTY, EMPLOYER, AGENCY, SCHOOL, PROVINCE = (
+    OrgKind.county_office,
+    OrgKind.employer,
+    OrgKind.agency,
+    OrgKind.training_school,
+    OrgKind.provincial_office,
+)
+
+PLACEMENT_READERS = {COUNTY: OWN_WORKERS, EMPLOYER: OWN_VACANCIES, AGENCY: REFERRALS, PROVINCE: EVERYTHING}
+# (resource, action) -> the kinds that have the right, and what each reaches. A kind that is not listed is refused:
+# a new kind (station, broker) starts with no domain rights until a row grants it one.
+RULES: dict[tuple[Resource, Action], dict[OrgKind, Grant]] = {
+    (Resource.worker, Action.read): {COUNTY: ITS_OWN_WORKERS, PROVINCE: EVERYTHING},
+    (Resource.worker, Action.write): {COUNTY: ITS_OWN_WORKERS},
+    (Resource.vacancy, Action.read): {
+        COUNTY: OPEN_BOARD,
+        EMPLOYER: Grant("its own, open or closed", lambda p: Reach(employer=p.org_id)),
+        AGENCY: OPEN_BOARD,
+        SCHOOL: OPEN_BOARD,
+        PROVINCE: EVERYTHING,
+    },
+    (Resource.vacancy, Action.write): {EMPLOYER: Grant("its own", lambda p: Reach(employer=p.org_id))},
+    (Resource.placement, Action.read): PLACEMENT_READERS,
+    (Resource.placement, Action.create): {
+        COUNTY: Grant("its workers, into any vacancy", lambda p: Reach(worker_owner=p.org_id)),
+        EMPLOYER: Grant(
+            "consenting workers into its vacancies", lambda p: Reach(employer=p.org_id, consented_only=True)
+        ),
+    },
+    (Resource.placement, Action.end): {COUNTY: OWN_WORKERS, EMPLOYER: OWN_VACANCIES},
+    (Resource.follow_up, Action.read): PLACEMENT_READERS,  # reading a placement's follow-ups is reading it
+    (Resource.follow_up, Action.create): {COUNTY: OWN_WORKERS, EMPLOYER: OWN_VACANCIES, AGENCY: REFERRALS},
+    (Resource.risk_flag, Action.read): {
+        COUNTY: Grant("of its workers; every answer", lambda p: Reach(worker_owner=p.org_id)),
+        # An employer reads its own answers only: a county's note may name people and plans.
+        EMPLOYER: Grant(
+            "in its vacancies; job reasons and its own answers only",
+            lambda p: Reach(employer=p.org_id, answers_of=p.org_id),
+        ),
+        PROVINCE: Grant("all; every answer", lambda p: Reach()),
+    },
+    (Resource.risk_flag, Action.write): {COUNTY: OWN_WORKERS, EMPLOYER: OWN_VACANCIES},
+    (Resource.candidates, Action.read): {
+        EMPLOYER: Grant("for its vacancies", lambda p: Reach(employer=p.org_id)),
+        PROVINCE: Grant("for any vacancy", lambda p: Reach()),
+    },
+    (Resource.allocation, Action.read): {
+        COUNTY: Grant(
+            "its own; the province's that hold its workers (their items only)",
+            lambda p: Reach(proposer=p.org_id, worker_owner=p.org_id),
+        ),
+        PROVINCE: EVERYTHING,
+    },
+    (Resource.allocation, Action.create): {
+        COUNTY: Grant("over its own workers", lambda p: Reach(worker_owner=p.org_id, region=p.region_code)),
+        PROVINCE: Grant("over its province's workers", lambda p: Reach(region=p.region_code)),
+    },
+    (Resource.report, Action.read): {
+        # Workers from its county, whoever registered them.
+        COUNTY: Grant("its county's workers", lambda p: Reach(region=p.region_code)),
+        EMPLOYER: OWN_VACANCIES,
+        PROVINCE: EVERYTHING,
+    },
+}
+
+ALLOCATE_REFUSED = Msg(
+    "只有县级人社部门或省级协作办公室可以生成分配方案", "only county and provincial offices allocate"
+)
+VACANCIES_REFUSED = "本机构无权发布或修改岗位", "may not post or change vacancies"
+REFUSALS: dict[tuple[Resource, Action], Callable[[str], Msg]] = {
+    (Resource.worker, Action.read): lambda k: Msg(
+        "本机构无权查看劳动者档案", f"a {k} key may not read worker profiles"
+    ),
+    (Resource.worker, Action.write): lambda k: Msg(
+        "本机构无权修改劳动者档案", f"a {k} key may not change worker profiles"
+    ),
+    (Resource.vacancy, Action.read): lambda k: Msg(VACANCIES_REFUSED[0], f"a {k} key {VACANCIES_REFUSED[1]}"),
+    (Resource.vacancy, Action.write): lambda k: Msg(VACANCIES_REFUSED[0], f"a {k} key {VACANCIES_REFUSED[1]}"),
+    (Resource.placement, Action.read): lambda k: Msg("本机构无权查看就业记录", f"a {k} key may not read placements"),
+    (Resource.placement, Action.create): lambda k: Msg(
+        "只有县级人社部门或用工企业可以登记就业", "only county offices and employers record placements"
+    ),
+    (Resource.placement, Action.end): lambda k: Msg(
+        "只有县级人社部门或用工企业可以登记离岗", "only county offices and employers record departures"
+    ),
+    (Resource.follow_up, Action.read): lambda k: Msg("本机构无权查看就业记录", f"a {k} key may not read placements"),
+    (Resource.follow_up, Action.create): lambda k: Msg(
+        "本机构无权登记就业记录", f"a {k} key may not record placements"
+    ),
+    (Resource.risk_flag, Action.read): lambda k: Msg(
+        "本机构无权查看离岗风险提示", f"a {k} key may not read departure-risk flags"
+    ),
+    (Resource.risk_flag, Action.write): lambda k: Msg(
+        "本机构无权处理离岗风险提示", f"a {k} key may not answer departure-risk flags"
+    ),
+    (Resource.candidates, Action.read): lambda k: Msg(
+        "本机构无权查看岗位的候选人", f"a {k} key may not read candidates"
+    ),
+    (Resource.allocation, Action.read): lambda k: ALLOCATE_REFUSED,
+    (Resource.allocation, Action.create): lambda k: ALLOCATE_REFUSED,
+    (Resource.report, Action.read): lambda k: Msg("本机构无权查看周报", f"a {k} key may not read the weekly report"),
+}
+
+
+def reach(principal: Principal, resource: Resource, action: Action) -> Reach:
+    """What this caller reaches of `resource` for `action`; 403 when its kind has no such right."""
+    grant = RULES.get((resource, action), {}).get(OrgKind(principal.kind))
+    if grant is None:
+        raise Forbidden(REFUSALS[resource, action](principal.kind))
+    return grant.reach(principal)
+
+
+def table() -> str:
+    """The rules as a Markdown table, kind by kind (docs/authorisation.md holds a copy a test keeps in step)."""
+    kinds = list(OrgKind)
+    lines = ["| resource | action | " + " | ".join(kinds) + " |", "|---|---|" + "---|" * len(kinds)]
+    for (resource, action), grants in RULES.items():
+        cells = [grants[k].says if k in grants else "403" for k in kinds]
+        lines.append(f"| {resource} | {action} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def allows(principal: Principal, resource: Resource, action: Action) -> bool:
+    return OrgKind(principal.kind) in RULES.get((resource, action), {})
+
+
+def refusal(principal: Principal, resource: Resource, action: Action) -> Msg:
+    """The message a refused caller reads (for pages that render it themselves)."""
+    return REFUSALS[resource, action](principal.kind)
+
+
+ONLY_THE_PROPOSER = Msg("只有生成该方案的机构可以处理其中的建议", "only the office that asked for it decides")
+PROVINCE_ACCEPTS = Msg(
+    "省级方案中的建议由劳动者所在县的人社部门接受（录用由县里登记）",
+    "the worker's county office accepts an item of a provincial proposal (the county records the placement)",
+)
+
+
+def check_item_decision(principal: Principal, proposer_kind: str | None, *, own: bool, accepting: bool) -> None:
+    """Who decides an item, once: a county proposal's items, the county that asked; a provincial proposal's items,
+    the county office that owns the item's worker (accept or reject) or the province that asked (reject only)."""
+    provincial = proposer_kind == OrgKind.provincial_office
+    if not own and not (provincial and principal.kind == OrgKind.county_office):
+        raise Forbidden(ONLY_THE_PROPOSER)
+    if own and principal.kind == OrgKind.provincial_office and accepting:
+        raise Forbidden(PROVINCE_ACCEPTS)
+
+
+# Whose answers make a flag's `latest_review` for the offices: an employer's `dismissed` must not close a county's
+# flag. Employers' answers are kept, counted and listed, and shown to offices as `latest_employer_review`.
+OFFICE_KINDS = (OrgKind.county_office, OrgKind.provincial_office)
+EMPLOYER_KINDS = (OrgKind.employer,)
+# Who may be named as a placement's referrer (and so earn a referral's rewards).
+REFERRER_KINDS = frozenset({OrgKind.agency})
+
+
+def sees_only_job_reasons(kind: str) -> bool:
+    """Employers read only the risk reasons about the job itself, never the worker's history or household."""
+    return kind == OrgKind.employer
