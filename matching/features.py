@@ -66,7 +66,16 @@ PAIR_FEATURES = NUMERIC_FEATURES + CATEGORICAL_FEATURES
 # because across workers (a vacancy's candidates, allocations) they would sink earlier leavers and monitored
 # households, and a flag must never lower a worker's standing.
 WORKER_HISTORY_FEATURES = ("dependants", "monitored_household", "prior_placements", "prior_early_exits")
-RANKER_NUMERIC_FEATURES = tuple(f for f in NUMERIC_FEATURES if f not in WORKER_HISTORY_FEATURES)
+# The ranker splits `occupation_family` by its evidence: a wish's family is not experience, and a reason about
+# experience needs a skill or past job behind it. Extra columns, so the departure model's inputs stay as they are.
+OCCUPATION_SPLIT_FEATURES = (
+    "occupation_wish_family",  # same level-3 group as an occupation the worker asked for
+    "occupation_skill_family",  # same level-3 group as a skill or past job
+)
+RANKER_NUMERIC_FEATURES = (
+    tuple(f for f in NUMERIC_FEATURES if f not in WORKER_HISTORY_FEATURES and f != "occupation_family")
+    + OCCUPATION_SPLIT_FEATURES
+)
 RANKER_FEATURES = RANKER_NUMERIC_FEATURES + CATEGORICAL_FEATURES
 
 EDUCATION_RANK = {
@@ -78,6 +87,7 @@ EDUCATION_RANK = {
     "college": 4,
     "bachelor_plus": 5,
 }
+CHANNEL_NAMES = ("cross_region", "local", "nearby")
 FAR_KM = 150.0  # beyond this a daily commute is impossible: the worker lives where the job is
 
 
@@ -86,6 +96,18 @@ def haversine_km(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.
     lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2))
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def far_no_housing(distance_km: np.ndarray, housing: np.ndarray) -> np.ndarray:
+    """Too far to go home at night and no dormitory: the one place the two facts combine."""
+    return (np.asarray(distance_km) > FAR_KM) & ~np.asarray(housing, dtype=bool)
+
+
+def wage_gap(mid: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """(mid wage - expected) / expected clipped to [-1, 1]; 0 when the worker named no expectation."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = np.where(expected > 0, (mid - expected) / expected, 0.0)
+    return np.clip(np.nan_to_num(gap), -1.0, 1.0)
 
 
 def _as_str(codes: pd.Series | np.ndarray) -> np.ndarray:
@@ -195,8 +217,6 @@ def pair_features(pairs: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"pair_features needs columns {missing}")
     expected = pd.to_numeric(pairs["expected_wage"], errors="coerce").to_numpy(dtype=float)
     mid = (pairs["wage_min"].to_numpy(dtype=float) + pairs["wage_max"].to_numpy(dtype=float)) / 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gap = np.where(expected > 0, (mid - expected) / expected, 0.0)
     distance = haversine_km(pairs["worker_lon"], pairs["worker_lat"], pairs["vacancy_lon"], pairs["vacancy_lat"])
     distance = np.nan_to_num(distance, nan=0.0)
     housing = _filled(pairs["housing"], 0.0).astype(bool)
@@ -209,10 +229,10 @@ def pair_features(pairs: pd.DataFrame) -> pd.DataFrame:
     family = desired_family | skilled_family
     out = pd.DataFrame(
         {
-            "wage_gap": np.clip(np.nan_to_num(gap), -1.0, 1.0),
+            "wage_gap": wage_gap(mid, expected),
             "wage_mid_k": mid / 1000.0,
             "log_distance_km": np.log1p(distance),
-            "far_no_housing": ((distance > FAR_KM) & ~housing).astype(float),
+            "far_no_housing": far_no_housing(distance, housing).astype(float),
             "cross_province": cross_province.astype(float),
             "occupation_desired": desired.astype(float),
             "occupation_skilled": skilled.astype(float),
@@ -226,10 +246,13 @@ def pair_features(pairs: pd.DataFrame) -> pd.DataFrame:
             "paired": _filled(pairs["paired"], 0.0),
             "prior_placements": _filled(pairs["prior_placements"], 0.0),
             "prior_early_exits": _filled(pairs["prior_early_exits"], 0.0),
-            "channel_agrees": ((preference == "any") | (preference == vacancy_channel)).astype(float),
+            # "any", or no usable preference (the hard rule admits everything then too), always agrees.
+            "channel_agrees": (~np.isin(preference, CHANNEL_NAMES) | (preference == vacancy_channel)).astype(float),
             "shift": pairs["shift"].fillna("day").astype(str).to_numpy(),
         },
         index=pairs.index,
     )
+    out["occupation_wish_family"] = desired_family.astype(float)
+    out["occupation_skill_family"] = skilled_family.astype(float)
     out["distance_km"] = distance  # kept for reasons ("620 km from home"), not a model input
     return out

@@ -1,6 +1,6 @@
 """HTTP routes of the matcher: ranked vacancies for a worker, ranked candidates for a vacancy."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -13,6 +13,11 @@ from app.matching.schemas import Candidates, Matches
 router = APIRouter(tags=["matching"])
 COMMON = e.responses(e.Unauthenticated, e.Forbidden, e.ValidationFailed, e.NotFound)
 MatchLimit = Annotated[int, Query(ge=1, le=100, description="how many to return (1-100)")]
+MatchOrder = Annotated[
+    Literal["tiers", "retention"],
+    Query(description="`tiers` (default): wished occupations, then skill families, then the rest, each by the "
+          "chance of staying; `retention`: by the chance of staying alone"),
+]  # fmt: skip
 
 
 async def _matcher(request: Request) -> service.Matcher:
@@ -30,9 +35,10 @@ def worker_matches(
     vault: VaultDep,
     matcher: MatcherDep,
     limit: MatchLimit = 10,
+    order: MatchOrder = "tiers",
 ) -> Matches:
-    """Open vacancies this worker is likeliest to stay in for 90+ days, with reasons (county office; province reads)."""
-    return Matches.model_validate(service.matches(session, principal, matcher, vault, worker_id, limit))
+    """Open vacancies for this worker, wished occupations first, with reasons (county office; province reads)."""
+    return Matches.model_validate(service.matches(session, principal, matcher, vault, worker_id, limit, order))
 
 
 @router.get("/vacancies/{vacancy_id:int}/candidates", response_model=Candidates, responses=COMMON)

@@ -1,11 +1,14 @@
 """Match and candidate output."""
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
 class Reason(BaseModel):
     factor: str
-    effect: float = Field(description="this factor's share of the score's logit against the average pair")
+    direction: Literal["+", "\u2212"] = Field(description="`+` raised the score, `\u2212` lowered it")
+    effect: float = Field(description="this factor's share of the score's logit against a neutral pair")
     zh: str
     en: str
     text: str
@@ -39,6 +42,11 @@ class VacancySummary(BaseModel):
 
 class Match(BaseModel):
     rank: int
+    tier: Literal["wish", "skill", "other"] = Field(
+        description="`wish`: an occupation the worker asked for; `skill`: in the family of a skill or past job; "
+        "`other`. The default order takes the tiers in turn, each by score"
+    )
+    tier_label: str
     score: float = Field(description="predicted chance the placement lasts at least 90 days")
     vacancy: VacancySummary
     reasons: list[Reason]
@@ -46,6 +54,7 @@ class Match(BaseModel):
 
 class Matches(BaseModel):
     worker_id: int
+    order: Literal["tiers", "retention"]
     model: ModelInfo
     occupation_evidence: list[str] = Field(description="occupation codes inferred from the worker's past jobs")
     adjustments: list[Note] = Field(description="how the last ended placement changed the ranking")

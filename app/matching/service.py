@@ -31,7 +31,8 @@ from app.workers.idnumber import age_on, parse_id_number
 from matching.features import pair_features, prefecture_of
 from matching.occupations import confident_codes
 from matching.ranking import (
-    EXPANDED,
+    RANKER_FORMAT,
+    TIERS,
     PreparedBoard,
     PreparedPool,
     RuleBaseline,
@@ -52,10 +53,18 @@ RULE_FALLBACK = Msg(
     "no ranker is active yet: ranked by rule (occupation match + wage); the score is not a retention probability",
 )
 STALE_RANKER = Msg(
-    "已启用的排序模型使用了已停用的输入，请重新运行 laborbridge train；暂按规则（工种匹配+工资）排序",
-    "the active ranker was fitted on inputs no longer used (run `laborbridge train` again); ranked by rule "
+    "已启用的排序模型是旧格式，请重新运行 laborbridge train；暂按规则（工种匹配+工资）排序",
+    "the active ranker is of an older format (run `laborbridge train` again); ranked by rule "
     "(occupation match + wage) for now",
 )
+# The tiers of the default /matches order (matching.ranking.TIERS), as a clerk reads them to the worker.
+TIER_LABELS = {
+    "wish": Msg("你想做的工种", "an occupation you asked for"),
+    "skill": Msg("与你的技能或做过的工作同类", "in the family of your skills or past jobs"),
+    "other": Msg("其他岗位", "other jobs"),
+}
+assert set(TIER_LABELS) == set(TIERS)
+ORDERS = ("tiers", "retention")
 UNCLEAR_TITLE = Msg(
     "岗位名称不够清楚，无法确定职业；请从备选职业中选择，或填写职业代码",
     "the title is not clear enough to pick an occupation: choose one of the alternatives or give the code",
@@ -420,8 +429,9 @@ _RULE = RuleBaseline().fit()  # one instance: the prepared board is cached per r
 
 
 def usable_ranker(estimator: Any) -> bool:
-    """A stored ranker fitted on other inputs (e.g. before worker history left the ranker) is not used."""
-    return list(getattr(estimator, "feature_names_", [])) == list(EXPANDED)
+    """A stored ranker of another format (other inputs, or a model that did not promise its signs) is not used:
+    the API falls back to the rule baseline and `laborbridge train --if-missing` refits it."""
+    return getattr(estimator, "format_", None) == RANKER_FORMAT
 
 
 def model_info(matcher: Matcher) -> tuple[Any, dict[str, Any]]:
@@ -443,12 +453,12 @@ def explain_pairs(
     pairs: frozenset[tuple[str, str]],
     names: dict[str, str],
 ) -> list[list[dict[str, Any]]]:
-    """The few factors that moved each (worker row, vacancy row) score most, in words a clerk can repeat."""
+    """The few factors that moved each (worker row, vacancy row) score most, said about the worker to an
+    employer or an office (candidates, allocations)."""
     frame = pair_frame(workers_rows, vacancy_rows, pairs)
     feats = pair_features(frame)
     context = pd.DataFrame({"vacancy_city": [_city(str(c), names) for c in frame["vacancy_county"]]})
-    reasons = reason_texts(feats, ranker.contributions(feats), context, n=3)
-    return [[{**r, "text": f"{r['zh']} / {r['en']}"} for r in rs] for rs in reasons]
+    return reason_texts(feats, ranker.contributions(feats), context, n=3, reader="about")
 
 
 def enrich_one(matcher: Matcher, session: Session, row: dict[str, Any], vault: PiiVault, on: date) -> dict[str, Any]:
@@ -468,9 +478,16 @@ MAX_RECHECKS = 5  # rounds of "some shown vacancies were filled meanwhile: rank 
 
 
 def matches(
-    session: Session, principal: Principal, matcher: Matcher, vault: PiiVault, worker_id: int, limit: int
+    session: Session,
+    principal: Principal,
+    matcher: Matcher,
+    vault: PiiVault,
+    worker_id: int,
+    limit: int,
+    order: str = "tiers",
 ) -> dict[str, Any]:
-    """The open vacancies this worker is likeliest to stay in, best first, each with its reasons."""
+    """Open vacancies for this worker with reasons: the occupations they asked for first, then their skills' and
+    past jobs' families, then the rest, each tier by the chance of staying (`order="retention"`: by it alone)."""
     worker = workers.get_worker(session, principal, worker_id)  # 403 / 404 by the workers' own walls
     matcher.refresh_models(session)
     on = today()
@@ -485,7 +502,7 @@ def matches(
     # The board may be up to a refresh old: check the vacancies about to be shown, and rank again without any
     # that were filled or closed since (they stay skipped until the board is reloaded).
     for _ in range(MAX_RECHECKS):
-        top = rank_one(row, prepared, limit, exclude=gone)
+        top = rank_one(row, prepared, limit, exclude=gone, order="retention" if order == "retention" else "tiers")
         live = repository.headcount_left(session, [int(v) for v in top["vacancy_id"]])
         filled = [int(v) for v in top["vacancy_id"] if live.get(int(v), 0) <= 0]
         if not filled:
@@ -500,10 +517,13 @@ def matches(
     places = [_city(str(v["vacancy_county"]), names) for v in vacancies_shown]
     reasons = explain_one(row, prepared, top["col"], [{"vacancy_city": p} for p in places], n=3)
     items: list[dict[str, Any]] = []
-    for rank, (v, score, place, why) in enumerate(zip(vacancies_shown, top["score"], places, reasons, strict=True), 1):
+    shown_items = zip(vacancies_shown, top["score"], top["tier"], places, reasons, strict=True)
+    for rank, (v, score, tier, place, why) in enumerate(shown_items, 1):
         items.append(
             {
                 "rank": rank,
+                "tier": TIERS[int(tier)],
+                "tier_label": TIER_LABELS[TIERS[int(tier)]].text(),
                 "score": round(float(score), 4),
                 "vacancy": {
                     "id": int(v["vacancy_id"]),
@@ -518,11 +538,12 @@ def matches(
                     "shift": v["shift"],
                     "headcount_left": live[int(v["vacancy_id"])],
                 },
-                "reasons": [{**r, "text": f"{r['zh']} / {r['en']}"} for r in why],
+                "reasons": why,
             }
         )
     return {
         "worker_id": worker.id,
+        "order": order,
         "model": info,
         "occupation_evidence": row["past_job_codes"],
         "adjustments": context["notes"],

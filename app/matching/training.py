@@ -3,7 +3,9 @@
 Time split: the held-out window is the last `holdout_days` before today. The ranker is fitted only on
 placements whose 90-day outcome was known at the window's start (they started >= 90 days before it), so
 nothing it learns comes from the window. Held-out figures use placements started inside the window whose
-90-day outcome is known today (still-running ones younger than 90 days are censored and left out).
+90-day outcome is known today (still-running ones younger than 90 days are censored and left out). An end
+before day 90 that is not the worker leaving (a contract that ran out, a vacancy that closed) is censored at
+that end: see `matching.ranking.outcomes`.
 
 Features use each worker's profile as it is now (skills, wishes, expected wage), not as it was at the
 placement's start: the database keeps no profile history. Prior placements and early exits are counted as of
@@ -32,7 +34,9 @@ from matching.features import RANKER_FEATURES, pair_features
 from matching.occupations import OccupationNormaliser, confident_codes, default_normaliser, load_labelled
 from matching.ranking import (
     HORIZON_DAYS,
+    RANKER_FORMAT,
     RetentionRanker,
+    censored_ends,
     outcome_known,
     pair_frame,
 )
@@ -126,12 +130,18 @@ def pairs_for(
     return pair_frame(w, v, pairs)
 
 
-def split(placements: pd.DataFrame, today: date, holdout_days: int) -> dict[str, Any]:
-    """Training rows (outcome known at the window start) and held-out rows (started in the window, >= 90 days ago)."""
+def split(placements: pd.DataFrame, today: date, holdout_days: int, closed_vacancies: Any = ()) -> dict[str, Any]:
+    """Training rows (outcome known at the window start) and held-out rows (started in the window, >= 90 days ago).
+
+    Ends that are not the worker leaving (`censored_ends`: contract ended, vacancy closed) are censored. A
+    closure is judged on today's records for both windows: the closing day is not stored, only the status.
+    """
     cutoff = pd.Timestamp(today - timedelta(days=holdout_days))
-    known_then, lasted_then = outcome_known(placements["start_date"], placements["end_date"], cutoff)
+    planned = censored_ends(placements, closed_vacancies)
+    start, end = placements["start_date"], placements["end_date"]
+    known_then, lasted_then = outcome_known(start, end, cutoff, censored_end=planned)
     train = known_then & (placements["start_date"] <= cutoff - pd.Timedelta(days=HORIZON_DAYS)).to_numpy()
-    known_now, lasted_now = outcome_known(placements["start_date"], placements["end_date"], pd.Timestamp(today))
+    known_now, lasted_now = outcome_known(start, end, pd.Timestamp(today), censored_end=planned)
     # Only starts old enough for either outcome to be known: taking the recent early exits but not the recent
     # stayers (still running, censored) would make the window look worse than it is.
     old_enough = (placements["start_date"] <= pd.Timestamp(today) - pd.Timedelta(days=HORIZON_DAYS)).to_numpy()
@@ -175,7 +185,8 @@ def fit_ranker(
     if placements.empty:
         raise ValueError("no placements in the database to learn from")
     pairs = frozenset(reference_repo.pairing_codes(session))
-    parts = split(placements, today, holdout_days)
+    closed = vacancies.loc[vacancies["status"] != "open", "vacancy_id"]
+    parts = split(placements, today, holdout_days, closed)
     X = pair_features(pairs_for(placements, workers, vacancies, pairs))
     X_train, X_held = X[parts["train"]], X[parts["held"]]
     if len(X_train) < 50 or len(np.unique(parts["y_train"])) < 2:
@@ -204,7 +215,10 @@ def train(session: Session, holdout_days: int = 365, today: date | None = None) 
     ranker, metrics, parts = fitted["ranker"], fitted["metrics"], fitted["parts"]
     details: dict[str, Any] = {
         "features": list(RANKER_FEATURES),  # never worker history or household: see matching.features
-        "target": f"placement lasts >= {HORIZON_DAYS} days (censored placements excluded)",
+        "target": f"placement lasts >= {HORIZON_DAYS} days (censored placements excluded; an end by contract or "
+        "vacancy closure before then is censored, not a failure)",
+        "format": RANKER_FORMAT,
+        "signed_weights": {k: round(v, 4) for k, v in ranker.signed_weights().items()},
         "training_window": {
             "to": str(parts["cutoff"]),
             "rule": f"started <= to - {HORIZON_DAYS} days",
@@ -234,4 +248,8 @@ def train(session: Session, holdout_days: int = 365, today: date | None = None) 
 
 
 def has_active_models(session: Session) -> bool:
-    return all(artefact_repo.active(session, kind) is not None for kind in ("occupations", "ranker"))
+    """Both models are active, and the ranker is of the current format (an old one is refitted by `--if-missing`)."""
+    if artefact_repo.active(session, "occupations") is None:
+        return False
+    ranker = artefacts.load_active(session, "ranker")
+    return ranker is not None and usable_ranker(ranker.estimator)

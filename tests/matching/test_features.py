@@ -171,13 +171,15 @@ def test_vectorised_features_equal_a_row_by_row_reference(seed: int) -> None:
         want = {
             "wage_gap": gap,
             "cross_province": float(channel == "cross_region"),
-            "channel_agrees": float(pref == "any" or pref == channel),
+            "channel_agrees": float(pref not in ("cross_region", "local", "nearby") or pref == channel),
             "occupation_desired": float(_ref_contains(row["desired_occupations"], row["occupation_code"], False)),
             "occupation_skilled": float(_ref_contains(row["skills"], row["occupation_code"], False)),
             "occupation_family": float(
                 _ref_contains(row["desired_occupations"], row["occupation_code"], True)
                 or _ref_contains(row["skills"], row["occupation_code"], True)
             ),
+            "occupation_wish_family": float(_ref_contains(row["desired_occupations"], row["occupation_code"], True)),
+            "occupation_skill_family": float(_ref_contains(row["skills"], row["occupation_code"], True)),
         }
         have = got.iloc[pos]
         for name, value in want.items():

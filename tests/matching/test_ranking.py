@@ -103,8 +103,7 @@ def test_an_end_after_the_cutoff_is_not_seen_at_the_cutoff() -> None:
 
 def test_estimator_contract_and_learned_direction(ranker: RetentionRanker) -> None:
     assert clone(ranker).get_params() == ranker.get_params()
-    names = ranker.feature_names_
-    coef = dict(zip(names, ranker.coef_, strict=True))
+    coef = ranker.signed_weights()
     assert coef["wage_gap"] > 0 and coef["far_no_housing"] < 0 and coef["occupation_desired"] > 0
     with pytest.raises(ValueError):
         RetentionRanker().fit(pd.DataFrame({"wage_gap": [0.1]}), [1])
@@ -114,8 +113,7 @@ def test_contributions_add_up_to_the_logit(ranker: RetentionRanker) -> None:
     rng = np.random.default_rng(3)
     X = pair_features(cross_pairs(make_workers(5, rng), make_vacancies(5, rng), PAIRS))
     contrib = ranker.contributions(X)
-    base = ranker.intercept_
-    assert np.allclose(contrib.sum(axis=1) + base, ranker.decision_function(X))
+    assert np.allclose(contrib.sum(axis=1) + ranker.base_, ranker.decision_function(X))
 
 
 def test_reasons_are_bilingual_and_say_the_numbers(ranker: RetentionRanker) -> None:
@@ -125,7 +123,10 @@ def test_reasons_are_bilingual_and_say_the_numbers(ranker: RetentionRanker) -> N
     assert len(reasons) == len(X)
     flat = [r for rs in reasons for r in rs]
     assert flat and all(r["zh"] and r["en"] for r in flat)
-    assert all(2 <= len(rs) <= 4 for rs in reasons)
+    assert all(len(rs) <= 4 for rs in reasons) and np.mean([len(rs) for rs in reasons]) >= 2
+    # Each says its direction, and the direction is the sign of the contribution behind it.
+    assert all(r["zh"][:2] == r["en"][:2] == r["direction"] + " " for r in flat)
+    assert all((r["effect"] > 0) == (r["direction"] == "+") for r in flat)
     wage = [r for r in flat if r["factor"] == "wage_gap" and "%" in r["en"]]
     assert wage, flat
     far = [r for r in flat if "km from home" in r["en"]]
@@ -205,7 +206,7 @@ def test_blocked_employers_and_boosts(ranker: RetentionRanker) -> None:
 
 
 def test_ties_go_to_the_lower_vacancy_id_whatever_the_chunking(ranker: RetentionRanker, monkeypatch) -> None:
-    from matching import ranking
+    from matching.ranking import batch as ranking
 
     rng = np.random.default_rng(9)
     workers, vacancies = make_workers(40, rng), make_vacancies(30, rng)
@@ -231,7 +232,7 @@ def test_the_ranker_reads_no_worker_history_or_household(ranker: RetentionRanker
     assert set(WORKER_HISTORY_FEATURES) == history
     assert history <= set(PAIR_FEATURES)  # still there for the departure model
     assert not history & set(RANKER_FEATURES)
-    assert not history & set(ranker.feature_names_) and len(ranker.coef_) == len(ranker.feature_names_)
+    assert not history & set(ranker.feature_names_) and len(ranker.coef_) == len(ranker.basis_names_)
     # Fitting on outcomes driven only by early exits learns nothing from them: the column is not an input.
     rng = np.random.default_rng(9)
     X = pair_features(cross_pairs(make_workers(40, rng), make_vacancies(20, rng), PAIRS))
@@ -263,3 +264,48 @@ def test_two_workers_differing_only_in_history_get_the_same_candidate_score(rank
     X = pair_features(cross_pairs(w, v, PAIRS))
     flat = [r for rs in reason_texts(X, ranker.contributions(X), n=10) for r in rs]
     assert not {r["factor"] for r in flat} & {"prior_early_exits", "monitored_household", "dependants"}
+
+
+# ---- the label: ends that are not the worker leaving are censored
+
+
+def test_a_contract_or_a_closure_ending_before_day_90_is_censored_not_a_failure() -> None:
+    from matching.ranking import censored_ends
+
+    placements = pd.DataFrame(
+        {
+            "vacancy_id": [1, 2, 3, 3, 4, 4, 5],
+            "start_date": pd.to_datetime(["2025-01-01"] * 7),
+            "end_date": pd.to_datetime(
+                ["2025-02-01", "2025-02-01", "2025-02-10", "2025-02-10", "2025-02-10", None, "2025-02-01"]
+            ),
+            "end_reason": ["contract_ended", "quit_wage", "other", "quit_wage", "other", None, "other"],
+        }
+    )
+    # Vacancy 3 closed on 2025-02-10 (its last end); 4 is "closed" but someone still works there; 5 is open.
+    planned = censored_ends(placements, closed_vacancies=[3, 4])
+    assert planned.tolist() == [True, False, True, False, False, False, False]
+    known, lasted = outcome_known(placements["start_date"], placements["end_date"], "2025-06-01", censored_end=planned)
+    # The contract end and the closure: unknown (censored at their end). The quits and the "other" ends that
+    # are no closure: failures. The one still running 151 days: lasted.
+    assert known.tolist() == [False, True, False, True, True, True, True]
+    assert lasted.tolist() == [False, False, False, False, False, True, False]
+    # A planned end after day 90 does not hide a known success.
+    late = pd.Series(pd.to_datetime(["2025-05-01"]))
+    known, lasted = outcome_known(placements["start_date"][:1], late, "2025-06-01", censored_end=np.array([True]))
+    assert known.tolist() == [True] and lasted.tolist() == [True]
+
+
+def test_the_fit_keeps_its_promised_signs_even_against_the_data() -> None:
+    """Outcomes made to favour far jobs without a dormitory, low pay and no meals: the bounds hold at zero."""
+    from matching.ranking import TERMS
+
+    rng = np.random.default_rng(5)
+    X = pair_features(cross_pairs(make_workers(80, rng), make_vacancies(40, rng), PAIRS))
+    logit = 2.0 * X["far_no_housing"] - 1.5 * X["wage_gap"] - 1.0 * X["meals"] - 1.0 * X["housing"]
+    y = rng.random(len(X)) < 1 / (1 + np.exp(-logit))
+    model = RetentionRanker().fit(X, y)
+    for term in TERMS:
+        if term.sign:
+            assert model.signed_weights()[term.feature] * term.sign >= 0, term.feature
+    assert model.signed_weights()["far_no_housing"] == 0.0 and model.signed_weights()["meals"] == 0.0

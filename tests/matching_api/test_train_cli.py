@@ -26,3 +26,27 @@ def test_if_missing_skips_on_too_little_history_and_exits_0(db, cli_env, capsys)
     result = json.loads(out)
     assert result["skipped"] is True and "not enough history" in result["reason"]
     assert _artefacts(db) == 0
+
+
+def test_if_missing_refits_a_stored_ranker_of_an_old_format(db, cli_env, capsys):
+    """`make run` runs `train --if-missing`: an active ranker the API would not use (old format) is no reason
+    to skip; here the history is too short, so it reports that instead of "artefacts exist"."""
+    from sklearn.linear_model import LogisticRegression
+
+    from app.artefacts import service as artefacts
+    from app.matching import training
+    from matching.ranking import RuleBaseline
+
+    with db.session() as s, s.begin():
+        artefacts.store(s, "occupations", LogisticRegression(), {}, activate=True)
+        artefacts.store(s, "ranker", LogisticRegression(), {}, activate=True)  # no format_: an old ranker
+    with db.session() as s, s.begin():
+        assert not training.has_active_models(s)
+    assert main(["train", "--if-missing"]) == 0
+    assert "not enough history" in json.loads(capsys.readouterr()[0])["reason"]
+    with db.session() as s, s.begin():
+        artefacts.store(s, "ranker", RuleBaseline().fit(), {}, activate=True)  # the current format
+    with db.session() as s, s.begin():
+        assert training.has_active_models(s)
+    assert main(["train", "--if-missing"]) == 0
+    assert json.loads(capsys.readouterr()[0])["skipped"] is True
