@@ -139,17 +139,22 @@ def accrual_history(session: Session, rule_id: int) -> Sequence[Any]:
     return session.execute(stmt).all()
 
 
-def insert_accruals(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Bulk insert; a row the unique accrual index already holds (a concurrent run) is skipped, not an error."""
+def insert_accruals(session: Session, rows: list[dict[str, Any]]) -> tuple[int, int]:
+    """Bulk insert; a row the unique accrual index already holds (a concurrent run) is skipped, not an error.
+
+    Returns how many rows were written and their total in fen.
+    """
     if not rows:
-        return 0
+        return 0, 0
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    created = 0
+    created = amount = 0
     for start in range(0, len(rows), 5000):
-        result = session.execute(insert(E).values(rows[start : start + 5000]).on_conflict_do_nothing())
-        created += max(int(result.rowcount or 0), 0)  # type: ignore[attr-defined]
-    return created
+        # RETURNING counts what was written: a multi-row INSERT's rowcount is not reliable on every driver.
+        stmt = insert(E).values(rows[start : start + 5000]).on_conflict_do_nothing().returning(E.amount_fen)
+        written = session.scalars(stmt).all()
+        created, amount = created + len(written), amount + sum(written)
+    return created, amount
 
 
 # The ledger --------------------------------------------------------------------------------------------------------

@@ -281,8 +281,8 @@ def accrue(session: Session, as_of: date, vault: PiiVault | None) -> AccrualRun:
         until = as_of + timedelta(days=version.publicity_days)
         for r in rows:
             r["publicity_until"] = until
-        created += repository.insert_accruals(session, rows)
-        amount += sum(r["amount_fen"] for r in rows)
+        written, total = repository.insert_accruals(session, rows)
+        created, amount = created + written, amount + total
     return AccrualRun(
         as_of=as_of, created=created, amount_fen=amount, skipped_training=not training_enrolments_exist(session)
     )
