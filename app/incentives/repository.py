@@ -81,6 +81,9 @@ def placements_started(
     *,
     unpaid_for: tuple[int, str, str] | None,
     with_id_numbers: bool,
+    conditions: dict[str, Any] | None = None,
+    exclusions: Sequence[str] = (),
+    days: int = 0,
 ) -> Sequence[Any]:
     """Placements started in [start_from, start_to] whose worker or job is in the province, with what rules test.
 
@@ -117,6 +120,11 @@ def placements_started(
             or_(Worker.hukou_county.like(prefix), Vacancy.county_code.like(prefix)),
         )
     )
+    stmt = stmt.where(*_prefilter(conditions or {}, exclusions))
+    if days:  # a placement that ended before its milestone cannot earn it
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        milestone_day = func.date(Placement.start_date, f"+{int(days)} days") if sqlite else Placement.start_date + days
+        stmt = stmt.where(or_(Placement.end_date.is_(None), Placement.end_date >= milestone_day))
     if unpaid_for is not None:
         rule_id, beneficiary_kind, milestone = unpaid_for
         stmt = stmt.where(
@@ -128,7 +136,32 @@ def placements_started(
                 E.milestone == milestone,
             )
         )
-    return session.execute(stmt.order_by(Placement.id)).all()
+    return session.connection().execute(stmt.order_by(Placement.id)).all()  # Core rows: no ORM work per row
+
+
+def _prefilter(conditions: dict[str, Any], exclusions: Sequence[str]) -> list[ColumnElement[bool]]:
+    """The conditions SQL can test cheaply, so rows that cannot qualify are not read (the service tests all)."""
+    out: list[ColumnElement[bool]] = []
+    if "free_transport" in exclusions:
+        out.append(Placement.free_transport.is_(False))
+    households = conditions.get("households") or []
+    flags = [
+        column.is_(True)
+        for name, column in (
+            ("registered_low_income", Worker.registered_low_income),
+            ("monitored", Worker.monitored_household),
+        )
+        if name in households
+    ]
+    if flags:
+        out.append(or_(*flags))
+    if conditions.get("cross_province_only"):
+        out.append(func.substr(Worker.hukou_county, 1, 2) != func.substr(Vacancy.county_code, 1, 2))
+    if conditions.get("min_contract_months") is not None:
+        out.append(Vacancy.contract_months >= conditions["min_contract_months"])
+    if conditions.get("min_wage") is not None:
+        out.append(Vacancy.wage_min >= conditions["min_wage"])
+    return out
 
 
 def accrual_history(session: Session, rule_id: int) -> Sequence[Any]:
@@ -148,13 +181,12 @@ def insert_accruals(session: Session, rows: list[dict[str, Any]]) -> tuple[int, 
         return 0, 0
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    created = amount = 0
-    for start in range(0, len(rows), 5000):
-        # RETURNING counts what was written: a multi-row INSERT's rowcount is not reliable on every driver.
-        stmt = insert(E).values(rows[start : start + 5000]).on_conflict_do_nothing().returning(E.amount_fen)
-        written = session.scalars(stmt).all()
-        created, amount = created + len(written), amount + sum(written)
-    return created, amount
+    # One executemany (batched by SQLAlchemy's insertmanyvalues); RETURNING counts what was written, since a
+    # skipped conflict writes nothing and the drivers' rowcount is not reliable for a batched INSERT.
+    table = IncentiveEntry.__table__
+    stmt = insert(table).on_conflict_do_nothing().returning(table.c.amount_fen)  # type: ignore[arg-type]
+    written = session.connection().execute(stmt, rows).scalars().all()
+    return len(written), sum(written)
 
 
 # The ledger --------------------------------------------------------------------------------------------------------

@@ -183,6 +183,9 @@ def evaluate(
         hi - timedelta(days=days),
         unpaid_for=(rule.id, version.beneficiary, milestone) if fresh_only else None,
         with_id_numbers=ages and vault is not None,
+        conditions=conditions,
+        exclusions=version.exclusions or [],
+        days=days,
     )
     once_a_year = bool(limits.get("once_per_worker_per_year"))
     repeat_months = limits.get("no_repeat_employer_months")
