@@ -188,3 +188,34 @@ class TestFlow:
         assert balance["accrued_fen"] == 40_000 and balance["paid_fen"] == 0
         assert client.get(f"{API}/balance", headers=tenants["broker"].headers).json()["accrued_fen"] == 0
         assert client.get(f"{API}/balance", headers=tenants["county"].headers).status_code == 403
+
+
+class TestMore:
+    def test_bulk_approval_is_all_or_nothing(self, client, tenants, db, placed):
+        post_rule(client, tenants["province"], conditions={}, exclusions=[], limits={})
+        accrue(db)
+        ids = [e["id"] for e in client.get(f"{API}/ledger", headers=tenants["county"].headers).json()["items"]]
+        assert len(ids) == 3
+        resp = client.post(f"{API}/ledger/approve", json={"ids": [*ids, 999_999]}, headers=tenants["county"].headers)
+        assert resp.status_code == 422 and resp.json()["detail"][0]["field"] == "ids.3"
+        statuses = {e["status"] for e in client.get(f"{API}/ledger", headers=tenants["county"].headers).json()["items"]}
+        assert statuses == {"accrued"}  # none of the three was approved
+
+    def test_demo_rules_from_the_cli_and_training_rules_wait_for_enrolments(
+        self, client, tenants, db, placed, cli_env, capsys
+    ):
+        assert main(["incentives", "demo-rules", "--org-id", str(tenants["province"].org_id)]) == 0
+        assert len(json.loads(capsys.readouterr().out)["rule_ids"]) == 5
+        rules = client.get(f"{API}/rules", headers=tenants["station"].headers).json()["items"]
+        assert {r["trigger"] for r in rules} == {"continuous_days", "training_completed"}
+        assert all("illustrative" in r["source"] for r in rules)
+        assert main(["incentives", "accrue", "--as-of", "2026-12-01"]) == 0
+        run = json.loads(capsys.readouterr().out)
+        assert run["skipped_training"] is True
+        entries = client.get(f"{API}/ledger?limit=500", headers=tenants["province"].headers).json()["items"]
+        # ¥400 to the worker who stayed (not the free-transport ride, not the non-registered household), ¥300 to
+        # the agency that referred them; the ticket rule waits for claims, the training rule for enrolments.
+        assert sorted((e["beneficiary_kind"], e["amount_fen"]) for e in entries) == [
+            ("agency", 30_000),
+            ("worker", 40_000),
+        ]
