@@ -129,6 +129,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         api.include_router(router)
     api.include_router(reports_router)
     api.include_router(allocations_router)
+    from app.incentives.router import router as incentives_router  # incentives
+
+    api.include_router(incentives_router)
     app.include_router(api)
     app.include_router(reports_page_router)  # the weekly report page, for people (outside /api/v1)
 

@@ -5,6 +5,13 @@ from app.artefacts.models import ModelArtefact
 from app.audit.models import PiiRead
 from app.departure.models import FlagReview, PlacementRisk
 from app.idempotency.models import IdempotencyRecord
+from app.incentives.models import (
+    IncentiveBatch,
+    IncentiveBatchItem,
+    IncentiveEntry,
+    IncentiveRule,
+    IncentiveRuleVersion,
+)
 from app.matching.models import OccupationCorrection, OccupationInference
 from app.orgs.models import ApiKey, Org, ReportSession
 from app.placements.models import FollowUp, Placement
@@ -34,4 +41,10 @@ __all__ = [
     "RiskSnapshot",
     "Vacancy",
     "Worker",
+    # incentives
+    "IncentiveBatch",
+    "IncentiveBatchItem",
+    "IncentiveEntry",
+    "IncentiveRule",
+    "IncentiveRuleVersion",
 ]
