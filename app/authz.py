@@ -42,6 +42,8 @@ class Resource(StrEnum):
     candidates = "candidates"  # ranked workers for a vacancy
     allocation = "allocation"  # allocation proposals and their items
     report = "report"  # the weekly retention report
+    # pairings
+    pairing = "pairing"  # east-west pairings and their versions (reading them is open to every key)
 
 
 class Action(StrEnum):
@@ -149,6 +151,8 @@ RULES: dict[tuple[Resource, Action], dict[OrgKind, Grant]] = {
         EMPLOYER: OWN_VACANCIES,
         PROVINCE: EVERYTHING,
     },
+    # pairings: either provincial office sets and changes them
+    (Resource.pairing, Action.write): {PROVINCE: Grant("any pairing", lambda p: Reach())},
 }
 
 ALLOCATE_REFUSED = Msg(
@@ -191,6 +195,10 @@ REFUSALS: dict[tuple[Resource, Action], Callable[[str], Msg]] = {
     (Resource.allocation, Action.read): lambda k: ALLOCATE_REFUSED,
     (Resource.allocation, Action.create): lambda k: ALLOCATE_REFUSED,
     (Resource.report, Action.read): lambda k: Msg("本机构无权查看周报", f"a {k} key may not read the weekly report"),
+    # pairings
+    (Resource.pairing, Action.write): lambda k: Msg(
+        "只有省级协作办公室可以设立或修改结对关系", "only a provincial office sets or changes pairings"
+    ),
 }
 
 

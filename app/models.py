@@ -7,6 +7,7 @@ from app.departure.models import FlagReview, PlacementRisk
 from app.idempotency.models import IdempotencyRecord
 from app.matching.models import OccupationCorrection, OccupationInference
 from app.orgs.models import ApiKey, Org, ReportSession
+from app.pairings.models import PairingVersion
 from app.placements.models import FollowUp, Placement
 from app.reference.models import Division, Occupation, Pairing
 from app.reports.models import RiskSnapshot
@@ -34,4 +35,6 @@ __all__ = [
     "RiskSnapshot",
     "Vacancy",
     "Worker",
+    # pairings
+    "PairingVersion",
 ]
