@@ -11,6 +11,12 @@ def all_versions(session: Session) -> list[PairingVersion]:
     return list(session.scalars(select(PairingVersion).order_by(PairingVersion.pairing_id, PairingVersion.version)))
 
 
+def unversioned(session: Session) -> list[Pairing]:
+    """Pairing rows written straight to the table (no version row): each stands as its own only version."""
+    has_version = select(PairingVersion.id).where(PairingVersion.pairing_id == Pairing.id).exists()
+    return list(session.scalars(select(Pairing).where(~has_version).order_by(Pairing.id)))
+
+
 def versions_of(session: Session, pairing_id: int) -> list[PairingVersion]:
     stmt = select(PairingVersion).where(PairingVersion.pairing_id == pairing_id).order_by(PairingVersion.version)
     return list(session.scalars(stmt))

@@ -47,8 +47,18 @@ class PairingAt:
     def of(cls, v: PairingVersion) -> "PairingAt":
         return cls(v.pairing_id, v.version, v.effective_from, **{f: getattr(v, f) for f in FIELDS})
 
+    @classmethod
+    def of_row(cls, p: Pairing) -> "PairingAt":
+        return cls(p.id, p.version, p.effective_from, **{f: getattr(p, f) for f in FIELDS})
+
     def live_on(self, day: date) -> bool:
         return (self.start_date is None or self.start_date <= day) and (self.end_date is None or day <= self.end_date)
+
+
+def every_version(session: Session) -> list[PairingAt]:
+    """Every version of every pairing; a row written without versions counts as its own version."""
+    versions = [PairingAt.of(v) for v in repository.all_versions(session)]
+    return versions + [PairingAt.of_row(p) for p in repository.unversioned(session)]
 
 
 def in_force(versions: Iterable[PairingVersion | PairingAt], day: date) -> list[PairingAt]:
@@ -63,7 +73,7 @@ def in_force(versions: Iterable[PairingVersion | PairingAt], day: date) -> list[
 
 def pairings_on(session: Session, day: date | None = None) -> list[PairingAt]:
     """The pairings in force on `day` (today by default), ordered by id."""
-    return in_force(repository.all_versions(session), day or today())
+    return in_force(every_version(session), day or today())
 
 
 def pair_codes_on(session: Session, day: date | None = None) -> list[tuple[str, str]]:
@@ -88,7 +98,7 @@ class PairedOn:
 
     @classmethod
     def load(cls, session: Session) -> "PairedOn":
-        return cls(repository.all_versions(session))
+        return cls(every_version(session))
 
     def paired(self, worker_county: pd.Series, vacancy_county: pd.Series, days: pd.Series) -> np.ndarray:
         """True where the two counties were paired on that row's day (a missing day counts as today)."""
