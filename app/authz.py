@@ -47,6 +47,8 @@ class Resource(StrEnum):
     incentive_entry = "incentive_entry"  # ledger entries and the decisions on them
     incentive_batch = "incentive_batch"  # payment batches for the finance bureau
     incentive_balance = "incentive_balance"  # the caller's own rewards, by state
+    # pairings
+    pairing = "pairing"  # east-west pairings and their versions (reading them is open to every key)
 
 
 class Action(StrEnum):
@@ -186,6 +188,8 @@ RULES: dict[tuple[Resource, Action], dict[OrgKind, Grant]] = {
     (Resource.incentive_batch, Action.create): {PROVINCE: OWN_PROVINCE},
     (Resource.incentive_batch, Action.write): {PROVINCE: OWN_PROVINCE},
     (Resource.incentive_balance, Action.read): {k: OWN_REWARDS for k in (EMPLOYER, AGENCY, SCHOOL, OrgKind.broker)},
+    # pairings: either provincial office sets and changes them
+    (Resource.pairing, Action.write): {PROVINCE: Grant("any pairing", lambda p: Reach())},
 }
 
 ALLOCATE_REFUSED = Msg(
@@ -252,6 +256,10 @@ REFUSALS: dict[tuple[Resource, Action], Callable[[str], Msg]] = {
     (Resource.incentive_batch, Action.write): lambda k: PAYS_REFUSED,
     (Resource.incentive_balance, Action.read): lambda k: Msg(
         "本机构不是奖补对象，没有奖补余额", f"a {k} is not paid rewards, so it has no balance"
+    ),
+    # pairings
+    (Resource.pairing, Action.write): lambda k: Msg(
+        "只有省级协作办公室可以设立或修改结对关系", "only a provincial office sets or changes pairings"
     ),
 }
 

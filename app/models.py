@@ -14,6 +14,7 @@ from app.incentives.models import (
 )
 from app.matching.models import OccupationCorrection, OccupationInference
 from app.orgs.models import ApiKey, Org, ReportSession
+from app.pairings.models import PairingVersion
 from app.placements.models import FollowUp, Placement
 from app.reference.models import Division, Occupation, Pairing
 from app.reports.models import RiskSnapshot
@@ -47,4 +48,6 @@ __all__ = [
     "IncentiveEntry",
     "IncentiveRule",
     "IncentiveRuleVersion",
+    # pairings
+    "PairingVersion",
 ]

@@ -58,6 +58,10 @@ def world(client, tenants, db) -> World:
     w.ids["item_to_reject"] = by_worker[w.ids["free_worker_employer"]]
     # incentives: four rules of the county's province paid on the two placements' start, one batch paid for.
     _incentives_world(client, tenants, db, w)
+    # pairings: one the province made, for the pairing routes
+    resp = client.post("/api/v1/pairings", json=_pairing_body("441302"), headers=tenants["province"].headers)
+    assert resp.status_code == 201, resp.text
+    w.ids["pairing"] = resp.json()["id"]
     return w
 
 
@@ -111,6 +115,10 @@ def _rule(beneficiary: str, publicity_days: int, province: bool = True) -> dict:
         "publicity_days": publicity_days,
     }
     return {**body, "province_code": "450000"} if province else body
+
+
+def _pairing_body(east: str) -> dict:
+    return {"east_code": east, "west_code": "450821", "level": "county", "annual_target": 300}
 
 
 def _expect(**by_role: int) -> dict[str, int]:
@@ -489,6 +497,11 @@ CASES = [
         None,
         _expect(**dict.fromkeys(ROLES, 200) | {"county": 403, "other_county": 403, "province": 403, "station": 403}),
     ),
+    # pairings: only a provincial office writes them; every key reads them, like the rest of the reference data
+    ("POST", "/pairings", "pairing", _expect(**(dict.fromkeys(ROLES, 403) | {"province": 201}))),
+    ("GET", "/pairings/{pairing}", None, _expect(**dict.fromkeys(ROLES, 200))),
+    ("PATCH", "/pairings/{pairing}", "pairing_patch", _expect(**(dict.fromkeys(ROLES, 403) | {"province": 200}))),
+    ("GET", "/pairings/{pairing}/versions", None, _expect(**dict.fromkeys(ROLES, 200))),
 ]
 # The import route has its own wall tests in tests/workers/test_import.py (it takes a file, not JSON).
 COVERED_ELSEWHERE = {("POST", "/workers/import")}
@@ -516,6 +529,10 @@ def _body(kind: str | None, role: str, world: World) -> dict | None:
         return {"method": "greedy", "candidates_per_worker": 5}
     if kind == "occupation":
         return {"occupation_code": "6-31-05-00"}
+    if kind == "pairing":  # 441303 is the seed's; 441322 is another county of the same prefecture
+        return _pairing_body("441322")
+    if kind == "pairing_patch":
+        return {"annual_target": 400, "effective_from": "2099-01-01"}
     if kind == "follow_up":
         return {"date": "2026-10-01", "contact": "visit", "outcome": "concern", "notes": f"by {role}"}
     # incentives
@@ -548,7 +565,8 @@ def test_every_api_route_is_in_the_wall_table(app):
             .replace("{item_id}", "{item}")
             .replace("{rule_id}", "{rule}")  # incentives
             .replace("{entry_id}", "{entry}")
-            .replace("{batch_id}", "{batch}"),
+            .replace("{batch_id}", "{batch}")
+            .replace("{pairing_id}", "{pairing}"),
         )
         for path, operations in app.openapi()["paths"].items()
         if path.startswith("/api/v1")
@@ -578,6 +596,7 @@ ETAG_READER = {
     "/vacancies/{vacancy}": "employer",
     "/placements/{placement_to_end}": "county",
     "/incentives/rules/{rule}": "province",  # incentives
+    "/pairings/{pairing}": "province",
 }
 
 
