@@ -24,6 +24,10 @@ def field_error(field: str, msg: Msg, row: int | None = None) -> dict[str, Any]:
     return item
 
 
+class NotEnoughHistory(ValueError):
+    """Too little recorded history to fit a model: a batch command skips and says so; any other ValueError is a bug."""
+
+
 class AppError(Exception):
     status_code = 500
     code = "internal_error"
