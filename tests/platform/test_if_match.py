@@ -18,12 +18,14 @@ PATCHABLE = {
     "/api/v1/placements/{placement_id}": ("county", {"end_date": "2026-11-20", "end_reason": "quit_wage"}, "end_date"),
     # incentives: an edit sends the whole rule and makes a new version
     "/api/v1/incentives/rules/{rule_id}": ("province", RULE_EDIT, "amount_fen"),
+    # pairings: the change is a new version in force from today (version 1 took effect at the start date)
+    "/api/v1/pairings/{pairing_id}": ("province", {"annual_target": 150}, "annual_target"),
 }
 
 
 @pytest.fixture
 def resources(client, tenants) -> dict[str, str]:
-    """One worker, vacancy and placement, by the PATCH path that changes each."""
+    """One of each resource the API lets a client PATCH, by the PATCH path that changes it."""
     worker = new_worker(client, tenants["county"])
     vacancy = new_vacancy(client, tenants["employer"])
     body = {"worker_id": new_worker(client, tenants["county"]), "vacancy_id": vacancy, "start_date": "2026-11-02"}
@@ -35,7 +37,20 @@ def resources(client, tenants) -> dict[str, str]:
         headers=tenants["province"].headers,
     )
     assert rule.status_code == 201, rule.text
+    pairing = client.post(
+        "/api/v1/pairings",
+        json={
+            "east_code": "441900",
+            "west_code": "450200",
+            "level": "prefecture",
+            "annual_target": 100,
+            "start_date": "2026-01-01",
+        },
+        headers=tenants["province"].headers,
+    )
+    assert pairing.status_code == 201, pairing.text
     return {
+        "/api/v1/pairings/{pairing_id}": f"/api/v1/pairings/{pairing.json()['id']}",
         "/api/v1/incentives/rules/{rule_id}": f"/api/v1/incentives/rules/{rule.json()['id']}",
         "/api/v1/workers/{worker_id}": f"/api/v1/workers/{worker}",
         "/api/v1/vacancies/{vacancy_id}": f"/api/v1/vacancies/{vacancy}",
