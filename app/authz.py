@@ -42,6 +42,11 @@ class Resource(StrEnum):
     candidates = "candidates"  # ranked workers for a vacancy
     allocation = "allocation"  # allocation proposals and their items
     report = "report"  # the weekly retention report
+    # training (school-enterprise cooperation)
+    training_demand = "training_demand"  # an employer's stated training demand
+    training_class = "training_class"  # a class a training school runs
+    enrolment = "enrolment"  # a worker's place in a class, with attendance and result
+    worker_training = "worker_training"  # the classes one worker took (GET /workers/{id}/trainings)
 
 
 class Action(StrEnum):
@@ -64,6 +69,7 @@ class Reach:
     consented_only: bool = False  # only workers who agreed to share their profile with employers
     proposer: int | None = None  # allocation proposals this organisation asked for
     answers_of: int | None = None  # flag reviews written by this organisation only (else: the offices' answers)
+    school: int | None = None  # training classes this school runs, and their enrolments
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,35 @@ RULES: dict[tuple[Resource, Action], dict[OrgKind, Grant]] = {
         EMPLOYER: OWN_VACANCIES,
         PROVINCE: EVERYTHING,
     },
+    # training: employers state demands, schools run classes, county offices enrol their workers
+    (Resource.training_demand, Action.read): {
+        COUNTY: EVERYTHING,
+        EMPLOYER: Grant("its own", lambda p: Reach(employer=p.org_id)),
+        SCHOOL: EVERYTHING,
+        PROVINCE: EVERYTHING,
+    },
+    (Resource.training_demand, Action.write): {EMPLOYER: Grant("its own", lambda p: Reach(employer=p.org_id))},
+    (Resource.training_class, Action.read): {
+        COUNTY: Grant("open for enrolment", lambda p: Reach(open_only=True)),
+        EMPLOYER: Grant("answering its demands", lambda p: Reach(employer=p.org_id)),
+        SCHOOL: Grant("its own", lambda p: Reach(school=p.org_id)),
+        PROVINCE: EVERYTHING,
+    },
+    (Resource.training_class, Action.write): {SCHOOL: Grant("its own", lambda p: Reach(school=p.org_id))},
+    (Resource.enrolment, Action.create): {
+        COUNTY: Grant("its workers, into open classes", lambda p: Reach(worker_owner=p.org_id, open_only=True)),
+        SCHOOL: Grant("consenting workers into its classes", lambda p: Reach(school=p.org_id, consented_only=True)),
+    },
+    (Resource.enrolment, Action.read): {
+        COUNTY: Grant("of its workers", lambda p: Reach(worker_owner=p.org_id)),
+        SCHOOL: Grant("in its classes", lambda p: Reach(school=p.org_id)),
+    },
+    (Resource.enrolment, Action.write): {SCHOOL: Grant("in its classes", lambda p: Reach(school=p.org_id))},
+    (Resource.worker_training, Action.read): {
+        COUNTY: OWN_WORKERS,
+        EMPLOYER: Grant("of consenting workers", lambda p: Reach(consented_only=True)),
+        PROVINCE: EVERYTHING,
+    },
 }
 
 ALLOCATE_REFUSED = Msg(
@@ -191,6 +226,31 @@ REFUSALS: dict[tuple[Resource, Action], Callable[[str], Msg]] = {
     (Resource.allocation, Action.read): lambda k: ALLOCATE_REFUSED,
     (Resource.allocation, Action.create): lambda k: ALLOCATE_REFUSED,
     (Resource.report, Action.read): lambda k: Msg("本机构无权查看周报", f"a {k} key may not read the weekly report"),
+    # training
+    (Resource.training_demand, Action.read): lambda k: Msg(
+        "本机构无权查看企业培训需求", f"a {k} key may not read training demands"
+    ),
+    (Resource.training_demand, Action.write): lambda k: Msg(
+        "只有用工企业可以发布或修改培训需求", "only employers post or change training demands"
+    ),
+    (Resource.training_class, Action.read): lambda k: Msg(
+        "本机构无权查看培训班", f"a {k} key may not read training classes"
+    ),
+    (Resource.training_class, Action.write): lambda k: Msg(
+        "只有培训学校可以开设或修改培训班", "only training schools open or change training classes"
+    ),
+    (Resource.enrolment, Action.create): lambda k: Msg(
+        "只有县级人社部门或培训学校可以报名培训", "only county offices and training schools enrol workers"
+    ),
+    (Resource.enrolment, Action.read): lambda k: Msg(
+        "本机构无权查看培训报名记录", f"a {k} key may not read enrolments"
+    ),
+    (Resource.enrolment, Action.write): lambda k: Msg(
+        "只有开班的培训学校可以登记出勤和结业", "only the class's training school records attendance and results"
+    ),
+    (Resource.worker_training, Action.read): lambda k: Msg(
+        "本机构无权查看劳动者的培训记录", f"a {k} key may not read a worker's trainings"
+    ),
 }
 
 

@@ -179,6 +179,10 @@ _ZH = {
     "pairing": "结对关系",
     "allocation": "分配方案",
     "allocation_item": "分配建议",
+    # training
+    "training_demand": "培训需求",
+    "training_class": "培训班",
+    "enrolment": "培训报名记录",
 }
 
 

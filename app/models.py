@@ -10,6 +10,7 @@ from app.orgs.models import ApiKey, Org, ReportSession
 from app.placements.models import FollowUp, Placement
 from app.reference.models import Division, Occupation, Pairing
 from app.reports.models import RiskSnapshot
+from app.training.models import Enrolment, TrainingClass, TrainingDemand
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
@@ -34,4 +35,8 @@ __all__ = [
     "RiskSnapshot",
     "Vacancy",
     "Worker",
+    # training
+    "Enrolment",
+    "TrainingClass",
+    "TrainingDemand",
 ]

@@ -33,6 +33,8 @@ class Placement(Base, Timestamped):
     end_date: Mapped[date | None] = mapped_column(Date)
     end_reason: Mapped[str | None] = mapped_column(String(20))
     recorded_by_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
+    # The completed training that led to this hire, if any (the worker's own).
+    training_enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("training_enrolments.id"), index=True)
 
     @property
     def active(self) -> bool:
