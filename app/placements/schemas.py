@@ -37,7 +37,7 @@ class PlacementCreate(InputModel):
     start_date: IsoDate
     referred_by: int | None = Field(None, ge=1, le=MAX_ID, description="org id of the referring agency or broker")
     training_enrolment_id: int | None = Field(
-        None, ge=1, le=MAX_ID, description="the worker's own completed training enrolment that led to this hire"
+        default=None, ge=1, le=MAX_ID, description="the worker's own completed training enrolment that led to this hire"
     )
 
 
