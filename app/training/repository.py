@@ -84,6 +84,16 @@ def enrolment_of(session: Session, class_id: int, worker_id: int) -> Enrolment |
     return session.scalars(stmt).first()
 
 
+def enrolled_workers(session: Session, class_id: int, worker_ids: Sequence[int]) -> set[int]:
+    """Which of these workers already have an enrolment in the class."""
+    out: set[int] = set()
+    for start in range(0, len(worker_ids), 1000):
+        chunk = worker_ids[start : start + 1000]
+        stmt = select(Enrolment.worker_id).where(Enrolment.class_id == class_id, Enrolment.worker_id.in_(chunk))
+        out.update(session.scalars(stmt))
+    return out
+
+
 def _walled_enrolments(stmt: Select[Any], wall: Reach) -> Select[Any]:
     """Enrolments a caller reaches: in its classes (a school) or of its workers (a county office)."""
     if wall.school is not None:

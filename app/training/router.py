@@ -1,14 +1,18 @@
 """HTTP routes for training demands, classes and enrolments."""
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 
+from app import authz
 from app import errors as e
+from app.authz import Action, Resource
 from app.deps import IdempotencyKey, IfMatch, PrincipalDep, SessionDep, SettingsDep
 from app.http import Cursor, Limit, PathId, QueryId, etag, if_match_version, json_response
 from app.idempotency.service import run_once
 from app.schemas import Page, decode_cursor, paginate
-from app.training import service
+from app.training import importer, service
 from app.training.models import Enrolment, TrainingClass, TrainingDemand
 from app.training.schemas import (
     ClassCreate,
@@ -24,7 +28,8 @@ from app.training.schemas import (
     Mode,
     WorkerTrainingRead,
 )
-from app.workers.schemas import CscoCode
+from app.workers.importer import file_digest
+from app.workers.schemas import CscoCode, ImportResult
 
 router = APIRouter(tags=["training"])
 COMMON = e.responses(e.Unauthenticated, e.Forbidden, e.ValidationFailed)
@@ -169,6 +174,36 @@ def enrol(
 
     payload = {"class_id": class_id, **body.model_dump()}
     return run_once(session, principal.org_id, idempotency_key, "POST /training/classes/{id}/enrolments", payload, act)
+
+
+@router.post(
+    "/training/classes/{class_id:int}/enrolments/import",
+    status_code=201,
+    response_model=ImportResult,
+    responses=e.responses(e.NotFound, e.Conflict, e.PayloadTooLarge) | COMMON,
+)
+def enrol_from_file(
+    class_id: PathId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8) or XLSX with an `外部编号 external_id` column")],
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """A county office enrols its workers listed by external_id: every row or none, errors per row."""
+    authz.reach(principal, Resource.enrolment, Action.create)  # refuse other roles before reading the upload
+    if file.size is not None and file.size > settings.import_max_bytes:
+        raise e.PayloadTooLarge(settings.import_max_bytes)
+    payload = {"class_id": class_id, "file": file_digest(file.file)}
+
+    def act() -> Response:
+        result = importer.enrol_from_file(
+            session, principal, class_id, file.file, file.filename or "", settings.import_max_errors
+        )
+        return json_response(result, 201)
+
+    route = "POST /training/classes/{id}/enrolments/import"
+    return run_once(session, principal.org_id, idempotency_key, route, payload, act)
 
 
 @router.get(

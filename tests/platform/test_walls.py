@@ -602,7 +602,10 @@ CASES = [
     ),  # employers: consenting workers only (W did not consent)
 ]
 # The import route has its own wall tests in tests/workers/test_import.py (it takes a file, not JSON).
-COVERED_ELSEWHERE = {("POST", "/workers/import")}
+COVERED_ELSEWHERE = {
+    ("POST", "/workers/import"),
+    ("POST", "/training/classes/{class_id}/enrolments/import"),  # training: tests/training/test_enrolment_import.py
+}
 
 
 def _body(kind: str | None, role: str, world: World) -> dict | None:
