@@ -142,3 +142,20 @@ def completed_enrolment(session: Session, enrolment_id: int, worker_id: int) -> 
         Enrolment.id == enrolment_id, Enrolment.worker_id == worker_id, Enrolment.status == "completed"
     )
     return session.scalars(stmt).first()
+
+
+def completed_trainings(session: Session, worker_id: int) -> list[tuple[str, str, int, int | None]]:
+    """(mode, occupation_code, planned_hours, demand's employer) of every class the worker completed."""
+    stmt = (
+        select(
+            TrainingClass.mode,
+            TrainingClass.occupation_code,
+            TrainingClass.planned_hours,
+            TrainingDemand.employer_org_id,
+        )
+        .join(Enrolment, Enrolment.class_id == TrainingClass.id)
+        .outerjoin(TrainingDemand, TrainingDemand.id == TrainingClass.demand_id)
+        .where(Enrolment.worker_id == worker_id, Enrolment.status == "completed")
+        .order_by(Enrolment.id)
+    )
+    return [(mode, code, int(hours), employer) for mode, code, hours, employer in session.execute(stmt)]

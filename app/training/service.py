@@ -374,3 +374,39 @@ def worker_trainings(
             )
         )
     return out
+
+
+def training_reason(
+    trainings: list[tuple[str, str, int, int | None]], employer_org_id: int, occupation_code: str | None
+) -> dict[str, Any] | None:
+    """Why a vacancy suits a graduate, in plain words: this employer's order class first, else this occupation.
+
+    Shown beside the ranker's reasons, with effect 0: the score does not use training yet.
+    """
+    for mode, _, hours, employer in trainings:
+        if mode == "order_class" and employer == employer_org_id:
+            return _reason(
+                "training_employer",
+                f"完成该企业订单班 {hours} 学时",
+                f"finished this employer's {hours}-hour order class",
+            )
+    for mode, code, hours, _ in trainings:
+        if occupation_code is not None and code == occupation_code:
+            kind = zh("training_mode", mode)
+            return _reason(
+                "training_occupation",
+                f"完成本工种{kind} {hours} 学时",
+                f"completed {hours} hours of training in this occupation",
+            )
+    return None
+
+
+def _reason(factor: str, text_zh: str, text_en: str) -> dict[str, Any]:
+    return {
+        "factor": factor,
+        "direction": "+",
+        "effect": 0.0,
+        "zh": f"+ {text_zh}",
+        "en": f"+ {text_en}",
+        "text": f"+ {text_zh} / {text_en}",
+    }

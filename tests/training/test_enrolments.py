@@ -228,3 +228,23 @@ class TestWhatCompletionGives:
         resp = api("POST", "/placements", "county", body)
         assert resp.status_code == 201 and resp.json()["training_enrolment_id"] == enrolment
         assert other_worker != worker
+
+
+def test_a_graduates_matches_say_what_the_training_has_to_do_with_the_job(app, api, make):
+    """The order class's employer gets the plainest reason; another job in the occupation the occupation's."""
+    app.state.matcher.forget()
+    demand = make.demand()
+    klass = make.klass(mode="order_class", demand_id=demand["id"])
+    worker = make.worker(desired_occupations=["6-25-04-00"])
+    enrolment = make.enrolment(klass["id"], worker)["id"]
+    assert patch(api, f"/training/classes/{klass['id']}", "school", {"status": "running"}).status_code == 200
+    own = make.vacancy(occupation_code="6-25-04-00")
+    other = make.vacancy("other_employer", occupation_code="6-25-04-00")
+    before = api("GET", f"/workers/{worker}/matches?limit=50", "county").json()["items"]
+    assert not any(r["factor"].startswith("training_") for m in before for r in m["reasons"])  # not completed yet
+    done = patch(api, f"/training/enrolments/{enrolment}", "school", {"attended_hours": 120, "result": "pass"})
+    assert done.status_code == 200
+    items = api("GET", f"/workers/{worker}/matches?limit=50", "county").json()["items"]
+    first = {m["vacancy"]["id"]: m["reasons"][0] for m in items if m["reasons"]}
+    assert first[own]["text"] == "+ 完成该企业订单班 120 学时 / finished this employer's 120-hour order class"
+    assert first[other]["factor"] == "training_occupation" and "120" in first[other]["en"]
