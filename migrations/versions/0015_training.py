@@ -1,7 +1,7 @@
 """School–enterprise training: employers' demands, schools' classes, workers' enrolments; placements may name one.
 
 Revision ID: 0015
-Revises: 0009
+Revises: 0013
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0009"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
