@@ -99,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "departure",
             "matcher-quality",
             "incentives",  # incentives
+            "training",  # training
         ],
         help="run one of the benchmarks",
     )
@@ -165,6 +166,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bench.incentives import run as run_incentives
 
             figures["incentives"] = run_incentives(args.placements, workdir, migrated_sqlite, log)
+        if args.only in (None, "training"):  # training
+            from bench.training_enrol import run as run_training
+
+            log("training: 10,000 enrolments from one XLSX, beside the worker import of the same rows")
+            figures["training"] = run_training(10_000, workdir)
+            log(f"training: {figures['training']}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(figures, ensure_ascii=False), flush=True)

@@ -55,3 +55,11 @@ def test_load_generators_report_latencies(load, one_worker) -> None:  # type: ig
     got = load(base_url, key, worker_id, worker_id, 1, 4)
     assert got["requests"] > 0 and got["non_2xx"] == 0 and got["errors"] == 0
     assert 0 < got["p50_ms"] <= got["p99_ms"]
+
+
+def test_the_enrolment_bench_enrols_every_row_it_imported(tmp_path) -> None:
+    from bench.training_enrol import run
+
+    figures = run(40, tmp_path)
+    assert figures["rows"] == 40
+    assert figures["enrol_xlsx_rows_per_s"] > 0 and figures["worker_import_rows_per_s"] > 0
