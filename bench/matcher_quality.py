@@ -18,6 +18,7 @@ GOAL = "captured_top10 >= 0.7 and >= rule_baseline + 0.10"
 
 def run_one(workdir: Path, workers: int, vacancies: int, seed: int, pii_key: str) -> dict[str, Any]:
     """Seed, train and evaluate one fresh SQLite database; the evaluation's JSON with timings."""
+    from app.artefacts import service as artefacts
     from app.db import Database
     from app.matching import evaluation, training
     from app.pii import vault_for
@@ -34,6 +35,11 @@ def run_one(workdir: Path, workers: int, vacancies: int, seed: int, pii_key: str
             trained = training.train(session)
         with db.session(write=False) as session:
             figures = evaluation.evaluate(session, vault_for(pii_key))
+            ranker = artefacts.load_active(session, "ranker")
+            # Each signed term's effect across its range: the sign bounds promise these never flip between databases.
+            figures["signed_weights"] = (
+                {k: round(v, 3) for k, v in ranker.estimator.signed_weights().items()} if ranker else None
+            )
     finally:
         db.dispose()
     figures["trained_ranker"] = {k: trained["ranker"][k] for k in ("version", "active", "metrics")}
@@ -65,6 +71,8 @@ def lines(name: str, figures: dict[str, Any]) -> list[str]:
             f"{m} {figures[m]['taken_and_lasted_ndcg_at_10']}" for m in ("model", "rule_baseline", "random_baseline")
         )
     )
+    if figures.get("signed_weights"):
+        out.append("  signed_weights: " + ", ".join(f"{k} {v:+.3f}" for k, v in figures["signed_weights"].items()))
     return out
 
 

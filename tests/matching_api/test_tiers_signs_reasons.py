@@ -6,6 +6,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.reference.models import Pairing
 from matching.features import FAR_KM, haversine_km, is_paired, pair_features
 from matching.ranking import TERMS, PreparedBoard, explain_one, pair_frame, rank_one
 from tests.conftest import new_vacancy, new_worker
@@ -113,8 +114,10 @@ def test_distance_is_said_once_with_its_direction(client, tenants, trained):
         assert (r["effect"] > 0) == (r["direction"] == "+")
 
 
-def test_candidates_are_described_not_addressed(client, tenants, trained):
-    county, employer = tenants["county"], tenants["employer"]  # 融水 (柳州) workers, a Dongguan employer: paired
+def test_candidates_are_described_not_addressed(client, db, tenants, trained):
+    county, employer = tenants["county"], tenants["employer"]  # 融水 (柳州) workers, a Dongguan employer
+    with db.session() as s, s.begin():  # a migrated database has no pairings; the seed loads the demo's
+        s.add(Pairing(east_code="441900", west_code="450200", level="prefecture", annual_target=100))
     plain = {"occupation_code": "4-03-02-05", "housing": False, "meals": False, "shift": "day", "contract_months": None}
     vacancy = new_vacancy(client, employer, wage_min=4000, wage_max=5000, **plain)
     for _ in range(3):
