@@ -42,6 +42,13 @@ class Resource(StrEnum):
     candidates = "candidates"  # ranked workers for a vacancy
     allocation = "allocation"  # allocation proposals and their items
     report = "report"  # the weekly retention report
+    # incentives
+    incentive_rule = "incentive_rule"  # reward-subsidy rules, versioned, per province
+    incentive_entry = "incentive_entry"  # ledger entries and the decisions on them
+    incentive_batch = "incentive_batch"  # payment batches for the finance bureau
+    incentive_balance = "incentive_balance"  # the caller's own rewards, by state
+    # pairings
+    pairing = "pairing"  # east-west pairings and their versions (reading them is open to every key)
 
 
 class Action(StrEnum):
@@ -50,6 +57,10 @@ class Action(StrEnum):
     create = "create"
     end = "end"  # record a placement's end
     correct = "correct"  # confirm or correct a vacancy's (inferred) occupation code
+    # incentives
+    decide = "decide"  # approve, hold, release or refuse a ledger entry
+    object = "object"  # object to an entry during its publicity period (公示异议)
+    clawback = "clawback"  # take back an entry paid in error or fraud
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,7 @@ class Reach:
     consented_only: bool = False  # only workers who agreed to share their profile with employers
     proposer: int | None = None  # allocation proposals this organisation asked for
     answers_of: int | None = None  # flag reviews written by this organisation only (else: the offices' answers)
+    beneficiary_org: int | None = None  # incentive entries that pay this organisation
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,19 @@ COUNTY, EMPLOYER, AGENCY, SCHOOL, PROVINCE = (
     OrgKind.provincial_office,
 )
 
+# incentives
+ACTIVE_RULES = Grant("rules in force", lambda p: Reach(open_only=True))
+OWN_PROVINCE = Grant("its province's", lambda p: Reach(region=p.region_code))
+OWN_PROVINCE_RULES = Grant("under its province's rules", lambda p: Reach(region=p.region_code))
+OWN_REWARDS = Grant("that pay it", lambda p: Reach(beneficiary_org=p.org_id))
+INCENTIVE_READERS = {
+    COUNTY: OWN_WORKERS,
+    EMPLOYER: OWN_REWARDS,
+    AGENCY: OWN_REWARDS,
+    SCHOOL: OWN_REWARDS,
+    OrgKind.broker: OWN_REWARDS,
+    PROVINCE: EVERYTHING,
+}
 PLACEMENT_READERS = {COUNTY: OWN_WORKERS, EMPLOYER: OWN_VACANCIES, AGENCY: REFERRALS, PROVINCE: EVERYTHING}
 # (resource, action) -> the kinds that have the right, and what each reaches. A kind that is not listed is refused:
 # a new kind (station, broker) starts with no domain rights until a row grants it one.
@@ -149,11 +174,28 @@ RULES: dict[tuple[Resource, Action], dict[OrgKind, Grant]] = {
         EMPLOYER: OWN_VACANCIES,
         PROVINCE: EVERYTHING,
     },
+    # incentives: each provincial office writes, approves and pays only its own province's; a party reads its own.
+    (Resource.incentive_rule, Action.read): {
+        **{k: ACTIVE_RULES for k in (COUNTY, EMPLOYER, AGENCY, SCHOOL, OrgKind.station, OrgKind.broker)},
+        PROVINCE: Grant("all, every version", lambda p: Reach()),
+    },
+    (Resource.incentive_rule, Action.write): {PROVINCE: OWN_PROVINCE},
+    (Resource.incentive_entry, Action.read): INCENTIVE_READERS,
+    (Resource.incentive_entry, Action.object): INCENTIVE_READERS,
+    (Resource.incentive_entry, Action.decide): {COUNTY: OWN_WORKERS, PROVINCE: OWN_PROVINCE_RULES},
+    (Resource.incentive_entry, Action.clawback): {PROVINCE: OWN_PROVINCE_RULES},
+    (Resource.incentive_batch, Action.read): {PROVINCE: OWN_PROVINCE},
+    (Resource.incentive_batch, Action.create): {PROVINCE: OWN_PROVINCE},
+    (Resource.incentive_batch, Action.write): {PROVINCE: OWN_PROVINCE},
+    (Resource.incentive_balance, Action.read): {k: OWN_REWARDS for k in (EMPLOYER, AGENCY, SCHOOL, OrgKind.broker)},
+    # pairings: either provincial office sets and changes them
+    (Resource.pairing, Action.write): {PROVINCE: Grant("any pairing", lambda p: Reach())},
 }
 
 ALLOCATE_REFUSED = Msg(
     "只有县级人社部门或省级协作办公室可以生成分配方案", "only county and provincial offices allocate"
 )
+PAYS_REFUSED = Msg("只有省级协作办公室可以办理奖补支付", "only a provincial office pays incentives")
 VACANCIES_REFUSED = "本机构无权发布或修改岗位", "may not post or change vacancies"
 REFUSALS: dict[tuple[Resource, Action], Callable[[str], Msg]] = {
     (Resource.worker, Action.read): lambda k: Msg(
@@ -191,6 +233,34 @@ REFUSALS: dict[tuple[Resource, Action], Callable[[str], Msg]] = {
     (Resource.allocation, Action.read): lambda k: ALLOCATE_REFUSED,
     (Resource.allocation, Action.create): lambda k: ALLOCATE_REFUSED,
     (Resource.report, Action.read): lambda k: Msg("本机构无权查看周报", f"a {k} key may not read the weekly report"),
+    # incentives
+    (Resource.incentive_rule, Action.read): lambda k: Msg("本机构无权查看奖补规则", f"a {k} key may not read rules"),
+    (Resource.incentive_rule, Action.write): lambda k: Msg(
+        "只有省级协作办公室可以制定奖补规则", "only a provincial office writes incentive rules"
+    ),
+    (Resource.incentive_entry, Action.read): lambda k: Msg(
+        "本机构无权查看奖补台账", f"a {k} key may not read the incentive ledger"
+    ),
+    (Resource.incentive_entry, Action.object): lambda k: Msg(
+        "本机构无权对奖补提出异议", f"a {k} key may not object to incentive entries"
+    ),
+    (Resource.incentive_entry, Action.decide): lambda k: Msg(
+        "只有劳动者所在县的人社部门或省级协作办公室可以审核奖补",
+        "only the worker's county office or the rule's provincial office decides on an entry",
+    ),
+    (Resource.incentive_entry, Action.clawback): lambda k: Msg(
+        "只有省级协作办公室可以追回奖补", "only the rule's provincial office claws back"
+    ),
+    (Resource.incentive_batch, Action.read): lambda k: PAYS_REFUSED,
+    (Resource.incentive_batch, Action.create): lambda k: PAYS_REFUSED,
+    (Resource.incentive_batch, Action.write): lambda k: PAYS_REFUSED,
+    (Resource.incentive_balance, Action.read): lambda k: Msg(
+        "本机构不是奖补对象，没有奖补余额", f"a {k} is not paid rewards, so it has no balance"
+    ),
+    # pairings
+    (Resource.pairing, Action.write): lambda k: Msg(
+        "只有省级协作办公室可以设立或修改结对关系", "only a provincial office sets or changes pairings"
+    ),
 }
 
 
@@ -243,9 +313,18 @@ def check_item_decision(principal: Principal, proposer_kind: str | None, *, own:
 OFFICE_KINDS = (OrgKind.county_office, OrgKind.provincial_office)
 EMPLOYER_KINDS = (OrgKind.employer,)
 # Who may be named as a placement's referrer (and so earn a referral's rewards).
-REFERRER_KINDS = frozenset({OrgKind.agency})
+REFERRER_KINDS = frozenset({OrgKind.agency, OrgKind.broker})
 
 
 def sees_only_job_reasons(kind: str) -> bool:
     """Employers read only the risk reasons about the job itself, never the worker's history or household."""
     return kind == OrgKind.employer
+
+
+# incentives: which organisation kinds a rule's beneficiary names (a worker is paid as a person, not an org).
+ORG_BENEFICIARIES = {"employer": EMPLOYER, "agency": AGENCY, "broker": OrgKind.broker, "training_school": SCHOOL}
+
+
+def earns_as(org_kind: str, beneficiary: str) -> bool:
+    """An organisation earns under a rule only as the beneficiary kind the rule names (a referrer's own kind)."""
+    return ORG_BENEFICIARIES.get(beneficiary) == OrgKind(org_kind)

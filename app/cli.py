@@ -362,6 +362,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.allocations.cli import add_parsers as add_allocation_parsers
 
     add_allocation_parsers(sub, ev)
+    from app.incentives.cli import add_parser as add_incentives_parser  # incentives
+
+    add_incentives_parser(sub)
     return parser
 
 

@@ -179,6 +179,10 @@ _ZH = {
     "pairing": "结对关系",
     "allocation": "分配方案",
     "allocation_item": "分配建议",
+    # incentives
+    "incentive_rule": "奖补规则",
+    "incentive_entry": "奖补记录",
+    "incentive_batch": "支付批次",
 }
 
 

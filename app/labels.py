@@ -203,6 +203,57 @@ VOCABULARIES: dict[str, dict[str, Label]] = {
         "at_risk": L("离岗风险", "At risk"),
         "pairing_target": L("结对目标", "Pairing targets"),
     },
+    # incentives
+    "incentive_beneficiary": {
+        "worker": L("劳动者", "Worker", ("务工人员", "个人")),
+        "employer": L("用工企业", "Employer", ("企业",)),
+        "agency": L("劳务中介", "Labour agency", ("中介", "人力资源服务机构")),
+        "broker": L("劳务经纪人", "Labour broker", ("经纪人",)),
+        "training_school": L("培训机构", "Training school", ("技工学校", "培训学校")),
+    },
+    "incentive_trigger": {
+        "placement_started": L("上岗", "Placement started", ("就业", "入职")),
+        "continuous_days": L("连续就业满天数", "Continuous days in work", ("稳岗", "稳定就业")),
+        "training_completed": L("培训结业", "Training completed", ("结业", "培训合格")),
+    },
+    "incentive_amount_mode": {
+        "fixed": L("定额", "Fixed amount", ("固定金额",)),
+        "actual_capped": L("据实限额", "Actual cost up to a cap", ("据实报销", "限额")),
+    },
+    "incentive_entry_kind": {
+        "accrual": L("计提", "Accrual", ("应发",)),
+        "hold": L("暂缓", "Hold", ("挂起",)),
+        "release": L("解除暂缓", "Release"),
+        "approval": L("审核通过", "Approval", ("批准",)),
+        "payment": L("已发放", "Payment", ("支付", "发放")),
+        "clawback": L("追回", "Clawback"),
+        "reversal": L("冲销", "Reversal", ("冲正",)),
+    },
+    "incentive_status": {
+        "in_publicity": L("公示中", "In publicity"),
+        "accrued": L("待审核", "Accrued, awaiting approval", ("已计提",)),
+        "held": L("暂缓发放", "Held"),
+        "approved": L("已审核", "Approved"),
+        "paid": L("已发放", "Paid"),
+        "reversed": L("已冲销", "Reversed", ("已追回",)),
+    },
+    "incentive_exclusion": {
+        "free_transport": L("已享受点对点免费输送", "Free point-to-point transport was used", ("免费输送",)),
+    },
+    "incentive_household": {
+        "registered_low_income": L("脱贫户（原建档立卡）", "Registered low-income household", ("建档立卡", "脱贫户")),
+        "monitored": L("防返贫监测对象", "Monitored household", ("监测对象", "监测户")),
+    },
+    "clawback_ground": {
+        "error": L("错发", "Paid in error", ("差错",)),
+        "fraud": L("骗取", "Fraud", ("虚假",)),
+        "duplicate": L("重复登记", "Duplicate registration", ("重复",)),
+        "dismissed_without_cause": L("企业无故辞退", "Dismissed without cause", ("无故辞退",)),
+    },
+    "incentive_milestone": {
+        "start": L("上岗", "Started"),
+        "training": L("培训结业", "Training completed"),
+    },
 }
 # Which metrics are good news when they rise: the report page colours a change green or red by this.
 HIGHER_IS_BETTER: dict[str, bool] = {

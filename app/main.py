@@ -29,10 +29,12 @@ from app.errors import (
     ValidationFailed,
     field_error,
 )
+from app.incentives.router import router as incentives_router
 from app.logging import install_redaction
 from app.matching.router import router as matching_router
 from app.matching.service import Matcher
 from app.orgs.service import PrincipalCache
+from app.pairings.router import router as pairings_router
 from app.placements.router import router as placements_router
 from app.reference.router import router as reference_router
 from app.reports.router import page_router as reports_page_router
@@ -129,6 +131,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         api.include_router(router)
     api.include_router(reports_router)
     api.include_router(allocations_router)
+    api.include_router(incentives_router)
+    api.include_router(pairings_router)
     app.include_router(api)
     app.include_router(reports_page_router)  # the weekly report page, for people (outside /api/v1)
 

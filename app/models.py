@@ -5,8 +5,16 @@ from app.artefacts.models import ModelArtefact
 from app.audit.models import PiiRead
 from app.departure.models import FlagReview, PlacementRisk
 from app.idempotency.models import IdempotencyRecord
+from app.incentives.models import (
+    IncentiveBatch,
+    IncentiveBatchItem,
+    IncentiveEntry,
+    IncentiveRule,
+    IncentiveRuleVersion,
+)
 from app.matching.models import OccupationCorrection, OccupationInference
 from app.orgs.models import ApiKey, Org, ReportSession
+from app.pairings.models import PairingVersion
 from app.placements.models import FollowUp, Placement
 from app.reference.models import Division, Occupation, Pairing
 from app.reports.models import RiskSnapshot
@@ -34,4 +42,12 @@ __all__ = [
     "RiskSnapshot",
     "Vacancy",
     "Worker",
+    # incentives
+    "IncentiveBatch",
+    "IncentiveBatchItem",
+    "IncentiveEntry",
+    "IncentiveRule",
+    "IncentiveRuleVersion",
+    # pairings
+    "PairingVersion",
 ]

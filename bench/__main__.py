@@ -98,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "reports",
             "departure",
             "matcher-quality",
+            "incentives",  # incentives
         ],
         help="run one of the benchmarks",
     )
@@ -160,6 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             figures["allocation"] = run_allocation(log=lambda m: print(m, flush=True))
             figures["allocation_dask_batch"] = run_dask(log=lambda m: print(m, flush=True))
+        if args.only in (None, "incentives"):  # incentives
+            from bench.incentives import run as run_incentives
+
+            figures["incentives"] = run_incentives(args.placements, workdir, migrated_sqlite, log)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(figures, ensure_ascii=False), flush=True)

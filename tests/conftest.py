@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.cli import upgrade_database
 from app.config import Settings
 from app.db import Base, Database
+from app.incentives import guard as incentives
 from app.main import create_app
 from app.models import __all__ as ALL_MODELS  # registers every table on Base.metadata
 from app.orgs import service as orgs
@@ -95,8 +96,11 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     database: Database = request.getfixturevalue("db")
     with database.session() as session, session.begin():
+        # The incentive ledger refuses DELETE: its guard is lifted and put back by the migrations' own DDL path.
+        incentives.remove(session.connection())
         for table in MUTABLE_TABLES:
             session.execute(delete(table))
+        incentives.install(session.connection())
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from collections.abc import Sequence
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import ColumnElement, Select, and_, insert, or_, select
 from sqlalchemy.orm import Session
 
@@ -106,12 +105,6 @@ def get_item(
     if for_update:
         stmt = stmt.with_for_update(of=AllocationItem)
     return session.scalars(stmt).first()
-
-
-def pairings(session: Session) -> pd.DataFrame:
-    """Every pairing with its level, to name the pairing an edge runs through."""
-    result = session.execute(select(Pairing.id, Pairing.east_code, Pairing.west_code, Pairing.level))
-    return pd.DataFrame(result.all(), columns=["pairing_id", "east_code", "west_code", "level"])
 
 
 def existing_pairings(session: Session, ids: Sequence[int]) -> set[int]:

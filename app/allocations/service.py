@@ -19,6 +19,8 @@ from app.errors import Conflict, Msg, NotFound, ValidationFailed, field_error
 from app.matching import repository as matching_repo
 from app.matching.service import PERSONAL_COLUMNS, Matcher, explain_pairs, model_info, ranker_inputs
 from app.orgs.service import Principal
+from app.pairings import service as pairing_service
+from app.pairings.service import PairingAt
 from app.pii import PiiVault
 from app.placements import service as placements
 from app.placements.schemas import PlacementCreate
@@ -102,6 +104,12 @@ def _capacity(board: pd.DataFrame) -> pd.Series:
     return board.set_index("vacancy_id")["headcount_left"].clip(lower=0) if len(board) else pd.Series(dtype=int)
 
 
+def pairings_frame(pairings: list[PairingAt]) -> pd.DataFrame:
+    """The pairings in force on the allocation's day, with their levels, to name the pairing an edge runs through."""
+    rows = [(p.id, p.east_code, p.west_code, p.level) for p in pairings]
+    return pd.DataFrame(rows, columns=["pairing_id", "east_code", "west_code", "level"])
+
+
 def candidate_edges(
     session: Session, matcher: Matcher, vault: PiiVault, workers: pd.DataFrame, k: int
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Any, dict[str, Any], frozenset[tuple[str, str]], dict[str, str]]:
@@ -118,7 +126,7 @@ def candidate_edges(
     if len(edges):
         edges = edges.merge(workers[["worker_id", "worker_county"]], on="worker_id", how="left")
         edges = edges.merge(board[["vacancy_id", "vacancy_county"]], on="vacancy_id", how="left")
-        known = repository.pairings(session)
+        known = pairings_frame(pairing_service.pairings_on(session, on))
         edges["pairing_id"] = edge_pairings(edges, known)
         edges["pairing_ids"] = covering_pairings(edges, known)
     return edges, workers, board, ranker, info, pairs, names

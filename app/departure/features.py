@@ -7,12 +7,13 @@ when scoring today); a `left` follow-up is the outcome itself and never a featur
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from matching.features import NUMERIC_FEATURES, is_paired, pair_features, paired_lookup
+from matching.features import NUMERIC_FEATURES, pair_features
 
 # Period boundaries in days since the start: short early periods, where most departures happen.
 CUTS_DAYS = (0, 14, 30, 60, 90, 120, 180, 270, 365, 540, 730)
@@ -77,9 +78,12 @@ def static_features(
     placements: pd.DataFrame,
     all_placements: pd.DataFrame,
     points: dict[str, tuple[float | None, float | None]],
-    pairs: list[tuple[str, str]],
+    paired_on: Callable[[pd.Series, pd.Series, pd.Series], np.ndarray],
 ) -> pd.DataFrame:
-    """Features fixed at the start: the shared pair features, history, referral, month; indexed by placement id."""
+    """Features fixed at the start: the shared pair features, history, referral, month; indexed by placement id.
+
+    `paired_on(worker_county, vacancy_county, day)` says whether the two were paired on the placement's start.
+    """
     frame = placements.set_index("placement_id", drop=False)
     hist = history(placements, all_placements)
     inputs = frame.assign(
@@ -87,7 +91,7 @@ def static_features(
         worker_lat=frame["worker_county"].map(lambda c: points.get(c, (None, None))[1]).astype(float),
         vacancy_lon=frame["vacancy_county"].map(lambda c: points.get(c, (None, None))[0]).astype(float),
         vacancy_lat=frame["vacancy_county"].map(lambda c: points.get(c, (None, None))[1]).astype(float),
-        paired=is_paired(frame["worker_county"], frame["vacancy_county"], paired_lookup(pairs)),
+        paired=paired_on(frame["worker_county"], frame["vacancy_county"], frame["start_date"]),
         prior_placements=hist["prior_placements"],
         prior_early_exits=hist["prior_early_exits"],
     )

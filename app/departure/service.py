@@ -18,6 +18,7 @@ from app.db import utcnow
 from app.departure import features as F
 from app.departure import repository
 from app.labels import VOCABULARIES
+from app.pairings.service import PairedOn
 from app.reference import repository as reference_repo
 from matching.departure import (
     CoxBaseline,
@@ -65,7 +66,7 @@ def load_inputs(session: Session, placement_ids: list[int] | None = None) -> Inp
     workers = None if placement_ids is None else sorted(set(placements["worker_id"]))
     history = repository.history_frame(session, workers)
     static = F.static_features(
-        placements, history, reference_repo.division_points(session), reference_repo.pairing_codes(session)
+        placements, history, reference_repo.division_points(session), PairedOn.load(session).paired
     )
     follow_ups = repository.follow_ups_frame(session, placement_ids)
     return Inputs(placements.set_index("placement_id", drop=False), static, follow_ups)

@@ -23,6 +23,7 @@ from app.errors import Msg
 from app.matching import repository
 from app.matching.models import OccupationInference
 from app.orgs.service import Principal
+from app.pairings import service as pairing_service
 from app.pii import PiiVault
 from app.reference import repository as reference_repo
 from app.vacancies import service as vacancies
@@ -79,8 +80,8 @@ BOOST_LOCAL = 1.5  # ... after going home homesick or for family, for local and 
 
 
 def _load_reference(session: Session) -> tuple[frozenset[tuple[str, str]], dict[str, str]]:
-    """Pairings (for pair features) and division names (for reasons), read with each board."""
-    return frozenset(reference_repo.pairing_codes(session)), reference_repo.division_names(session)
+    """Pairings in force today (for pair features) and division names (for reasons), read with each board."""
+    return frozenset(pairing_service.pair_codes_on(session)), reference_repo.division_names(session)
 
 
 @dataclass

@@ -28,7 +28,7 @@ from app.artefacts import service as artefacts
 from app.clock import today as china_today
 from app.matching import corrections, repository
 from app.matching.service import PAST_JOB_MIN_SCORE, usable_ranker
-from app.reference import repository as reference_repo
+from app.pairings import service as pairing_service
 from matching.evaluate import topk_metrics
 from matching.features import RANKER_FEATURES, pair_features
 from matching.occupations import OccupationNormaliser, confident_codes, default_normaliser, load_labelled
@@ -184,10 +184,14 @@ def fit_ranker(
     placements, workers, vacancies = history(session, normaliser)
     if placements.empty:
         raise ValueError("no placements in the database to learn from")
-    pairs = frozenset(reference_repo.pairing_codes(session))
+    pairs = frozenset(pairing_service.pair_codes_on(session, today))
     closed = vacancies.loc[vacancies["status"] != "open", "vacancy_id"]
     parts = split(placements, today, holdout_days, closed)
-    X = pair_features(pairs_for(placements, workers, vacancies, pairs))
+    frame = pairs_for(placements, workers, vacancies, pairs)
+    # A placement learns from the pairings in force on its start day, not from today's.
+    paired_on = pairing_service.PairedOn.load(session)
+    frame["paired"] = paired_on.paired(frame["worker_county"], frame["vacancy_county"], placements["start_date"])
+    X = pair_features(frame)
     X_train, X_held = X[parts["train"]], X[parts["held"]]
     if len(X_train) < 50 or len(np.unique(parts["y_train"])) < 2:
         raise ValueError(f"only {len(X_train)} placements with a known 90-day outcome before {parts['cutoff']}")

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Literal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import today
@@ -33,6 +33,8 @@ class Placement(Base, Timestamped):
     end_date: Mapped[date | None] = mapped_column(Date)
     end_reason: Mapped[str | None] = mapped_column(String(20))
     recorded_by_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
+    # Free point-to-point transport (点对点免费输送) was used: a transport subsidy would pay twice.
+    free_transport: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def active(self) -> bool:

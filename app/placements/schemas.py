@@ -36,6 +36,9 @@ class PlacementCreate(InputModel):
     vacancy_id: int = Field(ge=1, le=MAX_ID)
     start_date: IsoDate
     referred_by: int | None = Field(None, ge=1, le=MAX_ID, description="org id of the referring agency or broker")
+    free_transport: bool = Field(
+        default=False, description="free point-to-point transport was used (no transport subsidy)"
+    )
 
 
 class PlacementUpdate(InputModel):
@@ -56,6 +59,7 @@ class PlacementRead(ReadModel):
     active: bool = Field(description="not ended: an upcoming placement holds its place in the vacancy already")
     status: PlacementStatus = Field(description="upcoming before the start date, active until it ends, then ended")
     recorded_by_org_id: int
+    free_transport: bool
     created_at: datetime
     updated_at: datetime
 

@@ -47,7 +47,10 @@ def create_placement(session: Session, principal: Principal, data: PlacementCrea
             errors.append(
                 field_error(
                     "referred_by",
-                    Msg("推荐机构必须是已登记的劳务中介或经纪人", "referred_by must be the id of a registered agency"),
+                    Msg(
+                        "推荐机构必须是已登记的劳务中介或经纪人",
+                        "referred_by must be the id of a registered agency or broker",
+                    ),
                 )
             )
     age = age_on(birth_date_of(worker, vault), data.start_date)
@@ -70,6 +73,7 @@ def create_placement(session: Session, principal: Principal, data: PlacementCrea
         vacancy_id=vacancy.id,
         start_date=data.start_date,
         referred_by=data.referred_by,
+        free_transport=data.free_transport,
         recorded_by_org_id=principal.org_id,
     )
     try:

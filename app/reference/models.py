@@ -1,6 +1,8 @@
 """Reference data every database carries: divisions, occupations, east-west pairings."""
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, Timestamped
@@ -33,7 +35,11 @@ class Occupation(Base):
 
 
 class Pairing(Base, Timestamped):
-    """A standing east-west pair (province, prefecture or county level) with an annual placement target."""
+    """A standing east-west pair (province, prefecture or county level) with an annual placement target.
+
+    The row keeps the pairing's id and shows its latest version; `pairing_versions` holds every version, and
+    readers of a past day take the one in force then (app.pairings.service).
+    """
 
     __tablename__ = "pairings"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -43,3 +49,7 @@ class Pairing(Base, Timestamped):
     annual_target: Mapped[int] = mapped_column(Integer)
     illustrative: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    effective_from: Mapped[dt.date] = mapped_column(Date, server_default="1996-01-01")
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)

@@ -1,5 +1,7 @@
 """Reference data as the API shows it."""
 
+from datetime import date
+
 from app.schemas import ReadModel
 
 
@@ -27,6 +29,10 @@ class PairingRead(ReadModel):
     annual_target: int
     illustrative: bool
     note: str | None
+    version: int
+    effective_from: date
+    start_date: date | None
+    end_date: date | None
 
 
 class MeRead(ReadModel):

@@ -22,8 +22,9 @@ from app.errors import Msg, NotFound, ValidationFailed
 from app.labels import label
 from app.orgs import repository as orgs
 from app.orgs.service import Principal
+from app.pairings import service as pairing_service
+from app.pairings.service import PairingAt
 from app.reference import repository as reference_repo
-from app.reference.models import Pairing
 from app.reference.service import within
 from app.reports import repository
 from app.reports.schemas import CHANNELS, IsoWeek, Scope
@@ -103,14 +104,15 @@ class Reference:
 
     divisions: dict[str, str]
     employers: dict[int, str]
-    pairings: list[Pairing]
+    pairings: list[PairingAt]
 
     @classmethod
-    def load(cls, session: Session) -> "Reference":
+    def load(cls, session: Session, on: date | None = None) -> "Reference":
+        """Names, and the pairings in force on `on` (today by default): a past week reads its own targets."""
         return cls(
             reference_repo.division_names(session),
             repository.org_names(session, OrgKind.employer),
-            reference_repo.list_pairings(session),
+            pairing_service.pairings_on(session, on),
         )
 
 
@@ -164,7 +166,7 @@ def _within_mask(values: pd.Series, region: str) -> np.ndarray:
     return inside[codes] if len(uniques) else np.zeros(len(values), dtype=bool)
 
 
-def _pairing_mask(frame: pd.DataFrame, pairing: Pairing) -> np.ndarray:
+def _pairing_mask(frame: pd.DataFrame, pairing: PairingAt) -> np.ndarray:
     return _within_mask(frame["hukou_county"], pairing.west_code) & _within_mask(
         frame["vacancy_county"], pairing.east_code
     )
@@ -517,7 +519,7 @@ def _scope_block(scope: Scope, ref: Reference) -> dict[str, Any]:
 
 def build_report(session: Session, scope: Scope, week: IsoWeek, ref: Reference | None = None) -> dict[str, Any]:
     """The report for one scope and one finished week, as plain JSON-ready data (no timestamps)."""
-    ref = ref or Reference.load(session)
+    ref = ref or Reference.load(session, week.sunday)
     scope = _with_pairing_codes(scope, ref)
     facts = load_facts(session, scope, week)
     figures = _week_figures(facts)
@@ -593,7 +595,7 @@ def run_weekly(
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     with session_factory() as session:
-        ref = Reference.load(session)
+        ref = Reference.load(session, week.sunday)
         for scope in all_scopes(session, ref):
             report = build_report(session, scope, week, ref)
             for fmt in formats:

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from app.authz import OrgKind
 from app.clock import today as china_today
 from app.db import Database
-from app.models import FollowUp, Org, Pairing, Placement, Vacancy, Worker
+from app.models import FollowUp, Org, Pairing, PairingVersion, Placement, Vacancy, Worker
 from app.orgs import service as orgs_service
+from app.pairings.service import FIELDS as PAIRING_FIELDS
 from app.pii import PiiVault, vault_for
 from app.placements.schemas import CONTACTS, END_REASONS, OUTCOMES
 from app.reference.models import Division, Occupation
@@ -33,6 +34,7 @@ from app.workers.schemas import CHANNELS, EDUCATION_LEVELS
 from app.workers.service import stored_columns
 
 CHUNK = 5000
+VERSION_COLUMNS = ("id", "version", "effective_from", *PAIRING_FIELDS)
 PAGE = 5000  # rows per multi-row INSERT on PostgreSQL (SQLAlchemy insertmanyvalues; default 1000)
 
 
@@ -211,6 +213,15 @@ def _insert_world(conn: Connection, w: World, vault: PiiVault, progress: Progres
         ]
         if rows:
             conn.execute(insert(_table(Pairing)), rows)
+            # Each seed pairing is its version 1, in force since the row's default effective_from.
+            stored = conn.execute(select(*(_table(Pairing).c[c] for c in VERSION_COLUMNS))).mappings().all()
+            conn.execute(
+                insert(_table(PairingVersion)),
+                [
+                    {"pairing_id": r["id"], "created_at": created} | {c: r[c] for c in VERSION_COLUMNS[1:]}
+                    for r in stored
+                ],
+            )
         pairings = len(rows)
 
     # ---- workers: personal data hashed, encrypted and masked by the service's own function ---------------

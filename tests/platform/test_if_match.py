@@ -4,11 +4,20 @@ import pytest
 
 from tests.conftest import new_vacancy, new_worker
 
+RULE_EDIT = {
+    "name": "上岗奖补",
+    "beneficiary": "worker",
+    "trigger": "placement_started",
+    "amount_fen": 30_000,
+    "valid_from": "2026-01-01",
+}
 # (PATCH path template, who owns the resource, a change, the field that shows it)
 PATCHABLE = {
     "/api/v1/workers/{worker_id}": ("county", {"dependants": 3}, "dependants"),
     "/api/v1/vacancies/{vacancy_id}": ("employer", {"wage_max": 6600}, "wage_max"),
     "/api/v1/placements/{placement_id}": ("county", {"end_date": "2026-11-20", "end_reason": "quit_wage"}, "end_date"),
+    # incentives: an edit sends the whole rule and makes a new version
+    "/api/v1/incentives/rules/{rule_id}": ("province", RULE_EDIT, "amount_fen"),
 }
 
 
@@ -20,7 +29,14 @@ def resources(client, tenants) -> dict[str, str]:
     body = {"worker_id": new_worker(client, tenants["county"]), "vacancy_id": vacancy, "start_date": "2026-11-02"}
     placement = client.post("/api/v1/placements", json=body, headers=tenants["county"].headers)
     assert placement.status_code == 201, placement.text
+    rule = client.post(
+        "/api/v1/incentives/rules",
+        json={**RULE_EDIT, "amount_fen": 20_000, "province_code": "450000"},
+        headers=tenants["province"].headers,
+    )
+    assert rule.status_code == 201, rule.text
     return {
+        "/api/v1/incentives/rules/{rule_id}": f"/api/v1/incentives/rules/{rule.json()['id']}",
         "/api/v1/workers/{worker_id}": f"/api/v1/workers/{worker}",
         "/api/v1/vacancies/{vacancy_id}": f"/api/v1/vacancies/{vacancy}",
         "/api/v1/placements/{placement_id}": f"/api/v1/placements/{placement.json()['id']}",

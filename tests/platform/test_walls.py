@@ -15,7 +15,7 @@ class World:
 
 
 @pytest.fixture
-def world(client, tenants) -> World:
+def world(client, tenants, db) -> World:
     """County owns W (placed in employer's V via agency, with a follow-up) and free workers; employer owns V."""
     county, employer = tenants["county"], tenants["employer"]
     w = World()
@@ -56,7 +56,69 @@ def world(client, tenants) -> World:
     by_worker = {i["worker_id"]: i["id"] for i in items}
     w.ids["item_to_accept"] = by_worker[w.ids["worker_for_allocation"]]
     w.ids["item_to_reject"] = by_worker[w.ids["free_worker_employer"]]
+    # incentives: four rules of the county's province paid on the two placements' start, one batch paid for.
+    _incentives_world(client, tenants, db, w)
+    # pairings: one the province made, for the pairing routes
+    resp = client.post("/api/v1/pairings", json=_pairing_body("441302"), headers=tenants["province"].headers)
+    assert resp.status_code == 201, resp.text
+    w.ids["pairing"] = resp.json()["id"]
     return w
+
+
+def _incentives_world(client, tenants, db, w: World) -> None:
+    from datetime import date
+
+    from app.incentives import service
+    from app.pii import vault_for
+    from tests.conftest import TEST_PII_KEY
+
+    province = tenants["province"]
+    rules = {}
+    for name, beneficiary, publicity in (
+        ("worker", "worker", 0),
+        ("agency", "agency", 0),
+        ("employer", "employer", 0),
+        ("object", "worker", 7),
+    ):
+        resp = client.post("/api/v1/incentives/rules", json=_rule(beneficiary, publicity), headers=province.headers)
+        assert resp.status_code == 201, resp.text
+        rules[name] = resp.json()["id"]
+    w.ids["rule"] = rules["worker"]
+    with db.session() as session, session.begin():
+        service.accrue(session, date(2026, 12, 1), vault_for(TEST_PII_KEY))
+    entries = client.get("/api/v1/incentives/ledger", headers=province.headers).json()["items"]
+    by = {(e["rule_id"], e["placement_id"]): e["id"] for e in entries}
+    first, second = w.ids["placement"], w.ids["placement_to_end"]
+    w.ids |= {
+        "entry_approve": by[rules["worker"], first],
+        "entry_hold": by[rules["worker"], second],
+        "entry_refuse": by[rules["agency"], first],
+        "entry_clawback": by[rules["agency"], second],
+        "entry_bulk": by[rules["employer"], first],
+        "entry_object": by[rules["object"], first],
+    }
+    batched = by[rules["employer"], second]
+    resp = client.post(f"/api/v1/incentives/ledger/{batched}/approve", headers=tenants["county"].headers)
+    assert resp.status_code == 201, resp.text
+    resp = client.post("/api/v1/incentives/batches", json={"entry_ids": [batched]}, headers=province.headers)
+    assert resp.status_code == 201, resp.text
+    w.ids["batch"] = resp.json()["id"]
+
+
+def _rule(beneficiary: str, publicity_days: int, province: bool = True) -> dict:
+    body = {
+        "name": f"上岗奖补（{beneficiary}）",
+        "beneficiary": beneficiary,
+        "trigger": "placement_started",
+        "amount_fen": 20_000,
+        "valid_from": "2026-01-01",
+        "publicity_days": publicity_days,
+    }
+    return {**body, "province_code": "450000"} if province else body
+
+
+def _pairing_body(east: str) -> dict:
+    return {"east_code": east, "west_code": "450821", "level": "county", "annual_target": 300}
 
 
 def _expect(**by_role: int) -> dict[str, int]:
@@ -68,6 +130,9 @@ def _expect(**by_role: int) -> dict[str, int]:
 # any kind without the right; /me and the reference data are open to every key.
 NO_DOMAIN_RIGHTS = dict(station=403, broker=403)
 FORBIDDEN_EXCEPT_COUNTIES = dict(employer=403, other_employer=403, agency=403, school=403, **NO_DOMAIN_RIGHTS)
+
+# incentives: the worker's county office or the rule's province decides on an entry; other kinds may not.
+INCENTIVE_DECIDERS = _expect(**dict.fromkeys(ROLES, 403) | {"county": 201, "other_county": 404, "province": 201})
 
 # (method, path template, body maker, expected status per role)
 CASES = [
@@ -372,6 +437,71 @@ CASES = [
             **NO_DOMAIN_RIGHTS,
         ),
     ),
+    # incentives: the province writes and pays its own; each party reads what pays it, a county its workers'.
+    ("POST", "/incentives/rules", "rule", _expect(**dict.fromkeys(ROLES, 403) | {"province": 201})),
+    ("GET", "/incentives/rules", None, _expect(**dict.fromkeys(ROLES, 200))),
+    ("GET", "/incentives/rules/{rule}", None, _expect(**dict.fromkeys(ROLES, 200))),
+    ("PATCH", "/incentives/rules/{rule}", "rule_patch", _expect(**dict.fromkeys(ROLES, 403) | {"province": 200})),
+    (
+        "POST",
+        "/incentives/rules/{rule}/simulate?from=2026-01-01&to=2026-12-01",
+        None,
+        _expect(**dict.fromkeys(ROLES, 403) | {"province": 200}),
+    ),
+    ("GET", "/incentives/ledger", None, _expect(**dict.fromkeys(ROLES, 200) | {"station": 403})),
+    *[
+        ("POST", f"/incentives/ledger/{{{entry}}}/{decision}", body, INCENTIVE_DECIDERS)
+        for entry, decision, body in (
+            ("entry_approve", "approve", None),
+            ("entry_hold", "hold", "reason"),
+            ("entry_hold", "release", None),
+            ("entry_refuse", "refuse", "reason"),
+        )
+    ],
+    # An entry of another county's worker is not found: the bulk answer names it (422), nothing is approved.
+    (
+        "POST",
+        "/incentives/ledger/approve",
+        "bulk",
+        _expect(**INCENTIVE_DECIDERS | {"other_county": 422, "county": 200, "province": 200}),
+    ),
+    (
+        "POST",
+        "/incentives/ledger/{entry_clawback}/clawback",
+        "clawback",
+        _expect(**dict.fromkeys(ROLES, 403) | {"province": 201}),
+    ),
+    (
+        "POST",
+        "/incentives/ledger/{entry_object}/object",
+        "reason",
+        _expect(
+            county=201,
+            other_county=404,
+            employer=404,
+            other_employer=404,
+            agency=404,
+            school=404,
+            province=201,
+            station=403,
+            broker=404,
+        ),
+    ),
+    ("POST", "/incentives/batches", "batch", _expect(**dict.fromkeys(ROLES, 403) | {"province": 201})),
+    ("GET", "/incentives/batches", None, _expect(**dict.fromkeys(ROLES, 403) | {"province": 200})),
+    ("GET", "/incentives/batches/{batch}", None, _expect(**dict.fromkeys(ROLES, 403) | {"province": 200})),
+    ("POST", "/incentives/batches/{batch}/paid", "paid", _expect(**dict.fromkeys(ROLES, 403) | {"province": 200})),
+    (
+        "GET",
+        "/incentives/balance",
+        None,
+        _expect(**dict.fromkeys(ROLES, 200) | {"county": 403, "other_county": 403, "province": 403, "station": 403}),
+    ),
+    # pairings: only a provincial office writes them; every key reads them, like the rest of the reference data
+    ("POST", "/pairings", "pairing", _expect(**(dict.fromkeys(ROLES, 403) | {"province": 201}))),
+    ("GET", "/pairings/{pairing}", None, _expect(**dict.fromkeys(ROLES, 200))),
+    ("PATCH", "/pairings/{pairing}", "pairing_patch", _expect(**(dict.fromkeys(ROLES, 403) | {"province": 200}))),
+    ("GET", "/pairings/{pairing}/versions", None, _expect(**dict.fromkeys(ROLES, 200))),
 ]
 # The import route has its own wall tests in tests/workers/test_import.py (it takes a file, not JSON).
 COVERED_ELSEWHERE = {("POST", "/workers/import")}
@@ -399,8 +529,27 @@ def _body(kind: str | None, role: str, world: World) -> dict | None:
         return {"method": "greedy", "candidates_per_worker": 5}
     if kind == "occupation":
         return {"occupation_code": "6-31-05-00"}
+    if kind == "pairing":  # 441303 is the seed's; 441322 is another county of the same prefecture
+        return _pairing_body("441322")
+    if kind == "pairing_patch":
+        return {"annual_target": 400, "effective_from": "2099-01-01"}
     if kind == "follow_up":
         return {"date": "2026-10-01", "contact": "visit", "outcome": "concern", "notes": f"by {role}"}
+    # incentives
+    if kind == "rule":
+        return _rule("worker", 0)
+    if kind == "rule_patch":
+        return _rule("worker", 3, province=False)
+    if kind == "reason":
+        return {"reason": f"核实 by {role}"}
+    if kind == "clawback":
+        return {"ground": "error", "reason": "错发 / paid in error"}
+    if kind == "bulk":
+        return {"ids": [world.ids["entry_bulk"]]}
+    if kind == "batch":
+        return {}
+    if kind == "paid":
+        return {"payment_reference": "GX-2026-12"}
     raise AssertionError(kind)
 
 
@@ -413,7 +562,11 @@ def test_every_api_route_is_in_the_wall_table(app):
             .replace("{vacancy_id}", "{vacancy}")
             .replace("{placement_id}", "{placement}")
             .replace("{allocation_id}", "{allocation}")
-            .replace("{item_id}", "{item}"),
+            .replace("{item_id}", "{item}")
+            .replace("{rule_id}", "{rule}")  # incentives
+            .replace("{entry_id}", "{entry}")
+            .replace("{batch_id}", "{batch}")
+            .replace("{pairing_id}", "{pairing}"),
         )
         for path, operations in app.openapi()["paths"].items()
         if path.startswith("/api/v1")
@@ -424,7 +577,13 @@ def test_every_api_route_is_in_the_wall_table(app):
             m,
             p.replace("{placement_to_end}", "{placement}")
             .replace("{item_to_accept}", "{item}")
-            .replace("{item_to_reject}", "{item}"),
+            .replace("{item_to_reject}", "{item}")
+            .replace("{entry_approve}", "{entry}")  # incentives
+            .replace("{entry_hold}", "{entry}")
+            .replace("{entry_refuse}", "{entry}")
+            .replace("{entry_clawback}", "{entry}")
+            .replace("{entry_object}", "{entry}")
+            .partition("?")[0],
         )
         for m, p, _, _ in CASES
     } | COVERED_ELSEWHERE
@@ -436,6 +595,8 @@ ETAG_READER = {
     "/workers/{worker}": "county",
     "/vacancies/{vacancy}": "employer",
     "/placements/{placement_to_end}": "county",
+    "/incentives/rules/{rule}": "province",  # incentives
+    "/pairings/{pairing}": "province",
 }
 
 

@@ -1,0 +1,1 @@
+"""Pairings the provincial offices manage: versioned, so a past period reads the version in force then."""
