@@ -183,6 +183,8 @@ _ZH = {
     "incentive_rule": "奖补规则",
     "incentive_entry": "奖补记录",
     "incentive_batch": "支付批次",
+    # rights cases
+    "case": "维权案件",
 }
 
 

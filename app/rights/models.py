@@ -31,6 +31,7 @@ CASE_ACTIONS = (
     "escalate",
     "assign",
 )
+ACTIVE_STATUSES = ("open", "accepted", "in_progress")
 
 
 class RightsCase(Base, Timestamped):
@@ -58,7 +59,8 @@ class RightsCase(Base, Timestamped):
     external_ref: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
-    # The running clocks {name: {"started", "due", "provisional"}}; due_on is the earliest, kept for the index.
+    opened_on: Mapped[date] = mapped_column(Date)  # China Standard Time: the day the clocks start
+    # The running clocks {name: {"started", "due", "provisional", "days", "unit"}}; due_on is the earliest due.
     clocks: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     due_on: Mapped[date | None] = mapped_column(Date)
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -88,6 +90,20 @@ class CaseEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     external_ref: Mapped[str | None] = mapped_column(String(64))
     assigned_org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id"))
+
+
+class CalendarDay(Base):
+    """A holiday or make-up working day a province loaded for a year, with the notice it comes from."""
+
+    __tablename__ = "rights_calendar_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    workday: Mapped[bool] = mapped_column(Boolean)  # False: a holiday; True: a make-up working day (调休)
+    name: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    loaded_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id"))
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class AppendOnly(Exception):

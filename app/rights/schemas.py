@@ -35,6 +35,9 @@ class CaseCreate(InputModel):
     kind: CaseKind
     summary: str = Field(min_length=1, max_length=4000)
     placement_id: Id | None = None
+    from_placement: Id | None = Field(
+        None, description="the same as placement_id: the placement whose end (dispute, injury, pay) led to the case"
+    )
     worker_id: Id | None = None
     employer_id: Id | None = None
     agency_id: Id | None = None
@@ -97,11 +100,10 @@ class CaseRead(ReadModel):
     external_ref: str | None
     outcome: str | None
     reason: str | None
-    due_on: date | None
-    due_provisional: bool
+    due_on: date | None = Field(description="the date of the next running clock (China Standard Time)")
+    due_provisional: bool = Field(description="counted on weekends only: that year's holidays are not published")
     overdue: bool
     created_at: datetime
-    events: list[EventRead] = []
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -112,3 +114,20 @@ class CaseRead(ReadModel):
     @property
     def status_label(self) -> str | None:
         return label("case_status", self.status)
+
+
+class CaseDetail(CaseRead):
+    """A case with its append-only history, oldest first."""
+
+    events: list[EventRead]
+
+
+class SuggestedCase(ReadModel):
+    """The case a placement's end suggests opening (POST /cases with `from_placement`)."""
+
+    kind: str
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def kind_label(self) -> str | None:
+        return label("case_kind", self.kind)
