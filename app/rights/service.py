@@ -89,10 +89,10 @@ def open_case(session: Session, principal: Principal, data: CaseCreate, settings
     else:
         if worker_id is not None:
             # Without a placement only an office that reaches the worker's profile may name the worker.
-            worker = repository.worker(session, worker_id, reach.worker_owner)
-            if worker is None or not authz.allows(principal, Resource.worker, Action.read):
+            named = repository.worker(session, worker_id, reach.worker_owner)
+            if named is None or not authz.allows(principal, Resource.worker, Action.read):
                 raise NotFound("worker")
-            home_county, owner = worker.hukou_county, worker.owner_org_id
+            home_county, owner = named.hukou_county, named.owner_org_id
         elif reach.worker_owner is not None:
             errors.append(field_error("worker_id", Msg("请填写劳动者或就业记录", "name the worker or the placement")))
         if reach.employer is not None:
