@@ -187,6 +187,10 @@ _ZH = {
     "incentive_rule": "奖补规则",
     "incentive_entry": "奖补记录",
     "incentive_batch": "支付批次",
+    # training
+    "training_demand": "培训需求",
+    "training_class": "培训班",
+    "enrolment": "培训报名记录",
 }
 
 

@@ -18,6 +18,7 @@ from app.pairings.models import PairingVersion
 from app.placements.models import FollowUp, Placement
 from app.reference.models import Division, Occupation, Pairing
 from app.reports.models import RiskSnapshot
+from app.training.models import Enrolment, TrainingClass, TrainingDemand
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
@@ -50,4 +51,8 @@ __all__ = [
     "IncentiveRuleVersion",
     # pairings
     "PairingVersion",
+    # training
+    "Enrolment",
+    "TrainingClass",
+    "TrainingDemand",
 ]
