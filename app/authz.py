@@ -49,6 +49,11 @@ class Resource(StrEnum):
     incentive_balance = "incentive_balance"  # the caller's own rewards, by state
     # pairings
     pairing = "pairing"  # east-west pairings and their versions (reading them is open to every key)
+    # training (school-enterprise cooperation)
+    training_demand = "training_demand"  # an employer's stated training demand
+    training_class = "training_class"  # a class a training school runs
+    enrolment = "enrolment"  # a worker's place in a class, with attendance and result
+    worker_training = "worker_training"  # the classes one worker took (GET /workers/{id}/trainings)
     # rights cases
     case = "case"  # rights-protection cases (权益保障) and their append-only events
     work_calendar = "work_calendar"  # the year's holiday and make-up-day table the case clocks count on
@@ -79,6 +84,7 @@ class Reach:
     proposer: int | None = None  # allocation proposals this organisation asked for
     answers_of: int | None = None  # flag reviews written by this organisation only (else: the offices' answers)
     beneficiary_org: int | None = None  # incentive entries that pay this organisation
+    school: int | None = None  # training classes this school runs, and their enrolments
     # rights cases
     party: int | None = None  # cases this organisation opened or that name it; placements it referred
     masks_confidential: bool = False  # a confidential case is shown without the worker's identity
@@ -196,6 +202,35 @@ RULES: dict[tuple[Resource, Action], dict[OrgKind, Grant]] = {
     (Resource.incentive_balance, Action.read): {k: OWN_REWARDS for k in (EMPLOYER, AGENCY, SCHOOL, OrgKind.broker)},
     # pairings: either provincial office sets and changes them
     (Resource.pairing, Action.write): {PROVINCE: Grant("any pairing", lambda p: Reach())},
+    # training: employers state demands, schools run classes, county offices enrol their workers
+    (Resource.training_demand, Action.read): {
+        COUNTY: EVERYTHING,
+        EMPLOYER: Grant("its own", lambda p: Reach(employer=p.org_id)),
+        SCHOOL: EVERYTHING,
+        PROVINCE: EVERYTHING,
+    },
+    (Resource.training_demand, Action.write): {EMPLOYER: Grant("its own", lambda p: Reach(employer=p.org_id))},
+    (Resource.training_class, Action.read): {
+        COUNTY: Grant("open for enrolment", lambda p: Reach(open_only=True)),
+        EMPLOYER: Grant("answering its demands", lambda p: Reach(employer=p.org_id)),
+        SCHOOL: Grant("its own", lambda p: Reach(school=p.org_id)),
+        PROVINCE: EVERYTHING,
+    },
+    (Resource.training_class, Action.write): {SCHOOL: Grant("its own", lambda p: Reach(school=p.org_id))},
+    (Resource.enrolment, Action.create): {
+        COUNTY: Grant("its workers, into open classes", lambda p: Reach(worker_owner=p.org_id, open_only=True)),
+        SCHOOL: Grant("consenting workers into its classes", lambda p: Reach(school=p.org_id, consented_only=True)),
+    },
+    (Resource.enrolment, Action.read): {
+        COUNTY: Grant("of its workers", lambda p: Reach(worker_owner=p.org_id)),
+        SCHOOL: Grant("in its classes", lambda p: Reach(school=p.org_id)),
+    },
+    (Resource.enrolment, Action.write): {SCHOOL: Grant("in its classes", lambda p: Reach(school=p.org_id))},
+    (Resource.worker_training, Action.read): {
+        COUNTY: OWN_WORKERS,
+        EMPLOYER: Grant("of consenting workers", lambda p: Reach(consented_only=True)),
+        PROVINCE: EVERYTHING,
+    },
     # rights cases: the worker's county, the station of the workplace's region and the province handle a case
     (Resource.case, Action.read): {
         COUNTY: Grant("of its workers", lambda p: Reach(worker_owner=p.org_id)),
@@ -290,6 +325,31 @@ REFUSALS: dict[tuple[Resource, Action], Callable[[str], Msg]] = {
     # pairings
     (Resource.pairing, Action.write): lambda k: Msg(
         "只有省级协作办公室可以设立或修改结对关系", "only a provincial office sets or changes pairings"
+    ),
+    # training
+    (Resource.training_demand, Action.read): lambda k: Msg(
+        "本机构无权查看企业培训需求", f"a {k} key may not read training demands"
+    ),
+    (Resource.training_demand, Action.write): lambda k: Msg(
+        "只有用工企业可以发布或修改培训需求", "only employers post or change training demands"
+    ),
+    (Resource.training_class, Action.read): lambda k: Msg(
+        "本机构无权查看培训班", f"a {k} key may not read training classes"
+    ),
+    (Resource.training_class, Action.write): lambda k: Msg(
+        "只有培训学校可以开设或修改培训班", "only training schools open or change training classes"
+    ),
+    (Resource.enrolment, Action.create): lambda k: Msg(
+        "只有县级人社部门或培训学校可以报名培训", "only county offices and training schools enrol workers"
+    ),
+    (Resource.enrolment, Action.read): lambda k: Msg(
+        "本机构无权查看培训报名记录", f"a {k} key may not read enrolments"
+    ),
+    (Resource.enrolment, Action.write): lambda k: Msg(
+        "只有开班的培训学校可以登记出勤和结业", "only the class's training school records attendance and results"
+    ),
+    (Resource.worker_training, Action.read): lambda k: Msg(
+        "本机构无权查看劳动者的培训记录", f"a {k} key may not read a worker's trainings"
     ),
     # rights cases
     (Resource.case, Action.read): lambda k: Msg("本机构无权查看维权案件", f"a {k} key may not read rights cases"),

@@ -213,6 +213,7 @@ def cmd_occupations(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     """Fit the normaliser and the ranker from the database and store them (the ranker behind a gate)."""
     from app.db import Database
+    from app.errors import NotEnoughHistory
     from app.matching import training
 
     db = Database(get_settings().database_url)
@@ -226,7 +227,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             try:
                 with session.begin():  # a failure rolls back everything, the normaliser included
                     summary = training.train(session, holdout_days=args.holdout_days)
-            except ValueError as exc:
+            except NotEnoughHistory as exc:  # any other error is a bug and must fail the command
                 if args.if_missing:  # `make run` on a young database: the API serves with the rule baseline
                     reason = f"not enough history to train: {exc}; the API ranks by rule until `laborbridge train`"
                     print(json.dumps({"skipped": True, "reason": reason}, ensure_ascii=False))

@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         default=8.0,
         description="How long a sign-in to the report page lasts; revoking the key ends its sessions at once.",
     )
+    training_completion_share: float = Field(
+        default=0.8,
+        ge=0.0,
+        le=1.0,
+        description="Share of a training class's planned hours a worker must attend to complete it (with a pass).",
+    )
 
     # rights cases
     case_clock_days: dict[str, dict[str, int]] = Field(

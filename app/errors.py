@@ -24,6 +24,10 @@ def field_error(field: str, msg: Msg, row: int | None = None) -> dict[str, Any]:
     return item
 
 
+class NotEnoughHistory(ValueError):
+    """Too little recorded history to fit a model: a batch command skips and says so; any other ValueError is a bug."""
+
+
 class AppError(Exception):
     status_code = 500
     code = "internal_error"
@@ -183,6 +187,10 @@ _ZH = {
     "incentive_rule": "奖补规则",
     "incentive_entry": "奖补记录",
     "incentive_batch": "支付批次",
+    # training
+    "training_demand": "培训需求",
+    "training_class": "培训班",
+    "enrolment": "培训报名记录",
     # rights cases
     "case": "维权案件",
 }

@@ -254,6 +254,29 @@ VOCABULARIES: dict[str, dict[str, Label]] = {
         "start": L("上岗", "Started"),
         "training": L("培训结业", "Training completed"),
     },
+    # training: modes and states of classes and enrolments, a result
+    "training_mode": {
+        "order_class": L("订单班", "Order class (hire on completion)", ("订单式培训", "订单培训")),
+        "short_course": L("短期培训", "Short course", ("短训班",)),
+        "on_the_job": L("岗位培训", "On-the-job training", ("在岗培训", "以工代训")),
+    },
+    "training_class_status": {
+        "planned": L("计划中", "Planned"),
+        "enrolling": L("招生中", "Enrolling", ("报名中",)),
+        "running": L("开班中", "Running", ("培训中",)),
+        "completed": L("已结业", "Completed", ("已结束",)),
+        "cancelled": L("已取消", "Cancelled"),
+    },
+    "enrolment_status": {
+        "enrolled": L("在训", "Enrolled", ("已报名",)),
+        "completed": L("已结业", "Completed", ("结业",)),
+        "dropped": L("已退训", "Dropped out", ("退训", "中途退出")),
+        "failed": L("未通过", "Failed", ("不合格",)),
+    },
+    "training_result": {
+        "pass": L("合格", "Pass", ("通过", "考核合格")),
+        "fail": L("不合格", "Fail", ("未通过", "考核不合格")),
+    },
     # rights cases
     "case_kind": {
         "wage_arrears": L("拖欠工资", "Wage arrears", ("欠薪", "讨薪")),

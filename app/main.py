@@ -42,6 +42,7 @@ from app.reports.router import router as reports_router
 from app.rights.router import router as rights_router
 from app.schemas import NUL_CHARACTER
 from app.security import install_security
+from app.training.router import router as training_router
 from app.vacancies.router import router as vacancies_router
 from app.validation import translate
 from app.workers.router import router as workers_router
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     api.include_router(allocations_router)
     api.include_router(incentives_router)
     api.include_router(pairings_router)
+    api.include_router(training_router)  # training: demands, classes, enrolments
     api.include_router(rights_router)  # rights cases
     app.include_router(api)
     app.include_router(reports_page_router)  # the weekly report page, for people (outside /api/v1)

@@ -19,6 +19,7 @@ from app.placements.models import FollowUp, Placement
 from app.reference.models import Division, Occupation, Pairing
 from app.reports.models import RiskSnapshot
 from app.rights.models import CalendarDay, CaseEvent, RightsCase
+from app.training.models import Enrolment, TrainingClass, TrainingDemand
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
@@ -51,6 +52,10 @@ __all__ = [
     "IncentiveRuleVersion",
     # pairings
     "PairingVersion",
+    # training
+    "Enrolment",
+    "TrainingClass",
+    "TrainingDemand",
     # rights cases
     "CalendarDay",
     "CaseEvent",

@@ -12,6 +12,7 @@ from app.labels import VOCABULARIES, label, to_code, words
 from app.placements.schemas import CONTACTS, END_REASONS, OUTCOMES
 from app.reports.schemas import CHANNELS as REPORT_CHANNELS
 from app.reports.service import DEFINITIONS
+from app.training.schemas import CLASS_STATUSES, ENROLMENT_STATUSES, MODES, RESULTS
 from app.vacancies.schemas import SHIFTS, VACANCY_STATUSES
 from app.workers.schemas import CHANNELS, EDUCATION_LEVELS
 
@@ -31,6 +32,11 @@ USED = {
     "placement_status": ("upcoming", "active", "ended"),
     "risk_reason": tuple(REASONS),
     "definition": tuple(DEFINITIONS),
+    # training
+    "training_mode": MODES,
+    "training_class_status": CLASS_STATUSES,
+    "enrolment_status": ENROLMENT_STATUSES,
+    "training_result": RESULTS,
 }
 
 

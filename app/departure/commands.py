@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
 
     from app.db import Database
     from app.departure import service
+    from app.errors import NotEnoughHistory
 
     db = Database(get_settings().database_url)
     try:
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             if args.action == "evaluate":
                 try:
                     result = service.evaluate_from_db(session, folds=args.folds)
-                except ValueError as exc:
+                except NotEnoughHistory as exc:
                     return _fail(str(exc))
             else:
                 try:
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
                         result = {"model_version": service.train_and_store(session)[1]}
                     else:
                         result = service.score_active_placements(session, retrain=args.retrain)
-                except service.NotEnoughHistory as exc:
+                except NotEnoughHistory as exc:
                     return _fail(str(exc))
         print(json.dumps(result, ensure_ascii=False))
     finally:

@@ -17,6 +17,7 @@ from app.clock import today
 from app.db import utcnow
 from app.departure import features as F
 from app.departure import repository
+from app.errors import NotEnoughHistory
 from app.labels import VOCABULARIES
 from app.pairings.service import PairedOn
 from app.reference import repository as reference_repo
@@ -249,10 +250,6 @@ _cache: dict[str, Any] = {}
 _cache_lock = threading.Lock()
 
 
-class NotEnoughHistory(ValueError):
-    """Too few departures recorded to fit a departure model: the caller skips scoring and says so."""
-
-
 def train_and_store(session: Session, on: date | None = None) -> tuple[DiscreteTimeHazard, str]:
     """Fit on all history up to `on` and make it the active departure artefact."""
     on = on or today()
@@ -332,7 +329,7 @@ def evaluate_from_db(session: Session, *, on: date | None = None, folds: int = 5
     inputs = load_inputs(session)
     placements = inputs.placements
     if len(placements) < 50:
-        raise ValueError(f"too few placements to evaluate ({len(placements)}); seed or record more history")
+        raise NotEnoughHistory(f"too few placements to evaluate ({len(placements)}); seed or record more history")
     split = _split_date(placements)
     train = placements[placements["start_date"] < pd.Timestamp(split)]
     test = placements[placements["start_date"] >= pd.Timestamp(split)]

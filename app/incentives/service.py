@@ -9,7 +9,6 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from app import authz
@@ -42,8 +41,9 @@ from app.orgs.service import Principal
 from app.pii import PiiVault
 from app.workers.idnumber import age_on, parse_id_number
 
-# Until the training domain lands there is no enrolment table: training_completed rules evaluate to nothing.
-TRAINING_TABLE = "training_enrolments"
+# Enrolments exist (app/training), but no accrual is written for training_completed rules yet: a run says so, rather
+# than reading the table's presence as "evaluated".
+TRAINING_RULES_EVALUATED = False
 LASTING_DAYS = 180
 NOT_ITS_PROVINCE = Msg("只能为本省制定奖补规则", "a provincial office writes rules for its own province only")
 
@@ -272,10 +272,6 @@ def _beneficiary_org(row: Any, beneficiary: str) -> int | None:
     return None
 
 
-def training_enrolments_exist(session: Session) -> bool:
-    return inspect(session.connection()).has_table(TRAINING_TABLE)
-
-
 def accrue(session: Session, as_of: date, vault: PiiVault | None) -> AccrualRun:
     """Accrue every milestone reached by `as_of` under each rule's current version; a re-run adds nothing."""
     created = amount = 0
@@ -286,9 +282,7 @@ def accrue(session: Session, as_of: date, vault: PiiVault | None) -> AccrualRun:
             r["publicity_until"] = until
         written, total = repository.insert_accruals(session, rows)
         created, amount = created + written, amount + total
-    return AccrualRun(
-        as_of=as_of, created=created, amount_fen=amount, skipped_training=not training_enrolments_exist(session)
-    )
+    return AccrualRun(as_of=as_of, created=created, amount_fen=amount, skipped_training=not TRAINING_RULES_EVALUATED)
 
 
 def simulate(

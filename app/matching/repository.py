@@ -10,8 +10,10 @@ from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from app.artefacts.models import ModelArtefact
+from app.clock import today
 from app.matching.models import OccupationCorrection, OccupationInference
 from app.orgs.models import Org
+from app.pairings.models import PairingVersion
 from app.placements.models import Placement
 from app.reference.models import Division
 from app.vacancies.models import Vacancy
@@ -96,10 +98,12 @@ def worker_row(session: Session, worker_id: int) -> dict[str, Any] | None:
 
 
 def board_signature(session: Session) -> tuple[Any, ...]:
-    """Changes whenever a vacancy or placement is written: the cache key of the open-vacancy frame.
+    """Changes whenever a vacancy, placement or pairing is written, or the day turns: the board's cache key.
 
     max(updated_at) alone misses a write stamped before the latest one but committed after it; every update
-    bumps a vacancy's version (so their sum grows) and every ended placement adds to count(end_date).
+    bumps a vacancy's version (so their sum grows) and every ended placement adds to count(end_date). Pairing
+    versions are append-only, so their count moves with every pairing write; the day is in the key because a
+    version written earlier takes effect on its `effective_from`, and the pair features read today's pairings.
     """
     vac = session.execute(
         select(func.count(), func.max(Vacancy.updated_at), func.sum(Vacancy.version)).select_from(Vacancy)
@@ -107,7 +111,8 @@ def board_signature(session: Session) -> tuple[Any, ...]:
     plc = session.execute(
         select(func.count(), func.max(Placement.updated_at), func.count(Placement.end_date)).select_from(Placement)
     ).one()
-    return (*vac, *plc)
+    pairing_versions = session.scalar(select(func.count()).select_from(PairingVersion))
+    return (*vac, *plc, pairing_versions, today())
 
 
 def pool_signature(session: Session) -> tuple[Any, ...]:

@@ -26,6 +26,8 @@ from app.orgs.service import Principal
 from app.pairings import service as pairing_service
 from app.pii import PiiVault
 from app.reference import repository as reference_repo
+from app.training import repository as training_repository
+from app.training import service as training
 from app.vacancies import service as vacancies
 from app.workers import service as workers
 from app.workers.idnumber import age_on, parse_id_number
@@ -517,6 +519,12 @@ def matches(
     vacancies_shown = [dict(zip(SHOWN_COLUMNS, values, strict=True)) for values in zip(*shown.values(), strict=True)]
     places = [_city(str(v["vacancy_county"]), names) for v in vacancies_shown]
     reasons = explain_one(row, prepared, top["col"], [{"vacancy_city": p} for p in places], n=3)
+    trainings = training_repository.completed_trainings(session, worker.id)
+    if trainings:  # a graduate hears first what their training has to do with the job
+        for v, why in zip(vacancies_shown, reasons, strict=True):
+            said = training.training_reason(trainings, int(v["employer_id"]), v["occupation_code"])
+            if said is not None:
+                why.insert(0, said)
     items: list[dict[str, Any]] = []
     shown_items = zip(vacancies_shown, top["score"], top["tier"], places, reasons, strict=True)
     for rank, (v, score, tier, place, why) in enumerate(shown_items, 1):

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from app.artefacts import repository as artefact_repo
 from app.artefacts import service as artefacts
 from app.clock import today as china_today
+from app.errors import NotEnoughHistory
 from app.matching import corrections, repository
 from app.matching.service import PAST_JOB_MIN_SCORE, usable_ranker
 from app.pairings import service as pairing_service
@@ -183,7 +184,7 @@ def fit_ranker(
 ) -> dict[str, Any]:
     placements, workers, vacancies = history(session, normaliser)
     if placements.empty:
-        raise ValueError("no placements in the database to learn from")
+        raise NotEnoughHistory("no placements in the database to learn from")
     pairs = frozenset(pairing_service.pair_codes_on(session, today))
     closed = vacancies.loc[vacancies["status"] != "open", "vacancy_id"]
     parts = split(placements, today, holdout_days, closed)
@@ -194,7 +195,7 @@ def fit_ranker(
     X = pair_features(frame)
     X_train, X_held = X[parts["train"]], X[parts["held"]]
     if len(X_train) < 50 or len(np.unique(parts["y_train"])) < 2:
-        raise ValueError(f"only {len(X_train)} placements with a known 90-day outcome before {parts['cutoff']}")
+        raise NotEnoughHistory(f"only {len(X_train)} placements with a known 90-day outcome before {parts['cutoff']}")
     ranker = RetentionRanker(random_state=0).fit(X_train, parts["y_train"])
     held_scores = ranker.predict_proba(X_held)[:, 1] if len(X_held) else np.array([])
     return {

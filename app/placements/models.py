@@ -35,6 +35,8 @@ class Placement(Base, Timestamped):
     recorded_by_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
     # Free point-to-point transport (点对点免费输送) was used: a transport subsidy would pay twice.
     free_transport: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The completed training that led to this hire, if any (the worker's own).
+    training_enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("training_enrolments.id"), index=True)
 
     @property
     def active(self) -> bool:

@@ -40,6 +40,9 @@ class PlacementCreate(InputModel):
     free_transport: bool = Field(
         default=False, description="free point-to-point transport was used (no transport subsidy)"
     )
+    training_enrolment_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="the worker's own completed training enrolment that led to this hire"
+    )
 
 
 class PlacementUpdate(InputModel):
@@ -61,6 +64,7 @@ class PlacementRead(ReadModel):
     status: PlacementStatus = Field(description="upcoming before the start date, active until it ends, then ended")
     recorded_by_org_id: int
     free_transport: bool
+    training_enrolment_id: int | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -16,6 +16,7 @@ from app.pii import PiiVault
 from app.placements import repository
 from app.placements.models import FollowUp, Placement
 from app.placements.schemas import FollowUpCreate, PlacementCreate, PlacementRead, PlacementUpdate
+from app.training import repository as training
 from app.vacancies import repository as vacancies
 from app.workers import repository as workers
 from app.workers.idnumber import age_on
@@ -53,6 +54,13 @@ def create_placement(session: Session, principal: Principal, data: PlacementCrea
                     ),
                 )
             )
+    if data.training_enrolment_id is not None and (
+        training.completed_enrolment(session, data.training_enrolment_id, worker.id) is None
+    ):
+        msg = Msg(
+            "所填培训记录不是该劳动者已结业的培训", "training_enrolment_id is not this worker's completed enrolment"
+        )
+        errors.append(field_error("training_enrolment_id", msg))
     age = age_on(birth_date_of(worker, vault), data.start_date)
     if age < max(MIN_WORKING_AGE, vacancy.min_age) or (vacancy.max_age is not None and age > vacancy.max_age):
         # The age itself stays out of the message: an employer must not learn it by probing start dates.
@@ -75,6 +83,7 @@ def create_placement(session: Session, principal: Principal, data: PlacementCrea
         referred_by=data.referred_by,
         free_transport=data.free_transport,
         recorded_by_org_id=principal.org_id,
+        training_enrolment_id=data.training_enrolment_id,
     )
     try:
         with session.begin_nested():

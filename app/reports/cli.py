@@ -47,7 +47,8 @@ def next_run(now: datetime) -> datetime:
 
 def _score_departure_risk(db: "Database", week: IsoWeek) -> None:
     """The departure batch, then last week's at-risk inputs frozen so its files stay reproducible."""
-    from app.departure.service import NotEnoughHistory, score_active_placements
+    from app.departure.service import score_active_placements
+    from app.errors import NotEnoughHistory
     from app.reports.service import snapshot_week
 
     try:

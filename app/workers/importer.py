@@ -833,3 +833,11 @@ def import_workers(
     finally:
         job.close()
     return job.result()
+
+
+@contextmanager
+def spreadsheet_rows(fileobj: IO[bytes], filename: str) -> Iterator[Iterator[Sequence[Any]]]:
+    """The rows of an uploaded CSV (UTF-8 or GB18030) or XLSX, read as this import reads them (for other imports)."""
+    kind = _file_kind(fileobj, filename)
+    with _csv_rows(fileobj) if kind == "csv" else _xlsx_rows(fileobj) as rows:
+        yield rows

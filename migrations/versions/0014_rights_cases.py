@@ -1,7 +1,7 @@
 """Rights-protection cases (权益保障), their append-only events, and the holiday tables provinces load.
 
 Revision ID: 0014
-Revises: 0013
+Revises: 0015 (training)
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0013"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

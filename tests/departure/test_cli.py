@@ -96,3 +96,29 @@ def test_score_and_the_weekly_run_on_a_database_without_history_say_why(db, cli_
     assert '"skipped": true' in out
     (week_dir,) = tmp_path.iterdir()
     assert "has not scored" in next(week_dir.glob("province*.json")).read_text()
+
+
+def test_too_little_history_to_evaluate_from_the_database_exits_2(db, cli_env, capsys):
+    assert main(["departure", "evaluate", "--from-db"]) == 2
+    assert "too few placements" in json.loads(capsys.readouterr().err)["error"]
+
+
+def test_any_other_error_in_the_database_commands_fails_loudly(db, cli_env, capsys, monkeypatch, tmp_path):
+    """Only NotEnoughHistory is a reason to skip: a bug (here an estimator refusing its input) surfaces from
+    `departure evaluate|train|score` and from the weekly run instead of reading as too little history."""
+    from app.departure import service
+
+    def broken(*args, **kwargs):
+        raise ValueError("durations must be finite and >= 0")
+
+    for name in ("load_inputs", "train_and_store", "score_active_placements"):
+        monkeypatch.setattr(service, name, broken)
+    for argv in (
+        ["departure", "evaluate", "--from-db"],
+        ["departure", "train"],
+        ["departure", "score"],
+        ["report", "run-weekly", "--format", "json", "--output-dir", str(tmp_path)],
+    ):
+        with pytest.raises(ValueError, match="finite"):
+            main(argv)
+    assert '"skipped": true' not in capsys.readouterr().out

@@ -251,3 +251,50 @@ def test_a_fact_moved_in_its_good_direction_never_lowers_the_score(seeded, seede
     frame = pair_frame(pd.DataFrame([{**w, "channel_preference": "any"}]), pd.DataFrame([v]), p)
     if len(one["logit"]):
         assert np.isclose(one["logit"][0], seeded_ranker.decision_function(pair_features(frame))[0])
+
+
+def test_a_pairing_written_through_the_api_reaches_matches_without_a_restart(client, tenants, trained, app):
+    import time
+    from datetime import timedelta
+
+    from app.clock import today
+
+    county, employer, province = tenants["county"], tenants["employer"], tenants["province"]
+    plain = {"occupation_code": "4-03-02-05", "housing": False, "meals": False, "shift": "day", "contract_months": None}
+    new_vacancy(client, employer, wage_min=4000, wage_max=5000, **plain)  # Dongguan (441900)
+    worker = new_worker(client, county, expected_wage=4500, skills=[], past_jobs=[])  # 融水 (柳州, 450200)
+
+    def paired_reasons() -> list[dict]:
+        items = _matches(client, county, worker)["items"]
+        return [r for m in items for r in m["reasons"] if r["factor"] == "paired"]
+
+    def eventually(wanted: bool, what: str) -> None:
+        deadline = time.monotonic() + 10
+        while bool(paired_reasons()) != wanted:  # each request may start a background refresh; none waits
+            assert time.monotonic() < deadline, what
+            time.sleep(0.1)
+
+    settings = app.state.matcher.settings
+    old, settings.match_board_check_seconds = settings.match_board_check_seconds, 0.2
+    try:
+        assert paired_reasons() == []  # warms the board: nothing of the vacancy or placement tables changes below
+        body = {
+            "east_code": "441900",
+            "west_code": "450200",
+            "level": "prefecture",
+            "annual_target": 100,
+            "start_date": "2026-01-01",
+        }
+        resp = client.post("/api/v1/pairings", json=body, headers=province.headers)
+        assert resp.status_code == 201, resp.text
+        eventually(True, "the new pairing never reached the cached board")
+        ended = {"end_date": str(today() - timedelta(days=1))}  # a new version, in force from today
+        resp = client.patch(
+            f"/api/v1/pairings/{resp.json()['id']}",
+            json=ended,
+            headers={**province.headers, "If-Match": resp.headers["ETag"]},
+        )
+        assert resp.status_code == 200, resp.text
+        eventually(False, "the ended pairing still counts")
+    finally:
+        settings.match_board_check_seconds = old

@@ -50,3 +50,31 @@ def test_if_missing_refits_a_stored_ranker_of_an_old_format(db, cli_env, capsys)
         assert training.has_active_models(s)
     assert main(["train", "--if-missing"]) == 0
     assert json.loads(capsys.readouterr()[0])["skipped"] is True
+
+
+def test_too_little_history_is_its_own_error_type(db):
+    import pytest
+
+    from app.errors import NotEnoughHistory
+    from app.matching import training
+
+    with db.session() as s, s.begin(), pytest.raises(NotEnoughHistory, match="no placements"):
+        training.train(s)
+
+
+def test_if_missing_lets_any_other_error_fail_the_command(db, cli_env, capsys, monkeypatch):
+    """A bug inside training (here: the normaliser refusing its input) is not "not enough history": `make run`
+    must stop on it instead of skipping with exit 0."""
+    import pytest
+
+    from app.matching import training
+
+    def broken(session):
+        raise ValueError("titles and codes must be one-dimensional and of the same length")
+
+    monkeypatch.setattr(training, "fit_normaliser", broken)
+    for argv in (["train", "--if-missing"], ["train"]):
+        with pytest.raises(ValueError, match="one-dimensional"):
+            main(argv)
+        assert capsys.readouterr().out == ""
+    assert _artefacts(db) == 0

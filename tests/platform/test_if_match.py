@@ -18,12 +18,18 @@ PATCHABLE = {
     "/api/v1/placements/{placement_id}": ("county", {"end_date": "2026-11-20", "end_reason": "quit_wage"}, "end_date"),
     # incentives: an edit sends the whole rule and makes a new version
     "/api/v1/incentives/rules/{rule_id}": ("province", RULE_EDIT, "amount_fen"),
+    # pairings: the change is a new version in force from today (version 1 took effect at the start date)
+    "/api/v1/pairings/{pairing_id}": ("province", {"annual_target": 150}, "annual_target"),
+    # training
+    "/api/v1/training/demands/{demand_id}": ("employer", {"hire_commitment": 2}, "hire_commitment"),
+    "/api/v1/training/classes/{class_id}": ("school", {"title": "数控车床订单班"}, "title"),
+    "/api/v1/training/enrolments/{enrolment_id}": ("school", {"attended_hours": 12}, "attended_hours"),
 }
 
 
 @pytest.fixture
 def resources(client, tenants) -> dict[str, str]:
-    """One worker, vacancy and placement, by the PATCH path that changes each."""
+    """One of each resource the API lets a client PATCH, by the PATCH path that changes it."""
     worker = new_worker(client, tenants["county"])
     vacancy = new_vacancy(client, tenants["employer"])
     body = {"worker_id": new_worker(client, tenants["county"]), "vacancy_id": vacancy, "start_date": "2026-11-02"}
@@ -35,8 +41,47 @@ def resources(client, tenants) -> dict[str, str]:
         headers=tenants["province"].headers,
     )
     assert rule.status_code == 201, rule.text
+    pairing = client.post(
+        "/api/v1/pairings",
+        json={
+            "east_code": "441900",
+            "west_code": "450200",
+            "level": "prefecture",
+            "annual_target": 100,
+            "start_date": "2026-01-01",
+        },
+        headers=tenants["province"].headers,
+    )
+    assert pairing.status_code == 201, pairing.text
+    # training: a demand, a class answering it, one enrolment
+    demand = client.post(
+        "/api/v1/training/demands",
+        json={"occupation_code": "6-25-04-00", "headcount": 5, "hire_commitment": 3},
+        headers=tenants["employer"].headers,
+    ).json()["id"]
+    klass = {
+        "demand_id": demand,
+        "mode": "order_class",
+        "occupation_code": "6-25-04-00",
+        "title": "电子装配订单班",
+        "county_code": "450225",
+        "start_date": "2026-12-07",
+        "end_date": "2026-12-25",
+        "planned_hours": 120,
+        "capacity": 5,
+        "status": "enrolling",
+    }
+    class_id = client.post("/api/v1/training/classes", json=klass, headers=tenants["school"].headers).json()["id"]
+    enrolment = client.post(
+        f"/api/v1/training/classes/{class_id}/enrolments", json={"worker_id": worker}, headers=tenants["county"].headers
+    )
+    assert enrolment.status_code == 201, enrolment.text
     return {
+        "/api/v1/pairings/{pairing_id}": f"/api/v1/pairings/{pairing.json()['id']}",
         "/api/v1/incentives/rules/{rule_id}": f"/api/v1/incentives/rules/{rule.json()['id']}",
+        "/api/v1/training/demands/{demand_id}": f"/api/v1/training/demands/{demand}",
+        "/api/v1/training/classes/{class_id}": f"/api/v1/training/classes/{class_id}",
+        "/api/v1/training/enrolments/{enrolment_id}": f"/api/v1/training/enrolments/{enrolment.json()['id']}",
         "/api/v1/workers/{worker_id}": f"/api/v1/workers/{worker}",
         "/api/v1/vacancies/{vacancy_id}": f"/api/v1/vacancies/{vacancy}",
         "/api/v1/placements/{placement_id}": f"/api/v1/placements/{placement.json()['id']}",

@@ -62,6 +62,23 @@ def world(client, tenants, db) -> World:
     resp = client.post("/api/v1/pairings", json=_pairing_body("441302"), headers=tenants["province"].headers)
     assert resp.status_code == 201, resp.text
     w.ids["pairing"] = resp.json()["id"]
+    # training: the employer's demand on V, the school's order class answering it (enrolling), W enrolled by county
+    body = {"vacancy_id": w.ids["vacancy"], "headcount": 10, "hire_commitment": 5}
+    resp = client.post("/api/v1/training/demands", json=body, headers=employer.headers)
+    assert resp.status_code == 201, resp.text
+    w.ids["demand_id"] = resp.json()["id"]
+    resp = client.post(
+        "/api/v1/training/classes", json=_training_class(w.ids["demand_id"]), headers=tenants["school"].headers
+    )
+    assert resp.status_code == 201, resp.text
+    w.ids["class_id"] = resp.json()["id"]
+    resp = client.post(
+        f"/api/v1/training/classes/{w.ids['class_id']}/enrolments",
+        json={"worker_id": w.ids["worker"]},
+        headers=county.headers,
+    )
+    assert resp.status_code == 201, resp.text
+    w.ids["enrolment_id"] = resp.json()["id"]
     return w
 
 
@@ -119,6 +136,21 @@ def _rule(beneficiary: str, publicity_days: int, province: bool = True) -> dict:
 
 def _pairing_body(east: str) -> dict:
     return {"east_code": east, "west_code": "450821", "level": "county", "annual_target": 300}
+
+
+def _training_class(demand_id: int | None) -> dict[str, object]:
+    return {
+        "demand_id": demand_id,
+        "mode": "order_class" if demand_id else "short_course",
+        "occupation_code": "6-25-04-00",
+        "title": "电子装配订单班",
+        "county_code": "450225",
+        "start_date": "2026-12-07",
+        "end_date": "2026-12-25",
+        "planned_hours": 120,
+        "capacity": 20,
+        "status": "enrolling",
+    }
 
 
 def _expect(**by_role: int) -> dict[str, int]:
@@ -502,9 +534,208 @@ CASES = [
     ("GET", "/pairings/{pairing}", None, _expect(**dict.fromkeys(ROLES, 200))),
     ("PATCH", "/pairings/{pairing}", "pairing_patch", _expect(**(dict.fromkeys(ROLES, 403) | {"province": 200}))),
     ("GET", "/pairings/{pairing}/versions", None, _expect(**dict.fromkeys(ROLES, 200))),
+    # training: employers post demands, schools run classes, county offices (and schools, for consenting workers) enrol
+    (
+        "POST",
+        "/training/demands",
+        "training_demand",
+        _expect(
+            county=403,
+            other_county=403,
+            employer=201,
+            other_employer=201,
+            agency=403,
+            school=403,
+            province=403,
+            **NO_DOMAIN_RIGHTS,
+        ),
+    ),
+    (
+        "GET",
+        "/training/demands",
+        None,
+        _expect(
+            county=200,
+            other_county=200,
+            employer=200,
+            other_employer=200,
+            agency=403,
+            school=200,
+            province=200,
+            **NO_DOMAIN_RIGHTS,
+        ),
+    ),
+    (
+        "GET",
+        "/training/demands/{demand_id}",
+        None,
+        _expect(
+            county=200,
+            other_county=200,
+            employer=200,
+            other_employer=404,
+            agency=403,
+            school=200,
+            province=200,
+            **NO_DOMAIN_RIGHTS,
+        ),
+    ),
+    (
+        "PATCH",
+        "/training/demands/{demand_id}",
+        "training_demand_patch",
+        _expect(
+            county=403,
+            other_county=403,
+            employer=200,
+            other_employer=404,
+            agency=403,
+            school=403,
+            province=403,
+            **NO_DOMAIN_RIGHTS,
+        ),
+    ),
+    (
+        "POST",
+        "/training/classes",
+        "training_class",
+        _expect(
+            county=403,
+            other_county=403,
+            employer=403,
+            other_employer=403,
+            agency=403,
+            school=201,
+            province=403,
+            **NO_DOMAIN_RIGHTS,
+        ),
+    ),
+    (
+        "GET",
+        "/training/classes",
+        None,
+        _expect(
+            county=200,
+            other_county=200,
+            employer=200,
+            other_employer=200,
+            agency=403,
+            school=200,
+            province=200,
+            **NO_DOMAIN_RIGHTS,
+        ),
+    ),
+    (
+        "GET",
+        "/training/classes/{class_id}",
+        None,
+        _expect(
+            county=200,
+            other_county=200,
+            employer=200,
+            other_employer=404,
+            agency=403,
+            school=200,
+            province=200,
+            **NO_DOMAIN_RIGHTS,
+        ),
+    ),  # county offices read classes open for enrolment; the employer the classes answering its demands
+    (
+        "PATCH",
+        "/training/classes/{class_id}",
+        "training_class_patch",
+        _expect(
+            county=403,
+            other_county=403,
+            employer=403,
+            other_employer=403,
+            agency=403,
+            school=200,
+            province=403,
+            **NO_DOMAIN_RIGHTS,
+        ),
+    ),
+    (
+        "POST",
+        "/training/classes/{class_id}/enrolments",
+        "enrolment",
+        _expect(
+            county=201,
+            other_county=404,
+            employer=403,
+            other_employer=403,
+            agency=403,
+            school=201,
+            province=403,
+            **NO_DOMAIN_RIGHTS,
+        ),
+    ),  # other_county: not its worker; the school: a consenting worker
+    (
+        "GET",
+        "/training/classes/{class_id}/enrolments",
+        None,
+        _expect(
+            county=200,
+            other_county=200,
+            employer=403,
+            other_employer=403,
+            agency=403,
+            school=200,
+            province=403,
+            **NO_DOMAIN_RIGHTS,
+        ),
+    ),  # other_county: an empty page (none of its workers)
+    (
+        "GET",
+        "/training/enrolments/{enrolment_id}",
+        None,
+        _expect(
+            county=200,
+            other_county=404,
+            employer=403,
+            other_employer=403,
+            agency=403,
+            school=200,
+            province=403,
+            **NO_DOMAIN_RIGHTS,
+        ),
+    ),
+    (
+        "PATCH",
+        "/training/enrolments/{enrolment_id}",
+        "enrolment_patch",
+        _expect(
+            county=403,
+            other_county=403,
+            employer=403,
+            other_employer=403,
+            agency=403,
+            school=200,
+            province=403,
+            **NO_DOMAIN_RIGHTS,
+        ),
+    ),
+    (
+        "GET",
+        "/workers/{worker}/trainings",
+        None,
+        _expect(
+            county=200,
+            other_county=404,
+            employer=404,
+            other_employer=404,
+            agency=403,
+            school=403,
+            province=200,
+            **NO_DOMAIN_RIGHTS,
+        ),
+    ),  # employers: consenting workers only (W did not consent)
 ]
 # The import route has its own wall tests in tests/workers/test_import.py (it takes a file, not JSON).
-COVERED_ELSEWHERE = {("POST", "/workers/import")}
+COVERED_ELSEWHERE = {
+    ("POST", "/workers/import"),
+    ("POST", "/training/classes/{class_id}/enrolments/import"),  # training: tests/training/test_enrolment_import.py
+}
 
 
 def _body(kind: str | None, role: str, world: World) -> dict | None:
@@ -533,6 +764,19 @@ def _body(kind: str | None, role: str, world: World) -> dict | None:
         return _pairing_body("441322")
     if kind == "pairing_patch":
         return {"annual_target": 400, "effective_from": "2099-01-01"}
+    # training
+    if kind == "training_demand":
+        return {"occupation_code": "6-25-04-00", "headcount": 5}
+    if kind == "training_demand_patch":
+        return {"hire_commitment": 3}
+    if kind == "training_class":
+        return _training_class(None)
+    if kind == "training_class_patch":
+        return {"title": f"电子装配订单班（{role}）"}
+    if kind == "enrolment":
+        return {"worker_id": world.ids["free_worker_employer" if role == "school" else "free_worker_county"]}
+    if kind == "enrolment_patch":
+        return {"attended_hours": 8}
     if kind == "follow_up":
         return {"date": "2026-10-01", "contact": "visit", "outcome": "concern", "notes": f"by {role}"}
     # incentives
@@ -597,6 +841,10 @@ ETAG_READER = {
     "/placements/{placement_to_end}": "county",
     "/incentives/rules/{rule}": "province",  # incentives
     "/pairings/{pairing}": "province",
+    # training
+    "/training/demands/{demand_id}": "employer",
+    "/training/classes/{class_id}": "school",
+    "/training/enrolments/{enrolment_id}": "school",
 }
 
 

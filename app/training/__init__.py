@@ -1,0 +1,1 @@
+"""training domain: employers' demands, schools' classes, workers' enrolments."""

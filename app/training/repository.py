@@ -1,0 +1,161 @@
+"""Every query on training demands, classes and enrolments, with the walls each role sees through."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from app.authz import Reach
+from app.training.models import Enrolment, TrainingClass, TrainingDemand
+from app.workers.models import Worker
+
+# Every enrolment but a dropped one holds its place in the class.
+HOLDS_A_PLACE = ("enrolled", "completed", "failed")
+OPEN_FOR_ENROLMENT = ("enrolling",)
+
+
+def add(session: Session, obj: TrainingDemand | TrainingClass | Enrolment) -> None:
+    session.add(obj)
+    session.flush()
+
+
+def get_demand(session: Session, demand_id: int, wall: Reach, *, for_update: bool = False) -> TrainingDemand | None:
+    stmt = select(TrainingDemand).where(TrainingDemand.id == demand_id)
+    if wall.employer is not None:
+        stmt = stmt.where(TrainingDemand.employer_org_id == wall.employer)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).first()
+
+
+def demands(session: Session, wall: Reach, after_id: int, limit: int, filters: dict[str, Any]) -> list[TrainingDemand]:
+    stmt = select(TrainingDemand).where(TrainingDemand.id > after_id)
+    if wall.employer is not None:
+        stmt = stmt.where(TrainingDemand.employer_org_id == wall.employer)
+    for column, value in filters.items():
+        if value is not None:
+            stmt = stmt.where(getattr(TrainingDemand, column) == value)
+    return list(session.scalars(stmt.order_by(TrainingDemand.id).limit(limit)))
+
+
+def _walled_classes(stmt: Select[Any], wall: Reach) -> Select[Any]:
+    """Classes a caller reaches: its own (a school), open ones, or those answering its demands (an employer)."""
+    if wall.school is not None:
+        stmt = stmt.where(TrainingClass.school_org_id == wall.school)
+    if wall.open_only:
+        stmt = stmt.where(TrainingClass.status.in_(OPEN_FOR_ENROLMENT))
+    if wall.employer is not None:
+        stmt = stmt.join(TrainingDemand, TrainingDemand.id == TrainingClass.demand_id).where(
+            TrainingDemand.employer_org_id == wall.employer
+        )
+    return stmt
+
+
+def get_class(session: Session, class_id: int, wall: Reach, *, for_update: bool = False) -> TrainingClass | None:
+    stmt = _walled_classes(select(TrainingClass).where(TrainingClass.id == class_id), wall)
+    if for_update:
+        stmt = stmt.with_for_update(of=TrainingClass)
+    return session.scalars(stmt).first()
+
+
+def classes(session: Session, wall: Reach, after_id: int, limit: int, filters: dict[str, Any]) -> list[TrainingClass]:
+    stmt = _walled_classes(select(TrainingClass).where(TrainingClass.id > after_id), wall)
+    for column, value in filters.items():
+        if value is not None:
+            stmt = stmt.where(getattr(TrainingClass, column) == value)
+    return list(session.scalars(stmt.order_by(TrainingClass.id).limit(limit)))
+
+
+def taken(session: Session, class_ids: Sequence[int]) -> dict[int, int]:
+    """Places held per class."""
+    if not class_ids:
+        return {}
+    stmt = (
+        select(Enrolment.class_id, func.count())
+        .where(Enrolment.class_id.in_(class_ids), Enrolment.status.in_(HOLDS_A_PLACE))
+        .group_by(Enrolment.class_id)
+    )
+    return {cid: int(n) for cid, n in session.execute(stmt)}
+
+
+def enrolment_of(session: Session, class_id: int, worker_id: int) -> Enrolment | None:
+    stmt = select(Enrolment).where(Enrolment.class_id == class_id, Enrolment.worker_id == worker_id)
+    return session.scalars(stmt).first()
+
+
+def enrolled_workers(session: Session, class_id: int, worker_ids: Sequence[int]) -> set[int]:
+    """Which of these workers already have an enrolment in the class."""
+    out: set[int] = set()
+    for start in range(0, len(worker_ids), 1000):
+        chunk = worker_ids[start : start + 1000]
+        stmt = select(Enrolment.worker_id).where(Enrolment.class_id == class_id, Enrolment.worker_id.in_(chunk))
+        out.update(session.scalars(stmt))
+    return out
+
+
+def _walled_enrolments(stmt: Select[Any], wall: Reach) -> Select[Any]:
+    """Enrolments a caller reaches: in its classes (a school) or of its workers (a county office)."""
+    if wall.school is not None:
+        stmt = stmt.join(TrainingClass, TrainingClass.id == Enrolment.class_id).where(
+            TrainingClass.school_org_id == wall.school
+        )
+    if wall.worker_owner is not None:
+        stmt = stmt.join(Worker, Worker.id == Enrolment.worker_id).where(Worker.owner_org_id == wall.worker_owner)
+    return stmt
+
+
+def get_enrolment(session: Session, enrolment_id: int, wall: Reach, *, for_update: bool = False) -> Enrolment | None:
+    stmt = _walled_enrolments(select(Enrolment).where(Enrolment.id == enrolment_id), wall)
+    if for_update:
+        stmt = stmt.with_for_update(of=Enrolment)
+    return session.scalars(stmt).first()
+
+
+def enrolments(session: Session, class_id: int, wall: Reach, after_id: int, limit: int) -> list[Enrolment]:
+    stmt = _walled_enrolments(select(Enrolment).where(Enrolment.class_id == class_id, Enrolment.id > after_id), wall)
+    return list(session.scalars(stmt.order_by(Enrolment.id).limit(limit)))
+
+
+def class_exists(session: Session, class_id: int) -> bool:
+    return session.scalar(select(TrainingClass.id).where(TrainingClass.id == class_id)) is not None
+
+
+def trainings_of(
+    session: Session, worker_id: int, after_id: int, limit: int
+) -> list[tuple[Enrolment, TrainingClass, int | None]]:
+    """A worker's enrolments with their class and the employer whose demand the class answers."""
+    stmt = (
+        select(Enrolment, TrainingClass, TrainingDemand.employer_org_id)
+        .join(TrainingClass, TrainingClass.id == Enrolment.class_id)
+        .outerjoin(TrainingDemand, TrainingDemand.id == TrainingClass.demand_id)
+        .where(Enrolment.worker_id == worker_id, Enrolment.id > after_id)
+        .order_by(Enrolment.id)
+        .limit(limit)
+    )
+    return [(e, c, employer) for e, c, employer in session.execute(stmt)]
+
+
+def completed_enrolment(session: Session, enrolment_id: int, worker_id: int) -> Enrolment | None:
+    """The worker's own completed enrolment with this id, if there is one."""
+    stmt = select(Enrolment).where(
+        Enrolment.id == enrolment_id, Enrolment.worker_id == worker_id, Enrolment.status == "completed"
+    )
+    return session.scalars(stmt).first()
+
+
+def completed_trainings(session: Session, worker_id: int) -> list[tuple[str, str, int, int | None]]:
+    """(mode, occupation_code, planned_hours, demand's employer) of every class the worker completed."""
+    stmt = (
+        select(
+            TrainingClass.mode,
+            TrainingClass.occupation_code,
+            TrainingClass.planned_hours,
+            TrainingDemand.employer_org_id,
+        )
+        .join(Enrolment, Enrolment.class_id == TrainingClass.id)
+        .outerjoin(TrainingDemand, TrainingDemand.id == TrainingClass.demand_id)
+        .where(Enrolment.worker_id == worker_id, Enrolment.status == "completed")
+        .order_by(Enrolment.id)
+    )
+    return [(mode, code, int(hours), employer) for mode, code, hours, employer in session.execute(stmt)]
