@@ -54,6 +54,9 @@ class Resource(StrEnum):
     training_class = "training_class"  # a class a training school runs
     enrolment = "enrolment"  # a worker's place in a class, with attendance and result
     worker_training = "worker_training"  # the classes one worker took (GET /workers/{id}/trainings)
+    # rights cases
+    case = "case"  # rights-protection cases (权益保障) and their append-only events
+    work_calendar = "work_calendar"  # the year's holiday and make-up-day table the case clocks count on
 
 
 class Action(StrEnum):
@@ -82,6 +85,9 @@ class Reach:
     answers_of: int | None = None  # flag reviews written by this organisation only (else: the offices' answers)
     beneficiary_org: int | None = None  # incentive entries that pay this organisation
     school: int | None = None  # training classes this school runs, and their enrolments
+    # rights cases
+    party: int | None = None  # cases this organisation opened or that name it; placements it referred
+    masks_confidential: bool = False  # a confidential case is shown without the worker's identity
 
 
 @dataclass(frozen=True)
@@ -225,6 +231,30 @@ RULES: dict[tuple[Resource, Action], dict[OrgKind, Grant]] = {
         EMPLOYER: Grant("of consenting workers", lambda p: Reach(consented_only=True)),
         PROVINCE: EVERYTHING,
     },
+    # rights cases: the worker's county, the station of the workplace's region and the province handle a case
+    (Resource.case, Action.read): {
+        COUNTY: Grant("of its workers", lambda p: Reach(worker_owner=p.org_id)),
+        EMPLOYER: Grant(
+            "against itself; confidential ones without the worker",
+            lambda p: Reach(employer=p.org_id, masks_confidential=True),
+        ),
+        AGENCY: Grant("it opened or that name it", lambda p: Reach(party=p.org_id)),
+        PROVINCE: EVERYTHING,
+        OrgKind.station: Grant("whose workplace lies in its region", lambda p: Reach(region=p.region_code)),
+    },
+    (Resource.case, Action.create): {
+        COUNTY: Grant("for its workers", lambda p: Reach(worker_owner=p.org_id)),
+        EMPLOYER: Grant("against itself (self-report)", lambda p: Reach(employer=p.org_id)),
+        AGENCY: Grant("on placements it referred", lambda p: Reach(party=p.org_id)),
+        PROVINCE: EVERYTHING,
+        OrgKind.station: Grant("on placements in its region", lambda p: Reach(region=p.region_code)),
+    },
+    (Resource.case, Action.write): {
+        COUNTY: Grant("of its workers", lambda p: Reach(worker_owner=p.org_id)),
+        PROVINCE: EVERYTHING,
+        OrgKind.station: Grant("whose workplace lies in its region", lambda p: Reach(region=p.region_code)),
+    },
+    (Resource.work_calendar, Action.write): {PROVINCE: Grant("the national table", lambda p: Reach())},
 }
 
 ALLOCATE_REFUSED = Msg(
@@ -321,6 +351,16 @@ REFUSALS: dict[tuple[Resource, Action], Callable[[str], Msg]] = {
     (Resource.worker_training, Action.read): lambda k: Msg(
         "本机构无权查看劳动者的培训记录", f"a {k} key may not read a worker's trainings"
     ),
+    # rights cases
+    (Resource.case, Action.read): lambda k: Msg("本机构无权查看维权案件", f"a {k} key may not read rights cases"),
+    (Resource.case, Action.create): lambda k: Msg("本机构无权登记维权案件", f"a {k} key may not open rights cases"),
+    (Resource.case, Action.write): lambda k: Msg(
+        "只有劳动者所在县人社部门、务工地劳务协作站或省级协作办公室可以办理案件",
+        "only the worker's county office, the workplace's station or a provincial office handles a case",
+    ),
+    (Resource.work_calendar, Action.write): lambda k: Msg(
+        "只有省级协作办公室可以导入节假日安排", "only a provincial office loads the holiday table"
+    ),
 }
 
 
@@ -388,3 +428,8 @@ ORG_BENEFICIARIES = {"employer": EMPLOYER, "agency": AGENCY, "broker": OrgKind.b
 def earns_as(org_kind: str, beneficiary: str) -> bool:
     """An organisation earns under a rule only as the beneficiary kind the rule names (a referrer's own kind)."""
     return ORG_BENEFICIARIES.get(beneficiary) == OrgKind(org_kind)
+
+
+# rights cases: who may be handed a case (`assign`), and who receives an escalation.
+CASE_HANDLER_KINDS = frozenset(RULES[Resource.case, Action.write])
+ESCALATION_KINDS = (OrgKind.provincial_office,)

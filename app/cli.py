@@ -366,6 +366,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.incentives.cli import add_parser as add_incentives_parser  # incentives
 
     add_incentives_parser(sub)
+    from app.rights.cli import add_parser as add_rights_parser  # rights cases
+
+    add_rights_parser(sub)
     return parser
 
 

@@ -97,6 +97,21 @@ class Settings(BaseSettings):
         description="Share of a training class's planned hours a worker must attend to complete it (with a pass).",
     )
 
+    # rights cases
+    case_clock_days: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description="Case clocks changed per case kind, as JSON: "
+        '`{"wage_arrears": {"refer": 40}, "contract": {"accept": 3}}`; clocks `contact`, `accept`, `refer`; '
+        "the unit (working or calendar days) stays the clock's own. Defaults and sources: docs/rights.md.",
+        json_schema_extra={"shown_default": "`{}` (the defaults of docs/rights.md)"},
+    )
+    case_escalate_after_working_days: int = Field(
+        default=10,
+        ge=0,
+        description="An overdue case goes to its province's provincial office this many working days after its due "
+        "date, once (`laborbridge cases escalate`).",
+    )
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies_are_addresses(cls, value: str) -> str:
@@ -110,6 +125,19 @@ class Settings(BaseSettings):
         return tuple(
             ipaddress.ip_network(p.strip(), strict=False) for p in self.trusted_proxies.split(",") if p.strip()
         )
+
+    @field_validator("case_clock_days")
+    @classmethod
+    def _known_case_clocks(cls, value: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+        from app.rights.clocks import CLOCK_NAMES, REFER_CLOCK
+
+        for kind, clocks in value.items():
+            if kind not in REFER_CLOCK:
+                raise ValueError(f"case_clock_days: unknown case kind {kind!r}")
+            for name, days in clocks.items():
+                if name not in CLOCK_NAMES or not 0 < days <= 1000:
+                    raise ValueError(f"case_clock_days[{kind!r}]: {name!r} must be one of {CLOCK_NAMES}, 1-1000 days")
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> "Settings":

@@ -191,6 +191,8 @@ _ZH = {
     "training_demand": "培训需求",
     "training_class": "培训班",
     "enrolment": "培训报名记录",
+    # rights cases
+    "case": "维权案件",
 }
 
 

@@ -277,6 +277,42 @@ VOCABULARIES: dict[str, dict[str, Label]] = {
         "pass": L("合格", "Pass", ("通过", "考核合格")),
         "fail": L("不合格", "Fail", ("未通过", "考核不合格")),
     },
+    # rights cases
+    "case_kind": {
+        "wage_arrears": L("拖欠工资", "Wage arrears", ("欠薪", "讨薪")),
+        "contract": L("劳动合同争议", "Contract dispute", ("合同争议", "未签合同", "违法解除", "扣押证件")),
+        "insurance_unpaid": L("未缴社会保险", "Social insurance unpaid", ("未缴社保", "社保")),
+        "work_injury": L("工伤", "Work injury", ("工伤认定",)),
+        "occupational_disease": L("职业病", "Occupational disease"),
+        "agency_misconduct": L("中介违规", "Agency misconduct", ("黑中介",)),
+        "other": L("其他", "Other"),
+    },
+    "case_status": {
+        "open": L("待受理", "Open", ("新登记",)),
+        "accepted": L("已受理", "Accepted"),
+        "in_progress": L("办理中", "In progress", ("处理中",)),
+        "resolved": L("已办结", "Resolved", ("已解决",)),
+        "rejected": L("不予受理", "Rejected"),
+        "withdrawn": L("已撤回", "Withdrawn", ("撤回",)),
+    },
+    "case_action": {
+        "open": L("登记立案", "Opened"),
+        "contact": L("联系劳动者", "Contacted the worker", ("联系",)),
+        "accept": L("受理", "Accept"),
+        "refer": L("移送", "Refer (inspection, arbitration, injury decision)", ("转办", "移交")),
+        "start": L("开始办理", "Start work"),
+        "note": L("备注", "Note", ("记录",)),
+        "resolve": L("办结", "Resolve", ("结案",)),
+        "reject": L("不予受理", "Reject"),
+        "withdraw": L("撤回", "Withdraw"),
+        "reopen": L("重新办理", "Reopen", ("重启",)),
+        "escalate": L("上报省级", "Escalate to the province", ("上报",)),
+        "assign": L("转交", "Assign to another office", ("指派",)),
+    },
+    "calendar_day": {
+        "holiday": L("休", "Holiday", ("放假", "节假日")),
+        "workday": L("班", "Make-up working day", ("调休上班", "补班", "上班")),
+    },
 }
 # Which metrics are good news when they rise: the report page colours a change green or red by this.
 HIGHER_IS_BETTER: dict[str, bool] = {

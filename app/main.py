@@ -39,6 +39,7 @@ from app.placements.router import router as placements_router
 from app.reference.router import router as reference_router
 from app.reports.router import page_router as reports_page_router
 from app.reports.router import router as reports_router
+from app.rights.router import router as rights_router
 from app.schemas import NUL_CHARACTER
 from app.security import install_security
 from app.training.router import router as training_router
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     api.include_router(incentives_router)
     api.include_router(pairings_router)
     api.include_router(training_router)  # training: demands, classes, enrolments
+    api.include_router(rights_router)  # rights cases
     app.include_router(api)
     app.include_router(reports_page_router)  # the weekly report page, for people (outside /api/v1)
 

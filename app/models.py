@@ -18,6 +18,7 @@ from app.pairings.models import PairingVersion
 from app.placements.models import FollowUp, Placement
 from app.reference.models import Division, Occupation, Pairing
 from app.reports.models import RiskSnapshot
+from app.rights.models import CalendarDay, CaseEvent, RightsCase
 from app.training.models import Enrolment, TrainingClass, TrainingDemand
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
@@ -55,4 +56,8 @@ __all__ = [
     "Enrolment",
     "TrainingClass",
     "TrainingDemand",
+    # rights cases
+    "CalendarDay",
+    "CaseEvent",
+    "RightsCase",
 ]

@@ -14,10 +14,12 @@ from app.placements.schemas import (
     FollowUpCreate,
     FollowUpRead,
     PlacementCreate,
+    PlacementEnded,
     PlacementRead,
     PlacementStatus,
     PlacementUpdate,
 )
+from app.rights.ties import suggested_case
 from app.schemas import IsoDate, Page, decode_cursor, paginate
 
 router = APIRouter(prefix="/placements", tags=["placements"])
@@ -86,7 +88,7 @@ def get_placement(placement_id: PathId, session: SessionDep, principal: Principa
 
 @router.patch(
     "/{placement_id:int}",
-    response_model=PlacementRead,
+    response_model=PlacementEnded,
     responses=e.responses(e.NotFound, e.Conflict, e.PreconditionFailed, e.PreconditionRequired) | COMMON,
 )
 def end_placement(
@@ -98,11 +100,15 @@ def end_placement(
 ) -> Response:
     """Record that a placement ended, when and why (the reason drives support and re-matching).
 
-    Send the ETag you read as If-Match (428 without it); 409 if its end is already recorded.
+    Send the ETag you read as If-Match (428 without it); 409 if its end is already recorded. An end over a
+    dispute, an injury or pay answers with `suggested_case`.
     """
     version = if_match_version(if_match, placement_id)
     placement = service.end_placement(session, principal, placement_id, body, version)
-    return json_response(service.to_read(placement), headers={"ETag": _etag(placement)})
+    ended = PlacementEnded.model_validate(
+        {**service.to_read(placement).model_dump(), "suggested_case": suggested_case(placement.end_reason)}
+    )
+    return json_response(ended, headers={"ETag": _etag(placement)})
 
 
 def _etag(placement: Placement) -> str:

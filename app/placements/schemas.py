@@ -8,6 +8,7 @@ from pydantic import Field, computed_field
 from app.http import MAX_ID
 from app.labels import Coded, label
 from app.placements.models import PlacementStatus
+from app.rights.schemas import SuggestedCase
 from app.schemas import InputModel, IsoDate, ReadModel
 
 EndReasonCode = Literal[
@@ -71,6 +72,14 @@ class PlacementRead(ReadModel):
     @property
     def end_reason_label(self) -> str | None:
         return label("end_reason", self.end_reason)
+
+
+class PlacementEnded(PlacementRead):
+    """The answer to recording an end: an end over a dispute, an injury or pay offers a rights case."""
+
+    suggested_case: SuggestedCase | None = Field(
+        None, description="open it with POST /cases and `from_placement`; null when the end suggests none"
+    )
 
 
 class FollowUpCreate(InputModel):

@@ -76,6 +76,10 @@ def _run_weekly(args: argparse.Namespace) -> int:
         # re-running an older week reads its snapshot, or the live scores if it has none.
         before = partial(_score_departure_risk, db, week) if week == IsoWeek.last_complete(today()) else None
         files = run_weekly(lambda: db.session(False), week, output, args.format or FORMATS, before)
+        # The daily escalation of overdue rights cases runs with the weekly job too (idempotent: once per case).
+        from app.rights.cli import run_escalation
+
+        print(json.dumps({"cases_escalate": run_escalation()}, ensure_ascii=False), flush=True)
         summary = {"week": str(week), "files": len(files), "folder": str(output / str(week))}
         print(json.dumps(summary | {"seconds": round(time.perf_counter() - started, 1)}), flush=True)
     finally:

@@ -79,6 +79,11 @@ def world(client, tenants, db) -> World:
     )
     assert resp.status_code == 201, resp.text
     w.ids["enrolment_id"] = resp.json()["id"]
+    # rights cases: the county opens one on W's placement (workplace 441900, the station's region; agency referred)
+    body = {"kind": "contract", "summary": "未签劳动合同", "placement_id": w.ids["placement"]}
+    resp = client.post("/api/v1/cases", json=body, headers=county.headers)
+    assert resp.status_code == 201, resp.text
+    w.ids["case_id"] = resp.json()["id"]
     return w
 
 
@@ -730,6 +735,71 @@ CASES = [
             **NO_DOMAIN_RIGHTS,
         ),
     ),  # employers: consenting workers only (W did not consent)
+    # rights cases: the worker's county, the workplace's station, the employer named, the referring agency, province
+    (
+        "GET",
+        "/cases",
+        None,
+        _expect(
+            county=200,
+            other_county=200,
+            employer=200,
+            other_employer=200,
+            agency=200,
+            school=403,
+            province=200,
+            station=200,
+            broker=403,
+        ),
+    ),
+    (
+        "POST",
+        "/cases",
+        "case",
+        _expect(
+            county=201,
+            other_county=404,
+            employer=201,
+            other_employer=404,
+            agency=201,
+            school=403,
+            province=201,
+            station=201,
+            broker=403,
+        ),
+    ),  # on W's placement: 404 for the tenants it does not reach; employers self-report
+    (
+        "GET",
+        "/cases/{case_id}",
+        None,
+        _expect(
+            county=200,
+            other_county=404,
+            employer=200,
+            other_employer=404,
+            agency=200,
+            school=403,
+            province=200,
+            station=200,
+            broker=403,
+        ),
+    ),
+    (
+        "POST",
+        "/cases/{case_id}/events",
+        "case_event",
+        _expect(
+            county=201,
+            other_county=404,
+            employer=403,
+            other_employer=403,
+            agency=403,
+            school=403,
+            province=201,
+            station=201,
+            broker=403,
+        ),
+    ),  # only the handling offices record actions
 ]
 # The import route has its own wall tests in tests/workers/test_import.py (it takes a file, not JSON).
 COVERED_ELSEWHERE = {
@@ -794,6 +864,11 @@ def _body(kind: str | None, role: str, world: World) -> dict | None:
         return {}
     if kind == "paid":
         return {"payment_reference": "GX-2026-12"}
+    # rights cases
+    if kind == "case":
+        return {"kind": "wage_arrears", "summary": f"拖欠工资 by {role}", "placement_id": world.ids["placement"]}
+    if kind == "case_event":
+        return {"action": "note", "note": f"已电话联系 by {role}"}
     raise AssertionError(kind)
 
 

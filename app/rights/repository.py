@@ -1,0 +1,170 @@
+"""Every query on rights cases, their events and the loaded holiday tables, with the walls each role sees through.
+
+Events are only ever inserted here: nothing in this module updates or deletes one.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, delete, insert, or_, select
+from sqlalchemy.orm import Session
+
+from app.authz import ESCALATION_KINDS, Reach
+from app.orgs.models import Org
+from app.placements.models import Placement
+from app.rights.models import ACTIVE_STATUSES, CalendarDay, CaseEvent, RightsCase
+from app.vacancies.models import Vacancy
+from app.workers.models import Worker
+
+
+def region_prefix(code: str) -> str:
+    """The leading digits a division's descendants share: 441900 -> 4419, 450000 -> 45, 450225 -> 450225."""
+    while len(code) > 2 and code.endswith("00"):
+        code = code[:-2]
+    return code
+
+
+def walled(stmt: Select[Any], wall: Reach) -> Select[Any]:
+    """The cases a caller reaches: its workers', its workplace region's, against it, naming it, or all."""
+    if wall.worker_owner is not None:
+        stmt = stmt.where(RightsCase.worker_owner_org_id == wall.worker_owner)
+    if wall.employer is not None:
+        stmt = stmt.where(RightsCase.employer_id == wall.employer)
+    if wall.party is not None:
+        stmt = stmt.where(or_(RightsCase.opened_by_org_id == wall.party, RightsCase.agency_id == wall.party))
+    if wall.region is not None:
+        stmt = stmt.where(RightsCase.jurisdiction_county.startswith(region_prefix(wall.region)))
+    return stmt
+
+
+def get(session: Session, case_id: int, wall: Reach, *, for_update: bool = False) -> RightsCase | None:
+    stmt = walled(select(RightsCase).where(RightsCase.id == case_id), wall)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).first()
+
+
+def page(
+    session: Session,
+    wall: Reach,
+    after_id: int,
+    limit: int,
+    *,
+    today: date,
+    kind: str | None = None,
+    status: str | None = None,
+    overdue: bool | None = None,
+    employer_id: int | None = None,
+) -> list[RightsCase]:
+    stmt = walled(select(RightsCase).where(RightsCase.id > after_id), wall)
+    if kind is not None:
+        stmt = stmt.where(RightsCase.kind == kind)
+    if status is not None:
+        stmt = stmt.where(RightsCase.status == status)
+    if employer_id is not None:
+        stmt = stmt.where(RightsCase.employer_id == employer_id)
+    if overdue is True:  # closed cases have no running clock, so no due date
+        stmt = stmt.where(RightsCase.status.in_(ACTIVE_STATUSES), RightsCase.due_on < today)
+    elif overdue is False:
+        stmt = stmt.where(or_(RightsCase.due_on.is_(None), RightsCase.due_on >= today))
+    return list(session.scalars(stmt.order_by(RightsCase.id).limit(limit)))
+
+
+def add_case(session: Session, case: RightsCase) -> RightsCase:
+    session.add(case)
+    session.flush()
+    return case
+
+
+def add_event(session: Session, event: CaseEvent) -> CaseEvent:
+    session.add(event)
+    session.flush()
+    return event
+
+
+def events(session: Session, case_id: int) -> list[CaseEvent]:
+    stmt = select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+    return list(session.scalars(stmt))
+
+
+def placement_in_reach(session: Session, placement_id: int, wall: Reach) -> tuple[Placement, Worker, Vacancy] | None:
+    """A placement with its worker and vacancy, if the caller may open a case on it."""
+    stmt = (
+        select(Placement, Worker, Vacancy)
+        .join(Worker, Worker.id == Placement.worker_id)
+        .join(Vacancy, Vacancy.id == Placement.vacancy_id)
+        .where(Placement.id == placement_id)
+    )
+    if wall.worker_owner is not None:
+        stmt = stmt.where(Worker.owner_org_id == wall.worker_owner)
+    if wall.employer is not None:
+        stmt = stmt.where(Vacancy.employer_org_id == wall.employer)
+    if wall.party is not None:
+        stmt = stmt.where(Placement.referred_by == wall.party)
+    if wall.region is not None:
+        stmt = stmt.where(Vacancy.county_code.startswith(region_prefix(wall.region)))
+    row = session.execute(stmt).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def worker(session: Session, worker_id: int, owner: int | None) -> Worker | None:
+    stmt = select(Worker).where(Worker.id == worker_id)
+    if owner is not None:
+        stmt = stmt.where(Worker.owner_org_id == owner)
+    return session.scalars(stmt).first()
+
+
+def org(session: Session, org_id: int) -> Org | None:
+    return session.get(Org, org_id)
+
+
+def provincial_office(session: Session, province_code: str) -> Org | None:
+    """The office an escalation goes to (the first registered, if a province has several keys' orgs)."""
+    stmt = (
+        select(Org)
+        .where(Org.kind.in_([k.value for k in ESCALATION_KINDS]), Org.region_code == province_code)
+        .order_by(Org.id)
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def escalation_candidates(session: Session, due_before: date) -> list[RightsCase]:
+    """Running cases due before `due_before` that the automatic escalation has not handled yet (rows locked)."""
+    stmt = (
+        select(RightsCase)
+        .where(
+            RightsCase.status.in_(ACTIVE_STATUSES),
+            RightsCase.due_on < due_before,
+            RightsCase.overdue_escalated.is_(False),
+        )
+        .order_by(RightsCase.id)
+        .with_for_update()
+    )
+    return list(session.scalars(stmt))
+
+
+def loaded_calendar(session: Session) -> dict[int, dict[date, bool]]:
+    out: dict[int, dict[date, bool]] = {}
+    for day in session.scalars(select(CalendarDay)):
+        out.setdefault(day.year, {})[day.day] = day.workday
+    return out
+
+
+def replace_calendar_year(session: Session, year: int, rows: Iterable[dict[str, Any]]) -> int:
+    """A year's table replaces the one loaded before (a corrected notice), in one statement each way."""
+    session.execute(delete(CalendarDay).where(CalendarDay.year == year))
+    values = list(rows)
+    if values:
+        session.execute(insert(CalendarDay), values)
+    return len(values)
+
+
+def calendar_years(session: Session) -> list[tuple[int, str, int]]:
+    """(year, source, days) of each loaded table."""
+    out: dict[int, tuple[str, int]] = {}
+    for day in session.scalars(select(CalendarDay).order_by(CalendarDay.day)):
+        source, n = out.get(day.year, (day.source, 0))
+        out[day.year] = (source, n + 1)
+    return [(year, source, n) for year, (source, n) in sorted(out.items())]
