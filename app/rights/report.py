@@ -17,7 +17,7 @@ from app.clock import CST
 from app.config import Settings
 from app.labels import label
 from app.rights import repository
-from app.rights.clocks import STOPS, clock
+from app.rights.clocks import STOPS, DueDates
 from app.rights.models import ACTIVE_STATUSES
 from app.rights.service import calendar as work_calendar
 from app.rights.workdays import WorkCalendar
@@ -50,11 +50,12 @@ def replay(
     cases: list[tuple[Any, ...]], events: list[tuple[Any, ...]], calendar: WorkCalendar, settings: Settings
 ) -> list[CaseAtWeekEnd]:
     """Each case's status, clocks and resolution from its events, in the order they were written."""
+    due = DueDates(calendar, settings.case_clock_days)
     states = {}
     for case_id, kind, placement_id, employer_id, home_county, opened_on, claimed in cases:
         state = CaseAtWeekEnd(case_id, kind, placement_id, employer_id, home_county, opened_on, claimed)
         for name in ("contact", "accept"):
-            state.due[name] = clock(kind, name, settings.case_clock_days).due(opened_on, calendar)[0]
+            state.due[name] = due(kind, name, opened_on)
         states[case_id] = state
     for case_id, action, to_status, at, recovered in events:
         state = states[case_id]
@@ -62,7 +63,7 @@ def replay(
         for name in STOPS.get(action, ()):
             state.due.pop(name, None)
         if action == "refer":
-            state.due["refer"] = clock(state.kind, "refer", settings.case_clock_days).due(_cst_day(at), calendar)[0]
+            state.due["refer"] = due(state.kind, "refer", _cst_day(at))
         if action == "resolve":
             state.resolved_on, state.recovered_fen = _cst_day(at), recovered
     return list(states.values())

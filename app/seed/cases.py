@@ -5,7 +5,6 @@ once enough time has passed), and its clocks are the service's clocks, so a fres
 closed cases and the weekly report's `cases` section has something to count.
 """
 
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -14,7 +13,7 @@ import numpy as np
 from app.authz import OrgKind
 from app.clock import CST
 from app.placements.schemas import END_REASONS
-from app.rights.clocks import STOPS, clock
+from app.rights.clocks import STOPS, DueDates, clock
 from app.rights.ties import CASE_FOR_END_REASON
 from app.rights.workdays import PUBLISHED
 from app.seed.simulate import World
@@ -35,19 +34,6 @@ SUMMARIES = {
 }
 
 
-def _clock_due(overrides: dict[str, dict[str, int]]) -> Callable[[str, str, date], date]:
-    """Due dates memoised by (kind, clock, start): a demo has many cases but few distinct days."""
-    seen: dict[tuple[str, str, date], date] = {}
-
-    def due(kind: str, name: str, start: date) -> date:
-        key = (kind, name, start)
-        if key not in seen:
-            seen[key] = clock(kind, name, overrides).due(start, PUBLISHED)[0]
-        return seen[key]
-
-    return due
-
-
 def build_cases(
     w: World,
     org_ids: np.ndarray,
@@ -63,7 +49,7 @@ def build_cases(
     chosen = np.isin(reason, ["dispute", "injury"]) | (
         (reason == "quit_wage") & (rng.random(len(reason)) < WAGE_QUIT_CASE_SHARE)
     )
-    due = _clock_due(clock_overrides)
+    due = DueDates(PUBLISHED, clock_overrides)
     today = (np.datetime64("1970-01-01") + np.timedelta64(int(w.today), "D")).astype(object)
     kinds = np.array(w.orgs.kind, dtype=object)
     cases, histories = [], []
