@@ -76,7 +76,7 @@ def add_cases(path: Path, stride: int) -> dict[str, Any]:
     events = conn.execute("SELECT count(*) FROM rights_case_events").fetchone()[0]
     conn.execute("ANALYZE")
     conn.close()
-    return {"cases": cases, "case_events": events, "insert_seconds": round(time.perf_counter() - started, 1)}
+    return {"cases": cases, "case_events": events, "case_insert_seconds": round(time.perf_counter() - started, 1)}
 
 
 def _latencies(client: TestClient, headers: dict[str, str], path: str) -> dict[str, Any]:
@@ -121,7 +121,7 @@ def run(
     url = migrate(workdir, "cases.db")
     made = populate(Path(url.split("///", 1)[1]), placements, log=log)
     made |= add_cases(Path(url.split("///", 1)[1]), stride)
-    log(f"cases: {made['cases']:,} cases, {made['case_events']:,} events in {made['insert_seconds']} s")
+    log(f"cases: {made['cases']:,} cases, {made['case_events']:,} events in {made['case_insert_seconds']} s")
     report = time_report(url)
     listing = time_overdue_list(url, workdir)
     print(
