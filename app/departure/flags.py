@@ -69,9 +69,9 @@ def at_risk(
     items = []
     for r, p, prob in shown:
         person = people[p.id]
-        # Offices read the profile anyway (masked); an employer sees a worker as /candidates shows one: the name
-        # and masked phone only with the worker's consent to share.
-        shown_to_caller = not own_only or person.consent_to_share
+        # Offices read the profile anyway (masked); an employer or a station sees a worker as /candidates shows
+        # one: the name and masked phone only with the worker's consent to share.
+        shown_to_caller = (not own_only and not reach.masks_personal) or person.consent_to_share
         action = service.action_for_kind(
             principal.kind, service.headline_risk(r.risk_30, r.risk_90, r.risk_180), r.reasons, r.action
         )
