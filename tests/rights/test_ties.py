@@ -252,3 +252,40 @@ def test_an_employer_with_an_open_case_is_not_offered_to_that_worker(api, app, m
     _withdraw(api, resp.json()["id"])
     assert {against, same_employer} <= offered(worker_id)[0]  # a closed case blocks no longer
     app.state.matcher.forget()
+
+
+def test_an_employers_candidates_leave_out_the_worker_with_an_open_case_against_it(api, app, mclient, people):
+    app.state.matcher.forget()
+    vacancy = _vacancy(api, "employer")
+    start = today() - timedelta(days=40)
+    resp = api("POST", "/workers", "county", worker_payload(consent_to_share=True))
+    claimant = resp.json()["id"]
+    placed = api(
+        "POST", "/placements", "county", {"worker_id": claimant, "vacancy_id": vacancy, "start_date": str(start)}
+    )
+    assert placed.status_code == 201, placed.text
+    ended = patch_fresh(
+        mclient,
+        f"/api/v1/placements/{placed.json()['id']}",
+        json={"end_date": (start + timedelta(days=20)).isoformat(), "end_reason": "quit_wage"},
+        headers=people["county"].headers,
+    )
+    assert ended.status_code == 200, ended.text
+    bystander = api("POST", "/workers", "county", worker_payload(consent_to_share=True)).json()["id"]
+
+    def candidates() -> set[int]:
+        app.state.matcher._pool_checked = -1e18  # skip the re-check interval: the pool's key decides
+        resp = api("GET", f"/vacancies/{vacancy}/candidates?limit=100", "employer")
+        assert resp.status_code == 200, resp.text
+        return {item["worker"]["id"] for item in resp.json()["items"]}
+
+    assert {claimant, bystander} <= candidates()
+    case = api(
+        "POST", "/cases", "county", {"kind": "wage_arrears", "summary": "欠薪", "from_placement": placed.json()["id"]}
+    )
+    assert case.status_code == 201, case.text
+    shown = candidates()  # the cached pool is rebuilt: the case changed its key
+    assert claimant not in shown and bystander in shown
+    _withdraw(api, case.json()["id"])
+    assert claimant in candidates()
+    app.state.matcher.forget()
