@@ -532,13 +532,15 @@ def _scope_block(scope: Scope, ref: Reference) -> dict[str, Any]:
 
 
 def _case_filters(scope: Scope) -> dict[str, Any]:
-    """The cases a scope counts: its workers' (by home county), its employer's, or its pairing's two sides."""
+    """The cases a scope counts: its workers' (home county), its employer's, its workplaces', its pairing's sides."""
     if scope.kind == "county":
         return {"home_region": scope.code}
     if scope.kind == "employer":
         return {"employer_id": scope.org_id}
     if scope.kind == "pairing":
         return {"home_region": scope.west_code, "workplace_region": scope.east_code}
+    if scope.kind == "workplace":  # a station's region: the cases whose claim lies there
+        return {"workplace_region": scope.code}
     return {}
 
 

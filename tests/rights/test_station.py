@@ -3,14 +3,18 @@ region (names only with the worker's consent), reads their at-risk list and its 
 reaches nothing outside its region."""
 
 import json
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from app.clock import today
 from app.db import utcnow
 from app.departure.models import PlacementRisk
 from app.orgs import service as orgs
+from app.reports.schemas import IsoWeek
+from app.rights.models import CaseEvent, RightsCase
 from tests.conftest import Tenant, vacancy_payload, worker_payload
 
 
@@ -119,3 +123,22 @@ def test_a_station_reads_the_weekly_report_of_its_regions_workplaces(api, people
     shown = [row["employer_id"] for row in report["by_employer"]]
     assert people["employer"].org_id in shown and people["baoan_employer"].org_id not in shown
     assert "韦" not in json.dumps(report, ensure_ascii=False)  # no names in a report
+
+
+def test_the_stations_report_counts_the_cases_whose_claim_lies_in_its_region(api, db, world):
+    opened = []
+    for name in ("dongguan", "baoan"):
+        resp = api("POST", "/cases", "county", {"kind": "wage_arrears", "summary": "欠薪", "placement_id": world[name]})
+        assert resp.status_code == 201, resp.text
+        opened.append(resp.json()["id"])
+    # Opened last week (the report counts finished weeks): moved back by the store, as if recorded then.
+    last_wednesday = IsoWeek.resolve(None, today()).monday + timedelta(days=2)
+    with db.session() as session, session.begin():
+        session.execute(update(RightsCase).where(RightsCase.id.in_(opened)).values(opened_on=last_wednesday))
+        at = datetime.combine(last_wednesday, time(10), tzinfo=UTC)
+        session.execute(update(CaseEvent).where(CaseEvent.case_id.in_(opened)).values(at=at))
+    station = api("GET", "/reports/weekly", "station").json()["cases"]
+    baoan = api("GET", "/reports/weekly", "baoan_station").json()["cases"]
+    province = api("GET", "/reports/weekly", "province").json()["cases"]
+    assert (station["opened"], baoan["opened"], province["opened"]) == (1, 1, 2)
+    assert station["open_at_week_end"] == 1
