@@ -88,6 +88,9 @@ class Reach:
     # rights cases
     party: int | None = None  # cases this organisation opened or that name it; placements it referred
     masks_confidential: bool = False  # a confidential case is shown without the worker's identity
+    # rights/station
+    workplace_region: str | None = None  # placements whose workplace (the vacancy's division) lies in this region
+    masks_personal: bool = False  # a worker's name only with their consent to share (phones are masked anyway)
 
 
 @dataclass(frozen=True)
@@ -256,6 +259,20 @@ RULES: dict[tuple[Resource, Action], dict[OrgKind, Grant]] = {
     },
     (Resource.work_calendar, Action.write): {PROVINCE: Grant("the national table", lambda p: Reach())},
 }
+# rights/station: a station makes the visits, so it reads the placements whose workplace lies in its region (the
+# worker's name only with consent), adds follow-ups to them, reads their at-risk list and its region's weekly report.
+STATION_WORKPLACES = Grant(
+    "whose workplace lies in its region; names only with consent",
+    lambda p: Reach(workplace_region=p.region_code, masks_personal=True),
+)
+for _right in (
+    (Resource.placement, Action.read),
+    (Resource.follow_up, Action.read),
+    (Resource.follow_up, Action.create),
+    (Resource.risk_flag, Action.read),
+    (Resource.report, Action.read),
+):
+    RULES[_right] = {**RULES[_right], OrgKind.station: STATION_WORKPLACES}  # a copy: the shared tables stay as they are
 
 ALLOCATE_REFUSED = Msg(
     "只有县级人社部门或省级协作办公室可以生成分配方案", "only county and provincial offices allocate"

@@ -89,6 +89,8 @@ VOCABULARIES: dict[str, dict[str, Label]] = {
         "employer_talk": L("与企业沟通", "Talk to the employer"),
         "transfer": L("协助转岗", "Help to change jobs"),
         "dispute_case": L("立案维权", "Open a dispute case"),
+        # rights cases: the action an open wage-arrears case at the employer adds beside the model's
+        "check_wages": L("核查工资发放", "Check wages"),
     },
     # Why the departure model flags a placement (stored with each score as {code, zh, en}).
     "risk_reason": {
@@ -111,6 +113,8 @@ VOCABULARIES: dict[str, dict[str, Label]] = {
         "note_home": L("想家或家里有事", "homesick or needed at home"),
         "festival_overlap": L("临近春节", "Spring Festival is near"),
         "dependants": L("家中需要照顾的人多", "several dependants at home"),
+        # rights cases: a rule's reason shown beside the model's (it does not change the probability)
+        "open_wage_case": L("该企业有未办结的欠薪案件", "the employer has an open wage-arrears case"),
     },
     "allocation_method": {
         "min_cost_flow": L("最小费用流", "Min-cost flow"),

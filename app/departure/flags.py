@@ -9,17 +9,23 @@ from sqlalchemy.orm import Session
 from app import authz
 from app.authz import EMPLOYER_KINDS, OFFICE_KINDS, Action, Resource
 from app.clock import today
+from app.config import Settings
 from app.departure import repository, service
 from app.departure.features import HORIZONS
 from app.departure.models import FlagReview
-from app.departure.schemas import AtRiskItem, FlagReviewCreate, FlagReviewRead, Reason
+from app.departure.schemas import AtRiskItem, FlagReviewAnswer, FlagReviewCreate, FlagReviewRead, Reason, RuleAction
 from app.errors import Msg, NotFound, ValidationFailed
 from app.labels import label
 from app.orgs.service import Principal
 from app.placements import repository as placements
 from app.placements.models import Placement
+from app.rights import repository as case_ties
+from app.rights import service as cases
+from app.rights.schemas import CaseCreate
 from app.schemas import Page
 
+ARREARS_REASON = "open_wage_case"
+CHECK_WAGES = RuleAction(code="check_wages", label=label("action", "check_wages") or "check_wages")
 BAD_CURSOR = Msg("分页游标无效", "cursor is not valid")
 
 
@@ -58,16 +64,21 @@ def at_risk(
     )
     answers = {} if own_only else repository.latest_reviews(session, ids, org_kinds=EMPLOYER_KINDS)
     people = repository.people_and_jobs(session, ids)
+    in_arrears = case_ties.placements_at_employers_in_arrears(session, ids)
     on = today()
     items = []
     for r, p, prob in shown:
         person = people[p.id]
-        # Offices read the profile anyway (masked); an employer sees a worker as /candidates shows one: the name
-        # and masked phone only with the worker's consent to share.
-        shown_to_caller = not own_only or person.consent_to_share
+        # Offices read the profile anyway (masked); an employer or a station sees a worker as /candidates shows
+        # one: the name and masked phone only with the worker's consent to share.
+        shown_to_caller = (not own_only and not reach.masks_personal) or person.consent_to_share
         action = service.action_for_kind(
             principal.kind, service.headline_risk(r.risk_30, r.risk_90, r.risk_180), r.reasons, r.action
         )
+        # An open wage-arrears case at the employer is a fact beside the score: a reason and an action of its own.
+        ruled = service.reason_items([ARREARS_REASON]) if p.id in in_arrears else []
+        reasons = service.reasons_for(principal.kind, [*r.reasons, *ruled])
+        rule_actions = [CHECK_WAGES] if any(x["code"] == ARREARS_REASON for x in reasons) else []
         items.append(
             AtRiskItem(
                 placement_id=p.id,
@@ -83,9 +94,10 @@ def at_risk(
                 risk_30=r.risk_30,
                 risk_90=r.risk_90,
                 risk_180=r.risk_180,
-                reasons=[Reason.model_validate(x) for x in service.reasons_for(principal.kind, r.reasons)],
+                reasons=[Reason.model_validate(x) for x in reasons],
                 action=action,
                 action_label=label("action", action) or action,
+                rule_actions=rule_actions,
                 model_version=r.model_version,
                 scored_at=r.scored_at,
                 latest_review=FlagReviewRead.model_validate(reviews[p.id]) if p.id in reviews else None,
@@ -103,9 +115,19 @@ def _placement(session: Session, principal: Principal, placement_id: int, action
     return placement
 
 
-def add_review(session: Session, principal: Principal, placement_id: int, data: FlagReviewCreate) -> FlagReview:
-    """Keep the officer's decision with the model's risk and version at that moment."""
+def add_review(
+    session: Session, principal: Principal, placement_id: int, data: FlagReviewCreate, settings: Settings
+) -> FlagReviewAnswer:
+    """Keep the officer's decision with the model's risk and version at that moment; an escalation may open a case.
+
+    The review, the case and its opening event are written in the request's one unit of work: all or nothing.
+    """
     placement = _placement(session, principal, placement_id, Action.write)
+    if data.open_case is not None and data.decision != "escalated":
+        raise ValidationFailed.one(
+            "open_case",
+            Msg("只有“已上报”的处理才能同时立案", "open_case goes only with the decision escalated"),
+        )
     risk = repository.risk_of(session, placement.id)
     review = FlagReview(
         placement_id=placement.id,
@@ -115,7 +137,14 @@ def add_review(session: Session, principal: Principal, placement_id: int, data: 
         risk_90=risk.risk_90 if risk else None,
         model_version=risk.model_version if risk else None,
     )
-    return repository.add_review(session, review)
+    repository.add_review(session, review)
+    opened = None
+    if data.open_case is not None:
+        request = CaseCreate.model_validate({**data.open_case.model_dump(), "placement_id": placement.id})
+        case = cases.open_case(session, principal, request, settings)
+        _, case_reach = cases.get_case(session, principal, case.id)
+        opened = cases.to_read(session, case, case_reach, with_events=True)
+    return FlagReviewAnswer.model_validate(review).model_copy(update={"opened_case": opened})
 
 
 def list_reviews(

@@ -5,8 +5,8 @@ from fastapi.responses import Response
 
 from app import errors as e
 from app.departure import flags
-from app.departure.schemas import AtRiskItem, FlagReviewCreate, FlagReviewRead
-from app.deps import IdempotencyKey, PrincipalDep, SessionDep
+from app.departure.schemas import AtRiskItem, FlagReviewAnswer, FlagReviewCreate, FlagReviewRead
+from app.deps import IdempotencyKey, PrincipalDep, SessionDep, SettingsDep
 from app.http import Cursor, Limit, PathId, json_response
 from app.idempotency.service import run_once
 from app.schemas import Page, decode_cursor, paginate
@@ -30,8 +30,8 @@ def at_risk(
 @router.post(
     "/{placement_id:int}/flag-reviews",
     status_code=201,
-    response_model=FlagReviewRead,
-    responses=e.responses(e.NotFound) | COMMON,
+    response_model=FlagReviewAnswer,
+    responses=e.responses(e.NotFound, e.Conflict) | COMMON,
 )
 def add_flag_review(
     placement_id: PathId,
@@ -39,13 +39,17 @@ def add_flag_review(
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
+    settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Answer a flag (contacted, dismissed, escalated); the model's risk at that moment is kept beside it."""
+    """Answer a flag (contacted, dismissed, escalated); the model's risk at that moment is kept beside it.
+
+    `escalated` with `open_case: {kind, summary}` also opens a rights case on the placement, in the same
+    transaction: the review and the case are both written or neither is.
+    """
 
     def act() -> Response:
-        review = flags.add_review(session, principal, placement_id, body)
-        return json_response(FlagReviewRead.model_validate(review), 201)
+        return json_response(flags.add_review(session, principal, placement_id, body, settings), 201)
 
     route = f"POST /placements/{placement_id}/flag-reviews"
     return run_once(session, principal.org_id, idempotency_key, route, body.model_dump(), act)

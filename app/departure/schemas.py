@@ -7,6 +7,7 @@ from pydantic import Field, computed_field
 
 from app.labels import Coded, label
 from app.placements.schemas import PlacementStatus
+from app.rights.schemas import CaseDetail, CaseFromFlag
 from app.schemas import InputModel, ReadModel
 
 DecisionCode = Literal["contacted", "dismissed", "escalated"]
@@ -20,9 +21,17 @@ class Reason(ReadModel):
     en: str
 
 
+class RuleAction(ReadModel):
+    code: str
+    label: str
+
+
 class FlagReviewCreate(InputModel):
     decision: Decision
     note: str | None = Field(None, max_length=2000)
+    open_case: CaseFromFlag | None = Field(
+        None, description="with decision `escalated` only: open a rights case on this placement in the same request"
+    )
 
 
 class FlagReviewRead(ReadModel):
@@ -39,6 +48,12 @@ class FlagReviewRead(ReadModel):
     @property
     def decision_label(self) -> str | None:
         return label("flag_decision", self.decision)
+
+
+class FlagReviewAnswer(FlagReviewRead):
+    """A new review, with the rights case it opened (`open_case`), if any."""
+
+    opened_case: CaseDetail | None = None
 
 
 class AtRiskItem(ReadModel):
@@ -59,9 +74,14 @@ class AtRiskItem(ReadModel):
     risk_30: float | None
     risk_90: float | None
     risk_180: float | None
-    reasons: list[Reason]
+    reasons: list[Reason] = Field(description="the model's reasons, then any a rule adds (an open wage-arrears case)")
     action: str
     action_label: str
+    rule_actions: list[RuleAction] = Field(
+        default_factory=list,
+        description="actions a rule adds beside the model's (check_wages: the employer has an open wage-arrears "
+        "case); they never change the probability",
+    )
     model_version: str
     scored_at: datetime
     latest_review: FlagReviewRead | None = Field(

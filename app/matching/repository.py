@@ -16,6 +16,7 @@ from app.orgs.models import Org
 from app.pairings.models import PairingVersion
 from app.placements.models import Placement
 from app.reference.models import Division
+from app.rights.models import ACTIVE_STATUSES, CaseEvent, RightsCase
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
@@ -116,11 +117,16 @@ def board_signature(session: Session) -> tuple[Any, ...]:
 
 
 def pool_signature(session: Session) -> tuple[Any, ...]:
-    """Changes whenever a worker, vacancy or placement is written: the cache key of the candidate pool."""
+    """Changes whenever a worker, vacancy, placement or rights case is written: the candidate pool's cache key.
+
+    Case events are append-only and every transition adds one, so their newest id moves with each case change
+    (an opened or closed case blocks or frees an employer for its worker).
+    """
     wrk = session.execute(
         select(func.count(), func.max(Worker.updated_at), func.sum(Worker.version)).select_from(Worker)
     ).one()
-    return (*board_signature(session), *wrk)
+    case_events = session.scalar(select(func.max(CaseEvent.id)))
+    return (*board_signature(session), *wrk, case_events)
 
 
 def all_vacancies(session: Session) -> pd.DataFrame:
@@ -175,16 +181,24 @@ def workers(session: Session, worker_ids: list[int] | None = None, **filters: An
 
 
 def disputed_employers_by_worker(session: Session, since: date) -> dict[int, list[int]]:
-    """worker -> employers of placements the worker ended in a dispute on or after `since` (one query)."""
-    stmt = (
+    """worker -> employers of a dispute ended on or after `since`, or of a running case the worker has against them."""
+    disputes = (
         select(Placement.worker_id, Vacancy.employer_org_id)
         .join(Vacancy, Vacancy.id == Placement.vacancy_id)
         .where(Placement.end_reason == "dispute", Placement.end_date >= since)
     )
     out: dict[int, set[int]] = {}
-    for worker_id, employer_id in session.execute(stmt).all():
+    for worker_id, employer_id in (*session.execute(disputes).all(), *session.execute(_open_cases()).all()):
         out.setdefault(int(worker_id), set()).add(int(employer_id))
     return {w: sorted(e) for w, e in out.items()}
+
+
+def _open_cases(worker_id: int | None = None) -> Any:
+    """(worker, employer) of every running rights case that names both."""
+    stmt = select(RightsCase.worker_id, RightsCase.employer_id).where(
+        RightsCase.status.in_(ACTIVE_STATUSES), RightsCase.worker_id.is_not(None), RightsCase.employer_id.is_not(None)
+    )
+    return stmt if worker_id is None else stmt.where(RightsCase.worker_id == worker_id)
 
 
 def placement_history(session: Session) -> pd.DataFrame:
@@ -246,6 +260,11 @@ def disputed_employers(session: Session, worker_id: int, since: date) -> list[in
         .where(Placement.worker_id == worker_id, Placement.end_reason == "dispute", Placement.end_date >= since)
     )
     return sorted({int(e) for e in session.scalars(stmt)})
+
+
+def employers_with_open_case(session: Session, worker_id: int) -> list[int]:
+    """Employers this worker has a running rights case against: not offered again while the case runs."""
+    return sorted({int(employer) for _, employer in session.execute(_open_cases(worker_id)).all()})
 
 
 def orgs_named(session: Session, names: tuple[str, ...]) -> set[str]:

@@ -395,13 +395,18 @@ def departure_context(session: Session, settings: Settings, worker_id: int, on: 
     since = on - timedelta(days=settings.dispute_block_days)
     blocked = repository.disputed_employers(session, worker_id, since)
     if blocked:
-        context["blocked_employers"] = blocked
         notes.append(
             _note(
                 f"{settings.dispute_block_days}天内不推荐发生过劳动争议的用人单位",
                 f"employers of a dispute in the last {settings.dispute_block_days} days are not offered",
             )
         )
+    against = repository.employers_with_open_case(session, worker_id)
+    if against:
+        notes.append(
+            _note("维权案件办理期间不推荐被投诉的用人单位", "an employer of an open rights case is not offered")
+        )
+    context["blocked_employers"] = sorted(set(blocked) | set(against))
     reason = last["end_reason"] if last else None
     if reason == "quit_wage":
         context["boost_wage_met"] = BOOST_WAGE_MET

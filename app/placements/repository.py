@@ -9,18 +9,22 @@ from sqlalchemy.orm import Session
 
 from app.authz import Reach
 from app.placements.models import FollowUp, Placement
+from app.rights.repository import region_prefix
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
 
 def walled(stmt: Select[Any], wall: Reach) -> Select[Any]:
-    """The placements a caller reaches: through its workers, its vacancies, its referrals, or all."""
+    """The placements a caller reaches: through its workers, its vacancies, its referrals, its region's workplaces."""
     if wall.worker_owner is not None:
         stmt = stmt.join(Worker, Worker.id == Placement.worker_id).where(Worker.owner_org_id == wall.worker_owner)
     if wall.employer is not None:
         stmt = stmt.join(Vacancy, Vacancy.id == Placement.vacancy_id).where(Vacancy.employer_org_id == wall.employer)
     if wall.referrer is not None:
         stmt = stmt.where(Placement.referred_by == wall.referrer)
+    if wall.workplace_region is not None:
+        inside = Vacancy.county_code.startswith(region_prefix(wall.workplace_region))
+        stmt = stmt.join(Vacancy, Vacancy.id == Placement.vacancy_id).where(inside)
     return stmt
 
 

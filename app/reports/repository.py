@@ -36,6 +36,9 @@ def _scope_filter(scope: Scope) -> ColumnElement[bool]:
         return _within(W.hukou_county, scope.code)
     if scope.kind == "employer":
         return V.employer_org_id == scope.org_id
+    if scope.kind == "workplace":  # a station's region: where the jobs are, wherever the workers come from
+        assert scope.code is not None
+        return _within(V.county_code, scope.code)
     if scope.kind == "pairing":
         assert scope.west_code is not None and scope.east_code is not None
         return and_(_within(W.hukou_county, scope.west_code), _within(V.county_code, scope.east_code))

@@ -10,7 +10,7 @@ from app.errors import Msg, ValidationFailed
 
 Format = Literal["json", "csv", "xlsx", "html"]
 FORMATS: tuple[str, ...] = get_args(Format)
-ScopeKind = Literal["province", "county", "employer", "pairing"]
+ScopeKind = Literal["province", "county", "employer", "pairing", "workplace"]
 CHANNELS = ("cross_region", "local", "nearby")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -104,7 +104,7 @@ class Scope:
     """Whose placements a report counts: the province, a county's workers, an employer's vacancies, a pairing."""
 
     kind: ScopeKind
-    code: str | None = None  # division code for county (a county, prefecture or province region)
+    code: str | None = None  # division code for county and workplace (a county, prefecture or province region)
     org_id: int | None = None  # employer
     pairing_id: int | None = None
     # Filled in by the service from reference data: where a pairing sends from and to.
@@ -120,4 +120,6 @@ class Scope:
             return f"employer-{self.org_id}"
         if self.kind == "pairing":
             return f"pairing-{self.pairing_id}"
+        if self.kind == "workplace":
+            return f"workplace-{self.code}"
         return "province"

@@ -126,10 +126,12 @@ class Reference:
 
 
 def scope_for(principal: Principal) -> Scope:
-    """The report scope the policy gives this caller: its region's workers, its vacancies, or everything."""
+    """The report scope the policy gives this caller: its region's workers or workplaces, its vacancies, or all."""
     reach = authz.reach(principal, Resource.report, Action.read)
     if reach.employer is not None:
         return Scope("employer", org_id=reach.employer)
+    if reach.workplace_region is not None:
+        return Scope("workplace", code=reach.workplace_region)
     if reach.region is not None:
         return Scope("county", code=reach.region)
     return Scope("province")
@@ -520,6 +522,9 @@ def _scope_block(scope: Scope, ref: Reference) -> dict[str, Any]:
     if scope.kind == "employer":
         assert scope.org_id is not None
         return {"kind": "employer", "id": scope.org_id, "name": ref.employers.get(scope.org_id, str(scope.org_id))}
+    if scope.kind == "workplace":
+        assert scope.code is not None
+        return {"kind": "workplace", "code": scope.code, "name": ref.divisions.get(scope.code, scope.code)}
     if scope.kind == "pairing":
         name = f"{ref.divisions.get(scope.east_code or '', '')}—{ref.divisions.get(scope.west_code or '', '')}"
         return {"kind": "pairing", "id": scope.pairing_id, "name": name}
@@ -527,13 +532,15 @@ def _scope_block(scope: Scope, ref: Reference) -> dict[str, Any]:
 
 
 def _case_filters(scope: Scope) -> dict[str, Any]:
-    """The cases a scope counts: its workers' (by home county), its employer's, or its pairing's two sides."""
+    """The cases a scope counts: its workers' (home county), its employer's, its workplaces', its pairing's sides."""
     if scope.kind == "county":
         return {"home_region": scope.code}
     if scope.kind == "employer":
         return {"employer_id": scope.org_id}
     if scope.kind == "pairing":
         return {"home_region": scope.west_code, "workplace_region": scope.east_code}
+    if scope.kind == "workplace":  # a station's region: the cases whose claim lies there
+        return {"workplace_region": scope.code}
     return {}
 
 

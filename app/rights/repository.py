@@ -108,6 +108,24 @@ def placement_in_reach(session: Session, placement_id: int, wall: Reach) -> tupl
     return (row[0], row[1], row[2]) if row else None
 
 
+def placements_at_employers_in_arrears(session: Session, placement_ids: Iterable[int]) -> set[int]:
+    """Of these placements, those whose employer faces a running wage-arrears case (one query for a page)."""
+    ids = list(placement_ids)
+    if not ids:
+        return set()
+    running = select(RightsCase.id).where(
+        RightsCase.employer_id == Vacancy.employer_org_id,
+        RightsCase.kind == "wage_arrears",
+        RightsCase.status.in_(ACTIVE_STATUSES),
+    )
+    stmt = (
+        select(Placement.id)
+        .join(Vacancy, Vacancy.id == Placement.vacancy_id)
+        .where(Placement.id.in_(ids), running.exists())
+    )
+    return {int(i) for i in session.scalars(stmt)}
+
+
 def worker(session: Session, worker_id: int, owner: int | None) -> Worker | None:
     stmt = select(Worker).where(Worker.id == worker_id)
     if owner is not None:

@@ -48,6 +48,13 @@ class CaseCreate(InputModel):
     external_ref: str | None = Field(None, max_length=64)
 
 
+class CaseFromFlag(InputModel):
+    """The case an escalated flag review opens in the same request; the flagged placement names the parties."""
+
+    kind: CaseKind
+    summary: str = Field(min_length=1, max_length=4000)
+
+
 class EventCreate(InputModel):
     """One transition or note; `resolve` needs outcome and amount_recovered_fen, `reject` a reason."""
 

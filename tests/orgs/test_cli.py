@@ -99,12 +99,12 @@ def test_a_cached_key_stops_working_once_its_cache_entry_expires(client, app, da
         cache.ttl, cache.clock = 0, time.monotonic
 
 
-@pytest.mark.parametrize(("kind", "region"), [("station", "441900"), ("broker", "450225")])
-def test_org_create_takes_the_new_kinds(client, database_url, db, kind, region):
-    """A labour-cooperation station and a broker get keys; the policy gives them no domain rights yet."""
+@pytest.mark.parametrize(("kind", "region", "placements"), [("station", "441900", 200), ("broker", "450225", 403)])
+def test_org_create_takes_the_new_kinds(client, database_url, db, kind, region, placements):
+    """A labour-cooperation station and a broker get keys; a station reads its region's placements, a broker not."""
     out = _cli(database_url, "org", "create", "--kind", kind, "--region", region, "--name", f"{kind} {region}")
     assert out.returncode == 0, out.stderr
     headers = {"Authorization": f"Bearer {json.loads(out.stdout)['api_key']}"}
     me = client.get("/api/v1/me", headers=headers)
     assert me.status_code == 200 and me.json()["kind"] == kind
-    assert client.get("/api/v1/placements", headers=headers).status_code == 403
+    assert client.get("/api/v1/placements", headers=headers).status_code == placements

@@ -270,7 +270,8 @@ CASES = [
             agency=200,
             school=403,
             province=200,
-            **NO_DOMAIN_RIGHTS,
+            station=200,  # rights/station: the workplace region's placements
+            broker=403,
         ),
     ),
     (
@@ -300,7 +301,8 @@ CASES = [
             agency=200,
             school=403,
             province=200,
-            **NO_DOMAIN_RIGHTS,
+            station=200,  # rights/station: the workplace region's placements
+            broker=403,
         ),
     ),
     (
@@ -330,7 +332,8 @@ CASES = [
             agency=201,
             school=403,
             province=403,
-            **NO_DOMAIN_RIGHTS,
+            station=201,  # rights/station: the workplace region's placements
+            broker=403,
         ),
     ),
     (
@@ -345,7 +348,8 @@ CASES = [
             agency=200,
             school=403,
             province=200,
-            **NO_DOMAIN_RIGHTS,
+            station=200,  # rights/station: the workplace region's placements
+            broker=403,
         ),
     ),
     (
@@ -381,7 +385,8 @@ CASES = [
             agency=403,
             school=403,
             province=200,
-            **NO_DOMAIN_RIGHTS,
+            station=200,  # rights/station: the workplace region's placements
+            broker=403,
         ),
     ),
     (
@@ -411,7 +416,8 @@ CASES = [
             agency=403,
             school=403,
             province=200,
-            **NO_DOMAIN_RIGHTS,
+            station=200,  # rights/station: the workplace region's placements
+            broker=403,
         ),
     ),
     (
@@ -471,7 +477,8 @@ CASES = [
             agency=403,
             school=403,
             province=200,
-            **NO_DOMAIN_RIGHTS,
+            station=200,  # rights/station: the workplace region's placements
+            broker=403,
         ),
     ),
     # incentives: the province writes and pays its own; each party reads what pays it, a county its workers'.
