@@ -6,9 +6,11 @@ those places in /matches, /candidates or allocations. A graduate's own order-cla
 /matches, and the vacancy's graduates first in its /candidates; dropping out lowers nobody.
 """
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -128,6 +130,23 @@ class TestPlacing:
         assert _place(api, worker, made["vacancy"]).status_code == 409
         monkeypatch.setattr("app.placements.service.today", lambda: today() + timedelta(days=30))
         assert _place(api, worker, made["vacancy"]).status_code == 201
+
+
+def test_concurrent_hires_never_take_a_held_place(api, make, db, people, live_server):
+    """30 non-graduates and the 3 graduates at once through a real server: 2 open places, 3 held."""
+    grads = [make.worker(**GRADUATE) for _ in range(3)]
+    made = _order_class(api, make, 5, 3, grads, [])
+    others = [make.worker() for _ in range(30)]
+    bodies = [{"worker_id": w, "vacancy_id": made["vacancy"], "start_date": "2026-12-01"} for w in others + grads]
+
+    async def fire() -> list[int]:
+        async with httpx.AsyncClient(base_url=live_server, headers=people["county"].headers, timeout=60) as http:
+            responses = await asyncio.gather(*[http.post("/api/v1/placements", json=b) for b in bodies])
+        return [r.status_code for r in responses]
+
+    codes = asyncio.run(fire())
+    assert sorted(codes[:30]) == [201] * 2 + [409] * 28 and codes[30:] == [201] * 3, codes
+    assert _placements_on(db, made["vacancy"]) == 5
 
 
 class TestOffering:
