@@ -96,6 +96,12 @@ class Settings(BaseSettings):
         le=1.0,
         description="Share of a training class's planned hours a worker must attend to complete it (with a pass).",
     )
+    training_reservation_days: int = Field(
+        default=30,
+        ge=0,
+        description="Days after an order class completes during which places on the employer's linked vacancy are "
+        "held for its graduates (other workers cannot be placed there, nor are they offered those places).",
+    )
 
     # rights cases
     case_clock_days: dict[str, dict[str, int]] = Field(

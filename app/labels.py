@@ -328,6 +328,13 @@ VOCABULARIES: dict[str, dict[str, Label]] = {
         "holiday": L("休", "Holiday", ("放假", "节假日")),
         "workday": L("班", "Make-up working day", ("调休上班", "补班", "上班")),
     },
+    # matching tiers of /matches, as a clerk reads them to the worker (training: the order class's vacancy)
+    "match_tier": {
+        "training": L("你结业的订单班对应的岗位", "the job your order class trained you for"),
+        "wish": L("你想做的工种", "an occupation you asked for"),
+        "skill": L("与你的技能或做过的工作同类", "in the family of your skills or past jobs"),
+        "other": L("其他岗位", "other jobs"),
+    },
 }
 # Which metrics are good news when they rise: the report page colours a change green or red by this.
 HIGHER_IS_BETTER: dict[str, bool] = {

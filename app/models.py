@@ -19,7 +19,7 @@ from app.placements.models import FollowUp, Placement
 from app.reference.models import Division, Occupation, Pairing
 from app.reports.models import RiskSnapshot
 from app.rights.models import CalendarDay, CaseEvent, RightsCase
-from app.training.models import Enrolment, TrainingClass, TrainingDemand
+from app.training.models import Enrolment, TrainingClass, TrainingDemand, TrainingReservation
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
@@ -60,4 +60,6 @@ __all__ = [
     "CalendarDay",
     "CaseEvent",
     "RightsCase",
+    # training reservations
+    "TrainingReservation",
 ]

@@ -358,3 +358,38 @@ def stable(
     chosen = np.zeros(len(e), dtype=bool)
     chosen[held[held >= 0]] = True
     return _result(p, chosen, "stable", started, solver="deferred_acceptance")
+
+
+def hold_places(
+    edges: pd.DataFrame,
+    capacity: Mapping[Any, int] | pd.Series,
+    held: Mapping[int, int],
+    graduates: Mapping[int, Any],
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Places a vacancy holds for named workers (an order class's graduates) as a second vacancy only they reach.
+
+    Vacancy `v` (a positive integer id) holding `held[v]` of its places keeps `capacity - held` for everyone
+    and gains a twin `-v` with the held places, to which only the edges of `graduates[v]` are copied; any
+    solver then never gives a held place to anyone else, and `released` maps the twins back to `v`.
+    """
+    cap = pd.Series(capacity, dtype="int64") if not isinstance(capacity, pd.Series) else capacity.astype("int64")
+    cap = cap.copy()
+    twins = [edges.iloc[:0]]
+    for vacancy, places in held.items():
+        if vacancy not in cap.index or places <= 0:
+            continue
+        if vacancy <= 0:
+            raise ValueError("held places need positive vacancy ids")
+        kept = min(int(places), int(cap[vacancy]))
+        cap[vacancy] -= kept
+        cap[-vacancy] = kept
+        theirs = edges[(edges["vacancy_id"] == vacancy) & edges["worker_id"].isin(list(graduates.get(vacancy, ())))]
+        twins.append(theirs.assign(vacancy_id=-vacancy))
+    return pd.concat([edges, *twins], ignore_index=True), cap
+
+
+def released(result: Allocation) -> Allocation:
+    """A proposal made with `hold_places`, its twin vacancies named by their own ids again."""
+    assignments = result.assignments.assign(vacancy_id=result.assignments["vacancy_id"].abs())
+    assignments = assignments.sort_values(["worker_id", "vacancy_id"]).reset_index(drop=True)
+    return Allocation(assignments, result.method, result.objective, result.solver, result.seconds, result.details)

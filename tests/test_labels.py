@@ -15,6 +15,7 @@ from app.reports.service import DEFINITIONS
 from app.training.schemas import CLASS_STATUSES, ENROLMENT_STATUSES, MODES, RESULTS
 from app.vacancies.schemas import SHIFTS, VACANCY_STATUSES
 from app.workers.schemas import CHANNELS, EDUCATION_LEVELS
+from matching.ranking import TIERS
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 USED = {
@@ -37,6 +38,8 @@ USED = {
     "training_class_status": CLASS_STATUSES,
     "enrolment_status": ENROLMENT_STATUSES,
     "training_result": RESULTS,
+    # matching tiers
+    "match_tier": TIERS,
 }
 
 

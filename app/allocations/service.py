@@ -24,6 +24,7 @@ from app.pairings.service import PairingAt
 from app.pii import PiiVault
 from app.placements import service as placements
 from app.placements.schemas import PlacementCreate
+from app.training import repository as training
 from matching import allocation as solver
 from matching.features import prefecture_of
 from matching.ranking import top_k_batch
@@ -104,6 +105,27 @@ def _capacity(board: pd.DataFrame) -> pd.Series:
     return board.set_index("vacancy_id")["headcount_left"].clip(lower=0) if len(board) else pd.Series(dtype=int)
 
 
+def with_reservations(session: Session, board: pd.DataFrame) -> pd.DataFrame:
+    """The board with `reserved_left` and `graduates`: places an order class holds today for its graduates, which
+    the batch top-k and every solver keep from anyone else."""
+    held = training.reserved(session, today(), [int(v) for v in board["vacancy_id"]]) if len(board) else {}
+    out = board.copy()
+    out["reserved_left"] = [held[int(v)].places if int(v) in held else 0 for v in board["vacancy_id"]]
+    out["graduates"] = [sorted(held[int(v)].graduates) if int(v) in held else [] for v in board["vacancy_id"]]
+    return out
+
+
+def _held_capacity(edges: pd.DataFrame, board: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Edges and places for the solvers, the reserved places a separate vacancy only their graduates reach."""
+    held = board[board["reserved_left"] > 0] if len(board) else board
+    return solver.hold_places(
+        edges,
+        _capacity(board),
+        dict(zip(held["vacancy_id"].astype(int), held["reserved_left"].astype(int), strict=True)),
+        dict(zip(held["vacancy_id"].astype(int), held["graduates"], strict=True)),
+    )
+
+
 def pairings_frame(pairings: list[PairingAt]) -> pd.DataFrame:
     """The pairings in force on the allocation's day, with their levels, to name the pairing an edge runs through."""
     rows = [(p.id, p.east_code, p.west_code, p.level) for p in pairings]
@@ -116,7 +138,7 @@ def candidate_edges(
     """Each worker's best `k` open vacancies by the active ranker, after the matcher's hard rules, with pairings."""
     matcher.refresh_models(session)
     ranker, info = model_info(matcher)
-    board = matching_repo.open_vacancies(session)  # fresh, not the cached board: ids and headcount of now
+    board = with_reservations(session, matching_repo.open_vacancies(session))  # fresh: ids and places of now
     pairs, names = matcher.reference(session)
     on = today()
     edges = pd.DataFrame(columns=["worker_id", "vacancy_id", "score", "rank"])
@@ -138,7 +160,7 @@ def batch_inputs(
     """What the batch ranking job needs: enriched unplaced workers, the open board, the ranker, the pairings."""
     matcher.refresh_models(session)
     ranker, info = model_info(matcher)
-    board = matching_repo.open_vacancies(session)  # fresh, not the cached board: ids and headcount of now
+    board = with_reservations(session, matching_repo.open_vacancies(session))  # fresh: ids and places of now
     pairs, _ = matcher.reference(session)
     workers = matching_repo.workers(session, unplaced=True, county_code=county_code)
     on = today()
@@ -153,9 +175,9 @@ def evaluate(session: Session, matcher: Matcher, vault: PiiVault, county_code: s
     """The three methods (and the exact solver's placed-first variant) on the same unplaced workers and edges."""
     workers = matching_repo.workers(session, unplaced=True, county_code=county_code)
     edges, workers, board, _, info, _, _ = candidate_edges(session, matcher, vault, workers, k)
-    capacity = _capacity(board)
-    runs = [solver.min_cost_flow(edges, capacity), solver.greedy(edges, capacity), solver.stable(edges, capacity)]
-    runs.append(solver.min_cost_flow(edges, capacity, objective="placed_first"))
+    held, capacity = _held_capacity(edges, board)
+    runs = [solver.min_cost_flow(held, capacity), solver.greedy(held, capacity), solver.stable(held, capacity)]
+    runs.append(solver.min_cost_flow(held, capacity, objective="placed_first"))
     return {
         "county_code": county_code,
         "workers": len(workers),
@@ -187,9 +209,11 @@ def create_allocation(
     edges, workers, board, ranker, info, pairs, names = candidate_edges(
         session, matcher, vault, workers, data.candidates_per_worker
     )
-    capacity = _capacity(board)
-    result = solver.allocate(edges, capacity, quotas, method=data.method, objective=data.objective)
-    greedy = solver.greedy(edges, capacity, quotas) if data.method != "greedy" else result
+    held_edges, capacity = _held_capacity(edges, board)
+    result = solver.released(
+        solver.allocate(held_edges, capacity, quotas, method=data.method, objective=data.objective)
+    )
+    greedy = solver.greedy(held_edges, capacity, quotas) if data.method != "greedy" else result
     summary = {
         "workers": len(workers),
         "workers_with_candidates": int(edges["worker_id"].nunique()) if len(edges) else 0,

@@ -15,8 +15,8 @@ COMMON = e.responses(e.Unauthenticated, e.Forbidden, e.ValidationFailed, e.NotFo
 MatchLimit = Annotated[int, Query(ge=1, le=100, description="how many to return (1-100)")]
 MatchOrder = Annotated[
     Literal["tiers", "retention"],
-    Query(description="`tiers` (default): wished occupations, then skill families, then the rest, each by the "
-          "chance of staying; `retention`: by the chance of staying alone"),
+    Query(description="`tiers` (default): the worker's own order-class vacancies, then wished occupations, then "
+          "skill families, then the rest, each by the chance of staying; `retention`: by the chance of staying alone"),
 ]  # fmt: skip
 
 

@@ -37,14 +37,18 @@ class VacancySummary(BaseModel):
     wage_max: int
     housing: bool
     shift: str
-    headcount_left: int
+    headcount_left: int = Field(
+        description="places this worker can still be offered (places reserved for an order class's graduates "
+        "are not counted for anyone else)"
+    )
 
 
 class Match(BaseModel):
     rank: int
-    tier: Literal["wish", "skill", "other"] = Field(
-        description="`wish`: an occupation the worker asked for; `skill`: in the family of a skill or past job; "
-        "`other`. The default order takes the tiers in turn, each by score"
+    tier: Literal["training", "wish", "skill", "other"] = Field(
+        description="`training`: the vacancy of an order class the worker completed; `wish`: an occupation the "
+        "worker asked for; `skill`: in the family of a skill or past job; `other`. The default order takes the "
+        "tiers in turn, each by score"
     )
     tier_label: str
     score: float = Field(description="predicted chance the placement lasts at least 90 days")

@@ -20,6 +20,7 @@ from app.clock import today
 from app.config import Settings
 from app.db import Database
 from app.errors import Msg
+from app.labels import VOCABULARIES, label
 from app.matching import repository
 from app.matching.models import OccupationInference
 from app.orgs.service import Principal
@@ -60,13 +61,8 @@ STALE_RANKER = Msg(
     "the active ranker is of an older format (run `laborbridge train` again); ranked by rule "
     "(occupation match + wage) for now",
 )
-# The tiers of the default /matches order (matching.ranking.TIERS), as a clerk reads them to the worker.
-TIER_LABELS = {
-    "wish": Msg("你想做的工种", "an occupation you asked for"),
-    "skill": Msg("与你的技能或做过的工作同类", "in the family of your skills or past jobs"),
-    "other": Msg("其他岗位", "other jobs"),
-}
-assert set(TIER_LABELS) == set(TIERS)
+# The tiers of the default /matches order (matching.ranking.TIERS) are labelled in app.labels.
+assert set(VOCABULARIES["match_tier"]) == set(TIERS)
 ORDERS = ("tiers", "retention")
 UNCLEAR_TITLE = Msg(
     "岗位名称不够清楚，无法确定职业；请从备选职业中选择，或填写职业代码",
@@ -505,12 +501,20 @@ def matches(
     context = departure_context(session, matcher.settings, worker.id, on)
     for key in ("blocked_employers", "boost_wage_met", "boost_local", "widen_local"):
         row[key] = context[key]
+    row["training_vacancies"] = sorted(training_repository.order_class_vacancies(session, worker.id))
     ranker, info = model_info(matcher)
     prepared, gone, (_, names) = matcher.snapshot(session, ranker)
+    # Places an order class holds for its graduates are read live (the board does not know them): a vacancy
+    # whose every place left is held for others' graduates is not offered to this worker at all.
+    held = {v: r for v, r in training_repository.reserved(session, on).items() if r.closed_to(worker.id)}
+    held_live = repository.headcount_left(session, list(held))
+    reserved_out = frozenset(v for v, r in held.items() if held_live.get(v, 0) - r.places <= 0)
     # The board may be up to a refresh old: check the vacancies about to be shown, and rank again without any
     # that were filled or closed since (they stay skipped until the board is reloaded).
     for _ in range(MAX_RECHECKS):
-        top = rank_one(row, prepared, limit, exclude=gone, order="retention" if order == "retention" else "tiers")
+        top = rank_one(
+            row, prepared, limit, exclude=gone | reserved_out, order="retention" if order == "retention" else "tiers"
+        )
         live = repository.headcount_left(session, [int(v) for v in top["vacancy_id"]])
         filled = [int(v) for v in top["vacancy_id"] if live.get(int(v), 0) <= 0]
         if not filled:
@@ -533,11 +537,12 @@ def matches(
     items: list[dict[str, Any]] = []
     shown_items = zip(vacancies_shown, top["score"], top["tier"], places, reasons, strict=True)
     for rank, (v, score, tier, place, why) in enumerate(shown_items, 1):
+        vid = int(v["vacancy_id"])
         items.append(
             {
                 "rank": rank,
                 "tier": TIERS[int(tier)],
-                "tier_label": TIER_LABELS[TIERS[int(tier)]].text(),
+                "tier_label": label("match_tier", TIERS[int(tier)]),
                 "score": round(float(score), 4),
                 "vacancy": {
                     "id": int(v["vacancy_id"]),
@@ -550,7 +555,7 @@ def matches(
                     "wage_max": int(v["wage_max"]),
                     "housing": bool(v["housing"]),
                     "shift": v["shift"],
-                    "headcount_left": live[int(v["vacancy_id"])],
+                    "headcount_left": max(0, live[vid] - (held[vid].places if vid in held else 0)),
                 },
                 "reasons": why,
             }
@@ -568,6 +573,24 @@ def matches(
 # Extra workers ranked per candidates request, to fill the page when some withdrew consent or were placed since
 # the cached pool was built (at most a board-check interval ago).
 CANDIDATE_SPARE = 10
+
+
+def _ranked_candidates(
+    session: Session, pool: PreparedPool, board: PreparedBoard, left: int, vacancy_id: int, on: date, spare: int
+) -> dict[str, np.ndarray]:
+    """The pool ranked for one vacancy: its own order classes' graduates first, then everyone by score; while all
+    places left are held for graduates, only the reserving classes' graduates."""
+    held = training_repository.reserved(session, on, [vacancy_id]).get(vacancy_id)
+    graduates = training_repository.graduates_of_vacancy(session, vacancy_id)
+    only = held.graduates if held is not None and left - held.places <= 0 else None
+    if not graduates and only is None:
+        return pool.rank(board, spare)
+    ranked = pool.rank(board, len(pool.ids))  # every admissible worker: graduates may rank anywhere by score
+    ids = ranked["worker_id"]
+    first = np.isin(ids, sorted(graduates | (held.graduates if held else frozenset())))
+    allowed = np.isin(ids, sorted(only)) if only is not None else np.ones(len(ids), dtype=bool)
+    picked = np.concatenate([np.flatnonzero(first & allowed), np.flatnonzero(~first & allowed)])[:spare]
+    return {name: values[picked] for name, values in ranked.items()}
 
 
 def candidates(
@@ -588,7 +611,9 @@ def candidates(
         # The pool may be up to a check interval old: rank a few spare workers, then keep only those who still
         # consent and are still unplaced now (read live with their personal columns, for the shown rows only).
         spare = limit + CANDIDATE_SPARE
-        ranked = matcher.prepared_pool(pool, ranker, pairs).rank(PreparedBoard(board, ranker, pairs), spare)
+        ranked = _ranked_candidates(session, matcher.prepared_pool(pool, ranker, pairs),
+                                    PreparedBoard(board, ranker, pairs), int(board["headcount_left"].iloc[0]),
+                                    vacancy.id, on, spare)  # fmt: skip
         ids = [int(i) for i in ranked["worker_id"]]
         personal = repository.workers(session, ids, consent_only=True, unplaced=True).set_index("worker_id")
         keep = np.flatnonzero(np.isin(ranked["worker_id"], personal.index.to_numpy()))[:limit]

@@ -72,8 +72,20 @@ def create_placement(session: Session, principal: Principal, data: PlacementCrea
         raise ValidationFailed(errors)
     if vacancy.status != "open":
         raise Conflict(Msg("该岗位已关闭，不能再登记就业", "this vacancy is closed"))
-    if repository.active_count(session, vacancy.id) >= vacancy.headcount:
+    active = repository.active_count(session, vacancy.id)
+    if active >= vacancy.headcount:
         raise Conflict(Msg("该岗位招聘人数已满", "this vacancy's headcount is already filled"))
+    # Counted under the same vacancy lock as the headcount, so concurrent hires cannot take a reserved place.
+    held = training.reserved(session, today(), [vacancy.id]).get(vacancy.id)
+    if held is not None and held.closed_to(worker.id) and active + held.places >= vacancy.headcount:
+        left = vacancy.headcount - active
+        raise Conflict(
+            Msg(
+                f"该岗位剩余的 {left} 个名额为订单班结业学员保留，{held.until} 起才对其他劳动者开放",
+                f"the {left} place(s) left on this vacancy are reserved for its order-class graduates; "
+                f"other workers can be placed from {held.until}",
+            )
+        )
     if repository.active_for_worker(session, worker.id) is not None:
         raise Conflict(WORKER_BUSY)
     placement = Placement(

@@ -74,3 +74,20 @@ class Enrolment(Base, Timestamped):
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class TrainingReservation(Base, Timestamped):
+    """Places an employer's vacancy holds for an order class's graduates after the class completes, until a day.
+
+    Stored, not derived: `places` is capped by the headcount left on the day the class completed, which later
+    placements and headcount changes would hide, and `created_at` is when the graduates' hires start to count.
+    """
+
+    __tablename__ = "training_reservations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("training_classes.id"), unique=True)
+    vacancy_id: Mapped[int] = mapped_column(ForeignKey("vacancies.id"), index=True)
+    # min(hire_commitment, headcount left) on completion; the graduates' number caps it when read.
+    places: Mapped[int] = mapped_column(Integer)
+    expires_on: Mapped[date] = mapped_column(Date, index=True)  # open to everyone again from this day

@@ -1,13 +1,16 @@
 """Every query on training demands, classes and enrolments, with the walls each role sees through."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from app.authz import Reach
-from app.training.models import Enrolment, TrainingClass, TrainingDemand
+from app.placements.models import Placement
+from app.training.models import Enrolment, TrainingClass, TrainingDemand, TrainingReservation
 from app.workers.models import Worker
 
 # Every enrolment but a dropped one holds its place in the class.
@@ -159,3 +162,114 @@ def completed_trainings(session: Session, worker_id: int) -> list[tuple[str, str
         .order_by(Enrolment.id)
     )
     return [(mode, code, int(hours), employer) for mode, code, hours, employer in session.execute(stmt)]
+
+
+# --- places reserved for an order class's graduates -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """What a vacancy still holds for graduates today: places left, who may take them, open to all from when."""
+
+    places: int
+    graduates: frozenset[int]
+    until: date
+
+    def closed_to(self, worker_id: int) -> bool:
+        """Whether these places are held against this worker (anyone but a graduate of the reserving class)."""
+        return self.places > 0 and worker_id not in self.graduates
+
+
+def reserved(session: Session, on: date, vacancy_ids: Sequence[int] | None = None) -> dict[int, Reserved]:
+    """Vacancy -> the places its order classes' reservations still hold on `on` (all vacancies when no ids).
+
+    A reservation holds min(places, graduates) less the graduates hired onto the vacancy since it began (ended
+    hires included: the promise to hire was kept); a vacancy reserved by several classes sums them, and any of
+    their graduates may take any of its reserved places. Three small queries over the reservations in force.
+    """
+    stmt = select(TrainingReservation).where(TrainingReservation.expires_on > on)
+    if vacancy_ids is not None:
+        if not vacancy_ids:
+            return {}
+        stmt = stmt.where(TrainingReservation.vacancy_id.in_(list(vacancy_ids)))
+    rows = list(session.scalars(stmt))
+    if not rows:
+        return {}
+    graduates: dict[int, set[int]] = {}
+    grads = select(Enrolment.class_id, Enrolment.worker_id).where(
+        Enrolment.class_id.in_([r.class_id for r in rows]), Enrolment.status == "completed"
+    )
+    for class_id, worker_id in session.execute(grads):
+        graduates.setdefault(int(class_id), set()).add(int(worker_id))
+    hires_stmt = (
+        select(TrainingReservation.id, func.count())
+        .join(
+            Placement,
+            and_(
+                Placement.vacancy_id == TrainingReservation.vacancy_id,
+                Placement.created_at >= TrainingReservation.created_at,
+            ),
+        )
+        .join(
+            Enrolment,
+            and_(
+                Enrolment.class_id == TrainingReservation.class_id,
+                Enrolment.worker_id == Placement.worker_id,
+                Enrolment.status == "completed",
+            ),
+        )
+        .where(TrainingReservation.id.in_([r.id for r in rows]))
+        .group_by(TrainingReservation.id)
+    )
+    hired = {int(i): int(n) for i, n in session.execute(hires_stmt)}
+    out: dict[int, Reserved] = {}
+    for r in rows:
+        mine = graduates.get(r.class_id, set())
+        left = max(0, min(r.places, len(mine)) - hired.get(r.id, 0))
+        before = out.get(r.vacancy_id)
+        if before is None:
+            out[r.vacancy_id] = Reserved(left, frozenset(mine), r.expires_on)
+        else:
+            out[r.vacancy_id] = Reserved(before.places + left, before.graduates | mine, max(before.until, r.expires_on))
+    return {v: r for v, r in out.items() if r.places > 0}
+
+
+def add_reservation(session: Session, klass: TrainingClass, places: int, expires_on: date) -> None:
+    """Hold places on the class's demand's vacancy (once per class)."""
+    demand = session.get(TrainingDemand, klass.demand_id)
+    assert demand is not None and demand.vacancy_id is not None
+    session.add(
+        TrainingReservation(class_id=klass.id, vacancy_id=demand.vacancy_id, places=places, expires_on=expires_on)
+    )
+    session.flush()
+
+
+def graduates_of_vacancy(session: Session, vacancy_id: int) -> set[int]:
+    """Workers who completed an order class answering a demand linked to this vacancy (any time)."""
+    stmt = (
+        select(Enrolment.worker_id)
+        .join(TrainingClass, TrainingClass.id == Enrolment.class_id)
+        .join(TrainingDemand, TrainingDemand.id == TrainingClass.demand_id)
+        .where(
+            TrainingDemand.vacancy_id == vacancy_id,
+            TrainingClass.mode == "order_class",
+            Enrolment.status == "completed",
+        )
+    )
+    return {int(w) for w in session.scalars(stmt)}
+
+
+def order_class_vacancies(session: Session, worker_id: int) -> set[int]:
+    """The vacancies linked to the demands of order classes this worker completed: their `training` tier."""
+    stmt = (
+        select(TrainingDemand.vacancy_id)
+        .join(TrainingClass, TrainingClass.demand_id == TrainingDemand.id)
+        .join(Enrolment, Enrolment.class_id == TrainingClass.id)
+        .where(
+            Enrolment.worker_id == worker_id,
+            Enrolment.status == "completed",
+            TrainingClass.mode == "order_class",
+            TrainingDemand.vacancy_id.is_not(None),
+        )
+    )
+    return {int(v) for v in session.scalars(stmt) if v is not None}

@@ -140,11 +140,18 @@ def get_class(class_id: PathId, session: SessionDep, principal: PrincipalDep) ->
 
 @router.patch("/training/classes/{class_id:int}", response_model=ClassRead, responses=PATCHING)
 def update_class(
-    class_id: PathId, body: ClassUpdate, session: SessionDep, principal: PrincipalDep, if_match: IfMatch = None
+    class_id: PathId,
+    body: ClassUpdate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    if_match: IfMatch = None,
 ) -> Response:
     """Change the fields sent (its school only); status moves planned → enrolling → running → completed,
-    or to cancelled; any other move is 409."""
-    klass = service.update_class(session, principal, class_id, body, if_match_version(if_match, class_id))
+    or to cancelled; any other move is 409. A completed order class holds places for its graduates on the
+    employer's vacancy."""
+    days = settings.training_reservation_days
+    klass = service.update_class(session, principal, class_id, body, if_match_version(if_match, class_id), days)
     return json_response(service.class_reads(session, [klass])[0], headers=_tag(klass))
 
 

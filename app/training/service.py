@@ -1,5 +1,6 @@
 """Training: employers state demands, schools run classes, county offices enrol workers, schools record results."""
 
+from datetime import timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -8,9 +9,11 @@ from sqlalchemy.orm import Session
 
 from app import authz
 from app.authz import Action, Reach, Resource
+from app.clock import today
 from app.errors import Conflict, Msg, NotFound, PreconditionFailed, ValidationFailed, field_error
 from app.labels import zh
 from app.orgs.service import Principal
+from app.placements import repository as placements
 from app.reference import service as reference
 from app.schemas import EMPTY_FIELD
 from app.training import repository
@@ -180,9 +183,15 @@ def _status_conflict(current: str, wanted: str) -> Conflict:
 
 
 def update_class(
-    session: Session, principal: Principal, class_id: int, data: ClassUpdate, if_match: int | None
+    session: Session,
+    principal: Principal,
+    class_id: int,
+    data: ClassUpdate,
+    if_match: int | None,
+    reservation_days: int = 30,
 ) -> TrainingClass:
-    """Change the fields sent; status only forward, capacity never below the places taken."""
+    """Change the fields sent; status only forward, capacity never below the places taken; an order class that
+    completes holds places on its employer's vacancy for its graduates for `reservation_days`."""
     klass = get_class(session, principal, class_id, write=True)
     _check_version(klass, if_match)
     changes = data.model_dump(exclude_unset=True)
@@ -202,10 +211,30 @@ def update_class(
                 f"已有 {held} 人报名，名额不能少于此数", f"{held} places are taken; capacity cannot go below that"
             )
             raise Conflict(msg, [field_error("capacity", msg)])
+    completing = wanted == "completed" and klass.status != "completed"
     for column, value in changes.items():
         setattr(klass, column, value)
     session.flush()
+    if completing:
+        _reserve_for_graduates(session, klass, reservation_days)
     return klass
+
+
+def _reserve_for_graduates(session: Session, klass: TrainingClass, days: int) -> None:
+    """The order-class promise (招生即招工): min(hire_commitment, headcount left) places on the demand's vacancy,
+    capped by the number of graduates when read (results recorded after completion still count)."""
+    if klass.mode != "order_class" or klass.demand_id is None or days <= 0:
+        return
+    demand = repository.get_demand(session, klass.demand_id, Reach())
+    if demand is None or demand.vacancy_id is None:
+        return
+    vacancy = vacancies.get(session, demand.vacancy_id, None, for_update=True)  # as placements lock it
+    if vacancy is None:
+        return
+    left = vacancy.headcount - placements.active_count(session, vacancy.id)
+    places = min(demand.hire_commitment, left)
+    if places > 0:
+        repository.add_reservation(session, klass, places, today() + timedelta(days=days))
 
 
 def list_classes(

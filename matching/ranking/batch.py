@@ -69,6 +69,7 @@ class WorkerSide:
     boost_wage: np.ndarray
     boost_local: np.ndarray
     blocked: list[Any]
+    ids: np.ndarray
 
     @classmethod
     def build(cls, wk: pd.DataFrame, board: PreparedBoard) -> WorkerSide:
@@ -93,6 +94,7 @@ class WorkerSide:
             boost_wage=_optional(wk, "boost_wage_met", 0.0, float),
             boost_local=_optional(wk, "boost_local", 0.0, float),
             blocked=list(wk["blocked_employers"]) if "blocked_employers" in wk.columns else [None] * N,
+            ids=wk["worker_id"].to_numpy(),
         )
 
 
@@ -114,6 +116,9 @@ class Block:
         self.kind = self.board.kind[self.cols]
         self.code = self.board.code[self.cols]
         self.mid_id = self.board.mid_id[self.cols]
+        # Block columns whose places left are all held for named workers, with those workers' ids.
+        self.reserved = [(j, self.board.reserved_for[int(c)]) for j, c in enumerate(self.cols)
+                         if int(c) in self.board.reserved_for]  # fmt: skip
 
 
 def top_k_batch(
@@ -143,7 +148,8 @@ def top_k_batch(
     local and nearby jobs even to a cross-region-minded worker who just came home; other preferences stay as
     they are). Vacancy columns: vacancy_id, employer_id, vacancy_county, vacancy_lon, vacancy_lat,
     occupation_code, wage_min, wage_max, housing, meals, shift, contract_months, min_age, max_age,
-    education_min, headcount_left.
+    education_min, headcount_left. Optional: reserved_left (places held for the workers in `graduates`, a list
+    of worker ids): a vacancy with no place left beyond those is offered to those workers only.
     """
     return top_k_prepared(
         workers,
@@ -296,6 +302,8 @@ def _score_chunk(block: Block, r: np.ndarray) -> pd.DataFrame:
         b = side.blocked[worker]
         if isinstance(b, (list, tuple, set, np.ndarray)) and len(b):
             key[row, np.isin(board.employer[cols], list(b))] = -np.inf
+    for held_col, graduates in block.reserved:
+        key[~np.isin(side.ids[r], graduates), held_col] = -np.inf
     # Candidates: the float32 top-m and everything within float32 rounding of its cut. The m-th largest of a
     # strided sample is a lower bound of the row's, so one comparison pass finds a small superset, and the
     # exact cut is taken among those few instead of partitioning every full row (that was 2/3 of the time).

@@ -25,9 +25,9 @@ OCCUPATION = ("occupation_desired", "occupation_wish_family", "occupation_skille
 WORKER = ("education_rank",)
 assert sorted(VACANCY + LOCATION + WAGE + OCCUPATION + WORKER) == sorted(TERM_NAMES)
 
-# The tiers of the default /matches order, best first. A `training` tier (a class the worker completed for the
-# vacancy's order) goes before `wish` once training classes exist: add it here and in `tier_of`.
-TIERS = ("wish", "skill", "other")
+# The tiers of the default /matches order, best first: `training` is the vacancy of an order class the worker
+# completed (its employer promised to hire the graduates), then wished occupations, skill families, the rest.
+TIERS = ("training", "wish", "skill", "other")
 
 
 def vacancy_features(mid: Any, housing: Any, meals: Any, contract_months: Any, shift: Any) -> dict[str, Any]:
@@ -108,6 +108,8 @@ def pair_logit(place: Any, wage: Any, occupation: Any, worker: Any) -> np.ndarra
     return np.asarray(place + wage + occupation + worker)
 
 
-def tier_of(desired: Any, skill_family: Any) -> np.ndarray:
-    """Index into TIERS: an occupation the worker asked for, else one in a skill or past job's family, else other."""
-    return np.where(np.asarray(desired, dtype=bool), 0, np.where(np.asarray(skill_family, dtype=bool), 1, 2))
+def tier_of(desired: Any, skill_family: Any, trained: Any = False) -> np.ndarray:
+    """Index into TIERS: the worker's own order-class vacancy, else an occupation they asked for, else one in a
+    skill or past job's family, else other."""
+    occupation = np.where(np.asarray(desired, dtype=bool), 1, np.where(np.asarray(skill_family, dtype=bool), 2, 3))
+    return np.where(np.asarray(trained, dtype=bool), 0, occupation)

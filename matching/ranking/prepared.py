@@ -101,6 +101,15 @@ class PreparedBoard:
         self.kind_rule = kinds % max(len(self.rules), 1)
         self.rule = self.kind_rule[self.kind] if len(vac) else np.zeros(0, np.int64)  # rule class per vacancy
         self.position = {int(v): i for i, v in enumerate(self.ids)}
+        # Optional `reserved_left` / `graduates`: a vacancy whose every place left is held for named workers (an
+        # order class's graduates) is offered to those workers only (board position -> their ids).
+        self.reserved_for: dict[int, np.ndarray] = {}
+        if "reserved_left" in vac.columns and len(vac):
+            held = pd.to_numeric(vac["reserved_left"], errors="coerce").fillna(0).to_numpy()
+            closed = np.flatnonzero(vac["headcount_left"].to_numpy() - held <= 0)
+            grads = vac["graduates"] if "graduates" in vac.columns else pd.Series([None] * len(vac))
+            for i in closed:
+                self.reserved_for[int(i)] = np.array([int(w) for w in items_of(grads.iloc[i])], dtype=np.int64)
         self.columns = {str(c): vac[c].to_numpy() for c in vac.columns}  # rows to show, read without the frame
         self._homes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
@@ -157,6 +166,8 @@ class OneWorker:
         self.blocked = list(blocked) if isinstance(blocked, (list, tuple, set, np.ndarray)) else []
         self.desired = items_of(worker["desired_occupations"])
         self.skills = items_of(worker["skills"])
+        trained = worker.get("training_vacancies")
+        self.training = [int(v) for v in trained] if isinstance(trained, (list, tuple, set, np.ndarray)) else []
 
 
 class PreparedPool:

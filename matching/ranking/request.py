@@ -37,8 +37,9 @@ def rank_one(
 
     Returns arrays `col` (board positions), `vacancy_id`, `score`, `logit`, `rank_key`, `tier` (index into
     `core.TIERS`). `order="retention"` is best rank key first, ties to the lower vacancy id (what the batch
-    path gives); `order="tiers"` takes the tiers in turn (wish, skill, other) and the same order within each.
-    Vacancies in `exclude` (ids) are skipped as if they had no headcount left.
+    path gives); `order="tiers"` takes the tiers in turn (training, wish, skill, other) and the same order within
+    each; the worker row's optional `training_vacancies` (ids) are the `training` tier. Vacancies in `exclude`
+    (ids) are skipped as if they had no headcount left.
     """
     if k < 1:
         raise ValueError("k must be at least 1")
@@ -70,7 +71,9 @@ def rank_one(
     wage = core.wage_part(ranker, board.mids, one.expected0)[board.mid_id[cols]]  # per distinct pay, gathered
     logit = core.pair_logit(place, wage, occ, core.worker_part(ranker, one.edu))
     rank_key = logit + one.boost_wage * (mid_s >= one.expected0) + one.boost_local * (ch_s != 0)
-    tier = core.tier_of(occupations["occupation_desired"], occupations["occupation_skill_family"])[code]
+    trained = np.isin(board.ids[cols], one.training)  # the worker's own order-class vacancies, any occupation
+    desired, skill_family = occupations["occupation_desired"], occupations["occupation_skill_family"]
+    tier = core.tier_of(desired[code], skill_family[code], trained)
     if order == "retention":
         chosen = _best(rank_key, board.ids[cols], k)
     else:  # each tier's best in turn; the big "other" tier is only partitioned

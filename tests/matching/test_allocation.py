@@ -251,3 +251,24 @@ def test_a_province_quota_of_zero_stops_placements_under_its_prefecture_pairings
     only_county = alloc.min_cost_flow(edges, capacity, {"dongguan-rongshui": 0})
     assert only_county.solver == "ortools_min_cost_flow"  # one quota per edge: still the flow
     assert sorted(only_county.assignments["worker_id"]) == [1, 3]
+
+
+@pytest.mark.parametrize("method", alloc.METHODS)
+def test_held_places_go_to_the_named_workers_only(method):
+    # Vacancy 7 has 3 places, 2 held for graduates g1 and g2; the others score higher everywhere.
+    edges = pd.DataFrame(
+        {
+            "worker_id": ["a", "b", "c", "g1", "g2", "a", "b", "c"],
+            "vacancy_id": [7, 7, 7, 7, 7, 8, 8, 8],
+            "score": [0.9, 0.9, 0.9, 0.5, 0.5, 0.4, 0.4, 0.4],
+        }
+    )
+    capacity = {7: 3, 8: 3}
+    plain = alloc.allocate(edges, capacity, method=method)
+    assert plain.assignments.query("vacancy_id == 7")["worker_id"].isin(["a", "b", "c"]).sum() == 3
+    held_edges, held_capacity = alloc.hold_places(edges, capacity, {7: 2}, {7: ["g1", "g2"]})
+    result = alloc.released(alloc.allocate(held_edges, held_capacity, method=method))
+    on_7 = result.assignments.query("vacancy_id == 7")["worker_id"]
+    assert sorted(on_7) == ["a", "g1", "g2"] or sorted(on_7) == ["b", "g1", "g2"] or sorted(on_7) == ["c", "g1", "g2"]
+    assert set(result.assignments["vacancy_id"]) <= {7, 8} and not result.assignments["worker_id"].duplicated().any()
+    assert result.placed == 5

@@ -309,3 +309,24 @@ def test_the_fit_keeps_its_promised_signs_even_against_the_data() -> None:
         if term.sign:
             assert model.signed_weights()[term.feature] * term.sign >= 0, term.feature
     assert model.signed_weights()["far_no_housing"] == 0.0 and model.signed_weights()["meals"] == 0.0
+
+
+def test_places_held_for_graduates_are_offered_to_them_only(ranker: RetentionRanker) -> None:
+    rng = np.random.default_rng(8)
+    workers, vacancies = make_workers(6, rng), make_vacancies(40, rng)
+    workers["age"] = 30
+    workers["channel_preference"] = "any"
+    workers["education"] = "senior_secondary"
+    vacancies["headcount_left"] = 2
+    plain = top_k_batch(workers, vacancies, ranker, k=40, pairs=PAIRS)
+    held = vacancies.assign(reserved_left=0, graduates=[[] for _ in range(len(vacancies))])
+    held.loc[held["vacancy_id"] == 101, ["reserved_left"]] = 2  # every place left: graduates only
+    held.loc[held["vacancy_id"] == 102, ["reserved_left"]] = 1  # one place still open to everyone
+    held["graduates"] = [[1, 2] if v in (101, 102) else [] for v in held["vacancy_id"]]
+    out = top_k_batch(workers, held, ranker, k=40, pairs=PAIRS)
+    on_101 = set(out.loc[out["vacancy_id"] == 101, "worker_id"])
+    assert set(plain.loc[plain["vacancy_id"] == 101, "worker_id"]) - {1, 2}  # others were offered it before
+    assert on_101 == set(plain.loc[plain["vacancy_id"] == 101, "worker_id"]) & {1, 2}
+    assert set(out.loc[out["vacancy_id"] == 102, "worker_id"]) == set(
+        plain.loc[plain["vacancy_id"] == 102, "worker_id"]
+    )
