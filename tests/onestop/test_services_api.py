@@ -245,6 +245,39 @@ def test_task_events_are_append_only(db, autumn):
         session.rollback()
 
 
+def test_the_at_risk_list_shows_the_rule_flag_beside_the_unchanged_probability(api, db, place):
+    from app.db import utcnow
+    from app.departure.models import PlacementRisk
+
+    uncovered, covered = place("2026-09-01"), place("2026-09-01")
+    done = _task(api, covered, "employee_insurance")["id"]
+    assert _patch(api, done, "employer", {"status": "done", "evidence_ref": "GS-1"}).status_code == 200
+    with db.session() as session, session.begin():  # the model's scores, as the batch stores them
+        for pid, risk in ((uncovered, 0.41), (covered, 0.39)):
+            session.add(
+                PlacementRisk(
+                    placement_id=pid,
+                    risk_30=None,
+                    risk_90=risk,
+                    risk_180=risk + 0.1,
+                    reasons=[],
+                    action="call",
+                    model_version="test",
+                    scored_at=utcnow(),
+                )
+            )
+    for who in ("county", "employer"):
+        resp = api("GET", "/placements/at-risk?horizon=90&limit=500", who)
+        assert resp.status_code == 200, resp.text
+        rows = {r["placement_id"]: r for r in resp.json()["items"]}
+        assert rows[uncovered]["probability"] == 0.41 and rows[covered]["probability"] == 0.39
+        flags = rows[uncovered]["rule_flags"]
+        assert [(f["code"], f["suggested_case"]["kind"]) for f in flags] == [
+            ("injury_cover_unconfirmed", "insurance_unpaid")
+        ]
+        assert rows[covered]["rule_flags"] == []
+
+
 # --- templates (last: they change what later placements get) -----------------------------------------------------
 
 
