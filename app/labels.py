@@ -186,6 +186,16 @@ VOCABULARIES: dict[str, dict[str, Label]] = {
         "west_code": L("西部地区代码", "West region code"),
         "level": L("层级", "Level"),
         "illustrative": L("示例数据", "Illustrative"),
+        # rights cases in the weekly report
+        "opened": L("本周立案", "Opened this week"),
+        "resolved": L("本周办结", "Resolved this week"),
+        "open_at_week_end": L("周末未结", "Open at week end"),
+        "overdue_at_week_end": L("周末超期", "Overdue at week end"),
+        "median_working_days_to_resolution": L("办结用时中位数（工作日）", "Median working days to resolution"),
+        "claimed_fen_resolved": L("办结案件诉求金额（分）", "Claimed in cases resolved (fen)"),
+        "recovered_fen_resolved": L("办结案件追回金额（分）", "Recovered in cases resolved (fen)"),
+        "departures_with_case_share": L("离岗中有案件的比例", "Share of departures with a case"),
+        "open_cases": L("未结拖欠工资案件", "Open wage-arrears cases"),
     },
     "risk_source": {"snapshot": L("本周冻结", "Frozen by the week's run"), "live": L("实时", "Live")},
     "pairing_level": {
@@ -202,6 +212,7 @@ VOCABULARIES: dict[str, dict[str, Label]] = {
         "follow_ups": L("回访", "Follow-ups"),
         "at_risk": L("离岗风险", "At risk"),
         "pairing_target": L("结对目标", "Pairing targets"),
+        "cases": L("权益案件", "Rights cases"),
     },
     # incentives
     "incentive_beneficiary": {

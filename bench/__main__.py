@@ -100,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "matcher-quality",
             "incentives",  # incentives
             "training",  # training
+            "cases",  # rights cases
         ],
         help="run one of the benchmarks",
     )
@@ -172,6 +173,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             log("training: 10,000 enrolments from one XLSX, beside the worker import of the same rows")
             figures["training"] = run_training(10_000, workdir)
             log(f"training: {figures['training']}")
+        if args.only in (None, "cases"):  # rights cases
+            from bench.cases import run as run_cases
+
+            figures["cases"] = run_cases(args.placements, workdir, migrated_sqlite, log)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(figures, ensure_ascii=False), flush=True)

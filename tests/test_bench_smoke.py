@@ -63,3 +63,15 @@ def test_the_enrolment_bench_enrols_every_row_it_imported(tmp_path) -> None:
     figures = run(40, tmp_path)
     assert figures["rows"] == 40
     assert figures["enrol_xlsx_rows_per_s"] > 0 and figures["worker_import_rows_per_s"] > 0
+
+
+def test_the_cases_bench_lists_overdue_cases_and_builds_the_report(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bench.cases import run
+    from bench.dbs import migrated_sqlite
+
+    figures = run(4000, tmp_path, migrated_sqlite, log=lambda _: None, stride=7)
+    assert figures["cases"] > 100 and figures["case_events"] > figures["cases"]
+    listing = figures["overdue_list"]
+    assert listing["provincial_office"]["items_per_page"] == 50  # a full first page of overdue cases
+    assert listing["provincial_office"]["p99_ms"] >= listing["provincial_office"]["p50_ms"] > 0
+    assert figures["report"]["cases_open_at_week_end"] > 0

@@ -78,6 +78,17 @@ def field_label(metric: str) -> str:
     return " · ".join(parts)
 
 
+CASE_COUNTS = ("opened", "resolved", "open_at_week_end", "overdue_at_week_end")
+CASE_TOTALS = (
+    *CASE_COUNTS,
+    "median_working_days_to_resolution",
+    "claimed_fen_resolved",
+    "recovered_fen_resolved",
+    "departures",
+    "departures_with_case_share",
+)
+
+
 def _long_rows(report: dict[str, Any]) -> list[list[Any]]:
     rows: list[list[Any]] = []
     for metric in WEEK_FIGURES:
@@ -121,6 +132,19 @@ def _long_rows(report: dict[str, Any]) -> list[list[Any]]:
         if item.get("answered_this_week"):
             rest["answered_this_week"] = label("flag_decision", item["answered_this_week"])
         rows += [["at_risk", item["placement_id"], "", k, v] for k, v in _flat("", rest)]
+    return rows + _case_rows(report["cases"])
+
+
+def _case_rows(cases: dict[str, Any]) -> list[list[Any]]:
+    rows: list[list[Any]] = [["cases", "", "", k, cases[k]] for k in CASE_TOTALS]
+    for section, key in (("by_kind", "kind"), ("by_county", "home_county"), ("by_employer", "employer_id")):
+        for item in cases[section]:
+            name = item.get("kind_label") or item.get("name", "")
+            rows += [[f"cases_{section}", item[key], name, k, item[k]] for k in CASE_COUNTS]
+    rows += [
+        ["cases_arrears_employers", e["employer_id"], e["name"], "open_cases", e["open_cases"]]
+        for e in cases["employers_with_open_arrears"]
+    ]
     return rows
 
 
@@ -345,6 +369,16 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
             for i in risk["items"]
         ]
         + ([[risk["note"]]] if risk["note"] else []),
+    )
+    cases = report["cases"]
+    _sheet(
+        wb,
+        "权益案件 cases",
+        ["类型 kind", *(_metric(k) for k in CASE_COUNTS)],
+        [["全部 / All kinds", *(cases[k] for k in CASE_COUNTS)]]
+        + [[k["kind_label"], *(k[c] for c in CASE_COUNTS)] for k in cases["by_kind"]]
+        + [[_metric(k), cases[k]] for k in CASE_TOTALS if k not in CASE_COUNTS]
+        + [[f"{_metric('open_cases')}: {e['name']}", e["open_cases"]] for e in cases["employers_with_open_arrears"]],
     )
     _sheet(
         wb,

@@ -73,9 +73,10 @@ def week_counts(session: Session, scope: Scope, weeks: list[tuple[date, date]]) 
 def departures(session: Session, scope: Scope, since: date, until: date) -> pd.DataFrame:
     """Placements that ended between `since` and `until` (inclusive), one row each."""
     stmt = _joined(
-        select(W.hukou_county, V.employer_org_id, V.county_code, P.start_date, P.end_date, P.end_reason), scope
+        select(W.hukou_county, V.employer_org_id, V.county_code, P.start_date, P.end_date, P.end_reason, P.id),
+        scope,
     ).where(P.end_date.between(since, until), P.start_date <= until)
-    return _frame(session, stmt, [*GROUP_COLUMNS, "start_date", "end_date", "end_reason"])
+    return _frame(session, stmt, [*GROUP_COLUMNS, "start_date", "end_date", "end_reason", "placement_id"])
 
 
 def started(session: Session, scope: Scope, since: date, until: date) -> pd.DataFrame:

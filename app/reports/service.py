@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app import authz
 from app.authz import Action, OrgKind, Resource
+from app.config import get_settings
 from app.departure.features import EARLY_DAYS, HORIZONS, NOT_A_DEPARTURE
 from app.departure.schemas import DECISIONS
 from app.departure.service import FLAG_MIN_RISK, action_for_kind, reasons_for
@@ -29,6 +30,7 @@ from app.reference.service import within
 from app.reports import repository
 from app.reports.schemas import CHANNELS, IsoWeek, Scope
 from app.reports.survival import curve, retention
+from app.rights.report import cases_section
 from matching.features import channel_of
 
 COHORT_MONTHS = 12
@@ -84,6 +86,13 @@ DEFINITIONS_TEXT: dict[str, tuple[str, str]] = {
         f"active placements whose departure risk at the nearest horizon is at least {FLAG_MIN_RISK}; frozen = "
         "the scores frozen by the week's Monday run (reads the same later), live = the latest scores made by the "
         "end of the following week (an older week the run did not freeze)",
+    ),
+    "cases": (
+        "按周日结束前记录的案件事件回放：本周立案、本周办结、周末未结；周末超期 = 仍在计时的时限早于周日；"
+        "办结用时按中国工作日（含节假日与调休）计；离岗中有案件的比例 = 本周离岗的就业记录中有权益案件的比例",
+        "replayed from the case events written before the week ended: opened and resolved in the week, open at its "
+        "end; overdue = a running clock due before the Sunday; time to resolve in Chinese working days (holidays "
+        "and make-up days counted); share of departures with a case = the week's ended placements that have one",
     ),
     "pairing_target": (
         "年度目标属于整个结对：完成比例 = 结对全部年内就业 / 年度目标；县或企业看到本范围的年内就业及其占结对的比重",
@@ -517,6 +526,17 @@ def _scope_block(scope: Scope, ref: Reference) -> dict[str, Any]:
     return {"kind": "province", "name": "全省 / whole province"}
 
 
+def _case_filters(scope: Scope) -> dict[str, Any]:
+    """The cases a scope counts: its workers' (by home county), its employer's, or its pairing's two sides."""
+    if scope.kind == "county":
+        return {"home_region": scope.code}
+    if scope.kind == "employer":
+        return {"employer_id": scope.org_id}
+    if scope.kind == "pairing":
+        return {"home_region": scope.west_code, "workplace_region": scope.east_code}
+    return {}
+
+
 def build_report(session: Session, scope: Scope, week: IsoWeek, ref: Reference | None = None) -> dict[str, Any]:
     """The report for one scope and one finished week, as plain JSON-ready data (no timestamps)."""
     ref = ref or Reference.load(session, week.sunday)
@@ -560,6 +580,15 @@ def build_report(session: Session, scope: Scope, week: IsoWeek, ref: Reference |
         "departures_by_week": _trend(facts, week),
         "follow_ups": _follow_ups(facts),
         "at_risk": _at_risk(facts, ref, week, scope),
+        "cases": cases_section(
+            session,
+            week.monday,
+            week.end_instant,
+            _case_filters(scope),
+            [int(p) for p in deps_now["placement_id"]] if len(deps_now) else [],
+            {"divisions": ref.divisions, "employers": ref.employers},
+            get_settings(),
+        ),
         "definitions": DEFINITIONS,
     }
 

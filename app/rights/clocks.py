@@ -53,3 +53,17 @@ def clock(kind: str, name: str, overrides: Mapping[str, Mapping[str, int]]) -> C
     base = {"contact": CONTACT, "accept": ACCEPT}.get(name) or REFER_CLOCK[kind]
     days = overrides.get(kind, {}).get(name)
     return base if days is None else replace(base, days=days, source=f"{base.source}; set to {days} by settings")
+
+
+class DueDates:
+    """Due dates memoised by (kind, clock, start) for one calendar: replaying many cases meets few distinct days."""
+
+    def __init__(self, calendar: WorkCalendar, overrides: Mapping[str, Mapping[str, int]]) -> None:
+        self.calendar, self.overrides = calendar, overrides
+        self.seen: dict[tuple[str, str, date], date] = {}
+
+    def __call__(self, kind: str, name: str, start: date) -> date:
+        key = (kind, name, start)
+        if key not in self.seen:
+            self.seen[key] = clock(kind, name, self.overrides).due(start, self.calendar)[0]
+        return self.seen[key]

@@ -4,7 +4,7 @@ Events are only ever inserted here: nothing in this module updates or deletes on
 """
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, delete, insert, or_, select
@@ -168,3 +168,43 @@ def calendar_years(session: Session) -> list[tuple[int, str, int]]:
         source, n = out.get(day.year, (day.source, 0))
         out[day.year] = (source, n + 1)
     return [(year, source, n) for year, (source, n) in sorted(out.items())]
+
+
+def report_cases(
+    session: Session,
+    until: datetime,
+    *,
+    home_region: str | None = None,
+    employer_id: int | None = None,
+    workplace_region: str | None = None,
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The cases opened before `until` in a report's scope, and their events before `until` in order.
+
+    Cases: (id, kind, placement_id, employer_id, home_county, opened_on, amount_claimed_fen); events: (case_id,
+    action, to_status, at, amount_recovered_fen).
+    """
+    scoped = [RightsCase.opened_on < until.date()]  # `until` is Monday 00:00 CST: its date is the day after
+    if home_region is not None:
+        scoped.append(RightsCase.home_county.startswith(region_prefix(home_region)))
+    if employer_id is not None:
+        scoped.append(RightsCase.employer_id == employer_id)
+    if workplace_region is not None:
+        scoped.append(RightsCase.jurisdiction_county.startswith(region_prefix(workplace_region)))
+    cases = select(
+        RightsCase.id,
+        RightsCase.kind,
+        RightsCase.placement_id,
+        RightsCase.employer_id,
+        RightsCase.home_county,
+        RightsCase.opened_on,
+        RightsCase.amount_claimed_fen,
+    ).where(*scoped)
+    events = (
+        select(CaseEvent.case_id, CaseEvent.action, CaseEvent.to_status, CaseEvent.at, CaseEvent.amount_recovered_fen)
+        .join(RightsCase, RightsCase.id == CaseEvent.case_id)
+        .where(*scoped, CaseEvent.at < until)
+        .order_by(CaseEvent.id)
+    )
+    return [tuple(r) for r in session.execute(cases.order_by(RightsCase.id))], [
+        tuple(r) for r in session.execute(events)
+    ]

@@ -17,9 +17,17 @@ class WorkCalendar:
     """Working days from the loaded tables ({year: {day: is a working day}}), else the library, else weekends."""
 
     loaded: Mapping[int, Mapping[date, bool]] = field(default_factory=dict)
+    # Answers already given: a report replays thousands of clocks over the same few years of days.
+    _seen: dict[date, tuple[bool, bool]] = field(default_factory=dict, compare=False, repr=False)
 
     def is_workday(self, day: date) -> tuple[bool, bool]:
         """(a working day?, only a guess because the year's holidays are not published yet?)."""
+        known = self._seen.get(day)
+        if known is None:
+            known = self._seen[day] = self._lookup(day)
+        return known
+
+    def _lookup(self, day: date) -> tuple[bool, bool]:
         table = self.loaded.get(day.year)
         if table is not None:  # a loaded year lists its holidays and make-up days; other days follow the week
             return table.get(day, day.weekday() < 5), False

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.authz import OrgKind
 from app.clock import today as china_today
+from app.config import get_settings
 from app.db import Database
 from app.models import FollowUp, Org, Pairing, PairingVersion, Placement, Vacancy, Worker
 from app.orgs import service as orgs_service
@@ -25,7 +26,9 @@ from app.pairings.service import FIELDS as PAIRING_FIELDS
 from app.pii import PiiVault, vault_for
 from app.placements.schemas import CONTACTS, END_REASONS, OUTCOMES
 from app.reference.models import Division, Occupation
+from app.rights.models import CaseEvent, RightsCase
 from app.seed import catalog
+from app.seed.cases import build_cases
 from app.seed.reference import load_reference
 from app.seed.simulate import NOTE_TEXTS, World, build_world, to_dates
 from app.vacancies.schemas import SHIFTS
@@ -343,6 +346,24 @@ def _insert_world(conn: Connection, w: World, vault: PiiVault, progress: Progres
 
     placement_ids = _bulk(conn, _table(Placement), n_p, placement_rows, progress, "placements", copy=True)
 
+    # ---- rights cases from the ends that call for one, with their event histories ----------------------
+    case_rows, histories = build_cases(w, org_ids, worker_ids, placement_ids, get_settings().case_clock_days)
+    case_ids = _bulk(conn, _table(RightsCase), len(case_rows), lambda lo, hi: case_rows[lo:hi], progress, "cases")
+    event_rows = [
+        {"case_id": int(case_id), **event}
+        for case_id, events in zip(case_ids, histories, strict=True)
+        for event in events
+    ]
+    _bulk(
+        conn,
+        _table(CaseEvent),
+        len(event_rows),
+        lambda lo, hi: event_rows[lo:hi],
+        progress,
+        "case events",
+        with_ids=False,
+    )
+
     # ---- follow-ups ---------------------------------------------------------------------------------------
     n_f = len(w.f_placement)
     f_placement_ids = placement_ids[w.f_placement] if n_p else np.zeros(0, np.int64)
@@ -385,6 +406,7 @@ def _insert_world(conn: Connection, w: World, vault: PiiVault, progress: Progres
         "placements": n_p,
         "active_placements": int((~ended).sum()),
         "follow_ups": n_f,
+        "cases": len(case_rows),
         "marginals": w.marginals(),
     }
 

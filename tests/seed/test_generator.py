@@ -223,3 +223,42 @@ def test_api_can_add_rows_after_seeding(client, seeded: tuple[dict, Path]) -> No
         headers=office,
     )
     assert placement.status_code == 201, placement.text
+
+
+def test_cases_follow_the_ends_that_call_for_them_and_their_history_gives_their_state(
+    client, db: Database, settings: Settings, seeded: tuple[dict, Path]
+) -> None:
+    """Every dispute and injury opens a case; replaying a case's events gives its stored status and due date."""
+    from app.rights.models import CaseEvent, RightsCase
+    from app.rights.report import replay
+    from app.rights.ties import CASE_FOR_END_REASON
+    from app.rights.workdays import WorkCalendar
+
+    summary, keys_file = seeded
+    with db.session(write=False) as s:
+        ended = select(Placement.id, Placement.end_reason).where(Placement.end_reason.is_not(None))
+        ends = {pid: reason for pid, reason in s.execute(ended)}
+        cases = s.scalars(select(RightsCase)).all()
+        rows = [(c.id, c.kind, c.placement_id, c.employer_id, c.home_county, c.opened_on, 0) for c in cases]
+        events = [
+            (e.case_id, e.action, e.to_status, e.at, e.amount_recovered_fen)
+            for e in s.scalars(select(CaseEvent).order_by(CaseEvent.id))
+        ]
+        stored = {c.id: (c.status, c.due_on, c.opened_on, c.placement_id, c.kind) for c in cases}
+    assert summary["cases"] == len(cases) > 0
+    by_placement = {c.placement_id: c.kind for c in cases}
+    for placement_id, reason in ends.items():
+        if reason in ("dispute", "injury"):
+            assert by_placement.get(placement_id) == CASE_FOR_END_REASON[reason], placement_id
+    assert all(CASE_FOR_END_REASON[ends[p]] == kind for p, kind in by_placement.items())
+    replayed = replay(rows, events, WorkCalendar(), settings)
+    assert len({c.status for c in replayed}) >= 4  # open, in progress and closed cases all show
+    for case in replayed:
+        status, due_on, opened_on, _, _ = stored[case.id]
+        assert case.status == status, case.id
+        assert due_on == (min(case.due.values()) if case.due else None), case.id
+        assert opened_on <= today()
+    office = json.loads(keys_file.read_text())["county_office"]
+    resp = client.get("/api/v1/cases?limit=200", headers={"Authorization": f"Bearer {office['api_key']}"})
+    assert resp.status_code == 200, resp.text
+    assert len(resp.json()["items"]) == sum(c.worker_owner_org_id == office["org_id"] for c in cases)
