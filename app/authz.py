@@ -57,6 +57,10 @@ class Resource(StrEnum):
     # rights cases
     case = "case"  # rights-protection cases (权益保障) and their append-only events
     work_calendar = "work_calendar"  # the year's holiday and make-up-day table the case clocks count on
+    # one-stop services
+    service_template = "service_template"  # the checklist per (home province, work province) pair
+    service_task = "service_task"  # a placement's checklist tasks (GET /placements/{id}/services, PATCH a task)
+    service_queue = "service_queue"  # tasks across placements (GET /service-tasks?overdue=true)
 
 
 class Action(StrEnum):
@@ -258,6 +262,29 @@ RULES: dict[tuple[Resource, Action], dict[OrgKind, Grant]] = {
         OrgKind.station: Grant("whose workplace lies in its region", lambda p: Reach(region=p.region_code)),
     },
     (Resource.work_calendar, Action.write): {PROVINCE: Grant("the national table", lambda p: Reach())},
+    # one-stop services: provinces keep the templates; the responsible side writes a task, the offices read
+    (Resource.service_template, Action.read): {PROVINCE: EVERYTHING},
+    (Resource.service_template, Action.write): {
+        PROVINCE: Grant("a pair whose home or work province is its own", lambda p: Reach(region=p.region_code))
+    },
+    (Resource.service_task, Action.read): {
+        COUNTY: OWN_WORKERS,
+        EMPLOYER: OWN_VACANCIES,
+        PROVINCE: EVERYTHING,
+        OrgKind.station: Grant("whose workplace lies in its region", lambda p: Reach(region=p.region_code)),
+    },
+    (Resource.service_task, Action.write): {
+        COUNTY: Grant("its workers' tasks it is responsible for", lambda p: Reach(worker_owner=p.org_id)),
+        EMPLOYER: Grant("its hires' tasks it is responsible for", lambda p: Reach(employer=p.org_id)),
+        OrgKind.station: Grant(
+            "tasks it is responsible for, workplace in its region", lambda p: Reach(region=p.region_code)
+        ),
+    },
+    (Resource.service_queue, Action.read): {
+        COUNTY: OWN_WORKERS,
+        PROVINCE: EVERYTHING,
+        OrgKind.station: Grant("whose workplace lies in its region", lambda p: Reach(region=p.region_code)),
+    },
 }
 # rights/station: a station makes the visits, so it reads the placements whose workplace lies in its region (the
 # worker's name only with consent), adds follow-ups to them, reads their at-risk list and its region's weekly report.
@@ -279,6 +306,7 @@ ALLOCATE_REFUSED = Msg(
 )
 PAYS_REFUSED = Msg("只有省级协作办公室可以办理奖补支付", "only a provincial office pays incentives")
 VACANCIES_REFUSED = "本机构无权发布或修改岗位", "may not post or change vacancies"
+SERVICE_TASK_REFUSED = Msg("只有负责该事项的一方可以更新办理情况", "only the side responsible for a task updates it")
 REFUSALS: dict[tuple[Resource, Action], Callable[[str], Msg]] = {
     (Resource.worker, Action.read): lambda k: Msg(
         "本机构无权查看劳动者档案", f"a {k} key may not read worker profiles"
@@ -378,6 +406,21 @@ REFUSALS: dict[tuple[Resource, Action], Callable[[str], Msg]] = {
     (Resource.work_calendar, Action.write): lambda k: Msg(
         "只有省级协作办公室可以导入节假日安排", "only a provincial office loads the holiday table"
     ),
+    # one-stop services
+    (Resource.service_template, Action.read): lambda k: Msg(
+        "只有省级协作办公室可以查看服务清单模板", "only a provincial office reads service templates"
+    ),
+    (Resource.service_template, Action.write): lambda k: Msg(
+        "只有省级协作办公室可以修改服务清单模板", "only a provincial office writes service templates"
+    ),
+    (Resource.service_task, Action.read): lambda k: Msg(
+        "本机构无权查看社保医保服务清单", f"a {k} key may not read service checklists"
+    ),
+    (Resource.service_task, Action.write): lambda k: SERVICE_TASK_REFUSED,
+    (Resource.service_queue, Action.read): lambda k: Msg(
+        "只有县级人社部门、劳务协作站或省级协作办公室可以查看服务事项清单",
+        "only county offices, stations and provincial offices list service tasks",
+    ),
 }
 
 
@@ -450,3 +493,19 @@ def earns_as(org_kind: str, beneficiary: str) -> bool:
 # rights cases: who may be handed a case (`assign`), and who receives an escalation.
 CASE_HANDLER_KINDS = frozenset(RULES[Resource.case, Action.write])
 ESCALATION_KINDS = (OrgKind.provincial_office,)
+
+
+# one-stop services: the side a task names as responsible, as the kind of organisation that answers for it.
+SERVICE_RESPONSIBLE = {"county_office": COUNTY, "employer": EMPLOYER, "station": OrgKind.station}
+
+
+def check_responsible(principal: Principal, responsible: str) -> None:
+    """Only the side a task names updates it (403 for the others who reach the placement)."""
+    if SERVICE_RESPONSIBLE.get(responsible) != OrgKind(principal.kind):
+        raise Forbidden(SERVICE_TASK_REFUSED)
+
+
+def keeps_template(principal: Principal, home: str, work: str) -> bool:
+    """Either provincial office of a pair keeps its template (the reach names the caller's province)."""
+    region = reach(principal, Resource.service_template, Action.write).region
+    return region is None or region in (home, work)

@@ -335,6 +335,42 @@ VOCABULARIES: dict[str, dict[str, Label]] = {
         "skill": L("与你的技能或做过的工作同类", "in the family of your skills or past jobs"),
         "other": L("其他岗位", "other jobs"),
     },
+    # one-stop service checklists (社保接续 / 医保异地就医备案)
+    "service_task_kind": {
+        "resident_medical_paid": L("城乡居民医保已缴当年费用", "Resident medical insurance paid for the year"),
+        "medical_registration": L("异地就医备案", "Cross-region medical registration", ("就医备案", "异地备案")),
+        "employee_insurance": L(
+            "参加职工社会保险（含工伤保险）",
+            "Enrolled in employee social insurance (incl. work-injury cover)",
+            ("参保登记", "职工社保", "工伤保险"),
+        ),
+        "medical_transfer": L("医保关系转移接续", "Medical-insurance transfer", ("医保转移", "医保接续")),
+        "pension_transfer": L("养老保险关系转移接续", "Pension-insurance transfer", ("养老转移", "养老接续")),
+        "medical_gap_reminder": L(
+            "离岗后医保断缴三个月提醒", "Reminder: 3-month medical-insurance gap after exit", ("断缴提醒",)
+        ),
+    },
+    "service_stage": {
+        "before_departure": L("出发前", "Before departure"),
+        "on_hiring": L("入职时", "On hiring", ("入职",)),
+        "on_exit": L("离岗时", "On exit", ("离岗",)),
+    },
+    "service_responsible": {
+        "county_office": L("县级人社部门", "County labour office", ("县人社局", "就业服务中心")),
+        "employer": L("用工企业", "Employer", ("企业",)),
+        "station": L("劳务协作站", "Labour-cooperation station", ("协作站",)),
+    },
+    "service_task_status": {
+        "todo": L("待办", "To do", ("未办",)),
+        "in_progress": L("办理中", "In progress", ("处理中",)),
+        "awaiting_external": L("等待外部办理", "Awaiting another office", ("等待经办机构",)),
+        "done": L("已办结", "Done", ("已完成", "完成")),
+        "blocked": L("受阻", "Blocked", ("无法办理",)),
+        "not_needed": L("无需办理", "Not needed", ("不需要",)),
+    },
+    "service_flag": {
+        "injury_cover_unconfirmed": L("上岗满30天未确认参加工伤保险", "Work-injury cover not confirmed by day 30"),
+    },
 }
 # Which metrics are good news when they rise: the report page colours a change green or red by this.
 HIGHER_IS_BETTER: dict[str, bool] = {

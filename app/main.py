@@ -33,6 +33,7 @@ from app.incentives.router import router as incentives_router
 from app.logging import install_redaction
 from app.matching.router import router as matching_router
 from app.matching.service import Matcher
+from app.onestop.router import router as onestop_router
 from app.orgs.service import PrincipalCache
 from app.pairings.router import router as pairings_router
 from app.placements.router import router as placements_router
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     api.include_router(pairings_router)
     api.include_router(training_router)  # training: demands, classes, enrolments
     api.include_router(rights_router)  # rights cases
+    api.include_router(onestop_router)  # one-stop services: checklists, tasks, templates
     app.include_router(api)
     app.include_router(reports_page_router)  # the weekly report page, for people (outside /api/v1)
 

@@ -13,6 +13,7 @@ from app.incentives.models import (
     IncentiveRuleVersion,
 )
 from app.matching.models import OccupationCorrection, OccupationInference
+from app.onestop.models import ServiceTask, ServiceTaskEvent, ServiceTemplate
 from app.orgs.models import ApiKey, Org, ReportSession
 from app.pairings.models import PairingVersion
 from app.placements.models import FollowUp, Placement
@@ -62,4 +63,8 @@ __all__ = [
     "RightsCase",
     # training reservations
     "TrainingReservation",
+    # one-stop services
+    "ServiceTask",
+    "ServiceTaskEvent",
+    "ServiceTemplate",
 ]

@@ -16,6 +16,7 @@ from app.departure.models import FlagReview
 from app.departure.schemas import AtRiskItem, FlagReviewAnswer, FlagReviewCreate, FlagReviewRead, Reason, RuleAction
 from app.errors import Msg, NotFound, ValidationFailed
 from app.labels import label
+from app.onestop import service as onestop
 from app.orgs.service import Principal
 from app.placements import repository as placements
 from app.placements.models import Placement
@@ -65,6 +66,7 @@ def at_risk(
     answers = {} if own_only else repository.latest_reviews(session, ids, org_kinds=EMPLOYER_KINDS)
     people = repository.people_and_jobs(session, ids)
     in_arrears = case_ties.placements_at_employers_in_arrears(session, ids)
+    rules = onestop.rule_flags(session, ids)  # one-stop services: shown beside the risk, never folded into it
     on = today()
     items = []
     for r, p, prob in shown:
@@ -102,6 +104,7 @@ def at_risk(
                 scored_at=r.scored_at,
                 latest_review=FlagReviewRead.model_validate(reviews[p.id]) if p.id in reviews else None,
                 latest_employer_review=FlagReviewRead.model_validate(answers[p.id]) if p.id in answers else None,
+                rule_flags=rules.get(p.id, []),
             )
         )
     more = len(rows) > limit

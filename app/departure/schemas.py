@@ -6,6 +6,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import Field, computed_field
 
 from app.labels import Coded, label
+from app.onestop.schemas import RuleFlag
 from app.placements.schemas import PlacementStatus
 from app.rights.schemas import CaseDetail, CaseFromFlag
 from app.schemas import InputModel, ReadModel
@@ -89,4 +90,9 @@ class AtRiskItem(ReadModel):
     )
     latest_employer_review: FlagReviewRead | None = Field(
         None, description="offices only: the employer's newest answer, kept apart from the offices' own"
+    )
+    rule_flags: list[RuleFlag] = Field(
+        default_factory=list,
+        description="flags fixed rules raise (work-injury cover unconfirmed by day 30), beside the model's "
+        "probability, which they do not change; each suggests the case to open",
     )

@@ -10,6 +10,7 @@ from app.authz import REFERRER_KINDS, Action, Resource
 from app.clock import today
 from app.db import utcnow
 from app.errors import Conflict, Duplicate, Msg, NotFound, PreconditionFailed, ValidationFailed, field_error
+from app.onestop import service as onestop
 from app.orgs import repository as orgs
 from app.orgs.service import Principal
 from app.pii import PiiVault
@@ -102,6 +103,8 @@ def create_placement(session: Session, principal: Principal, data: PlacementCrea
             repository.add(session, placement)
     except IntegrityError:  # the partial unique index: the same worker placed concurrently elsewhere
         raise Conflict(WORKER_BUSY) from None
+    # A cross-province hire gets its one-stop checklist (社保接续, 异地就医备案) in the same transaction.
+    onestop.create_checklist(session, placement, worker.hukou_county, vacancy.county_code, principal.org_id)
     return placement
 
 
@@ -137,6 +140,7 @@ def end_placement(
     _check_between_start_and_today(placement, "end_date", data.end_date, "离岗日期")
     placement.end_date, placement.end_reason = data.end_date, data.end_reason
     session.flush()
+    onestop.on_placement_end(session, placement, principal.org_id)  # the exit task, dated from the end
     return placement
 
 

@@ -24,6 +24,8 @@ PATCHABLE = {
     "/api/v1/training/demands/{demand_id}": ("employer", {"hire_commitment": 2}, "hire_commitment"),
     "/api/v1/training/classes/{class_id}": ("school", {"title": "数控车床订单班"}, "title"),
     "/api/v1/training/enrolments/{enrolment_id}": ("school", {"attended_hours": 12}, "attended_hours"),
+    # one-stop services: the employer records progress on its hire's insurance enrolment
+    "/api/v1/service-tasks/{task_id}": ("employer", {"status": "in_progress"}, "status"),
 }
 
 
@@ -76,7 +78,11 @@ def resources(client, tenants) -> dict[str, str]:
         f"/api/v1/training/classes/{class_id}/enrolments", json={"worker_id": worker}, headers=tenants["county"].headers
     )
     assert enrolment.status_code == 201, enrolment.text
+    # one-stop services: the cross-province placement's checklist, its employer's task
+    services = client.get(f"/api/v1/placements/{placement.json()['id']}/services", headers=tenants["county"].headers)
+    task = next(t["id"] for t in services.json()["tasks"] if t["kind"] == "employee_insurance")
     return {
+        "/api/v1/service-tasks/{task_id}": f"/api/v1/service-tasks/{task}",
         "/api/v1/pairings/{pairing_id}": f"/api/v1/pairings/{pairing.json()['id']}",
         "/api/v1/incentives/rules/{rule_id}": f"/api/v1/incentives/rules/{rule.json()['id']}",
         "/api/v1/training/demands/{demand_id}": f"/api/v1/training/demands/{demand}",

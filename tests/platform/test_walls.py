@@ -84,6 +84,11 @@ def world(client, tenants, db) -> World:
     resp = client.post("/api/v1/cases", json=body, headers=county.headers)
     assert resp.status_code == 201, resp.text
     w.ids["case_id"] = resp.json()["id"]
+    # one-stop services: W's placement (Guangxi worker, Dongguan workplace) has a checklist; the employer's task
+    services = client.get(f"/api/v1/placements/{w.ids['placement']}/services", headers=county.headers)
+    assert services.status_code == 200, services.text
+    w.ids["task_id"] = next(t["id"] for t in services.json()["tasks"] if t["kind"] == "employee_insurance")
+    w.ids |= {"home": 450000, "work": 440000}
     return w
 
 
@@ -807,6 +812,103 @@ CASES = [
             broker=403,
         ),
     ),  # only the handling offices record actions
+    # one-stop services: the responsible side writes a task; the county office, the station and the province read
+    (
+        "GET",
+        "/placements/{placement}/services",
+        None,
+        _expect(
+            county=200,
+            other_county=404,
+            employer=200,
+            other_employer=404,
+            agency=403,
+            school=403,
+            province=200,
+            station=200,
+            broker=403,
+        ),
+    ),
+    (
+        "GET",
+        "/service-tasks?overdue=true&responsible=employer",
+        None,
+        _expect(
+            county=200,
+            other_county=200,
+            employer=403,
+            other_employer=403,
+            agency=403,
+            school=403,
+            province=200,
+            station=200,
+            broker=403,
+        ),
+    ),
+    (
+        "GET",
+        "/service-tasks/{task_id}",
+        None,
+        _expect(
+            county=200,
+            other_county=404,
+            employer=200,
+            other_employer=404,
+            agency=403,
+            school=403,
+            province=200,
+            station=200,
+            broker=403,
+        ),
+    ),
+    (
+        "PATCH",
+        "/service-tasks/{task_id}",
+        "service_task_patch",
+        _expect(
+            county=403,
+            other_county=404,
+            employer=200,
+            other_employer=404,
+            agency=403,
+            school=403,
+            province=403,
+            station=403,
+            broker=403,
+        ),
+    ),  # the employer is responsible for enrolling its hire; the county and the station reach it, and read only
+    (
+        "GET",
+        "/service-templates/{home}/{work}",
+        None,
+        _expect(
+            county=403,
+            other_county=403,
+            employer=403,
+            other_employer=403,
+            agency=403,
+            school=403,
+            province=200,
+            station=403,
+            broker=403,
+        ),
+    ),
+    (
+        "PUT",
+        "/service-templates/{home}/{work}",
+        "service_template",
+        _expect(
+            county=403,
+            other_county=403,
+            employer=403,
+            other_employer=403,
+            agency=403,
+            school=403,
+            province=200,
+            station=403,
+            broker=403,
+        ),
+    ),  # either provincial office of the pair (the test's province is Guangxi's)
 ]
 # The import route has its own wall tests in tests/workers/test_import.py (it takes a file, not JSON).
 COVERED_ELSEWHERE = {
@@ -876,6 +978,13 @@ def _body(kind: str | None, role: str, world: World) -> dict | None:
         return {"kind": "wage_arrears", "summary": f"拖欠工资 by {role}", "placement_id": world.ids["placement"]}
     if kind == "case_event":
         return {"action": "note", "note": f"已电话联系 by {role}"}
+    # one-stop services
+    if kind == "service_task_patch":
+        return {"status": "in_progress", "evidence_ref": f"SB-{role}"}
+    if kind == "service_template":
+        from app.onestop.templates import DEFAULT_TASKS
+
+        return {"tasks": [t.stored() for t in DEFAULT_TASKS]}
     raise AssertionError(kind)
 
 
@@ -927,6 +1036,8 @@ ETAG_READER = {
     "/training/demands/{demand_id}": "employer",
     "/training/classes/{class_id}": "school",
     "/training/enrolments/{enrolment_id}": "school",
+    # one-stop services
+    "/service-tasks/{task_id}": "employer",
 }
 
 
@@ -940,6 +1051,8 @@ def test_role_against_every_route(client, tenants, world, role):
         if method == "PATCH":
             current = client.get(path, headers=tenants[ETAG_READER[template]].headers)
             sent = {**headers, "If-Match": current.headers["ETag"]}
+        elif body_kind == "service_template":  # one-stop services: PUT replaces a version the caller read
+            sent = {**headers, "If-Match": client.get(path, headers=tenants["province"].headers).headers["ETag"]}
         elif body_kind == "occupation":  # If-Match is required: send the vacancy's current tag, as its reader would
             tag = client.get(path.removesuffix("/occupation"), headers=tenants["employer"].headers).headers["ETag"]
             sent = {**headers, "If-Match": tag}
