@@ -49,6 +49,7 @@ class Resource(StrEnum):
     incentive_balance = "incentive_balance"  # the caller's own rewards, by state
     # pairings
     pairing = "pairing"  # east-west pairings and their versions (reading them is open to every key)
+    monthly_pack = "monthly_pack"  # the monthly consultation pack of pairings (GET /reports/monthly)
     # training (school-enterprise cooperation)
     training_demand = "training_demand"  # an employer's stated training demand
     training_class = "training_class"  # a class a training school runs
@@ -209,6 +210,10 @@ RULES: dict[tuple[Resource, Action], dict[OrgKind, Grant]] = {
     (Resource.incentive_balance, Action.read): {k: OWN_REWARDS for k in (EMPLOYER, AGENCY, SCHOOL, OrgKind.broker)},
     # pairings: either provincial office sets and changes them
     (Resource.pairing, Action.write): {PROVINCE: Grant("any pairing", lambda p: Reach())},
+    (Resource.monthly_pack, Action.read): {
+        COUNTY: Grant("of the pairings its county sends through", lambda p: Reach(region=p.region_code)),
+        PROVINCE: EVERYTHING,
+    },
     # training: employers state demands, schools run classes, county offices enrol their workers
     (Resource.training_demand, Action.read): {
         COUNTY: EVERYTHING,
@@ -370,6 +375,10 @@ REFUSALS: dict[tuple[Resource, Action], Callable[[str], Msg]] = {
     # pairings
     (Resource.pairing, Action.write): lambda k: Msg(
         "只有省级协作办公室可以设立或修改结对关系", "only a provincial office sets or changes pairings"
+    ),
+    (Resource.monthly_pack, Action.read): lambda k: Msg(
+        "只有结对双方的县级人社部门或省级协作办公室可以查看月度会商材料",
+        f"a {k} key may not read the monthly consultation pack",
     ),
     # training
     (Resource.training_demand, Action.read): lambda k: Msg(

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from app.authz import OFFICE_KINDS, OrgKind
 from app.departure.models import FlagReview, PlacementRisk
+from app.incentives.models import IncentiveEntry
+from app.onestop.models import ServiceTask
 from app.orgs.models import Org
 from app.placements.models import FollowUp, Placement
 from app.reports.models import RiskSnapshot
@@ -17,6 +19,7 @@ from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
 P, W, V = Placement, Worker, Vacancy
+E, T = IncentiveEntry, ServiceTask
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 GROUP_COLUMNS = ["hukou_county", "employer_id", "vacancy_county"]
 
@@ -188,3 +191,62 @@ def county_office_regions(session: Session) -> list[str]:
 
 def employer_ids(session: Session) -> list[int]:
     return list(session.scalars(select(Org.id).where(Org.kind == OrgKind.employer).order_by(Org.id)))
+
+
+# --- the monthly consultation pack ---------------------------------------------------------------------------
+
+
+def _active_on(day: date) -> ColumnElement[bool]:
+    return and_(P.start_date <= day, or_(P.end_date.is_(None), P.end_date > day))
+
+
+def open_demand(session: Session, last_day: date, until: datetime) -> pd.DataFrame:
+    """Vacancies open at the end of `last_day` with the headcount still to fill then, one row each.
+
+    A vacancy counts if it was posted before `until` and is open now or was last changed (closed) after `until`.
+    """
+    active = (
+        select(P.vacancy_id, func.count().label("n")).where(_active_on(last_day)).group_by(P.vacancy_id).subquery()
+    )
+    stmt = (
+        select(V.county_code, V.occupation_code, (V.headcount - func.coalesce(active.c.n, 0)).label("left"))
+        .outerjoin(active, active.c.vacancy_id == V.id)
+        .where(V.created_at < until, or_(V.status == "open", V.updated_at >= until))
+    )
+    return _frame(session, stmt, ["vacancy_county", "occupation_code", "left"])
+
+
+def unplaced_supply(session: Session, last_day: date, until: datetime) -> pd.DataFrame:
+    """Workers registered before `until` who were not in work at the end of `last_day`: hukou and wishes."""
+    working = select(P.worker_id).where(_active_on(last_day))
+    stmt = select(W.hukou_county, W.desired_occupations).where(W.created_at < until, W.id.not_in(working))
+    return _frame(session, stmt, ["hukou_county", "desired_occupations"])
+
+
+def spend_by_route(session: Session, since: datetime, until: datetime) -> pd.DataFrame:
+    """Ledger amounts written in [since, until) on placements, per (hukou county, vacancy county, entry kind)."""
+    stmt = (
+        select(W.hukou_county, V.county_code, E.kind, func.sum(E.amount_fen), func.count())
+        .select_from(E)
+        .join(P, P.id == E.placement_id)
+        .join(W, W.id == P.worker_id)
+        .join(V, V.id == P.vacancy_id)
+        .where(E.created_at >= since, E.created_at < until)
+        .group_by(W.hukou_county, V.county_code, E.kind)
+    )
+    return _frame(session, stmt, ["hukou_county", "vacancy_county", "kind", "amount_fen", "entries"])
+
+
+def service_tasks_due(session: Session, first: date, last: date) -> pd.DataFrame:
+    """One-stop service tasks due in [first, last], per route: how many, and how many were done by their due day."""
+    on_time = case((and_(T.done_on.is_not(None), T.done_on <= T.due_on), 1), else_=0)
+    stmt = (
+        select(W.hukou_county, V.county_code, func.count(), func.sum(on_time))
+        .select_from(T)
+        .join(P, P.id == T.placement_id)
+        .join(W, W.id == P.worker_id)
+        .join(V, V.id == P.vacancy_id)
+        .where(T.due_on.between(first, last))
+        .group_by(W.hukou_county, V.county_code)
+    )
+    return _frame(session, stmt, ["hukou_county", "vacancy_county", "due", "done_on_time"])

@@ -13,9 +13,10 @@ from app.authz import Action, Resource
 from app.clock import today
 from app.deps import PrincipalDep, SessionDep
 from app.orgs import service as orgs
-from app.reports import service
+from app.reports import monthly, service
+from app.reports.monthly_render import render as render_pack
 from app.reports.render import MEDIA_TYPES, render, to_html
-from app.reports.schemas import IsoWeek
+from app.reports.schemas import IsoWeek, Month
 from app.security import AuthThrottle
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -43,6 +44,32 @@ def weekly_report(
     if format != "json":
         headers["Content-Disposition"] = f'attachment; filename="weekly-{iso}-{scope.slug}.{format}"'
     return Response(render(report, format), media_type=MEDIA_TYPES[format], headers=headers)
+
+
+MonthQuery = Annotated[str | None, Query(max_length=20, description="a month such as 2026-11; default: last month")]
+
+
+@router.get(
+    "/monthly",
+    responses=e.responses(e.Unauthenticated, e.Forbidden, e.NotFound, e.ValidationFailed)
+    | {200: {"content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["xlsx"]: {}}}},
+)
+def monthly_pack(
+    session: SessionDep,
+    principal: PrincipalDep,
+    month: MonthQuery = None,
+    pairing_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+) -> Response:
+    """The monthly consultation pack of the pairings the caller reaches, for a finished month (China time)."""
+    region = monthly.reach_region(principal)
+    period = Month.resolve(month, today())
+    pack = monthly.build_pack(session, period, region, pairing_id)
+    headers = {}
+    if format != "json":
+        name = f"monthly-{period}-{monthly.slug(region, pairing_id)}.{format}"
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return Response(render_pack(pack, format), media_type=MEDIA_TYPES[format], headers=headers)
 
 
 # --- the page: the key is posted once; the cookie carries a server-side session id, never the key -------------

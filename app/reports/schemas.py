@@ -123,3 +123,75 @@ class Scope:
         if self.kind == "workplace":
             return f"workplace-{self.code}"
         return "province"
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    """A calendar month in China Standard Time: the period of a monthly consultation pack."""
+
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str, field: str = "month") -> "Month":
+        """`2026-11` or a 422 naming the field."""
+        match = _MONTH.match(text.strip())
+        if match is None or not 1 <= int(match.group(2)) <= 12:
+            raise ValidationFailed.one(
+                field,
+                Msg(
+                    f"月份格式应为“年-月”，如 2026-11（收到 {text[:20]!r}）",
+                    f"a month is written YYYY-MM, e.g. 2026-11 (got {text[:20]!r})",
+                ),
+            )
+        if int(match.group(1)) < 2000:
+            raise ValidationFailed.one(field, Msg("月份不能早于 2000 年", "the month must be in 2000 or later"))
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def of(cls, day: date) -> "Month":
+        return cls(day.year, day.month)
+
+    @classmethod
+    def resolve(cls, text: str | None, today: date, field: str = "month") -> "Month":
+        """The month asked for, which must have ended; none asked for: last month."""
+        latest = cls.of(today).shift(-1)
+        if text is None:
+            return latest
+        month = cls.parse(text, field)
+        if month > latest:
+            raise ValidationFailed.one(
+                field,
+                Msg(
+                    f"{month} 尚未结束（中国标准时间），只能查看已结束的月份，最近为 {latest}",
+                    f"{month} has not ended yet (China Standard Time); the latest complete month is {latest}",
+                ),
+            )
+        return month
+
+    @property
+    def first(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last(self) -> date:
+        return self.shift(1).first - timedelta(days=1)
+
+    @property
+    def end_instant(self) -> datetime:
+        """The first instant after the month: the next month's first day, 00:00 CST."""
+        return datetime.combine(self.shift(1).first, time(0), tzinfo=CST)
+
+    @property
+    def start_instant(self) -> datetime:
+        return datetime.combine(self.first, time(0), tzinfo=CST)
+
+    def shift(self, months: int) -> "Month":
+        index = self.year * 12 + self.month - 1 + months
+        return Month(index // 12, index % 12 + 1)
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d}"

@@ -153,3 +153,17 @@ def cases_section(
             else None
         ),
     }
+
+
+def month_counts(
+    session: Session, first: date, last: date, until: datetime, filters: Mapping[str, Any], settings: Settings
+) -> dict[str, int]:
+    """A monthly pack's case figures for one route: opened and resolved in [first, last], open and overdue at its end."""
+    cases, events = repository.report_cases(session, until, **filters)
+    counts = _counts(replay(cases, events, work_calendar(session), settings), first, last)
+    return {
+        "opened": counts["opened"],
+        "resolved": counts["resolved"],
+        "open_at_month_end": counts["open_at_week_end"],
+        "overdue_at_month_end": counts["overdue_at_week_end"],
+    }
