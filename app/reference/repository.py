@@ -59,7 +59,6 @@ def search_occupations(session: Session, q: str | None, limit: int) -> list[Occu
     return list(session.scalars(stmt.order_by(Occupation.code).limit(limit)))
 
 
-
 def occupation_family_names(session: Session) -> dict[str, str]:
     """Names of the CSCO groups a family code ("6-05-01") can be: level 3, or a broader group a code stops at."""
     stmt = select(Occupation.code, Occupation.name).where(Occupation.level <= 3).order_by(Occupation.level)

@@ -30,6 +30,13 @@ def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> No
     scope.add_argument("--pairing", type=int, help="pairing id")
     weekly.add_argument("--format", choices=FORMATS, default="json")
     weekly.add_argument("--output", help="file to write (default: standard output)")
+    monthly = report_sub.add_parser("monthly", help="the monthly consultation pack: every pairing, a county's, or one")
+    monthly.add_argument("--month", help="a month such as 2026-11 (default: last month)")
+    which = monthly.add_mutually_exclusive_group()
+    which.add_argument("--county", help="division code of a sending county: the pairings it sends through")
+    which.add_argument("--pairing", type=int, help="pairing id")
+    monthly.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
+    monthly.add_argument("--output", help="file to write (default: standard output)")
     run = report_sub.add_parser("run-weekly", help="last week's files for every scope (idempotent)")
     run.add_argument("--week", help="ISO week (default: last week)")
     run.add_argument("--output-dir", help="default: LB_DATA_DIR/reports")
@@ -100,6 +107,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                 args.week = None  # each Monday: the week that just ended
                 _run_weekly(args)
             return 0
+        if args.action == "monthly":
+            return _monthly(args)
         return _weekly(args)
     except AppError as exc:
         print(json.dumps(exc.body(), ensure_ascii=False), file=sys.stderr)
@@ -119,9 +128,29 @@ def _weekly(args: argparse.Namespace) -> int:
             data = render(build_report(session, scope, week), args.format)
     finally:
         db.dispose()
-    if args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_bytes(data)
+    return _write(data, args.output)
+
+
+def _monthly(args: argparse.Namespace) -> int:
+    from app.db import Database
+    from app.reports.monthly import build_pack
+    from app.reports.monthly_render import render
+    from app.reports.schemas import Month
+
+    month = Month.resolve(args.month or None, today())
+    db = Database(get_settings().database_url)
+    try:
+        with db.session(False) as session:
+            data = render(build_pack(session, month, args.county, args.pairing), args.format)
+    finally:
+        db.dispose()
+    return _write(data, args.output)
+
+
+def _write(data: bytes, output: str | None) -> int:
+    if output:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_bytes(data)
     else:
         sys.stdout.buffer.write(data)
     return 0

@@ -47,7 +47,8 @@ DEFINITIONS_TEXT: dict[str, tuple[str, str]] = {
         "date likewise by the days elapsed",
     ),
     "month_retention": (
-        "本月及之前 11 个月入职的就业记录，按 Kaplan-Meier 估计第 30/90 天仍在岗的比例；月末仍在岗或合同做满的按删失处理",
+        "本月及之前 11 个月入职的就业记录，按 Kaplan-Meier 估计第 30/90 天仍在岗的比例；"
+        "月末仍在岗或合同做满的按删失处理",
         "Kaplan-Meier share still employed on day 30/90 of the placements started in the month and the 11 before "
         "it; those still running at the month's end, or ended as a finished contract, are censored",
     ),
@@ -212,7 +213,9 @@ def _gaps(facts: MonthFacts, p: PairingAt, families: dict[str, str]) -> list[dic
     return [
         {
             "family": str(f),
-            "family_name": families.get(str(f), "未填意向职业 / no occupation given" if f == UNKNOWN_FAMILY else str(f)),
+            "family_name": families.get(
+                str(f), "未填意向职业 / no occupation given" if f == UNKNOWN_FAMILY else str(f)
+            ),
             **{k: int(v) for k, v in table.loc[f].items()},
         }
         for f in order
@@ -223,7 +226,9 @@ def _spend(spend: pd.DataFrame) -> dict[str, Any]:
     by_kind = spend.groupby("kind")["amount_fen"].sum() if len(spend) else pd.Series(dtype=int)
     kinds = {k: int(by_kind.get(k, 0)) for k in SPEND_KINDS}
     return {
-        "by_kind": [{"kind": k, "kind_label": label("incentive_entry_kind", k), "amount_fen": v} for k, v in kinds.items()],
+        "by_kind": [
+            {"kind": k, "kind_label": label("incentive_entry_kind", k), "amount_fen": v} for k, v in kinds.items()
+        ],
         "accrued_net_fen": kinds["accrual"] + kinds["reversal"],
         "paid_net_fen": kinds["payment"] + kinds["clawback"],
     }

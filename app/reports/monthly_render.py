@@ -88,7 +88,14 @@ def to_xlsx(pack: dict[str, Any]) -> bytes:
     _sheet(
         wb,
         "供需缺口 gaps",
-        ["结对 pairing", "职业小类 family", "名称 name", _metric("open_demand"), _metric("unplaced_supply"), _metric("gap")],
+        [
+            "结对 pairing",
+            "职业小类 family",
+            "名称 name",
+            _metric("open_demand"),
+            _metric("unplaced_supply"),
+            _metric("gap"),
+        ],
         [
             [p["pairing_id"], g["family"], g["family_name"], g["open_demand"], g["unplaced_supply"], g["gap"]]
             for p in pairings
@@ -99,7 +106,11 @@ def to_xlsx(pack: dict[str, Any]) -> bytes:
         wb,
         "离岗原因 end reasons",
         ["结对 pairing", "原因 reason", "人数 count", "占比 share"],
-        [[p["pairing_id"], r["reason_label"], r["count"], r["share"]] for p in pairings for r in p["end_reasons"]["top"]],
+        [
+            [p["pairing_id"], r["reason_label"], r["count"], r["share"]]
+            for p in pairings
+            for r in p["end_reasons"]["top"]
+        ],
     )
     if "actions" in pack:
         _sheet(

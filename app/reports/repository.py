@@ -205,9 +205,7 @@ def open_demand(session: Session, last_day: date, until: datetime) -> pd.DataFra
 
     A vacancy counts if it was posted before `until` and is open now or was last changed (closed) after `until`.
     """
-    active = (
-        select(P.vacancy_id, func.count().label("n")).where(_active_on(last_day)).group_by(P.vacancy_id).subquery()
-    )
+    active = select(P.vacancy_id, func.count().label("n")).where(_active_on(last_day)).group_by(P.vacancy_id).subquery()
     stmt = (
         select(V.county_code, V.occupation_code, (V.headcount - func.coalesce(active.c.n, 0)).label("left"))
         .outerjoin(active, active.c.vacancy_id == V.id)

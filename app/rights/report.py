@@ -158,7 +158,7 @@ def cases_section(
 def month_counts(
     session: Session, first: date, last: date, until: datetime, filters: Mapping[str, Any], settings: Settings
 ) -> dict[str, int]:
-    """A monthly pack's case figures for one route: opened and resolved in [first, last], open and overdue at its end."""
+    """One route's case figures for a month: opened and resolved in it, open and overdue at its end."""
     cases, events = repository.report_cases(session, until, **filters)
     counts = _counts(replay(cases, events, work_calendar(session), settings), first, last)
     return {

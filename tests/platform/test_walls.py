@@ -486,6 +486,13 @@ CASES = [
             broker=403,
         ),
     ),
+    # The monthly consultation pack: a county office its own pairings', the province every pairing's.
+    (
+        "GET",
+        "/reports/monthly",
+        None,
+        _expect(county=200, other_county=200, province=200, **FORBIDDEN_EXCEPT_COUNTIES),
+    ),
     # incentives: the province writes and pays its own; each party reads what pays it, a county its workers'.
     ("POST", "/incentives/rules", "rule", _expect(**dict.fromkeys(ROLES, 403) | {"province": 201})),
     ("GET", "/incentives/rules", None, _expect(**dict.fromkeys(ROLES, 200))),

@@ -1,0 +1,114 @@
+"""The monthly consultation pack: its figures reconcile with raw rows; the API walls, formats and errors."""
+
+import io
+from collections import Counter
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from app.reports.monthly import build_pack
+from app.reports.schemas import Month
+from app.seed.generator import SeedConfig, seed_database
+from tests.reports import helpers as h
+
+
+@pytest.fixture
+def seeded(db, settings, tmp_path):
+    seed_database(
+        settings.database_url,
+        settings.pii_key,
+        SeedConfig(workers=600, vacancies=100, years=2, seed=5, today=date(2026, 6, 30)),
+        keys_file=tmp_path / "keys.json",
+    )
+    return h.raw_rows(db)
+
+
+def _pack(db, month: str, **kwargs) -> dict:
+    with db.session(write=False) as session:
+        return build_pack(session, Month.parse(month), **kwargs)
+
+
+def test_each_pairing_reconciles_with_raw_rows(db, seeded):
+    first, last = date(2026, 5, 1), date(2026, 5, 31)
+    pack = _pack(db, "2026-05")
+    assert pack["month"] == "2026-05" and pack["month_end"] == "2026-05-31"
+    assert pack["pairings"], "the seed has pairings"
+    for entry in pack["pairings"]:
+        mine = [
+            r
+            for r in seeded
+            if h.in_region(r["hukou_county"], entry["west_code"]) and h.in_region(r["county_code"], entry["east_code"])
+        ]
+        placed = entry["placements"]
+        assert placed["month"] == sum(first <= r["start_date"] <= last for r in mine)
+        assert placed["ytd"] == sum(date(2026, 1, 1) <= r["start_date"] <= last for r in mine)
+        assert placed["target_month"] == pytest.approx(entry["annual_target"] * 31 / 365, abs=0.05)
+        ended = Counter(r["end_reason"] for r in mine if r["end_date"] and first <= r["end_date"] <= last)
+        assert entry["end_reasons"]["ended"] == sum(ended.values())
+        assert {t["reason"]: t["count"] for t in entry["end_reasons"]["top"]}.items() <= ended.items()
+        window = [r for r in mine if date(2025, 6, 1) <= r["start_date"] <= last]
+        assert entry["retention"]["placements"] == len(window)
+        for horizon in (30, 90):
+            expected = h.product_limit(window, last, horizon)
+            got = entry["retention"][str(horizon)]["estimate"]
+            assert got == (None if expected is None else pytest.approx(expected, abs=1e-4))
+
+
+def test_a_county_office_reads_only_the_pairings_it_sends_through(client, tenants, db):
+    county = tenants["county"]  # 450225
+    resp = client.post(
+        "/api/v1/pairings",
+        json={"east_code": "441302", "west_code": "450225", "level": "county", "annual_target": 365,
+              "illustrative": False, "effective_from": "2025-01-01"},
+        headers=tenants["province"].headers,
+    )  # fmt: skip
+    assert resp.status_code == 201, resp.text
+    mine = resp.json()["id"]
+    resp = client.post(
+        "/api/v1/pairings",
+        json={"east_code": "441302", "west_code": "451122", "level": "county", "annual_target": 100,
+              "illustrative": False, "effective_from": "2025-01-01"},
+        headers=tenants["province"].headers,
+    )  # fmt: skip
+    other = resp.json()["id"]
+    seen = client.get("/api/v1/reports/monthly?month=2026-01", headers=county.headers)
+    assert seen.status_code == 200, seen.text
+    ids = {p["pairing_id"] for p in seen.json()["pairings"]}
+    assert mine in ids and other not in ids
+    assert seen.json()["scope"]["kind"] == "county"
+    province = client.get("/api/v1/reports/monthly?month=2026-01", headers=tenants["province"].headers).json()
+    assert {mine, other} <= {p["pairing_id"] for p in province["pairings"]}
+    assert (
+        client.get(f"/api/v1/reports/monthly?month=2026-01&pairing_id={other}", headers=county.headers).status_code
+        == 404
+    )
+    one = client.get(f"/api/v1/reports/monthly?month=2026-01&pairing_id={mine}", headers=county.headers).json()
+    assert [p["pairing_id"] for p in one["pairings"]] == [mine]
+    assert one["pairings"][0]["placements"]["target_month"] == 31.0
+    assert client.get("/api/v1/reports/monthly", headers=tenants["employer"].headers).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("month", "words"), [("2026-13", "YYYY-MM"), ("November", "YYYY-MM"), ("2999-01", "has not ended")]
+)
+def test_a_bad_or_unfinished_month_is_a_clear_422(client, tenants, month, words):
+    resp = client.get(f"/api/v1/reports/monthly?month={month}", headers=tenants["province"].headers)
+    assert resp.status_code == 422
+    detail = resp.json()["detail"][0]
+    assert detail["field"] == "month" and words in detail["message_en"]
+
+
+def test_csv_and_xlsx_are_the_same_bytes_each_time(client, tenants, db, seeded):
+    headers = tenants["province"].headers
+    for fmt in ("csv", "xlsx"):
+        first = client.get(f"/api/v1/reports/monthly?month=2026-05&format={fmt}", headers=headers)
+        again = client.get(f"/api/v1/reports/monthly?month=2026-05&format={fmt}", headers=headers)
+        assert first.status_code == 200 and first.content == again.content
+        assert "monthly-2026-05-province" in first.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(first.content))
+    assert book.sheetnames[:2] == ["结对 pairings", "供需缺口 gaps"]
+    pack = _pack(db, "2026-05")
+    rows = list(book["结对 pairings"].iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows] == [p["pairing_id"] for p in pack["pairings"]]
+    assert [r[2] for r in rows] == [p["placements"]["month"] for p in pack["pairings"]]
