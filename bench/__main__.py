@@ -101,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "incentives",  # incentives
             "training",  # training
             "cases",  # rights cases
+            "monthly",  # the monthly consultation pack
         ],
         help="run one of the benchmarks",
     )
@@ -177,6 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bench.cases import run as run_cases
 
             figures["cases"] = run_cases(args.placements, workdir, migrated_sqlite, log)
+        if args.only in (None, "monthly"):  # the monthly consultation pack
+            from bench.monthly import run as run_monthly
+
+            figures["monthly"] = run_monthly(args.placements, workdir, migrated_sqlite, log)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(figures, ensure_ascii=False), flush=True)

@@ -75,3 +75,13 @@ def test_the_cases_bench_lists_overdue_cases_and_builds_the_report(tmp_path) -> 
     assert listing["provincial_office"]["items_per_page"] == 50  # a full first page of overdue cases
     assert listing["provincial_office"]["p99_ms"] >= listing["provincial_office"]["p50_ms"] > 0
     assert figures["report"]["cases_open_at_week_end"] > 0
+
+
+def test_the_monthly_bench_builds_the_pack_over_its_pairings(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bench.dbs import migrated_sqlite
+    from bench.monthly import run
+
+    figures = run(4000, tmp_path, migrated_sqlite, log=lambda _: None)
+    assert figures["pairings"] > 1
+    assert figures["placements_in_month"] > 0  # the province pairing counts last month's starts
+    assert figures["json_bytes"] > 1000
