@@ -87,6 +87,14 @@ def _run_weekly(args: argparse.Namespace) -> int:
         from app.rights.cli import run_escalation
 
         print(json.dumps({"cases_escalate": run_escalation()}, ensure_ascii=False), flush=True)
+        from app.reports.monthly import is_first_monday, run_monthly
+        from app.reports.schemas import Month
+
+        if is_first_monday(today()):  # the monthly consultation's packs, for the month that just ended
+            month = Month.of(today()).shift(-1)
+            formats = [f for f in args.format or FORMATS if f != "html"]
+            packs = run_monthly(lambda: db.session(False), month, output, formats)
+            print(json.dumps({"monthly": str(month), "files": len(packs)}), flush=True)
         summary = {"week": str(week), "files": len(files), "folder": str(output / str(week))}
         print(json.dumps(summary | {"seconds": round(time.perf_counter() - started, 1)}), flush=True)
     finally:

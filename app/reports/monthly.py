@@ -4,8 +4,10 @@ Every figure is read as it stood at the month's end (China Standard Time), so a 
 same whenever it is built, and the pairing versions are those in force on the month's last day.
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -310,3 +312,32 @@ def slug(region: str | None, pairing_id: int | None) -> str:
     if pairing_id is not None:
         return f"pairing-{pairing_id}"
     return f"county-{region}" if region is not None else "province"
+
+
+def is_first_monday(day: date) -> bool:
+    """The Monday run on the month's first Monday also writes last month's consultation packs."""
+    return day.weekday() == 0 and day.day <= 7
+
+
+def run_monthly(
+    session_factory: Callable[[], Session], month: Month, output_dir: Path, formats: Iterable[str]
+) -> list[Path]:
+    """Write the province's pack and each pairing's into output_dir/monthly-<month>/; the same data, the same bytes."""
+    from app.reports.monthly_render import render
+
+    folder = output_dir / f"monthly-{month}"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    with session_factory() as session:
+        scopes: list[int | None] = [None, *(p.id for p in pairings_for(session, month, None, None))]
+        for pairing_id in scopes:
+            pack = build_pack(session, month, None, pairing_id)
+            for fmt in formats:
+                path = folder / f"{slug(None, pairing_id)}.{fmt}"
+                data = render(pack, fmt)
+                if not path.exists() or path.read_bytes() != data:
+                    tmp = path.with_suffix(path.suffix + ".tmp")
+                    tmp.write_bytes(data)
+                    tmp.replace(path)  # readers never see half a file
+                written.append(path)
+    return written

@@ -112,3 +112,15 @@ def test_csv_and_xlsx_are_the_same_bytes_each_time(client, tenants, db, seeded):
     rows = list(book["结对 pairings"].iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == [p["pairing_id"] for p in pack["pairings"]]
     assert [r[2] for r in rows] == [p["placements"]["month"] for p in pack["pairings"]]
+
+
+def test_the_first_monday_run_writes_the_same_packs_again(db, seeded, tmp_path):
+    from app.reports.monthly import is_first_monday, run_monthly
+
+    assert is_first_monday(date(2026, 6, 1)) and is_first_monday(date(2026, 7, 6))
+    assert not is_first_monday(date(2026, 6, 8)) and not is_first_monday(date(2026, 7, 7))
+    first = run_monthly(lambda: db.session(False), Month.parse("2026-05"), tmp_path, ["json", "xlsx"])
+    before = {p.name: p.read_bytes() for p in first}
+    again = run_monthly(lambda: db.session(False), Month.parse("2026-05"), tmp_path, ["json", "xlsx"])
+    assert {p.name: p.read_bytes() for p in again} == before
+    assert "province.json" in before and any(name.startswith("pairing-") for name in before)
