@@ -5,7 +5,7 @@ same whenever it is built, and the pairing versions are those in force on the mo
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from app.reference.service import within
 from app.reports import repository
 from app.reports.schemas import Month, Scope
 from app.reports.survival import retention
-from app.rights.report import month_counts
+from app.rights.report import RouteCases
 from matching.ranking.prepared import family_of
 
 RETENTION_MONTHS = 12  # the retention figures read the starts of the twelve months up to the pack's month
@@ -109,6 +109,24 @@ class MonthFacts:
     supply: pd.DataFrame  # unplaced workers at the month's end, one row each, with their family
     spend: pd.DataFrame
     services: pd.DataFrame
+    cases: RouteCases
+    _codes: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def mask(self, frame: str, column: str, region: str) -> np.ndarray:
+        """Rows of `frame` whose `column` lies within `region`: within() once per distinct code, factorised once."""
+        key = (frame, column)
+        if key not in self._codes:
+            self._codes[key] = pd.factorize(getattr(self, frame)[column])
+        codes, uniques = self._codes[key]
+        inside = np.array([within(str(u), region) for u in uniques], dtype=bool)
+        return inside[codes] if len(uniques) else np.zeros(len(codes), dtype=bool)
+
+    def route(self, frame: str, p: PairingAt) -> pd.DataFrame:
+        """The rows of `frame` on the pairing's route: workers from its west side, jobs on its east side."""
+        rows: pd.DataFrame = getattr(self, frame)
+        if not len(rows):
+            return rows
+        return rows[self.mask(frame, "hukou_county", p.west_code) & self.mask(frame, "vacancy_county", p.east_code)]
 
 
 def _days(values: pd.Series, origin: date) -> np.ndarray:
@@ -143,20 +161,8 @@ def load(session: Session, month: Month) -> MonthFacts:
         supply=supply,
         spend=repository.spend_by_route(session, month.start_instant, until),
         services=repository.service_tasks_due(session, month.first, last),
+        cases=RouteCases.load(session, month.first, last, until, get_settings()),
     )
-
-
-def _mask(values: pd.Series, region: str) -> np.ndarray:
-    """within() over a column, evaluated once per distinct code."""
-    codes, uniques = pd.factorize(values)
-    inside = np.array([within(str(u), region) for u in uniques], dtype=bool)
-    return inside[codes] if len(uniques) else np.zeros(len(values), dtype=bool)
-
-
-def _route(frame: pd.DataFrame, p: PairingAt) -> pd.DataFrame:
-    if not len(frame):
-        return frame
-    return frame[_mask(frame["hukou_county"], p.west_code) & _mask(frame["vacancy_county"], p.east_code)]
 
 
 def _share(part: float, whole: float) -> float | None:
@@ -204,8 +210,8 @@ def _end_reasons(ended: pd.DataFrame) -> dict[str, Any]:
 
 
 def _gaps(facts: MonthFacts, p: PairingAt, families: dict[str, str]) -> list[dict[str, Any]]:
-    demand = facts.demand[_mask(facts.demand["vacancy_county"], p.east_code)] if len(facts.demand) else facts.demand
-    supply = facts.supply[_mask(facts.supply["hukou_county"], p.west_code)] if len(facts.supply) else facts.supply
+    demand = facts.demand[facts.mask("demand", "vacancy_county", p.east_code)] if len(facts.demand) else facts.demand
+    supply = facts.supply[facts.mask("supply", "hukou_county", p.west_code)] if len(facts.supply) else facts.supply
     need = demand.groupby("family")["left"].sum() if len(demand) else pd.Series(dtype=int)
     have = supply.groupby("family").size() if len(supply) else pd.Series(dtype=int)
     table = pd.DataFrame({"open_demand": need, "unplaced_supply": have}).fillna(0).astype(int)
@@ -250,7 +256,7 @@ def pairing_entry(
     session: Session, facts: MonthFacts, p: PairingAt, month: Month, names: dict[str, dict[str, str]]
 ) -> dict[str, Any]:
     """One pairing's figures for the month."""
-    started = _route(facts.started, p)
+    started = facts.route("started", p)
     return {
         "pairing_id": p.id,
         "version": p.version,
@@ -263,18 +269,11 @@ def pairing_entry(
         "annual_target": p.annual_target,
         "placements": _placements(started, p, month),
         "retention": _retention(started, month),
-        "end_reasons": _end_reasons(_route(facts.ended, p)),
+        "end_reasons": _end_reasons(facts.route("ended", p)),
         "gaps": _gaps(facts, p, names["families"]),
-        "cases": month_counts(
-            session,
-            month.first,
-            month.last,
-            month.end_instant,
-            {"home_region": p.west_code, "workplace_region": p.east_code},
-            get_settings(),
-        ),
-        "services": _services(_route(facts.services, p)),
-        "spend": _spend(_route(facts.spend, p)),
+        "cases": facts.cases.counts(p.west_code, p.east_code),
+        "services": _services(facts.route("services", p)),
+        "spend": _spend(facts.route("spend", p)),
     }
 
 

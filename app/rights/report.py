@@ -11,11 +11,14 @@ from datetime import date, datetime
 from statistics import median
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from sqlalchemy.orm import Session
 
 from app.clock import CST
 from app.config import Settings
 from app.labels import label
+from app.reference.service import within
 from app.rights import repository
 from app.rights.clocks import STOPS, DueDates
 from app.rights.models import ACTIVE_STATUSES
@@ -155,15 +158,36 @@ def cases_section(
     }
 
 
-def month_counts(
-    session: Session, first: date, last: date, until: datetime, filters: Mapping[str, Any], settings: Settings
-) -> dict[str, int]:
-    """One route's case figures for a month: opened and resolved in it, open and overdue at its end."""
-    cases, events = repository.report_cases(session, until, **filters)
-    counts = _counts(replay(cases, events, work_calendar(session), settings), first, last)
-    return {
-        "opened": counts["opened"],
-        "resolved": counts["resolved"],
-        "open_at_month_end": counts["open_at_week_end"],
-        "overdue_at_month_end": counts["overdue_at_week_end"],
-    }
+@dataclass
+class RouteCases:
+    """Every case as its events before a month's end left it, replayed once and split by route on demand."""
+
+    states: list[CaseAtWeekEnd]
+    workplace: dict[int, str]
+    first: date
+    last: date
+    _sides: tuple[Any, Any] | None = None
+
+    @classmethod
+    def load(cls, session: Session, first: date, last: date, until: datetime, settings: Settings) -> "RouteCases":
+        cases, events = repository.report_cases(session, until)
+        states = replay(cases, events, work_calendar(session), settings)
+        return cls(states, repository.case_workplaces(session, until), first, last)
+
+    def counts(self, west: str, east: str) -> dict[str, int]:
+        """Opened and resolved in the month, open and overdue at its end, for cases of a west-to-east route."""
+        if self._sides is None:
+            homes = pd.factorize(pd.Series([c.home_county or "" for c in self.states], dtype=object))
+            works = pd.factorize(pd.Series([self.workplace.get(c.id, "") for c in self.states], dtype=object))
+            self._sides = (homes, works)
+        (home_codes, home_values), (work_codes, work_values) = self._sides
+        home_in = np.array([bool(v) and within(str(v), west) for v in home_values], dtype=bool)
+        work_in = np.array([bool(v) and within(str(v), east) for v in work_values], dtype=bool)
+        inside = (home_in[home_codes] & work_in[work_codes]) if len(self.states) else np.zeros(0, dtype=bool)
+        counts = _counts([c for c, keep in zip(self.states, inside, strict=True) if keep], self.first, self.last)
+        return {
+            "opened": counts["opened"],
+            "resolved": counts["resolved"],
+            "open_at_month_end": counts["open_at_week_end"],
+            "overdue_at_month_end": counts["overdue_at_week_end"],
+        }

@@ -226,3 +226,9 @@ def report_cases(
     return [tuple(r) for r in session.execute(cases.order_by(RightsCase.id))], [
         tuple(r) for r in session.execute(events)
     ]
+
+
+def case_workplaces(session: Session, until: datetime) -> dict[int, str]:
+    """Each case opened before `until` with the county its claim lies in: a report's routes split cases by it."""
+    stmt = select(RightsCase.id, RightsCase.jurisdiction_county).where(RightsCase.opened_on < until.date())
+    return {int(i): str(c) for i, c in session.execute(stmt)}

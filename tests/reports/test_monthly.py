@@ -6,8 +6,10 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from app.reports.monthly import build_pack
+from app.rights.models import RightsCase
 from app.reports.schemas import Month
 from app.seed.generator import SeedConfig, seed_database
 from tests.reports import helpers as h
@@ -34,6 +36,9 @@ def test_each_pairing_reconciles_with_raw_rows(db, seeded):
     pack = _pack(db, "2026-05")
     assert pack["month"] == "2026-05" and pack["month_end"] == "2026-05-31"
     assert pack["pairings"], "the seed has pairings"
+    with db.session(write=False) as session:
+        cases = list(session.scalars(select(RightsCase)))
+    assert sum(p["cases"]["opened"] for p in pack["pairings"]) > 0, "the seed opened cases in May"
     for entry in pack["pairings"]:
         mine = [
             r
@@ -47,6 +52,11 @@ def test_each_pairing_reconciles_with_raw_rows(db, seeded):
         ended = Counter(r["end_reason"] for r in mine if r["end_date"] and first <= r["end_date"] <= last)
         assert entry["end_reasons"]["ended"] == sum(ended.values())
         assert {t["reason"]: t["count"] for t in entry["end_reasons"]["top"]}.items() <= ended.items()
+        opened = [
+            c for c in cases if h.in_region(c.home_county, entry["west_code"])
+            and h.in_region(c.jurisdiction_county, entry["east_code"]) and first <= c.opened_on <= last
+        ]  # fmt: skip
+        assert entry["cases"]["opened"] == len(opened)
         window = [r for r in mine if date(2025, 6, 1) <= r["start_date"] <= last]
         assert entry["retention"]["placements"] == len(window)
         for horizon in (30, 90):
