@@ -9,8 +9,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.reports.monthly import build_pack
-from app.rights.models import RightsCase
 from app.reports.schemas import Month
+from app.rights.models import RightsCase
 from app.seed.generator import SeedConfig, seed_database
 from tests.reports import helpers as h
 
