@@ -252,9 +252,7 @@ def _name(p: PairingAt, divisions: dict[str, str]) -> str:
     return f"{divisions.get(p.east_code, p.east_code)}—{divisions.get(p.west_code, p.west_code)}"
 
 
-def pairing_entry(
-    session: Session, facts: MonthFacts, p: PairingAt, month: Month, names: dict[str, dict[str, str]]
-) -> dict[str, Any]:
+def pairing_entry(facts: MonthFacts, p: PairingAt, month: Month, names: dict[str, dict[str, str]]) -> dict[str, Any]:
     """One pairing's figures for the month."""
     started = facts.route("started", p)
     return {
@@ -282,7 +280,6 @@ def build_pack(
     month: Month,
     region: str | None = None,
     pairing_id: int | None = None,
-    today: date | None = None,
 ) -> dict[str, Any]:
     """The pack for the pairings a caller reaches (all, a region's, or one), as JSON-ready data."""
     pairings = pairings_for(session, month, region, pairing_id)
@@ -301,7 +298,7 @@ def build_pack(
         "month_end": month.last.isoformat(),
         "timezone": "China Standard Time (UTC+8)",
         "scope": scope,
-        "pairings": [pairing_entry(session, facts, p, month, names) for p in pairings],
+        "pairings": [pairing_entry(facts, p, month, names) for p in pairings],
         "definitions": DEFINITIONS,
     }
 
