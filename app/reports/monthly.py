@@ -27,6 +27,7 @@ from app.reference import repository as reference_repo
 from app.reference.service import within
 from app.reports import repository
 from app.reports.schemas import Month, Scope
+from app.reports.service import write_if_changed
 from app.reports.survival import retention
 from app.rights.report import RouteCases
 from matching.ranking.prepared import family_of
@@ -280,12 +281,13 @@ def build_pack(
     month: Month,
     region: str | None = None,
     pairing_id: int | None = None,
+    facts: MonthFacts | None = None,
 ) -> dict[str, Any]:
     """The pack for the pairings a caller reaches (all, a region's, or one), as JSON-ready data."""
     pairings = pairings_for(session, month, region, pairing_id)
     divisions = reference_repo.division_names(session)
     names = {"divisions": divisions, "families": reference_repo.occupation_family_names(session)}
-    facts = load(session, month)
+    facts = facts or load(session, month)
     if pairing_id is not None:
         scope: dict[str, Any] = {"kind": "pairing", "id": pairing_id, "name": _name(pairings[0], divisions)}
     elif region is not None:
@@ -325,15 +327,12 @@ def run_monthly(
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     with session_factory() as session:
+        facts = load(session, month)  # once: every pack of the run reads the same month
         scopes: list[int | None] = [None, *(p.id for p in pairings_for(session, month, None, None))]
         for pairing_id in scopes:
-            pack = build_pack(session, month, None, pairing_id)
+            pack = build_pack(session, month, None, pairing_id, facts)
             for fmt in formats:
                 path = folder / f"{slug(None, pairing_id)}.{fmt}"
-                data = render(pack, fmt)
-                if not path.exists() or path.read_bytes() != data:
-                    tmp = path.with_suffix(path.suffix + ".tmp")
-                    tmp.write_bytes(data)
-                    tmp.replace(path)  # readers never see half a file
+                write_if_changed(path, render(pack, fmt))
                 written.append(path)
     return written

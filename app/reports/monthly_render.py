@@ -2,10 +2,10 @@
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
-from app.reports.render import _csv_cell, _metric, _normalised_zip, _sheet, field_label, to_json
+from app.reports.render import _csv_cell, _metric, _sheet, field_label, to_json, workbook, workbook_bytes
 
 SUMMARY = (
     ("placements", "month"),
@@ -65,15 +65,7 @@ def to_csv(pack: dict[str, Any]) -> bytes:
 
 
 def to_xlsx(pack: dict[str, Any]) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    # The month's last second in UTC as the document's dates: no wall-clock time inside.
-    stamp = datetime.fromisoformat(pack["month_end"] + "T23:59:59+08:00").astimezone(UTC).replace(tzinfo=None)
-    wb.properties.created = wb.properties.modified = stamp
-    wb.properties.creator = wb.properties.lastModifiedBy = "laborbridge"
-    wb.properties.title = f"月度会商 monthly pack {pack['month']} · {pack['scope']['name']}"
+    wb, stamp = workbook(pack["month_end"], f"月度会商 monthly pack {pack['month']} · {pack['scope']['name']}")
     pairings = pack["pairings"]
     _sheet(
         wb,
@@ -130,9 +122,7 @@ def to_xlsx(pack: dict[str, Any]) -> bytes:
         ["口径 definition", "说明", "definition"],
         [[d["label"], d["zh"], d["en"]] for _, d in sorted(pack["definitions"].items())],
     )
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return _normalised_zip(buffer.getvalue(), stamp.isoformat() + "Z")
+    return workbook_bytes(wb, stamp)
 
 
 def render(pack: dict[str, Any], fmt: str) -> bytes:

@@ -212,16 +212,28 @@ def _week_monday(week: str) -> date:
     return date.fromisocalendar(int(year), int(number), 1)
 
 
-def to_xlsx(report: dict[str, Any]) -> bytes:
+def workbook(last_day: str, title: str) -> tuple[Any, datetime]:
+    """An empty workbook dated by its period's last second (23:59:59 CST) in UTC: no wall-clock time inside."""
     from openpyxl import Workbook
 
     wb = Workbook()
     wb.remove(wb.active)
-    # The week's last second (Sunday 23:59:59 CST) in UTC, as the document's dates: no wall-clock time inside.
-    stamp = datetime.fromisoformat(report["week_end"] + "T23:59:59+08:00").astimezone(UTC).replace(tzinfo=None)
+    stamp = datetime.fromisoformat(last_day + "T23:59:59+08:00").astimezone(UTC).replace(tzinfo=None)
     wb.properties.created = wb.properties.modified = stamp
     wb.properties.creator = wb.properties.lastModifiedBy = "laborbridge"
-    wb.properties.title = f"周报 weekly report {report['week']} · {report['scope']['name']}"
+    wb.properties.title = title
+    return wb, stamp
+
+
+def workbook_bytes(wb: Any, stamp: datetime) -> bytes:
+    """The saved workbook with fixed zip entry times, so the same report is the same file."""
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return _normalised_zip(buffer.getvalue(), stamp.isoformat() + "Z")
+
+
+def to_xlsx(report: dict[str, Any]) -> bytes:
+    wb, stamp = workbook(report["week_end"], f"周报 weekly report {report['week']} · {report['scope']['name']}")
     monday, sunday = date.fromisoformat(report["week_start"]), date.fromisoformat(report["week_end"])
     wow = report["week_on_week"]
     _sheet(
@@ -386,9 +398,7 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
         ["口径 definition", "说明", "definition"],
         [[d["label"], d["zh"], d["en"]] for _, d in sorted(report["definitions"].items())],
     )
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return _normalised_zip(buffer.getvalue(), stamp.isoformat() + "Z")
+    return workbook_bytes(wb, stamp)
 
 
 # --- HTML with inline SVG charts ----------------------------------------------------------------------------

@@ -612,6 +612,14 @@ def all_scopes(session: Session, ref: Reference) -> list[Scope]:
     return scopes
 
 
+def write_if_changed(path: Path, data: bytes) -> None:
+    """Replace a report file only when its bytes differ, atomically: readers never see half a file."""
+    if not path.exists() or path.read_bytes() != data:
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+
+
 def run_weekly(
     session_factory: Callable[[], Session],
     week: IsoWeek,
@@ -636,10 +644,6 @@ def run_weekly(
             report = build_report(session, scope, week, ref)
             for fmt in formats:
                 path = folder / f"{scope.slug}.{fmt}"
-                data = render(report, fmt)
-                if not path.exists() or path.read_bytes() != data:
-                    tmp = path.with_suffix(path.suffix + ".tmp")
-                    tmp.write_bytes(data)
-                    tmp.replace(path)  # readers never see half a file
+                write_if_changed(path, render(report, fmt))
                 written.append(path)
     return written
