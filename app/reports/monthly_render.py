@@ -2,7 +2,6 @@
 
 import csv
 import io
-from datetime import date
 from typing import Any
 
 from app.reports.render import _csv_cell, _metric, _sheet, field_label, to_json, workbook, workbook_bytes
@@ -26,7 +25,6 @@ SUMMARY = (
     ("spend", "accrued_net_fen"),
     ("spend", "paid_net_fen"),
 )
-ACTION_COLUMNS = ("id", "pairing_id", "issue", "owner_name", "due_date", "status_label", "overdue", "carried_over")
 
 
 def _rows(pack: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -57,10 +55,6 @@ def to_csv(pack: dict[str, Any]) -> bytes:
     for pid, name, section, key, metric, value in _rows(pack):
         row = (pack["month"], pid, name, section, key, field_label(metric), metric, value)
         writer.writerow([_csv_cell(v) for v in row])
-    for a in pack.get("actions", []):
-        for column in ACTION_COLUMNS[2:]:
-            row = (pack["month"], a["pairing_id"], "", "actions", a["id"], column, column, a.get(column))
-            writer.writerow([_csv_cell(v) for v in row])
     return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read the Chinese correctly
 
 
@@ -104,18 +98,6 @@ def to_xlsx(pack: dict[str, Any]) -> bytes:
             for r in p["end_reasons"]["top"]
         ],
     )
-    if "actions" in pack:
-        _sheet(
-            wb,
-            "会商事项 actions",
-            ["编号 id", "结对 pairing", "事项 issue", "负责单位 owner", "期限 due", "状态 status", "超期 overdue",
-             "上月结转 carried over"],
-            [
-                [a["id"], a["pairing_id"], a["issue"], a["owner_name"], date.fromisoformat(a["due_date"]),
-                 a["status_label"], "是 yes" if a["overdue"] else "", "是 yes" if a["carried_over"] else ""]
-                for a in pack["actions"]
-            ],
-        )  # fmt: skip
     _sheet(
         wb,
         "口径 definitions",
