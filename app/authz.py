@@ -50,6 +50,7 @@ class Resource(StrEnum):
     # pairings
     pairing = "pairing"  # east-west pairings and their versions (reading them is open to every key)
     monthly_pack = "monthly_pack"  # the monthly consultation pack of pairings (GET /reports/monthly)
+    consultation_action = "consultation_action"  # what a monthly consultation agreed to do, with owner and due date
     # training (school-enterprise cooperation)
     training_demand = "training_demand"  # an employer's stated training demand
     training_class = "training_class"  # a class a training school runs
@@ -134,6 +135,9 @@ INCENTIVE_READERS = {
     OrgKind.broker: OWN_REWARDS,
     PROVINCE: EVERYTHING,
 }
+STATION = OrgKind.station
+# pairings: the owner of a consultation action reports its progress; only the province changes what it asks
+ACTIONS_IT_OWNS = Grant("those it owns: status and closing note", lambda p: Reach(party=p.org_id))
 PLACEMENT_READERS = {COUNTY: OWN_WORKERS, EMPLOYER: OWN_VACANCIES, AGENCY: REFERRALS, PROVINCE: EVERYTHING}
 # (resource, action) -> the kinds that have the right, and what each reaches. A kind that is not listed is refused:
 # a new kind (station, broker) starts with no domain rights until a row grants it one.
@@ -213,6 +217,17 @@ RULES: dict[tuple[Resource, Action], dict[OrgKind, Grant]] = {
     (Resource.monthly_pack, Action.read): {
         COUNTY: Grant("of the pairings its county sends through", lambda p: Reach(region=p.region_code)),
         PROVINCE: EVERYTHING,
+    },
+    (Resource.consultation_action, Action.read): {
+        COUNTY: Grant("of the pairings its county sends through", lambda p: Reach(region=p.region_code)),
+        STATION: Grant("of the pairings its region receives for", lambda p: Reach(workplace_region=p.region_code)),
+        PROVINCE: EVERYTHING,
+    },
+    (Resource.consultation_action, Action.create): {PROVINCE: Grant("on any pairing", lambda p: Reach())},
+    (Resource.consultation_action, Action.write): {
+        COUNTY: ACTIONS_IT_OWNS,
+        STATION: ACTIONS_IT_OWNS,
+        PROVINCE: Grant("any, every field", lambda p: Reach()),
     },
     # training: employers state demands, schools run classes, county offices enrol their workers
     (Resource.training_demand, Action.read): {
@@ -380,6 +395,17 @@ REFUSALS: dict[tuple[Resource, Action], Callable[[str], Msg]] = {
         "只有结对双方的县级人社部门或省级协作办公室可以查看月度会商材料",
         f"a {k} key may not read the monthly consultation pack",
     ),
+    (Resource.consultation_action, Action.read): lambda k: Msg(
+        "只有结对双方的县级人社部门、劳务协作站或省级协作办公室可以查看会商事项",
+        f"a {k} key may not read consultation actions",
+    ),
+    (Resource.consultation_action, Action.create): lambda k: Msg(
+        "只有省级协作办公室可以登记会商事项", "only a provincial office records consultation actions"
+    ),
+    (Resource.consultation_action, Action.write): lambda k: Msg(
+        "只有事项的责任单位或省级协作办公室可以更新会商事项",
+        "only the action's owner or a provincial office updates a consultation action",
+    ),
     # training
     (Resource.training_demand, Action.read): lambda k: Msg(
         "本机构无权查看企业培训需求", f"a {k} key may not read training demands"
@@ -465,6 +491,16 @@ PROVINCE_ACCEPTS = Msg(
     "省级方案中的建议由劳动者所在县的人社部门接受（录用由县里登记）",
     "the worker's county office accepts an item of a provincial proposal (the county records the placement)",
 )
+
+
+def may_own_action(kind: str, sends: bool, receives: bool) -> bool:
+    """Who can be answerable for a consultation action: a provincial office, a county office on the pairing's west
+    side (`sends`) or a station on its east side (`receives`)."""
+    return (
+        kind == OrgKind.provincial_office
+        or (kind == OrgKind.county_office and sends)
+        or (kind == OrgKind.station and receives)
+    )
 
 
 def check_item_decision(principal: Principal, proposer_kind: str | None, *, own: bool, accepting: bool) -> None:

@@ -193,6 +193,8 @@ _ZH = {
     "enrolment": "培训报名记录",
     # rights cases
     "case": "维权案件",
+    # pairings
+    "consultation_action": "会商事项",
 }
 
 

@@ -161,6 +161,9 @@ VOCABULARIES: dict[str, dict[str, Label]] = {
         "gap": L("供需差", "Gap (demand − supply)"),
         "open_at_month_end": L("月末未结", "Open at month end"),
         "overdue_at_month_end": L("月末超期", "Overdue at month end"),
+        "raised": L("本月新增事项", "Raised this month"),
+        "carried_over": L("上月结转事项", "Carried over"),
+        "closed": L("本月办结或撤销", "Closed this month"),
         "done_on_time": L("按期办结", "Done by the due day"),
         "done_on_time_share": L("按期办结率", "Share done by the due day"),
         "amount_fen": L("金额（分）", "Amount (fen)"),
@@ -244,6 +247,7 @@ VOCABULARIES: dict[str, dict[str, Label]] = {
         "month_cases": L("结对权益案件", "Rights cases on the route"),
         "services": L("服务事项", "Service tasks"),
         "spend": L("奖补支出", "Incentive spend"),
+        "actions": L("会商事项", "Consultation actions"),
     },
     # incentives
     "incentive_beneficiary": {
@@ -394,6 +398,12 @@ VOCABULARIES: dict[str, dict[str, Label]] = {
         "done": L("已办结", "Done", ("已完成", "完成")),
         "blocked": L("受阻", "Blocked", ("无法办理",)),
         "not_needed": L("无需办理", "Not needed", ("不需要",)),
+    },
+    "consultation_action_status": {
+        "open": L("待办", "Open", ("未开始",)),
+        "in_progress": L("推进中", "In progress", ("办理中", "进行中")),
+        "done": L("已办结", "Done", ("已完成", "完成")),
+        "dropped": L("已撤销", "Dropped", ("撤销", "取消")),
     },
     "service_flag": {
         "injury_cover_unconfirmed": L("上岗满30天未确认参加工伤保险", "Work-injury cover not confirmed by day 30"),

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.allocations.router import router as allocations_router
 from app.config import Settings, get_settings
+from app.consultation.router import router as consultation_router
 from app.contract import framework_error, openapi_document
 from app.db import Database
 from app.departure.router import router as departure_router
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     api.include_router(allocations_router)
     api.include_router(incentives_router)
     api.include_router(pairings_router)
+    api.include_router(consultation_router)  # consultation actions on a pairing
     api.include_router(training_router)  # training: demands, classes, enrolments
     api.include_router(rights_router)  # rights cases
     api.include_router(onestop_router)  # one-stop services: checklists, tasks, templates

@@ -3,6 +3,7 @@
 from app.allocations.models import Allocation, AllocationItem
 from app.artefacts.models import ModelArtefact
 from app.audit.models import PiiRead
+from app.consultation.models import ConsultationAction, ConsultationActionEvent
 from app.departure.models import FlagReview, PlacementRisk
 from app.idempotency.models import IdempotencyRecord
 from app.incentives.models import (
@@ -53,6 +54,8 @@ __all__ = [
     "IncentiveRuleVersion",
     # pairings
     "PairingVersion",
+    "ConsultationAction",
+    "ConsultationActionEvent",
     # training
     "Enrolment",
     "TrainingClass",

@@ -17,6 +17,9 @@ from sqlalchemy.orm import Session
 from app import authz
 from app.authz import Action, Resource
 from app.config import get_settings
+from app.consultation import service as consultation
+from app.consultation.models import OPEN_STATUSES
+from app.consultation.service import ActionAt
 from app.departure.features import NOT_A_DEPARTURE
 from app.errors import NotFound
 from app.labels import label
@@ -71,6 +74,13 @@ DEFINITIONS_TEXT: dict[str, tuple[str, str]] = {
         "本月到期的社保接续、异地就医等服务事项，及在到期日前办结的比例",
         "one-stop service tasks due in the month, and the share done by their due day",
     ),
+    "actions": (
+        "会商事项按月末的记录回放：本月新增的、上月结转仍未办结的（结转），及本月办结或撤销的；"
+        "月末仍未办结且已过完成期限的标为超期",
+        "consultation actions replayed from their history at the month's end: those raised in the month, those "
+        "carried over still open from earlier months, and those closed in it; one still open at the month's end "
+        "after its due date is flagged overdue",
+    ),
     "spend": (
         "本月写入奖补台账的金额（分），按条目类型；核减与追回为负数",
         "amounts written to the incentive ledger in the month (fen), by entry kind; reversals and clawbacks are "
@@ -111,6 +121,8 @@ class MonthFacts:
     spend: pd.DataFrame
     services: pd.DataFrame
     cases: RouteCases
+    actions: dict[int, list[ActionAt]]  # by pairing id
+    owners: dict[int, str]  # the actions' owners by id
     _codes: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def mask(self, frame: str, column: str, region: str) -> np.ndarray:
@@ -155,6 +167,10 @@ def load(session: Session, month: Month) -> MonthFacts:
     demand = repository.open_demand(session, last, until)
     demand["family"] = demand["occupation_code"].map(lambda c: family_of(c) if isinstance(c, str) else UNKNOWN_FAMILY)
     demand["left"] = demand["left"].clip(lower=0)
+    actions = consultation.actions_in_month(session, month.start_instant, until, last)
+    by_pairing: dict[int, list[ActionAt]] = {}
+    for a in actions:
+        by_pairing.setdefault(a.pairing_id, []).append(a)
     return MonthFacts(
         started=started,
         ended=repository.departures(session, Scope("province"), month.first, last),
@@ -163,6 +179,8 @@ def load(session: Session, month: Month) -> MonthFacts:
         spend=repository.spend_by_route(session, month.start_instant, until),
         services=repository.service_tasks_due(session, month.first, last),
         cases=RouteCases.load(session, month.first, last, until, get_settings()),
+        actions=by_pairing,
+        owners=consultation.owner_names(session, actions),
     )
 
 
@@ -249,6 +267,17 @@ def _services(tasks: pd.DataFrame) -> dict[str, Any]:
     return {"due": due, "done_on_time": done, "done_on_time_share": _share(done, due)}
 
 
+def _actions(actions: list[ActionAt], month: Month) -> dict[str, int]:
+    open_at_end = [a for a in actions if a.status in OPEN_STATUSES]
+    return {
+        "raised": sum(not a.carried_over for a in actions),
+        "carried_over": sum(a.carried_over for a in actions),
+        "closed": sum(a.closed_on is not None and a.closed_on >= month.first for a in actions),
+        "open_at_month_end": len(open_at_end),
+        "overdue_at_month_end": sum(a.overdue for a in open_at_end),
+    }
+
+
 def _name(p: PairingAt, divisions: dict[str, str]) -> str:
     return f"{divisions.get(p.east_code, p.east_code)}—{divisions.get(p.west_code, p.west_code)}"
 
@@ -273,6 +302,7 @@ def pairing_entry(facts: MonthFacts, p: PairingAt, month: Month, names: dict[str
         "cases": facts.cases.counts(p.west_code, p.east_code),
         "services": _services(facts.route("services", p)),
         "spend": _spend(facts.route("spend", p)),
+        "actions": _actions(facts.actions.get(p.id, []), month),
     }
 
 
@@ -301,6 +331,9 @@ def build_pack(
         "timezone": "China Standard Time (UTC+8)",
         "scope": scope,
         "pairings": [pairing_entry(facts, p, month, names) for p in pairings],
+        "actions": [
+            a.as_dict(facts.owners.get(a.owner_org_id, "")) for p in pairings for a in facts.actions.get(p.id, [])
+        ],
         "definitions": DEFINITIONS,
     }
 

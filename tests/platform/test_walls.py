@@ -62,6 +62,19 @@ def world(client, tenants, db) -> World:
     resp = client.post("/api/v1/pairings", json=_pairing_body("441302"), headers=tenants["province"].headers)
     assert resp.status_code == 201, resp.text
     w.ids["pairing"] = resp.json()["id"]
+    # consultation actions: on a 东莞—柳州 pairing (the county's prefecture sends through it, the station's
+    # city receives), one owned by the county office
+    body = {"east_code": "441900", "west_code": "450200", "level": "prefecture", "annual_target": 4000}
+    resp = client.post("/api/v1/pairings", json=body, headers=tenants["province"].headers)
+    assert resp.status_code == 201, resp.text
+    w.ids["liuzhou_pairing"] = resp.json()["id"]
+    body = {"issue": "回访东莞电子厂的融水籍员工", "owner_org_id": county.org_id, "due_date": "2099-01-31"}
+    resp = client.post(
+        f"/api/v1/pairings/{w.ids['liuzhou_pairing']}/actions", json=body, headers=tenants["province"].headers
+    )
+    assert resp.status_code == 201, resp.text
+    w.ids["action"] = resp.json()["id"]
+    w.ids["province_org"] = tenants["province"].org_id
     # training: the employer's demand on V, the school's order class answering it (enrolling), W enrolled by county
     body = {"vacancy_id": w.ids["vacancy"], "headcount": 10, "hire_commitment": 5}
     resp = client.post("/api/v1/training/demands", json=body, headers=employer.headers)
@@ -558,6 +571,30 @@ CASES = [
     ("GET", "/pairings/{pairing}", None, _expect(**dict.fromkeys(ROLES, 200))),
     ("PATCH", "/pairings/{pairing}", "pairing_patch", _expect(**(dict.fromkeys(ROLES, 403) | {"province": 200}))),
     ("GET", "/pairings/{pairing}/versions", None, _expect(**dict.fromkeys(ROLES, 200))),
+    # consultation actions: the province records them; the pairing's two sides read them; the owner reports progress
+    (
+        "POST",
+        "/pairings/{liuzhou_pairing}/actions",
+        "action",
+        _expect(**(dict.fromkeys(ROLES, 403) | {"province": 201})),
+    ),
+    *[
+        (
+            "GET",
+            path,
+            None,
+            _expect(
+                **(dict.fromkeys(ROLES, 403) | {"county": 200, "other_county": 404, "province": 200, "station": 200})
+            ),
+        )
+        for path in ("/pairings/{liuzhou_pairing}/actions", "/pairings/{liuzhou_pairing}/actions/{action}")
+    ],
+    (
+        "PATCH",
+        "/pairings/{liuzhou_pairing}/actions/{action}",
+        "action_patch",
+        _expect(**(dict.fromkeys(ROLES, 403) | {"county": 200, "other_county": 404, "province": 200})),
+    ),  # the station reads the action but does not own it
     # training: employers post demands, schools run classes, county offices (and schools, for consenting workers) enrol
     (
         "POST",
@@ -950,6 +987,10 @@ def _body(kind: str | None, role: str, world: World) -> dict | None:
         return _pairing_body("441322")
     if kind == "pairing_patch":
         return {"annual_target": 400, "effective_from": "2099-01-01"}
+    if kind == "action":
+        return {"issue": f"会商事项 by {role}", "owner_org_id": world.ids["province_org"], "due_date": "2099-02-28"}
+    if kind == "action_patch":
+        return {"status": "in_progress", "note": f"progress reported by {role}"}
     # training
     if kind == "training_demand":
         return {"occupation_code": "6-25-04-00", "headcount": 5}
@@ -1008,7 +1049,9 @@ def test_every_api_route_is_in_the_wall_table(app):
             .replace("{rule_id}", "{rule}")  # incentives
             .replace("{entry_id}", "{entry}")
             .replace("{batch_id}", "{batch}")
-            .replace("{pairing_id}", "{pairing}"),
+            .replace("{pairing_id}/actions", "{liuzhou_pairing}/actions")
+            .replace("{pairing_id}", "{pairing}")
+            .replace("{action_id}", "{action}"),
         )
         for path, operations in app.openapi()["paths"].items()
         if path.startswith("/api/v1")
@@ -1039,6 +1082,7 @@ ETAG_READER = {
     "/placements/{placement_to_end}": "county",
     "/incentives/rules/{rule}": "province",  # incentives
     "/pairings/{pairing}": "province",
+    "/pairings/{liuzhou_pairing}/actions/{action}": "province",
     # training
     "/training/demands/{demand_id}": "employer",
     "/training/classes/{class_id}": "school",
