@@ -164,6 +164,11 @@ VOCABULARIES: dict[str, dict[str, Label]] = {
         "raised": L("本月新增事项", "Raised this month"),
         "carried_over": L("上月结转事项", "Carried over"),
         "closed": L("本月办结或撤销", "Closed this month"),
+        "status": L("状态", "Status"),
+        "owner_name": L("责任单位", "Owner"),
+        "due_date": L("完成期限", "Due date"),
+        "overdue": L("超期", "Overdue"),
+        "closing_note": L("办理情况", "Closing note"),
         "done_on_time": L("按期办结", "Done by the due day"),
         "done_on_time_share": L("按期办结率", "Share done by the due day"),
         "amount_fen": L("金额（分）", "Amount (fen)"),
@@ -398,6 +403,10 @@ VOCABULARIES: dict[str, dict[str, Label]] = {
         "done": L("已办结", "Done", ("已完成", "完成")),
         "blocked": L("受阻", "Blocked", ("无法办理",)),
         "not_needed": L("无需办理", "Not needed", ("不需要",)),
+    },
+    "yes_no": {
+        "yes": L("是", "Yes"),
+        "no": L("否", "No"),
     },
     "consultation_action_status": {
         "open": L("待办", "Open", ("未开始",)),

@@ -1,8 +1,9 @@
 """The monthly consultation pack at scale on SQLite: `python -m bench --only monthly [--placements N]`.
 
 On the report bench's synthetic province (bench/reports.py: N placements, default 1,000,000), with the province
-pairing and one pairing per (eastern prefecture, western prefecture) among the counties it uses, and a case on
-every 7th ended placement (bench/cases.py): the whole-province pack for last month, built and rendered to JSON.
+pairing and one pairing per (eastern prefecture, western prefecture) among the counties it uses, a case on
+every 7th ended placement (bench/cases.py) and twelve consultation actions per pairing, one raised each month of the
+past year, every other one closed a month later: the whole-province pack for last month, built and rendered to JSON.
 """
 
 import sqlite3
@@ -42,6 +43,40 @@ def add_pairings(path: Path) -> int:
     return len(rows)
 
 
+ACTIONS_PER_PAIRING = 12
+
+
+def add_actions(path: Path, month: Month) -> int:
+    """One action per pairing raised in each of the twelve months up to `month`; the even ones closed a month on."""
+    conn = sqlite3.connect(path)
+    pairings = [p for (p,) in conn.execute("SELECT id FROM pairings ORDER BY id")]
+    actions, events = [], []
+    for pairing in pairings:
+        for back in range(ACTIONS_PER_PAIRING):
+            raised = month.shift(-back).first
+            due = month.shift(1 - back).first
+            action_id = len(actions) + 1
+            closed = back % 2 == 0 and back > 0
+            status = "done" if closed else "in_progress"
+            actions.append((action_id, pairing, f"bench {back}", due, status, raised, STAMP, STAMP))
+            events.append((action_id, f"{raised} 04:00:00.000000", None, "in_progress", due, None))
+            if closed:
+                events.append((action_id, f"{due} 04:00:00.000000", "in_progress", "done", due, "done"))
+    with conn:
+        conn.executemany(
+            "INSERT INTO consultation_actions (id, pairing_id, issue, owner_org_id, due_date, status, "
+            "raised_by_org_id, raised_on, version, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?, 1, ?, 1, ?, ?)",
+            actions,
+        )
+        conn.executemany(
+            "INSERT INTO consultation_action_events (action_id, org_id, at, from_status, status, issue, "
+            "owner_org_id, due_date, closing_note) VALUES (?, 1, ?, ?, ?, 'bench', 1, ?, ?)",
+            events,
+        )
+    conn.close()
+    return len(actions)
+
+
 def run(
     placements: int, workdir: Path, migrate: Callable[[Path, str], str], log: Callable[[str], None], stride: int = 7
 ) -> dict[str, Any]:
@@ -54,6 +89,7 @@ def run(
     made |= add_cases(path, stride)
     made["pairings"] = add_pairings(path)
     month = Month.of(today()).shift(-1)
+    made["actions"] = add_actions(path, month)
     db = Database(url)
     try:
         started = time.perf_counter()
@@ -66,7 +102,8 @@ def run(
         db.dispose()
     print(
         f"monthly/sqlite: whole-province pack for {month}, {made['pairings']} pairings over "
-        f"{made['placements']:,} placements and {made['cases']:,} cases: {total:.1f} s (aim < 60 s)",
+        f"{made['placements']:,} placements, {made['cases']:,} cases and {made['actions']:,} actions: "
+        f"{total:.1f} s (aim < 60 s)",
         flush=True,
     )
     return {
@@ -77,5 +114,7 @@ def run(
         "seconds_with_json": round(total, 2),
         "json_bytes": len(data),
         "placements_in_month": sum(p["placements"]["month"] for p in pack["pairings"][:1]),
+        "actions_in_pack": len(pack["actions"]),
+        "actions_overdue": sum(a["overdue"] for a in pack["actions"]),
         "aim": "< 60 s",
     }

@@ -85,3 +85,6 @@ def test_the_monthly_bench_builds_the_pack_over_its_pairings(tmp_path) -> None: 
     assert figures["pairings"] > 1
     assert figures["placements_in_month"] > 0  # the province pairing counts last month's starts
     assert figures["json_bytes"] > 1000
+    # Per pairing: this month's action, and the six never closed, all but this month's past their due date.
+    assert figures["actions_in_pack"] == 7 * figures["pairings"]
+    assert figures["actions_overdue"] == 6 * figures["pairings"]

@@ -13,6 +13,7 @@ from app.clock import CST, today
 from app.consultation import repository
 from app.consultation.models import CLOSED_STATUSES, OPEN_STATUSES, ConsultationAction, ConsultationActionEvent
 from app.consultation.schemas import ActionCreate, ActionDetail, ActionEventRead, ActionRead, ActionUpdate
+from app.db import utcnow
 from app.errors import Conflict, Forbidden, Msg, NotFound, PreconditionFailed, ValidationFailed, field_error
 from app.labels import label
 from app.orgs.service import Principal
@@ -187,6 +188,7 @@ def update_action(
         action.closing_note, action.closed_on = data.closing_note, today()
     elif after != before:  # reopened: the earlier closing note stays in the history
         action.closing_note, action.closed_on = None, None
+    action.updated_at = utcnow()  # a note alone is a change too: the history grew, so the ETag moves on
     session.flush()
     repository.add(session, _event(action, principal.org_id, before, data.note))
     return action

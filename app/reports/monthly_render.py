@@ -2,8 +2,10 @@
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
+from app.labels import label
 from app.reports.render import _csv_cell, _metric, _sheet, field_label, to_json, workbook, workbook_bytes
 
 SUMMARY = (
@@ -24,7 +26,25 @@ SUMMARY = (
     ("services", "done_on_time_share"),
     ("spend", "accrued_net_fen"),
     ("spend", "paid_net_fen"),
+    ("actions", "raised"),
+    ("actions", "carried_over"),
+    ("actions", "closed"),
+    ("actions", "open_at_month_end"),
+    ("actions", "overdue_at_month_end"),
 )
+ACTION_FIELDS = ("status", "owner_name", "due_date", "overdue", "carried_over", "closing_note")
+
+
+def _action_value(action: dict[str, Any], name: str) -> Any:
+    """What a clerk reads in a cell: the status's label, 是 / Yes for a flag that is set."""
+    if name == "status":
+        return action["status_label"]
+    value = action[name]
+    return label("yes_no", "yes" if value else "no") if isinstance(value, bool) else value
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
 
 
 def _rows(pack: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -42,6 +62,11 @@ def _rows(pack: dict[str, Any]) -> list[tuple[Any, ...]]:
         for g in p["gaps"]:
             for k in ("open_demand", "unplaced_supply", "gap"):
                 out.append((*head, "gaps", f"{g['family']} {g['family_name']}", k, g[k]))
+    names = {p["pairing_id"]: p["name"] for p in pack["pairings"]}
+    for a in pack["actions"]:
+        for k in ACTION_FIELDS:
+            out.append((a["pairing_id"], names[a["pairing_id"]], "actions", f"{a['id']} {a['issue']}", k,
+                        _action_value(a, k)))  # fmt: skip
     return out
 
 
@@ -98,6 +123,19 @@ def to_xlsx(pack: dict[str, Any]) -> bytes:
             for r in p["end_reasons"]["top"]
         ],
     )
+    _sheet(
+        wb,
+        "会商事项 actions",
+        ["结对 pairing", "事项编号 action", "事项 issue", _metric("owner_name"), _metric("due_date"), _metric("status"),
+         "提出日期 raised on", "办结日期 closed on", _metric("carried_over"), _metric("overdue"),
+         _metric("closing_note")],
+        [
+            [a["pairing_id"], a["id"], a["issue"], a["owner_name"], _day(a["due_date"]), a["status_label"],
+             _day(a["raised_on"]), _day(a["closed_on"]), _action_value(a, "carried_over"),
+             _action_value(a, "overdue"), a["closing_note"]]
+            for a in pack["actions"]
+        ],
+    )  # fmt: skip
     _sheet(
         wb,
         "口径 definitions",

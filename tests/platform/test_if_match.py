@@ -20,6 +20,8 @@ PATCHABLE = {
     "/api/v1/incentives/rules/{rule_id}": ("province", RULE_EDIT, "amount_fen"),
     # pairings: the change is a new version in force from today (version 1 took effect at the start date)
     "/api/v1/pairings/{pairing_id}": ("province", {"annual_target": 150}, "annual_target"),
+    # consultation actions: the owner reports progress
+    "/api/v1/pairings/{pairing_id}/actions/{action_id}": ("county", {"status": "in_progress"}, "status"),
     # training
     "/api/v1/training/demands/{demand_id}": ("employer", {"hire_commitment": 2}, "hire_commitment"),
     "/api/v1/training/classes/{class_id}": ("school", {"title": "数控车床订单班"}, "title"),
@@ -55,6 +57,12 @@ def resources(client, tenants) -> dict[str, str]:
         headers=tenants["province"].headers,
     )
     assert pairing.status_code == 201, pairing.text
+    action = client.post(
+        f"/api/v1/pairings/{pairing.json()['id']}/actions",
+        json={"issue": "回访东莞的柳州籍员工", "owner_org_id": tenants["county"].org_id, "due_date": "2099-01-31"},
+        headers=tenants["province"].headers,
+    )
+    assert action.status_code == 201, action.text
     # training: a demand, a class answering it, one enrolment
     demand = client.post(
         "/api/v1/training/demands",
@@ -84,6 +92,7 @@ def resources(client, tenants) -> dict[str, str]:
     return {
         "/api/v1/service-tasks/{task_id}": f"/api/v1/service-tasks/{task}",
         "/api/v1/pairings/{pairing_id}": f"/api/v1/pairings/{pairing.json()['id']}",
+        "/api/v1/pairings/{pairing_id}/actions/{action_id}": action.headers["Location"],
         "/api/v1/incentives/rules/{rule_id}": f"/api/v1/incentives/rules/{rule.json()['id']}",
         "/api/v1/training/demands/{demand_id}": f"/api/v1/training/demands/{demand}",
         "/api/v1/training/classes/{class_id}": f"/api/v1/training/classes/{class_id}",

@@ -2,12 +2,14 @@
 
 import io
 from collections import Counter
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from app.clock import CST
+from app.consultation.models import ConsultationActionEvent as Event
 from app.reports.monthly import build_pack
 from app.reports.schemas import Month
 from app.rights.models import RightsCase
@@ -134,3 +136,62 @@ def test_the_first_monday_run_writes_the_same_packs_again(db, seeded, tmp_path):
     again = run_monthly(lambda: db.session(False), Month.parse("2026-05"), tmp_path, ["json", "xlsx"])
     assert {p.name: p.read_bytes() for p in again} == before
     assert "province.json" in before and any(name.startswith("pairing-") for name in before)
+
+
+def _backdate(db, action_id: int, days: list[str], due: str) -> None:
+    """Move an action's events to these days (CST noon, oldest first) and its due date, as if written back then."""
+    with db.session() as s, s.begin():
+        ids = s.scalars(select(Event.id).where(Event.action_id == action_id).order_by(Event.id)).all()
+        assert len(ids) == len(days)
+        for event_id, day in zip(ids, days, strict=True):
+            at = datetime.combine(date.fromisoformat(day), time(12), tzinfo=CST)
+            s.execute(update(Event).where(Event.id == event_id).values(at=at, due_date=date.fromisoformat(due)))
+
+
+def test_open_actions_carry_into_the_next_pack_and_overdue_ones_are_flagged(client, tenants, db):
+    province, county = tenants["province"], tenants["county"]
+    body = {"east_code": "441302", "west_code": "450225", "level": "county", "annual_target": 365,
+            "effective_from": "2025-01-01"}  # fmt: skip
+    pairing = client.post("/api/v1/pairings", json=body, headers=province.headers).json()["id"]
+    path = f"/api/v1/pairings/{pairing}/actions"
+
+    def action(issue: str, *changes: dict) -> int:
+        made = client.post(path, json={"issue": issue, "owner_org_id": county.org_id, "due_date": "2099-01-01"},
+                           headers=province.headers)  # fmt: skip
+        assert made.status_code == 201, made.text
+        for change in changes:
+            tag = client.get(f"{path}/{made.json()['id']}", headers=county.headers).headers["ETag"]
+            resp = client.patch(f"{path}/{made.json()['id']}", json=change, headers={**county.headers, "If-Match": tag})
+            assert resp.status_code == 200, resp.text
+        return made.json()["id"]
+
+    lingering = action("回访惠城区电子厂的融水籍员工", {"status": "in_progress"})
+    _backdate(db, lingering, ["2026-09-10", "2026-09-20"], due="2026-10-15")
+    closed_in_october = action("补报10月岗位需求", {"status": "done", "closing_note": "已补报 40 个岗位"})
+    _backdate(db, closed_in_october, ["2026-10-05", "2026-10-20"], due="2026-10-31")
+    closed_in_september = action("核对9月离岗名单", {"status": "done", "closing_note": "已核对"})
+    _backdate(db, closed_in_september, ["2026-09-01", "2026-09-15"], due="2026-09-30")
+
+    september = _pack(db, "2026-09", pairing_id=pairing)
+    assert {a["id"]: (a["status"], a["carried_over"], a["overdue"]) for a in september["actions"]} == {
+        lingering: ("in_progress", False, False),
+        closed_in_september: ("done", False, False),
+    }
+    october = _pack(db, "2026-10", pairing_id=pairing)
+    by_id = {a["id"]: a for a in october["actions"]}
+    assert set(by_id) == {lingering, closed_in_october}  # September's closed action stayed in September
+    assert by_id[lingering]["carried_over"] and by_id[lingering]["overdue"]  # due 10-15, open on 10-31
+    assert by_id[closed_in_october]["closed_on"] == "2026-10-20" and not by_id[closed_in_october]["overdue"]
+    assert october["pairings"][0]["actions"] == {
+        "raised": 1, "carried_over": 1, "closed": 1, "open_at_month_end": 1, "overdue_at_month_end": 1
+    }  # fmt: skip
+    november = _pack(db, "2026-11", pairing_id=pairing)
+    assert [a["id"] for a in november["actions"]] == [lingering]
+    # The CSV and XLSX carry the same actions, in words and with real dates.
+    resp = client.get(f"/api/v1/reports/monthly?month=2026-10&pairing_id={pairing}&format=csv", headers=county.headers)
+    text = resp.content.decode("utf-8-sig")
+    assert f"{lingering} 回访惠城区电子厂的融水籍员工" in text and "是 / Yes" in text and "推进中 / In progress" in text
+    resp = client.get(f"/api/v1/reports/monthly?month=2026-10&pairing_id={pairing}&format=xlsx", headers=county.headers)
+    sheet = load_workbook(io.BytesIO(resp.content))["会商事项 actions"]
+    rows = {r[1]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows[lingering][4].date() == date(2026, 10, 15) and rows[lingering][9] == "是 / Yes"
