@@ -126,7 +126,7 @@ def update_action(
 ) -> ConsultationAction:
     """Report progress or close (the owner), or change what is asked, of whom and by when (a provincial office)."""
     reach = check_writer(principal)
-    _pairing(session, principal, pairing_id)
+    pairing = _pairing(session, principal, pairing_id)
     action = repository.action(session, pairing_id, action_id, for_update=True)
     if action is None:
         raise NotFound("consultation_action")
@@ -169,8 +169,6 @@ def update_action(
         errors.append(field_error("status", Msg("没有需要更新的内容", "nothing to change")))
     if data.due_date is not None and data.due_date != action.due_date and data.due_date < today():
         errors.append(field_error("due_date", DUE_IN_THE_PAST))
-    pairing = reference_repo.get_pairing(session, pairing_id)
-    assert pairing is not None
     if data.owner_org_id is not None and data.owner_org_id != action.owner_org_id:
         errors += _check_owner(session, pairing, data.owner_org_id)
     closing = after in CLOSED_STATUSES and after != before
