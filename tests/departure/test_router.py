@@ -28,7 +28,7 @@ def scored(client, db, settings, tmp_path):
 
 
 def _place_recently(client, db, headers, orgs) -> None:
-    """A hire ten days ago of the county's worker by the demo employer: how many of the seeded placements are
+    """A hire two days ago of the county's worker by the demo employer: how many of the seeded placements are
     younger than the horizons depends on the season of the day the suite runs, so each key always has one."""
     with db.session(write=False) as s:
         placed = select(Placement.worker_id).where(Placement.end_date.is_(None))
@@ -39,7 +39,7 @@ def _place_recently(client, db, headers, orgs) -> None:
             select(Vacancy.id).where(Vacancy.employer_org_id == orgs["employer"], Vacancy.status == "open").limit(1)
         )
     assert worker is not None and vacancy is not None
-    body = {"worker_id": worker, "vacancy_id": vacancy, "start_date": (today() - timedelta(days=10)).isoformat()}
+    body = {"worker_id": worker, "vacancy_id": vacancy, "start_date": (today() - timedelta(days=2)).isoformat()}
     resp = client.post("/api/v1/placements", json=body, headers=headers["county_office"])
     assert resp.status_code == 201, resp.text
 
