@@ -144,11 +144,14 @@ def _monthly(args: argparse.Namespace) -> int:
     from app.reports.monthly import build_pack
     from app.reports.monthly_render import render
     from app.reports.schemas import Month
+    from app.reports.service import resolve_scope
 
     month = Month.resolve(args.month or None, today())
     db = Database(get_settings().database_url)
     try:
         with db.session(False) as session:
+            if args.county is not None:
+                resolve_scope(session, args.county)  # an unknown county is a clear error, not an empty pack
             data = render(build_pack(session, month, args.county, args.pairing), args.format)
     finally:
         db.dispose()

@@ -39,6 +39,14 @@ def test_weekly_refuses_bad_input_clearly(client, tenants, db, cli_env, capsys):
     assert main(["report", "weekly", "--week", h.WEEK, "--county", "999999"]) == 2
 
 
+def test_monthly_refuses_an_unknown_county_or_pairing(db, cli_env, capsys):
+    assert main(["report", "monthly", "--month", "2026-10", "--county", "999999"]) == 2
+    assert "no division 999999" in capsys.readouterr().err
+    assert main(["report", "monthly", "--month", "2026-10", "--pairing", "999999"]) == 2
+    assert "pairing not found" in capsys.readouterr().err
+    assert main(["report", "monthly", "--month", "2026-10", "--county", "450225", "--format", "json"]) == 0
+
+
 def test_run_weekly_writes_every_scope_and_a_rerun_is_byte_identical(client, tenants, db, cli_env, tmp_path):
     h.build_history(client, tenants, db)
     first, second = tmp_path / "a", tmp_path / "b"
