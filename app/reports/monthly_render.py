@@ -89,10 +89,19 @@ def to_xlsx(pack: dict[str, Any]) -> bytes:
     _sheet(
         wb,
         "结对 pairings",
-        ["结对 pairing", "名称 name", *[_metric(m) for _, m in SUMMARY], "30天留存率 30-day", "90天留存率 90-day"],
+        [
+            "结对 pairing",
+            "名称 name",
+            *[_metric(m) for _, m in SUMMARY],
+            "30天留存率 30-day",
+            "90天留存率 90-day",
+            "层级 level",
+            "版本 version",
+        ],
         [
             [p["pairing_id"], p["name"], *[p[s][m] for s, m in SUMMARY]]
             + [p["retention"][h]["estimate"] for h in ("30", "90")]
+            + [p["level_label"], p["version"]]
             for p in pairings
         ],
     )

@@ -124,6 +124,7 @@ def test_csv_and_xlsx_are_the_same_bytes_each_time(client, tenants, db, seeded):
     rows = list(book["结对 pairings"].iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == [p["pairing_id"] for p in pack["pairings"]]
     assert [r[2] for r in rows] == [p["placements"]["month"] for p in pack["pairings"]]
+    assert [r[-2:] for r in rows] == [(p["level_label"], p["version"]) for p in pack["pairings"]]
 
 
 def test_the_first_monday_run_writes_the_same_packs_again(db, seeded, tmp_path):
