@@ -1,13 +1,11 @@
 """Every query on consultation actions and their history."""
 
-from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.consultation.models import OPEN_STATUSES, ConsultationAction, ConsultationActionEvent
-from app.orgs.models import Org
 
 
 def action(session: Session, pairing_id: int, action_id: int, *, for_update: bool = False) -> ConsultationAction | None:
@@ -43,17 +41,6 @@ def page(
 def events_of(session: Session, action_id: int) -> list[ConsultationActionEvent]:
     stmt = select(ConsultationActionEvent).where(ConsultationActionEvent.action_id == action_id)
     return list(session.scalars(stmt.order_by(ConsultationActionEvent.id)))
-
-
-def org(session: Session, org_id: int) -> Org | None:
-    return session.get(Org, org_id)
-
-
-def org_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    return {org_id: name for org_id, name in session.execute(select(Org.id, Org.name).where(Org.id.in_(wanted)))}
 
 
 def report_events(session: Session, until: datetime) -> list[tuple[int, ConsultationActionEvent]]:

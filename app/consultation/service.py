@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,10 +16,12 @@ from app.consultation.schemas import ActionCreate, ActionDetail, ActionEventRead
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Msg, NotFound, PreconditionFailed, ValidationFailed, field_error
 from app.labels import label
+from app.orgs import repository as orgs_repo
 from app.orgs.service import Principal
 from app.reference import repository as reference_repo
 from app.reference.models import Pairing
 from app.reference.service import within
+from app.schemas import cleared_required_fields
 
 # status -> the statuses a change may lead to; a closed action is reopened as in progress, never as new
 NEXT: dict[str, frozenset[str]] = {
@@ -61,7 +63,7 @@ def _pairing(session: Session, principal: Principal, pairing_id: int) -> Pairing
 
 
 def _check_owner(session: Session, pairing: Pairing, owner_org_id: int) -> list[dict[str, Any]]:
-    owner = repository.org(session, owner_org_id)
+    owner = orgs_repo.get_org(session, owner_org_id)
     if owner is None:
         return [field_error("owner_org_id", Msg(f"机构 {owner_org_id} 不存在", f"no organisation {owner_org_id}"))]
     sends, receives = within(owner.region_code, pairing.west_code), _receives(owner.region_code, pairing.east_code)
@@ -160,11 +162,7 @@ def update_action(
                 "the action is closed: reopen it (in_progress) to change it",
             )
         )
-    errors = [
-        field_error(name, Msg("该项不能为空", f"{name} cannot be empty"))
-        for name in (*PROVINCE_FIELDS, "status")
-        if name in sent and sent[name] is None
-    ]
+    errors = cleared_required_fields(sent, ActionCreate)
     if not any(v is not None for v in sent.values()):
         errors.append(field_error("status", Msg("没有需要更新的内容", "nothing to change")))
     if data.due_date is not None and data.due_date != action.due_date and data.due_date < today():
@@ -213,7 +211,7 @@ def is_overdue(status: str, due_date: date, on: date) -> bool:
 
 
 def to_reads(session: Session, actions: list[ConsultationAction]) -> list[ActionRead]:
-    names = repository.org_names(session, {a.owner_org_id for a in actions})
+    names = orgs_repo.names_of(session, {a.owner_org_id for a in actions})
     on = today()
     return [
         ActionRead.model_validate(
@@ -300,11 +298,11 @@ def actions_in_month(session: Session, start: datetime, until: datetime, last: d
                 raised_on=_cst_day(first.at),
                 closed_on=_cst_day(closings[-1].at) if closed else None,
                 carried_over=bool(before),
-                overdue=is_overdue(end.status, end.due_date, date.fromordinal(last.toordinal() + 1)),
+                overdue=is_overdue(end.status, end.due_date, last + timedelta(days=1)),
             )
         )
     return sorted(out, key=lambda a: (a.pairing_id, a.id))
 
 
 def owner_names(session: Session, actions: list[ActionAt]) -> dict[int, str]:
-    return repository.org_names(session, {a.owner_org_id for a in actions})
+    return orgs_repo.names_of(session, {a.owner_org_id for a in actions})
