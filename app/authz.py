@@ -51,6 +51,7 @@ class Resource(StrEnum):
     pairing = "pairing"  # east-west pairings and their versions (reading them is open to every key)
     monthly_pack = "monthly_pack"  # the monthly consultation pack of pairings (GET /reports/monthly)
     consultation_action = "consultation_action"  # what a monthly consultation agreed to do, with owner and due date
+    evaluation = "evaluation"  # the quarterly evaluation of pairings by results, and its review workflow
     # training (school-enterprise cooperation)
     training_demand = "training_demand"  # an employer's stated training demand
     training_class = "training_class"  # a class a training school runs
@@ -229,6 +230,14 @@ RULES: dict[tuple[Resource, Action], dict[OrgKind, Grant]] = {
         STATION: ACTIONS_IT_OWNS,
         PROVINCE: Grant("any, every field", lambda p: Reach()),
     },
+    (Resource.evaluation, Action.read): {
+        COUNTY: Grant("of the pairings its county sends through", lambda p: Reach(region=p.region_code)),
+        PROVINCE: EVERYTHING,
+    },
+    (Resource.evaluation, Action.create): {PROVINCE: Grant("of every pairing in force", lambda p: Reach())},
+    (Resource.evaluation, Action.write): {
+        PROVINCE: Grant("any: submit, review, send back, finalise", lambda p: Reach())
+    },
     # training: employers state demands, schools run classes, county offices enrol their workers
     (Resource.training_demand, Action.read): {
         COUNTY: EVERYTHING,
@@ -405,6 +414,17 @@ REFUSALS: dict[tuple[Resource, Action], Callable[[str], Msg]] = {
     (Resource.consultation_action, Action.write): lambda k: Msg(
         "只有事项的责任单位或省级协作办公室可以更新会商事项",
         "only the action's owner or a provincial office updates a consultation action",
+    ),
+    (Resource.evaluation, Action.read): lambda k: Msg(
+        "只有结对西部一方的县级人社部门或省级协作办公室可以查看季度评估",
+        f"a {k} key may not read quarterly evaluations",
+    ),
+    (Resource.evaluation, Action.create): lambda k: Msg(
+        "只有省级协作办公室可以开展季度评估", "only a provincial office runs the quarterly evaluation"
+    ),
+    (Resource.evaluation, Action.write): lambda k: Msg(
+        "只有省级协作办公室可以提交、审核或定稿季度评估",
+        "only a provincial office submits, reviews or finalises a quarterly evaluation",
     ),
     # training
     (Resource.training_demand, Action.read): lambda k: Msg(

@@ -11,6 +11,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROOT = Path(__file__).resolve().parent.parent
 DEV_PII_KEY = "dev-only-pii-key-change-me-0123456789abcdef"
 
+# The quarterly evaluation's default weights: results first (the target, then whether people stayed), then who
+# was reached; they sum to 1 but need not (the score divides by the weights of the components it could compute).
+DEFAULT_EVALUATION_WEIGHTS = {
+    "target": 0.35,
+    "lasted_180": 0.25,
+    "low_income": 0.10,
+    "lifted": 0.15,
+    "rights": 0.10,
+    "training": 0.05,
+}
+
 
 class Settings(BaseSettings):
     """Every knob of the service; docker-compose and the Makefile set these and nothing else."""
@@ -117,6 +128,35 @@ class Settings(BaseSettings):
         description="An overdue case goes to its province's provincial office this many working days after its due "
         "date, once (`laborbridge cases escalate`).",
     )
+
+    # the quarterly evaluation of pairings
+    evaluation_weights: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_EVALUATION_WEIGHTS),
+        description="Weights of the quarterly evaluation's score, as JSON; components `target`, `lasted_180`, "
+        "`low_income`, `lifted`, `rights`, `training` (a component left out weighs 0). Each evaluation keeps the "
+        "weights it was scored with. Definitions: docs/reports.md.",
+        json_schema_extra={"shown_default": "`" + json.dumps(DEFAULT_EVALUATION_WEIGHTS) + "`"},
+    )
+    rectification_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="When a final quarterly evaluation is below 60 % of its target, the rectification action it "
+        "raises is due this many days later.",
+    )
+
+    @field_validator("evaluation_weights")
+    @classmethod
+    def _known_components(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, weight in value.items():
+            if name not in DEFAULT_EVALUATION_WEIGHTS:
+                known = ", ".join(DEFAULT_EVALUATION_WEIGHTS)
+                raise ValueError(f"evaluation_weights: unknown component {name!r} (known: {known})")
+            if not 0 <= weight <= 100:
+                raise ValueError(f"evaluation_weights[{name!r}] must be between 0 and 100")
+        if not any(value.values()):
+            raise ValueError("evaluation_weights: at least one component needs a weight above 0")
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod

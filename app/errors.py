@@ -195,6 +195,7 @@ _ZH = {
     "case": "维权案件",
     # pairings
     "consultation_action": "会商事项",
+    "evaluation": "季度评估",
 }
 
 

@@ -30,6 +30,7 @@ from app.errors import (
     ValidationFailed,
     field_error,
 )
+from app.evaluations.router import router as evaluations_router
 from app.incentives.router import router as incentives_router
 from app.logging import install_redaction
 from app.matching.router import router as matching_router
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     api.include_router(incentives_router)
     api.include_router(pairings_router)
     api.include_router(consultation_router)  # consultation actions on a pairing
+    api.include_router(evaluations_router)  # the quarterly evaluation of pairings
     api.include_router(training_router)  # training: demands, classes, enrolments
     api.include_router(rights_router)  # rights cases
     api.include_router(onestop_router)  # one-stop services: checklists, tasks, templates

@@ -5,6 +5,7 @@ from app.artefacts.models import ModelArtefact
 from app.audit.models import PiiRead
 from app.consultation.models import ConsultationAction, ConsultationActionEvent
 from app.departure.models import FlagReview, PlacementRisk
+from app.evaluations.models import Evaluation, EvaluationEvent
 from app.idempotency.models import IdempotencyRecord
 from app.incentives.models import (
     IncentiveBatch,
@@ -30,6 +31,8 @@ __all__ = [
     "AllocationItem",
     "ApiKey",
     "Division",
+    "Evaluation",
+    "EvaluationEvent",
     "FlagReview",
     "FollowUp",
     "IdempotencyRecord",

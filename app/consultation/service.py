@@ -99,17 +99,33 @@ def create_action(session: Session, principal: Principal, pairing_id: int, data:
         )
     if errors:
         raise ValidationFailed(errors)
+    return raise_action(
+        session, pairing.id, data.issue, data.owner_org_id, data.due_date, principal.org_id, data.note, data.status
+    )
+
+
+def raise_action(
+    session: Session,
+    pairing_id: int,
+    issue: str,
+    owner_org_id: int,
+    due_date: date,
+    raised_by: int,
+    note: str | None,
+    status: str = "open",
+) -> ConsultationAction:
+    """Write a checked action and the event that raised it (a quarterly evaluation raises rectifications too)."""
     action = ConsultationAction(
-        pairing_id=pairing.id,
-        issue=data.issue,
-        owner_org_id=data.owner_org_id,
-        due_date=data.due_date,
-        status=data.status,
-        raised_by_org_id=principal.org_id,
+        pairing_id=pairing_id,
+        issue=issue,
+        owner_org_id=owner_org_id,
+        due_date=due_date,
+        status=status,
+        raised_by_org_id=raised_by,
         raised_on=today(),
     )
     repository.add(session, action)
-    repository.add(session, _event(action, principal.org_id, None, data.note))
+    repository.add(session, _event(action, raised_by, None, note))
     return action
 
 

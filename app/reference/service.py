@@ -3,6 +3,8 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
 from sqlalchemy.orm import Session
 
 from app.errors import Msg
@@ -18,6 +20,17 @@ def within(code: str, region: str) -> bool:
     if region.endswith("00"):
         return code[:4] == region[:4]
     return code == region
+
+
+class RegionColumn:
+    """A column of division codes, factorised once, then asked for many regions which of its rows lie within."""
+
+    def __init__(self, codes: pd.Series) -> None:
+        self._codes, self._uniques = pd.factorize(codes)
+
+    def within(self, region: str) -> np.ndarray:
+        inside = np.array([within(str(u), region) for u in self._uniques], dtype=bool)
+        return inside[self._codes] if len(self._uniques) else np.zeros(len(self._codes), dtype=bool)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from app.orgs.service import Principal
 from app.pairings import service as pairing_service
 from app.pairings.service import PairingAt
 from app.reference import repository as reference_repo
-from app.reference.service import within
+from app.reference.service import RegionColumn, within
 from app.reports import repository
 from app.reports.schemas import Month, Scope
 from app.reports.service import write_if_changed
@@ -123,16 +123,14 @@ class MonthFacts:
     cases: RouteCases
     actions: dict[int, list[ActionAt]]  # by pairing id
     owners: dict[int, str]  # the actions' owners by id
-    _codes: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    _columns: dict[tuple[str, str], RegionColumn] = field(default_factory=dict)
 
     def mask(self, frame: str, column: str, region: str) -> np.ndarray:
         """Rows of `frame` whose `column` lies within `region`: within() once per distinct code, factorised once."""
         key = (frame, column)
-        if key not in self._codes:
-            self._codes[key] = pd.factorize(getattr(self, frame)[column])
-        codes, uniques = self._codes[key]
-        inside = np.array([within(str(u), region) for u in uniques], dtype=bool)
-        return inside[codes] if len(uniques) else np.zeros(len(codes), dtype=bool)
+        if key not in self._columns:
+            self._columns[key] = RegionColumn(getattr(self, frame)[column])
+        return self._columns[key].within(region)
 
     def route(self, frame: str, p: PairingAt) -> pd.DataFrame:
         """The rows of `frame` on the pairing's route: workers from its west side, jobs on its east side."""

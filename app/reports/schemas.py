@@ -195,3 +195,79 @@ class Month:
 
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d}"
+
+
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    """A calendar quarter in China Standard Time: the period of a quarterly evaluation (季评估)."""
+
+    year: int
+    quarter: int
+
+    @classmethod
+    def parse(cls, text: str, field: str = "quarter") -> "Quarter":
+        """`2026-Q3` or a 422 naming the field."""
+        match = _QUARTER.match(text.strip().upper())
+        if match is None:
+            raise ValidationFailed.one(
+                field,
+                Msg(
+                    f"季度格式应为“年-Q季”，如 2026-Q3（收到 {text[:20]!r}）",
+                    f"a quarter is written YYYY-Qn, e.g. 2026-Q3 (got {text[:20]!r})",
+                ),
+            )
+        if int(match.group(1)) < 2000:
+            raise ValidationFailed.one(field, Msg("季度不能早于 2000 年", "the quarter must be in 2000 or later"))
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def of(cls, day: date) -> "Quarter":
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @classmethod
+    def resolve(cls, text: str | None, today: date, field: str = "quarter") -> "Quarter":
+        """The quarter asked for, which must have ended; none asked for: last quarter."""
+        latest = cls.of(today).shift(-1)
+        if text is None:
+            return latest
+        quarter = cls.parse(text, field)
+        if quarter > latest:
+            raise ValidationFailed.one(
+                field,
+                Msg(
+                    f"{quarter} 尚未结束（中国标准时间），只能评估已结束的季度，最近为 {latest}",
+                    f"{quarter} has not ended yet (China Standard Time); the latest finished quarter is {latest}",
+                ),
+            )
+        return quarter
+
+    @property
+    def first_month(self) -> Month:
+        return Month(self.year, 3 * self.quarter - 2)
+
+    @property
+    def first(self) -> date:
+        return self.first_month.first
+
+    @property
+    def last(self) -> date:
+        return self.first_month.shift(2).last
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
+    def end_instant(self) -> datetime:
+        """The first instant after the quarter: the next quarter's first day, 00:00 CST."""
+        return datetime.combine(self.last + timedelta(days=1), time(0), tzinfo=CST)
+
+    def shift(self, quarters: int) -> "Quarter":
+        index = self.year * 4 + self.quarter - 1 + quarters
+        return Quarter(index // 4, index % 4 + 1)
+
+    def __str__(self) -> str:
+        return f"{self.year}-Q{self.quarter}"

@@ -1,0 +1,71 @@
+"""The quarter's evaluations as JSON and XLSX; the same evaluations always give the same bytes."""
+
+from typing import Any
+
+from app.labels import label
+from app.reports.render import _metric, _sheet, to_json, workbook, workbook_bytes
+
+INDICATORS = (
+    "placements",
+    "target_quarter",
+    "target_share",
+    "lasted_180",
+    "reached_180",
+    "lasted_180_share",
+    "low_income_placements",
+    "low_income_share",
+    "lifted",
+    "lifted_cohort",
+    "rights_cases",
+    "active_placements",
+    "rights_cases_per_100",
+    "training_graduates_placed",
+)
+TREND = ("previous_quarter", "placements_change", "target_share_change", "score_change")
+
+
+def _yes(value: bool) -> str | None:
+    return label("yes_no", "yes" if value else "no")
+
+
+def to_xlsx(data: dict[str, Any]) -> bytes:
+    wb, stamp = workbook(data["quarter_end"], f"季度评估 quarterly evaluation {data['quarter']} · {data['scope']}")
+    rows = data["evaluations"]
+    _sheet(
+        wb,
+        "季度评估 evaluations",
+        ["评估编号 evaluation", "结对 pairing", "名称 name", "版本 version", "层级 level", "状态 status",
+         _metric("score"), _metric("grade"), *[_metric(k) for k in INDICATORS], _metric("below_target"),
+         _metric("review_flag"), *[_metric(k) for k in TREND], _metric("rectification_action_id")],
+        [
+            [e["id"], e["pairing_id"], e["name"], e["pairing_version"], e["level_label"], e["status_label"],
+             e["score"], e["grade_label"], *[e["indicators"][k] for k in INDICATORS], _yes(e["below_target"]),
+             _yes(e["review_flag"]), *[e["trend"].get(k) for k in TREND], e["rectification_action_id"]]
+            for e in rows
+        ],
+    )  # fmt: skip
+    _sheet(
+        wb,
+        "分项得分 components",
+        ["结对 pairing", "分项 component", "名称 name", _metric("value"), _metric("weight")],
+        [
+            [e["pairing_id"], name, part["label"], part["value"], part["weight"]]
+            for e in rows
+            for name, part in e["components"].items()
+        ],
+    )
+    _sheet(
+        wb,
+        "口径 definitions",
+        ["口径 definition", "说明", "definition"],
+        [[d["label"], d["zh"], d["en"]] for _, d in sorted(data["definitions"].items())],
+    )
+    return workbook_bytes(wb, stamp)
+
+
+def render(data: dict[str, Any], fmt: str) -> bytes:
+    if fmt == "json":
+        return to_json(data)
+    if fmt == "xlsx":
+        return to_xlsx(data)
+    raise ValueError(fmt)
