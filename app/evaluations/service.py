@@ -4,8 +4,10 @@ A draft is recomputed when the run is repeated; once submitted its figures stay 
 evaluation never changes. Being below 60 % of the target raises a rectification action when it becomes final.
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -28,6 +30,7 @@ from app.pairings.service import PairingAt
 from app.reference import repository as reference_repo
 from app.reference.service import within
 from app.reports.schemas import Quarter
+from app.reports.service import write_if_changed
 
 # status -> where a step may lead; "draft" from submitted or reviewed is the send-back
 NEXT: dict[str, frozenset[str]] = {
@@ -187,14 +190,15 @@ def transition(
             else Msg(f"评估当前为“{now}”，不能改为“{wanted}”", f"an evaluation that is {before} cannot become {after}")
         )
         raise Conflict(message, [field_error("to_status", Msg("状态变更不允许", f"{before} → {after} is not allowed"))])
-    e.status = after
-    if after == "final" and e.below_target:
+    rectification = None
+    if after == "final" and e.below_target:  # written first: the evaluation is flushed once, already final
         due = today() + timedelta(days=get_settings().rectification_days)
-        action = consultation.raise_action(
+        rectification = consultation.raise_action(
             session, e.pairing_id, _rectification_issue(e), principal.org_id, due, principal.org_id, data.comment
-        )
-        e.rectification_action_id = action.id
-    e.updated_at = utcnow()
+        ).id
+    e.status, e.updated_at = after, utcnow()
+    if rectification is not None:
+        e.rectification_action_id = rectification
     session.flush()
     repository.add(session, _event(e, principal.org_id, before, data.comment))
     return e
@@ -231,3 +235,27 @@ def export(session: Session, quarter: Quarter, rows: list[Evaluation], region: s
         "evaluations": [r.model_dump(mode="json") for r in to_reads(session, rows)],
         "definitions": ind.DEFINITIONS,
     }
+
+
+def is_first_monday_of_quarter(day: date) -> bool:
+    """The Monday run on a quarter's first Monday also drafts the evaluation of the quarter that just ended."""
+    return day.weekday() == 0 and day.day <= 7 and day.month in (1, 4, 7, 10)
+
+
+def run_quarterly(
+    session_factory: Callable[[], Session], quarter: Quarter, output_dir: Path, formats: Iterable[str]
+) -> tuple[RunResult, list[Path]]:
+    """Draft (or recompute the drafts of) the quarter's evaluations and write them to output_dir/quarterly-<q>/."""
+    from app.evaluations.render import render
+
+    with session_factory() as session, session.begin():
+        run = evaluate_quarter(session, None, quarter)
+        data = export(session, quarter, run.evaluations, None)
+    folder = output_dir / f"quarterly-{quarter}"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in formats:
+        path = folder / f"evaluations.{fmt}"
+        write_if_changed(path, render(data, fmt))
+        written.append(path)
+    return run, written

@@ -37,6 +37,12 @@ def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> No
     which.add_argument("--pairing", type=int, help="pairing id")
     monthly.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
     monthly.add_argument("--output", help="file to write (default: standard output)")
+    quarterly = report_sub.add_parser(
+        "quarterly", help="draft (or recompute the drafts of) a finished quarter's evaluations, and write them"
+    )
+    quarterly.add_argument("--quarter", help="a quarter such as 2026-Q3 (default: last quarter)")
+    quarterly.add_argument("--format", choices=("json", "xlsx"), default="json")
+    quarterly.add_argument("--output", help="file to write (default: standard output)")
     run = report_sub.add_parser("run-weekly", help="last week's files for every scope (idempotent)")
     run.add_argument("--week", help="ISO week (default: last week)")
     run.add_argument("--output-dir", help="default: LB_DATA_DIR/reports")
@@ -95,6 +101,14 @@ def _run_weekly(args: argparse.Namespace) -> int:
             formats = [f for f in args.format or FORMATS if f != "html"]
             packs = run_monthly(lambda: db.session(False), month, output, formats)
             print(json.dumps({"monthly": str(month), "files": len(packs)}), flush=True)
+        from app.evaluations.service import is_first_monday_of_quarter, run_quarterly
+        from app.reports.schemas import Quarter
+
+        if is_first_monday_of_quarter(today()):  # the quarterly evaluation's drafts, for the quarter just ended
+            quarter = Quarter.of(today()).shift(-1)
+            run, written = run_quarterly(db.session, quarter, output, ("json", "xlsx"))
+            counts = {"created": run.created, "refreshed": run.refreshed, "kept": run.kept, "files": len(written)}
+            print(json.dumps({"quarterly": str(quarter)} | counts), flush=True)
         summary = {"week": str(week), "files": len(files), "folder": str(output / str(week))}
         print(json.dumps(summary | {"seconds": round(time.perf_counter() - started, 1)}), flush=True)
     finally:
@@ -117,6 +131,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             return 0
         if args.action == "monthly":
             return _monthly(args)
+        if args.action == "quarterly":
+            return _quarterly(args)
         return _weekly(args)
     except AppError as exc:
         print(json.dumps(exc.body(), ensure_ascii=False), file=sys.stderr)
@@ -155,6 +171,25 @@ def _monthly(args: argparse.Namespace) -> int:
             data = render(build_pack(session, month, args.county, args.pairing), args.format)
     finally:
         db.dispose()
+    return _write(data, args.output)
+
+
+def _quarterly(args: argparse.Namespace) -> int:
+    from app.db import Database
+    from app.evaluations.render import render
+    from app.evaluations.service import evaluate_quarter, export
+    from app.reports.schemas import Quarter
+
+    quarter = Quarter.resolve(args.quarter or None, today())
+    db = Database(get_settings().database_url)
+    try:
+        with db.session() as session, session.begin():
+            run = evaluate_quarter(session, None, quarter)
+            data = render(export(session, quarter, run.evaluations, None), args.format)
+    finally:
+        db.dispose()
+    counts = {"quarter": str(quarter), "created": run.created, "refreshed": run.refreshed, "kept": run.kept}
+    print(json.dumps(counts), file=sys.stderr)
     return _write(data, args.output)
 
 

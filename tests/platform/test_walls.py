@@ -64,10 +64,23 @@ def world(client, tenants, db) -> World:
     w.ids["pairing"] = resp.json()["id"]
     # consultation actions: on a 东莞—柳州 pairing (the county's prefecture sends through it, the station's
     # city receives), one owned by the county office
-    body = {"east_code": "441900", "west_code": "450200", "level": "prefecture", "annual_target": 4000}
+    body = {
+        "east_code": "441900",
+        "west_code": "450200",
+        "level": "prefecture",
+        "annual_target": 4000,
+        "effective_from": "2026-01-01",  # in force through 2026-Q3, so the quarter's evaluation covers it
+    }
     resp = client.post("/api/v1/pairings", json=body, headers=tenants["province"].headers)
     assert resp.status_code == 201, resp.text
     w.ids["liuzhou_pairing"] = resp.json()["id"]
+    # the quarterly evaluation: the province drafts 2026-Q3; the county sends through the Liuzhou pairing
+    resp = client.post(
+        "/api/v1/evaluations/quarterly", json={"quarter": "2026-Q3"}, headers=tenants["province"].headers
+    )
+    assert resp.status_code == 201, resp.text
+    by_pairing = {e["pairing_id"]: e["id"] for e in resp.json()["evaluations"]}
+    w.ids["evaluation"] = by_pairing[w.ids["liuzhou_pairing"]]
     body = {"issue": "回访东莞电子厂的融水籍员工", "owner_org_id": county.org_id, "due_date": "2099-01-31"}
     resp = client.post(
         f"/api/v1/pairings/{w.ids['liuzhou_pairing']}/actions", json=body, headers=tenants["province"].headers
@@ -595,6 +608,31 @@ CASES = [
         "action_patch",
         _expect(**(dict.fromkeys(ROLES, 403) | {"county": 200, "other_county": 404, "province": 200})),
     ),  # the station reads the action but does not own it
+    # the quarterly evaluation: the province runs and reviews it; a county office reads its own pairings'
+    (
+        "POST",
+        "/evaluations/quarterly",
+        "quarterly",
+        _expect(**(dict.fromkeys(ROLES, 403) | {"province": 200})),  # the world drafted the quarter already
+    ),
+    (
+        "GET",
+        "/evaluations?quarter=2026-Q3",
+        None,
+        _expect(county=200, other_county=200, province=200, **FORBIDDEN_EXCEPT_COUNTIES),
+    ),
+    (
+        "GET",
+        "/evaluations/{evaluation}",
+        None,
+        _expect(county=200, other_county=404, province=200, **FORBIDDEN_EXCEPT_COUNTIES),
+    ),
+    (
+        "POST",
+        "/evaluations/{evaluation}/transitions",
+        "transition",
+        _expect(**(dict.fromkeys(ROLES, 403) | {"province": 201})),
+    ),
     # training: employers post demands, schools run classes, county offices (and schools, for consenting workers) enrol
     (
         "POST",
@@ -991,6 +1029,10 @@ def _body(kind: str | None, role: str, world: World) -> dict | None:
         return {"issue": f"会商事项 by {role}", "owner_org_id": world.ids["province_org"], "due_date": "2099-02-28"}
     if kind == "action_patch":
         return {"status": "in_progress", "note": f"progress reported by {role}"}
+    if kind == "quarterly":
+        return {"quarter": "2026-Q3"}
+    if kind == "transition":
+        return {"to_status": "submitted", "comment": f"提交审核 by {role}"}
     # training
     if kind == "training_demand":
         return {"occupation_code": "6-25-04-00", "headcount": 5}
@@ -1051,7 +1093,8 @@ def test_every_api_route_is_in_the_wall_table(app):
             .replace("{batch_id}", "{batch}")
             .replace("{pairing_id}/actions", "{liuzhou_pairing}/actions")
             .replace("{pairing_id}", "{pairing}")
-            .replace("{action_id}", "{action}"),
+            .replace("{action_id}", "{action}")
+            .replace("{evaluation_id}", "{evaluation}"),
         )
         for path, operations in app.openapi()["paths"].items()
         if path.startswith("/api/v1")
