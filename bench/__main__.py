@@ -102,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "training",  # training
             "cases",  # rights cases
             "monthly",  # the monthly consultation pack
+            "quarterly",  # the quarterly evaluation
         ],
         help="run one of the benchmarks",
     )
@@ -178,10 +179,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bench.cases import run as run_cases
 
             figures["cases"] = run_cases(args.placements, workdir, migrated_sqlite, log)
-        if args.only in (None, "monthly"):  # the monthly consultation pack
+        if args.only in (None, "monthly", "quarterly"):  # the monthly pack and the quarterly evaluation: one province
+            from bench.monthly import prepare
             from bench.monthly import run as run_monthly
+            from bench.quarterly import run as run_quarterly
 
-            figures["monthly"] = run_monthly(args.placements, workdir, migrated_sqlite, log)
+            prepared = prepare(args.placements, workdir, migrated_sqlite, log)
+            if args.only != "quarterly":
+                figures["monthly"] = run_monthly(args.placements, workdir, migrated_sqlite, log, prepared)
+            if args.only != "monthly":
+                figures["quarterly"] = run_quarterly(args.placements, workdir, migrated_sqlite, log, prepared)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(figures, ensure_ascii=False), flush=True)

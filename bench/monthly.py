@@ -77,9 +77,10 @@ def add_actions(path: Path, month: Month) -> int:
     return len(actions)
 
 
-def run(
+def prepare(
     placements: int, workdir: Path, migrate: Callable[[Path, str], str], log: Callable[[str], None], stride: int = 7
-) -> dict[str, Any]:
+) -> tuple[str, dict[str, Any]]:
+    """The bench's province with its cases, pairings and actions: the database URL and what was made."""
     from bench.cases import add_cases
     from bench.reports import populate
 
@@ -88,8 +89,19 @@ def run(
     made = populate(path, placements, log=log)
     made |= add_cases(path, stride)
     made["pairings"] = add_pairings(path)
+    made["actions"] = add_actions(path, Month.of(today()).shift(-1))
+    return url, made
+
+
+def run(
+    placements: int,
+    workdir: Path,
+    migrate: Callable[[Path, str], str],
+    log: Callable[[str], None],
+    prepared: tuple[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    url, made = prepared or prepare(placements, workdir, migrate, log)
     month = Month.of(today()).shift(-1)
-    made["actions"] = add_actions(path, month)
     db = Database(url)
     try:
         started = time.perf_counter()

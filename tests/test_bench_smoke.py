@@ -88,3 +88,13 @@ def test_the_monthly_bench_builds_the_pack_over_its_pairings(tmp_path) -> None: 
     # Per pairing: this month's action, and the six never closed, all but this month's past their due date.
     assert figures["actions_in_pack"] == 7 * figures["pairings"]
     assert figures["actions_overdue"] == 6 * figures["pairings"]
+
+
+def test_the_quarterly_bench_evaluates_every_pairing_and_the_rerun_keeps_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bench.dbs import migrated_sqlite
+    from bench.quarterly import run
+
+    figures = run(4000, tmp_path, migrated_sqlite, log=lambda _: None)
+    assert figures["evaluations"] == figures["pairings"] == figures["rerun_kept"]
+    assert figures["placements_in_quarter"] > 0 and figures["lifted_in_quarter"] > 0
+    assert figures["trained_in_quarter"] > 0
