@@ -3,7 +3,7 @@
 from typing import Any
 
 from app.labels import label
-from app.reports.render import _metric, _sheet, to_json, workbook, workbook_bytes
+from app.reports.render import _metric, _sheet, page_html, to_json, workbook, workbook_bytes
 
 INDICATORS = (
     "placements",
@@ -61,6 +61,11 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
         [[d["label"], d["zh"], d["en"]] for _, d in sorted(data["definitions"].items())],
     )
     return workbook_bytes(wb, stamp)
+
+
+def to_html(data: dict[str, Any], nav: dict[str, Any]) -> str:
+    """The quarter's evaluations as the /reports/quarterly page; `nav` is the page's quarter picker."""
+    return page_html("quarterly.html", q=data, nav=nav)
 
 
 def render(data: dict[str, Any], fmt: str) -> bytes:

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from app.labels import label
-from app.reports.render import _csv_cell, _metric, _sheet, field_label, to_json, workbook, workbook_bytes
+from app.reports.render import _csv_cell, _metric, _sheet, field_label, page_html, to_json, workbook, workbook_bytes
 
 SUMMARY = (
     ("placements", "month"),
@@ -152,6 +152,11 @@ def to_xlsx(pack: dict[str, Any]) -> bytes:
         [[d["label"], d["zh"], d["en"]] for _, d in sorted(pack["definitions"].items())],
     )
     return workbook_bytes(wb, stamp)
+
+
+def to_html(pack: dict[str, Any], nav: dict[str, Any]) -> str:
+    """The pack as the /reports/monthly page; `nav` is the page's month picker."""
+    return page_html("monthly.html", p=pack, nav=nav)
 
 
 def render(pack: dict[str, Any], fmt: str) -> bytes:

@@ -574,6 +574,12 @@ def to_html(report: dict[str, Any], page: dict[str, Any] | None = None) -> str:
     )
 
 
+def page_html(template: str, **context: Any) -> str:
+    """A report page from its template, with the helpers every page uses (percentages, labels, yes/no)."""
+    yes_no = lambda flag: label("yes_no", "yes" if flag else "no")  # noqa: E731
+    return _env.get_template(template).render(pct=_pct, label=label, yes_no=yes_no, **context)
+
+
 def render(report: dict[str, Any], fmt: str) -> bytes:
     if fmt == "json":
         return to_json(report)
