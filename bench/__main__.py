@@ -103,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "cases",  # rights cases
             "monthly",  # the monthly consultation pack
             "quarterly",  # the quarterly evaluation
+            "transport",  # the route-level transport problem of the pairing proposals
         ],
         help="run one of the benchmarks",
     )
@@ -189,6 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 figures["monthly"] = run_monthly(args.placements, workdir, migrated_sqlite, log, prepared)
             if args.only != "monthly":
                 figures["quarterly"] = run_quarterly(args.placements, workdir, migrated_sqlite, log, prepared)
+        if args.only in (None, "transport"):  # the route-level transport problem of the pairing proposals
+            from bench.transport import run as run_transport
+
+            figures["transport"] = run_transport()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(figures, ensure_ascii=False), flush=True)

@@ -1,0 +1,207 @@
+"""Route-level transport: how many unplaced workers each (origin, destination) route should carry, by occupation
+family, so that the most placements last; the pairing proposals compare it under today's and proposed pairings.
+
+Workers of one origin and family are interchangeable here, and so are the places of one destination and family:
+a route's score (the ranker's predicted chance a placement on it lasts 90 days) is the same for all of them. The
+problem is then the allocator's (``matching.allocation``) with one node per (origin, family) and per (destination,
+family) instead of one per worker and vacancy, and it is solved the way the allocator solves its own: an OR-tools
+min-cost flow, or, when a link's cap binds across families (no longer a flow), the same problem as an integer
+programme (HiGHS). Scores become the allocator's integer gains, so both reach the same optimum
+(tests/matching/test_transport.py checks it against the allocator run on the workers one by one).
+Pure numpy/pandas/OR-tools: no ``app`` imports.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from matching.allocation import SCALE
+
+SUPPLY_COLUMNS = ("origin", "family", "workers")
+DEMAND_COLUMNS = ("destination", "family", "places")
+SCORE_COLUMNS = ("origin", "destination", "score")  # and optionally "link": the cap a route's flow counts against
+
+
+@dataclass(frozen=True)
+class Routes:
+    """The flows (origin, destination, family, flow, score, link) and the expected lasting placements they make."""
+
+    flows: pd.DataFrame
+    expected_lasting: float
+    solver: str
+    seconds: float
+
+    @property
+    def placed(self) -> int:
+        return int(self.flows["flow"].sum())
+
+
+def _arcs(supply: pd.DataFrame, demand: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    """Every (origin, destination, family) a scored route can carry: supply and demand of that family both there."""
+    for frame, columns in ((supply, SUPPLY_COLUMNS), (demand, DEMAND_COLUMNS), (scores, SCORE_COLUMNS)):
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise ValueError(f"missing columns {missing}")
+    s = scores["score"].to_numpy(dtype=float)
+    if len(s) and (np.isnan(s).any() or s.min() < 0 or s.max() > 1):
+        raise ValueError("scores are probabilities: every score must be within [0, 1]")
+    supply = supply[supply["workers"] > 0].groupby(["origin", "family"], as_index=False)["workers"].sum()
+    demand = demand[demand["places"] > 0].groupby(["destination", "family"], as_index=False)["places"].sum()
+    routes = scores.drop_duplicates(["origin", "destination"], keep="first")
+    if "link" not in routes:
+        routes = routes.assign(link=None)
+    arcs = routes.merge(supply, on="origin").merge(demand, on=["destination", "family"])
+    return arcs.sort_values(["origin", "destination", "family"], kind="stable").reset_index(drop=True)
+
+
+def solve(
+    supply: pd.DataFrame,
+    demand: pd.DataFrame,
+    scores: pd.DataFrame,
+    caps: Mapping[Any, int] | None = None,
+) -> Routes:
+    """Maximise the expected lasting placements: each route's flow × its score, within supply, places and caps.
+
+    `scores` lists the routes that may carry workers at all (those the pairings allow); a route with a `link`
+    counts against `caps[link]` when that link has a cap. Workers may stay where they are.
+    """
+    started = time.perf_counter()
+    arcs = _arcs(supply, demand, scores)
+    caps = {k: int(v) for k, v in (caps or {}).items()}
+    if any(v < 0 for v in caps.values()):
+        raise ValueError("a cap cannot be negative")
+    gain = np.rint(arcs["score"].to_numpy(dtype=float) * SCALE).astype(np.int64)
+    if not len(arcs):
+        return _routes(arcs, np.zeros(0, dtype=np.int64), "none", started)
+    flow = _min_cost_flow(arcs, gain)
+    solver = "ortools_min_cost_flow"
+    if caps and not _within_caps(arcs, flow, caps):
+        flow, solver = _milp(arcs, gain, caps), "highs_milp"
+    return _routes(arcs, flow, solver, started)
+
+
+def _routes(arcs: pd.DataFrame, flow: np.ndarray, solver: str, started: float) -> Routes:
+    flows = arcs.assign(flow=flow)[["origin", "destination", "family", "flow", "score", "link"]]
+    flows = flows[flows["flow"] > 0].reset_index(drop=True)
+    expected = float((flows["flow"] * flows["score"]).sum())
+    return Routes(flows, expected, solver, time.perf_counter() - started)
+
+
+def _codes(arcs: pd.DataFrame, *columns: str) -> tuple[np.ndarray, int]:
+    keys = pd.MultiIndex.from_frame(arcs[list(columns)])
+    codes, uniques = pd.factorize(keys)
+    return codes, len(uniques)
+
+
+def _sizes(arcs: pd.DataFrame, codes: np.ndarray, n: int, column: str) -> np.ndarray:
+    out = np.zeros(n, dtype=np.int64)
+    out[codes] = arcs[column].to_numpy(dtype=np.int64)  # the same value on every arc of a node
+    return out
+
+
+def _min_cost_flow(arcs: pd.DataFrame, gain: np.ndarray) -> np.ndarray:
+    """Without caps the problem is a transport problem: source → (origin, family) → (destination, family) → sink."""
+    from ortools.graph.python import min_cost_flow as mcf
+
+    s_code, n_s = _codes(arcs, "origin", "family")
+    d_code, n_d = _codes(arcs, "destination", "family")
+    supply, places = _sizes(arcs, s_code, n_s, "workers"), _sizes(arcs, d_code, n_d, "places")
+    total = int(supply.sum())
+    source, sink = 0, 1
+    s_node, d_node = 2 + np.arange(n_s), 2 + n_s + np.arange(n_d)
+    tails = np.concatenate([[source], np.full(n_s, source), s_node[s_code], d_node])
+    heads = np.concatenate([[sink], s_node, d_node[d_code], np.full(n_d, sink)])
+    capacity = np.concatenate([[total], supply, np.minimum(supply[s_code], places[d_code]), places])
+    costs = np.concatenate([[0], np.zeros(n_s), -gain, np.zeros(n_d)]).astype(np.int64)
+    solver = mcf.SimpleMinCostFlow()
+    handles = solver.add_arcs_with_capacity_and_unit_cost(tails, heads, capacity.astype(np.int64), costs)
+    supplies = np.zeros(2 + n_s + n_d, dtype=np.int64)
+    supplies[source], supplies[sink] = total, -total  # a worker who stays takes the bypass
+    solver.set_nodes_supplies(np.arange(len(supplies)), supplies)
+    status = solver.solve()
+    if status != solver.OPTIMAL:
+        raise RuntimeError(f"min-cost flow did not solve: status {status}")
+    return np.asarray(solver.flows(handles)[1 + n_s : 1 + n_s + len(arcs)], dtype=np.int64)
+
+
+def _capped(arcs: pd.DataFrame, caps: Mapping[Any, int]) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+    """(arc row, cap code) for every arc whose link has a cap, and the caps' keys in code order."""
+    keys = sorted((k for k in caps if k is not None), key=str)
+    code = {k: i for i, k in enumerate(keys)}
+    links = arcs["link"].tolist()
+    rows = np.array([i for i, k in enumerate(links) if k in code], dtype=np.int64)
+    return rows, np.array([code[links[i]] for i in rows], dtype=np.int64), keys
+
+
+def _within_caps(arcs: pd.DataFrame, flow: np.ndarray, caps: Mapping[Any, int]) -> bool:
+    rows, codes, keys = _capped(arcs, caps)
+    used = np.bincount(codes, weights=flow[rows], minlength=len(keys))
+    return bool(np.all(used <= np.array([caps[k] for k in keys]) + 1e-9))
+
+
+def _milp(arcs: pd.DataFrame, gain: np.ndarray, caps: Mapping[Any, int]) -> np.ndarray:
+    """A cap over several families is no longer a flow: the same problem as an integer programme (exact)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_matrix, vstack
+
+    n = len(arcs)
+    cols = np.arange(n)
+    s_code, n_s = _codes(arcs, "origin", "family")
+    d_code, n_d = _codes(arcs, "destination", "family")
+    rows_, codes, keys = _capped(arcs, caps)
+    matrix = vstack(
+        [
+            csr_matrix((np.ones(n), (s_code, cols)), shape=(n_s, n)),
+            csr_matrix((np.ones(n), (d_code, cols)), shape=(n_d, n)),
+            csr_matrix((np.ones(len(rows_)), (codes, rows_)), shape=(len(keys), n)),
+        ]
+    ).tocsr()
+    upper = np.concatenate(
+        [
+            _sizes(arcs, s_code, n_s, "workers"),
+            _sizes(arcs, d_code, n_d, "places"),
+            np.array([caps[k] for k in keys], dtype=np.int64),
+        ]
+    ).astype(float)
+    bound = np.minimum(arcs["workers"], arcs["places"]).to_numpy(dtype=float)
+    result = milp(
+        -gain.astype(float),
+        constraints=LinearConstraint(matrix, -np.inf, upper),
+        integrality=np.ones(n),
+        bounds=Bounds(0, bound),
+    )
+    if result.x is None:
+        raise RuntimeError(f"integer programme did not solve: {result.message}")
+    return np.rint(result.x).astype(np.int64)
+
+
+def as_workers(supply: pd.DataFrame, demand: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """The same problem one worker and one (destination, family) "vacancy" at a time, for ``allocation.allocate``:
+    its edges (worker_id, vacancy_id, score, pairing_id) and each vacancy's places. Small instances only."""
+    arcs = _arcs(supply, demand, scores)
+    d_code, n_d = _codes(arcs, "destination", "family")
+    places = pd.Series(_sizes(arcs, d_code, n_d, "places"), index=np.arange(n_d) + 1)
+    s_code, n_s = _codes(arcs, "origin", "family")
+    workers = _sizes(arcs, s_code, n_s, "workers")
+    first_worker = np.concatenate([[0], np.cumsum(workers)[:-1]])
+    parts = []
+    for i in range(len(arcs)):
+        n = workers[s_code[i]]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "worker_id": first_worker[s_code[i]] + np.arange(n) + 1,
+                    "vacancy_id": d_code[i] + 1,
+                    "score": arcs["score"].iat[i],
+                    "pairing_id": arcs["link"].iat[i],
+                }
+            )
+        )
+    edges = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["worker_id", "vacancy_id", "score"])
+    return edges, places
