@@ -52,6 +52,7 @@ class Resource(StrEnum):
     monthly_pack = "monthly_pack"  # the monthly consultation pack of pairings (GET /reports/monthly)
     consultation_action = "consultation_action"  # what a monthly consultation agreed to do, with owner and due date
     evaluation = "evaluation"  # the quarterly evaluation of pairings by results, and its review workflow
+    pairing_proposal = "pairing_proposal"  # computed proposals to adjust pairings, and the decisions on them
     # training (school-enterprise cooperation)
     training_demand = "training_demand"  # an employer's stated training demand
     training_class = "training_class"  # a class a training school runs
@@ -238,6 +239,8 @@ RULES: dict[tuple[Resource, Action], dict[OrgKind, Grant]] = {
     (Resource.evaluation, Action.write): {
         PROVINCE: Grant("any: submit, review, send back, finalise", lambda p: Reach())
     },
+    (Resource.pairing_proposal, Action.read): {PROVINCE: Grant("every quarter's", lambda p: Reach())},
+    (Resource.pairing_proposal, Action.decide): {PROVINCE: Grant("any: accept or reject", lambda p: Reach())},
     # training: employers state demands, schools run classes, county offices enrol their workers
     (Resource.training_demand, Action.read): {
         COUNTY: EVERYTHING,
@@ -425,6 +428,12 @@ REFUSALS: dict[tuple[Resource, Action], Callable[[str], Msg]] = {
     (Resource.evaluation, Action.write): lambda k: Msg(
         "只有省级协作办公室可以提交、审核或定稿季度评估",
         "only a provincial office submits, reviews or finalises a quarterly evaluation",
+    ),
+    (Resource.pairing_proposal, Action.read): lambda k: Msg(
+        "只有省级协作办公室可以查看结对调整建议", f"a {k} key may not read the proposals to adjust pairings"
+    ),
+    (Resource.pairing_proposal, Action.decide): lambda k: Msg(
+        "只有省级协作办公室可以决定是否采纳结对调整建议", "only a provincial office decides on a proposal"
     ),
     # training
     (Resource.training_demand, Action.read): lambda k: Msg(

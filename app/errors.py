@@ -196,6 +196,7 @@ _ZH = {
     # pairings
     "consultation_action": "会商事项",
     "evaluation": "季度评估",
+    "proposal": "结对调整建议",
 }
 
 

@@ -464,6 +464,16 @@ VOCABULARIES: dict[str, dict[str, Label]] = {
         "fail": L("不合格", "Fail"),
         "ungraded": L("无法评定", "Not graded (no figure to score)"),
     },
+    "proposal_kind": {
+        "target_shift": L("调整结对目标", "Move target between pairings"),
+        "new_link": L("新增结对", "A new pairing"),
+        "retire_link": L("撤销结对", "Retire a pairing"),
+        "channel_shift": L("转向就地就近就业", "Shift to local or nearby work"),
+    },
+    "proposal_decision": {
+        "accept": L("采纳", "Accept", ("同意", "接受")),
+        "reject": L("不采纳", "Reject", ("拒绝", "驳回")),
+    },
     "evaluation_component": {
         "target": L("目标完成", "Share of the pro-rated target"),
         "lasted_180": L("180天稳岗", "Lasting 180 days"),

@@ -17,7 +17,7 @@ from app.incentives.models import (
 from app.matching.models import OccupationCorrection, OccupationInference
 from app.onestop.models import ServiceTask, ServiceTaskEvent, ServiceTemplate
 from app.orgs.models import ApiKey, Org, ReportSession
-from app.pairings.models import PairingVersion
+from app.pairings.models import PairingVersion, ProposalDecision
 from app.placements.models import FollowUp, Placement
 from app.reference.models import Division, Occupation, Pairing
 from app.reports.models import RiskSnapshot
@@ -57,6 +57,7 @@ __all__ = [
     "IncentiveRuleVersion",
     # pairings
     "PairingVersion",
+    "ProposalDecision",
     "ConsultationAction",
     "ConsultationActionEvent",
     # training

@@ -51,6 +51,8 @@ def _arcs(supply: pd.DataFrame, demand: pd.DataFrame, scores: pd.DataFrame) -> p
     s = scores["score"].to_numpy(dtype=float)
     if len(s) and (np.isnan(s).any() or s.min() < 0 or s.max() > 1):
         raise ValueError("scores are probabilities: every score must be within [0, 1]")
+    if supply.empty or demand.empty or scores.empty:  # nothing to carry (and empty frames carry no dtypes)
+        return pd.DataFrame(columns=["origin", "destination", "score", "link", "family", "workers", "places"])
     supply = supply[supply["workers"] > 0].groupby(["origin", "family"], as_index=False)["workers"].sum()
     demand = demand[demand["places"] > 0].groupby(["destination", "family"], as_index=False)["places"].sum()
     routes = scores.drop_duplicates(["origin", "destination"], keep="first")
@@ -205,3 +207,52 @@ def as_workers(supply: pd.DataFrame, demand: pd.DataFrame, scores: pd.DataFrame)
         )
     edges = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["worker_id", "vacancy_id", "score"])
     return edges, places
+
+
+TYPICAL_OCCUPATION = "6-25-04-00"  # any real code: the typical worker asked for the job's own occupation
+
+
+def typical_scores(ranker: Any, origins: pd.DataFrame, destinations: pd.DataFrame, paired: bool) -> pd.DataFrame:
+    """Each route's score: the ranker's chance that a typical placement on it lasts 90 days.
+
+    `origins` and `destinations` have `code`, `lon`, `lat` (a county or prefecture and its point). The typical
+    placement holds everything but the route fixed, so routes differ by what the ranker reads of the route
+    itself (distance, crossing a province, being paired): a worker with junior secondary schooling placed in
+    the occupation they asked for, at the wage they expect, on a 12-month day-shift contract with dormitory
+    and meals.
+    """
+    o = origins.reset_index(drop=True)
+    d = destinations.reset_index(drop=True)
+    oi, di = np.repeat(np.arange(len(o)), len(d)), np.tile(np.arange(len(d)), len(o))
+    n = len(oi)
+    pairs = pd.DataFrame(
+        {
+            "worker_county": o["code"].to_numpy()[oi],
+            "worker_lon": o["lon"].to_numpy(dtype=float)[oi],
+            "worker_lat": o["lat"].to_numpy(dtype=float)[oi],
+            "education": "junior_secondary",
+            "skills": [[] for _ in range(n)],
+            "desired_occupations": [[TYPICAL_OCCUPATION] for _ in range(n)],
+            "channel_preference": "any",
+            "expected_wage": 5000.0,
+            "dependants": 0,
+            "monitored_household": 0,
+            "prior_placements": 0,
+            "prior_early_exits": 0,
+            "vacancy_county": d["code"].to_numpy()[di],
+            "vacancy_lon": d["lon"].to_numpy(dtype=float)[di],
+            "vacancy_lat": d["lat"].to_numpy(dtype=float)[di],
+            "occupation_code": TYPICAL_OCCUPATION,
+            "wage_min": 4500.0,
+            "wage_max": 5500.0,
+            "housing": True,
+            "meals": True,
+            "shift": "day",
+            "contract_months": 12.0,
+            "paired": float(paired),
+        }
+    )
+    from matching.features import pair_features
+
+    score = ranker.predict_proba(pair_features(pairs))[:, 1] if n else np.zeros(0)
+    return pd.DataFrame({"origin": pairs["worker_county"], "destination": pairs["vacancy_county"], "score": score})

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.pairings.models import PairingVersion
+from app.pairings.models import PairingVersion, ProposalDecision
 from app.reference.models import Pairing
 
 
@@ -32,6 +32,15 @@ def same_regions(session: Session, east_code: str, west_code: str) -> list[Pairi
     return list(session.scalars(stmt))
 
 
-def add(session: Session, row: Pairing | PairingVersion) -> None:
+def decisions_of(session: Session, quarter: str) -> dict[str, ProposalDecision]:
+    stmt = select(ProposalDecision).where(ProposalDecision.quarter == quarter)
+    return {d.proposal_id: d for d in session.scalars(stmt)}
+
+
+def decision(session: Session, proposal_id: str) -> ProposalDecision | None:
+    return session.scalars(select(ProposalDecision).where(ProposalDecision.proposal_id == proposal_id)).one_or_none()
+
+
+def add(session: Session, row: Pairing | PairingVersion | ProposalDecision) -> None:
     session.add(row)
     session.flush()

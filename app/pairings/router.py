@@ -1,15 +1,28 @@
 """HTTP routes for pairings the provincial offices write: create, change (a new version), read versions."""
 
-from fastapi import APIRouter, Request
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from app import errors as e
+from app.clock import today
 from app.deps import IdempotencyKey, IfMatch, PrincipalDep, SessionDep
 from app.http import PathId, etag, if_match_version, json_response
 from app.idempotency.service import run_once
-from app.pairings import service
-from app.pairings.schemas import PairingCreate, PairingUpdate, PairingVersionRead
+from app.matching.router import MatcherDep
+from app.matching.service import Matcher, model_info
+from app.pairings import decisions, service
+from app.pairings.schemas import (
+    PairingCreate,
+    PairingUpdate,
+    PairingVersionRead,
+    ProposalDecisionCreate,
+    ProposalDecisionRead,
+    ProposalList,
+)
 from app.reference.models import Pairing
+from app.reports.schemas import Quarter
 
 router = APIRouter(prefix="/pairings", tags=["pairings"])
 COMMON = e.responses(e.Unauthenticated, e.Forbidden, e.ValidationFailed)
@@ -35,6 +48,60 @@ def create_pairing(
         return json_response(_read(pairing), 201, headers)
 
     return run_once(session, principal.org_id, idempotency_key, "POST /pairings", body.model_dump(), act)
+
+
+def _ranker(session: SessionDep, matcher: Matcher) -> tuple[Any, dict[str, Any]]:
+    matcher.refresh_models(session)
+    return model_info(matcher)
+
+
+@router.get("/proposals", response_model=ProposalList, responses=COMMON)
+def list_proposals(
+    session: SessionDep,
+    principal: PrincipalDep,
+    matcher: MatcherDep,
+    quarter: Annotated[str | None, Query(max_length=20, description="a finished quarter such as 2026-Q3")] = None,
+) -> Response:
+    """Proposals to adjust the prefecture- and county-level pairings, computed from a finished quarter (province).
+
+    Each has its evidence and its simulated effect: the route-level transport problem re-solved with it applied.
+    The ids derive from the quarter, the kind and the regions, so the same data give the same proposals.
+    """
+    decisions.check_reader(principal)  # 403 before any computing
+    period = Quarter.resolve(quarter, today())
+    ranker, model = _ranker(session, matcher)
+    return json_response(
+        ProposalList.model_validate(decisions.list_proposals(session, principal, period, ranker, model))
+    )
+
+
+@router.post(
+    "/proposals/{proposal_id}/decision",
+    status_code=201,
+    response_model=ProposalDecisionRead,
+    responses=COMMON | e.responses(e.NotFound, e.Conflict),
+)
+def decide_proposal(
+    proposal_id: Annotated[str, Path(max_length=64)],
+    body: ProposalDecisionCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    matcher: MatcherDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Accept a proposal from an effective date (a new pairing version, or a new pairing) or reject it with a reason.
+
+    A proposal is decided once (409 after); one no longer computed from today's data answers 404.
+    """
+    decisions.check_decider(principal)
+
+    def act() -> Response:
+        ranker, model = _ranker(session, matcher)
+        decided = decisions.decide(session, principal, proposal_id, body, ranker, model)
+        return json_response(ProposalDecisionRead.model_validate(decided), 201)
+
+    key = f"POST /pairings/proposals/{proposal_id}/decision"
+    return run_once(session, principal.org_id, idempotency_key, key, body.model_dump(mode="json"), act)
 
 
 @router.get("/{pairing_id:int}", response_model=PairingVersionRead, responses=e.responses(e.NotFound) | COMMON)

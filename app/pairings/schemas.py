@@ -1,7 +1,7 @@
 """Pairing input and output: the fields of a pairing plus its life (start, end) and its version."""
 
-from datetime import date
-from typing import Annotated, Literal, get_args
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, computed_field
 
@@ -59,3 +59,46 @@ class PairingVersionRead(ReadModel):
     @property
     def level_label(self) -> str | None:
         return label("pairing_level", self.level)
+
+
+DecisionCode = Literal["accept", "reject"]
+
+
+class ProposalDecisionCreate(InputModel):
+    decision: Annotated[DecisionCode, Coded("proposal_decision", get_args(DecisionCode))]
+    effective_from: IsoDate | None = Field(
+        None, description="accept: the day the new pairing version takes effect (today or later; default today)"
+    )
+    reason: Annotated[str, Field(min_length=1, max_length=2000)] | None = Field(
+        None, description="reject: why (required); accept: an optional note"
+    )
+
+
+class ProposalDecisionRead(ReadModel):
+    id: int
+    proposal_id: str
+    quarter: str
+    kind: str
+    decision: str
+    reason: str | None
+    effective_from: date | None
+    pairing_ids: list[int] = Field(description="the pairings the acceptance wrote a new version of, or created")
+    org_id: int
+    created_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def decision_label(self) -> str | None:
+        return label("proposal_decision", self.decision)
+
+
+class ProposalList(ReadModel):
+    quarter: str
+    model: dict[str, Any] = Field(description="what scored the routes: the active ranker, or the rule baseline")
+    expected_lasting_now: float = Field(description="the expected lasting placements today's pairings allow")
+    placed_now: int
+    items: list[dict[str, Any]] = Field(
+        description="each with id, kind, kind_label, pairing_ids, change, evidence, simulated_effect "
+        "(expected_lasting_before, expected_lasting_after, placed_before, placed_after) and decision (null or the "
+        "decision taken)"
+    )

@@ -6,6 +6,10 @@ from sqlalchemy.orm import Session
 from app.reference.models import Division, Occupation, Pairing
 
 
+def divisions(session: Session, codes: list[str]) -> list[Division]:
+    return list(session.scalars(select(Division).where(Division.code.in_(codes)))) if codes else []
+
+
 def get_division(session: Session, code: str) -> Division | None:
     return session.get(Division, code)
 

@@ -11,7 +11,7 @@ ROLES = ("county", "other_county", "employer", "other_employer", "agency", "scho
 
 @dataclass
 class World:
-    ids: dict[str, int] = field(default_factory=dict)
+    ids: dict[str, int | str] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -81,6 +81,10 @@ def world(client, tenants, db) -> World:
     assert resp.status_code == 201, resp.text
     by_pairing = {e["pairing_id"]: e["id"] for e in resp.json()["evaluations"]}
     w.ids["evaluation"] = by_pairing[w.ids["liuzhou_pairing"]]
+    # proposals: the Liuzhou pairing carried no one at 2026-Q3's end, so retiring it is proposed
+    resp = client.get("/api/v1/pairings/proposals?quarter=2026-Q3", headers=tenants["province"].headers)
+    assert resp.status_code == 200, resp.text
+    w.ids["proposal"] = next(i["id"] for i in resp.json()["items"] if i["kind"] == "retire_link")
     body = {"issue": "回访东莞电子厂的融水籍员工", "owner_org_id": county.org_id, "due_date": "2099-01-31"}
     resp = client.post(
         f"/api/v1/pairings/{w.ids['liuzhou_pairing']}/actions", json=body, headers=tenants["province"].headers
@@ -633,6 +637,19 @@ CASES = [
         "transition",
         _expect(**(dict.fromkeys(ROLES, 403) | {"province": 201})),
     ),
+    # proposals to adjust pairings: the province reads and decides them; nobody else
+    (
+        "GET",
+        "/pairings/proposals?quarter=2026-Q3",
+        None,
+        _expect(**(dict.fromkeys(ROLES, 403) | {"province": 200})),
+    ),
+    (
+        "POST",
+        "/pairings/proposals/{proposal}/decision",
+        "proposal_decision",
+        _expect(**(dict.fromkeys(ROLES, 403) | {"province": 201})),
+    ),
     # training: employers post demands, schools run classes, county offices (and schools, for consenting workers) enrol
     (
         "POST",
@@ -1029,6 +1046,8 @@ def _body(kind: str | None, role: str, world: World) -> dict | None:
         return {"issue": f"会商事项 by {role}", "owner_org_id": world.ids["province_org"], "due_date": "2099-02-28"}
     if kind == "action_patch":
         return {"status": "in_progress", "note": f"progress reported by {role}"}
+    if kind == "proposal_decision":
+        return {"decision": "reject", "reason": f"再议 by {role}"}
     if kind == "quarterly":
         return {"quarter": "2026-Q3"}
     if kind == "transition":
@@ -1094,7 +1113,8 @@ def test_every_api_route_is_in_the_wall_table(app):
             .replace("{pairing_id}/actions", "{liuzhou_pairing}/actions")
             .replace("{pairing_id}", "{pairing}")
             .replace("{action_id}", "{action}")
-            .replace("{evaluation_id}", "{evaluation}"),
+            .replace("{evaluation_id}", "{evaluation}")
+            .replace("{proposal_id}", "{proposal}"),
         )
         for path, operations in app.openapi()["paths"].items()
         if path.startswith("/api/v1")
