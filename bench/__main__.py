@@ -104,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "monthly",  # the monthly consultation pack
             "quarterly",  # the quarterly evaluation
             "transport",  # the route-level transport problem of the pairing proposals
+            "proposals",  # the pairing proposals
         ],
         help="run one of the benchmarks",
     )
@@ -194,6 +195,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bench.transport import run as run_transport
 
             figures["transport"] = run_transport()
+        if args.only in (None, "proposals"):  # the pairing proposals
+            from bench.proposals import run as run_proposals
+
+            figures["proposals"] = run_proposals()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(figures, ensure_ascii=False), flush=True)

@@ -67,11 +67,13 @@ def solve(
     demand: pd.DataFrame,
     scores: pd.DataFrame,
     caps: Mapping[Any, int] | None = None,
+    flow_first: bool = True,
 ) -> Routes:
     """Maximise the expected lasting placements: each route's flow × its score, within supply, places and caps.
 
     `scores` lists the routes that may carry workers at all (those the pairings allow); a route with a `link`
-    counts against `caps[link]` when that link has a cap. Workers may stay where they are.
+    counts against `caps[link]` when that link has a cap. Workers may stay where they are. `flow_first=False`
+    skips the flow when the caller knows a cap binds (re-solving a problem whose caps bound before).
     """
     started = time.perf_counter()
     arcs = _arcs(supply, demand, scores)
@@ -81,10 +83,13 @@ def solve(
     gain = np.rint(arcs["score"].to_numpy(dtype=float) * SCALE).astype(np.int64)
     if not len(arcs):
         return _routes(arcs, np.zeros(0, dtype=np.int64), "none", started)
+    if caps and not flow_first:
+        flow, solver = _milp(arcs, gain, caps)
+        return _routes(arcs, flow, solver, started)
     flow = _min_cost_flow(arcs, gain)
     solver = "ortools_min_cost_flow"
     if caps and not _within_caps(arcs, flow, caps):
-        flow, solver = _milp(arcs, gain, caps), "highs_milp"
+        flow, solver = _milp(arcs, gain, caps)
     return _routes(arcs, flow, solver, started)
 
 
@@ -147,9 +152,10 @@ def _within_caps(arcs: pd.DataFrame, flow: np.ndarray, caps: Mapping[Any, int]) 
     return bool(np.all(used <= np.array([caps[k] for k in keys]) + 1e-9))
 
 
-def _milp(arcs: pd.DataFrame, gain: np.ndarray, caps: Mapping[Any, int]) -> np.ndarray:
-    """A cap over several families is no longer a flow: the same problem as an integer programme (exact)."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
+def _milp(arcs: pd.DataFrame, gain: np.ndarray, caps: Mapping[Any, int]) -> tuple[np.ndarray, str]:
+    """A cap over several families is no longer a flow: the same problem as an integer programme (exact), solved
+    as a linear programme when that already gives whole numbers."""
+    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
     from scipy.sparse import csr_matrix, vstack
 
     n = len(arcs)
@@ -172,6 +178,12 @@ def _milp(arcs: pd.DataFrame, gain: np.ndarray, caps: Mapping[Any, int]) -> np.n
         ]
     ).astype(float)
     bound = np.minimum(arcs["workers"], arcs["places"]).to_numpy(dtype=float)
+    # The linear relaxation first (dual simplex, a few times faster): when its optimum is integral it is the
+    # integer optimum too, which is usual for a transport problem with a few side constraints.
+    relaxed = linprog(-gain.astype(float), A_ub=matrix, b_ub=upper, bounds=np.column_stack([np.zeros(n), bound]),
+                      method="highs-ds")  # fmt: skip
+    if relaxed.x is not None and np.all(np.abs(relaxed.x - np.rint(relaxed.x)) < 1e-6):
+        return np.rint(relaxed.x).astype(np.int64), "highs_lp"
     result = milp(
         -gain.astype(float),
         constraints=LinearConstraint(matrix, -np.inf, upper),
@@ -180,7 +192,7 @@ def _milp(arcs: pd.DataFrame, gain: np.ndarray, caps: Mapping[Any, int]) -> np.n
     )
     if result.x is None:
         raise RuntimeError(f"integer programme did not solve: {result.message}")
-    return np.rint(result.x).astype(np.int64)
+    return np.rint(result.x).astype(np.int64), "highs_milp"
 
 
 def as_workers(supply: pd.DataFrame, demand: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:

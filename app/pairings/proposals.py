@@ -23,7 +23,7 @@ from app.labels import label
 from app.pairings import service as pairing_service
 from app.pairings.service import EAST_PROVINCE, WEST_PROVINCE, PairingAt
 from app.reference import repository as reference_repo
-from app.reference.service import within
+from app.reference.service import RegionColumn, within
 from app.reports import repository as reports_repo
 from app.reports.schemas import Month, Quarter, Scope
 from app.reports.survival import retention
@@ -184,16 +184,19 @@ class Proposer:
         self.scores = inputs.east_scores.assign(link=links(inputs.pairings, inputs.east_scores))
         self.allowed = self.scores[self.scores["link"].notna()]
         self.caps = inputs.caps
-        self.before = self.solve(self.allowed, self.caps)
+        self.before = transport.solve(inputs.supply, inputs.demand, self.allowed, self.caps)
         self.used = self.before.flows.groupby("link")["flow"].sum().to_dict() if self.before.placed else {}
         s = inputs.started
-        self.prefecture = np.array([prefecture_of(c) for c in s["vacancy_county"]], dtype=object)
-        self.west = np.array([within(c, WEST_PROVINCE) for c in s["hukou_county"]], dtype=bool)
-        self.east = np.array([within(c, EAST_PROVINCE) for c in s["vacancy_county"]], dtype=bool)
+        # within() once per distinct code, not per row: the evidence is read for many regions
+        self.homes, self.workplaces = RegionColumn(s["hukou_county"]), RegionColumn(s["vacancy_county"])
+        self.prefecture = np.array([prefecture_of(str(c)) for c in s["vacancy_county"]], dtype=object)
+        self.west, self.east = self.homes.within(WEST_PROVINCE), self.workplaces.within(EAST_PROVINCE)
         self.benchmark = observed(s[self.west & self.east], inputs.quarter.last)
 
     def solve(self, routes: pd.DataFrame, caps: dict[Any, int], demand: pd.DataFrame | None = None) -> transport.Routes:
-        return transport.solve(self.i.supply, self.i.demand if demand is None else demand, routes, caps)
+        # Once a cap bound today, a changed problem is solved as a programme at once, without the flow first.
+        flow_first = self.before.solver == "ortools_min_cost_flow"
+        return transport.solve(self.i.supply, self.i.demand if demand is None else demand, routes, caps, flow_first)
 
     def name(self, code: str) -> str:
         return self.i.names.get(code, code)
@@ -203,10 +206,7 @@ class Proposer:
 
     def on_pairing(self, p: PairingAt) -> pd.DataFrame:
         s = self.i.started
-        inside = np.array(
-            [within(h, p.west_code) and within(v, p.east_code) for h, v in zip(s["hukou_county"], s["vacancy_county"],
-                                                                            strict=True)], dtype=bool)  # fmt: skip
-        return s[inside] if len(s) else s
+        return s[self.homes.within(p.west_code) & self.workplaces.within(p.east_code)] if len(s) else s
 
     def proposal(self, kind: str, regions: str, change: dict[str, Any], evidence: dict[str, Any],
                  after: transport.Routes, pairing_ids: list[int]) -> dict[str, Any]:  # fmt: skip
@@ -268,7 +268,7 @@ class Proposer:
         bar = self.benchmark["estimate"]
         candidates = []
         for west, east in sorted(groups):
-            rows = s[self.west & self.east & (self.prefecture == east) & _inside(s["hukou_county"], west)]
+            rows = s[self.west & self.east & (self.prefecture == east) & self.homes.within(west)]
             figure = observed(rows, q.last)
             if figure["estimate"] is None or bar is None or figure["estimate"] < bar:
                 continue
@@ -305,7 +305,8 @@ class Proposer:
                 candidates.append((share, p.id, p, placed))
         out: list[dict[str, Any]] = []
         for share, _, p, placed in sorted(candidates, key=lambda c: (c[0], c[1]))[:PER_KIND]:
-            after = self.solve(self.allowed[self.allowed["link"] != p.id], self.caps)
+            # Its routes carry nothing in the optimum, so the optimum without them is the same: no re-solve.
+            after = self.before
             out.append(self.proposal(
                 "retire_link", f"{p.east_code}-{p.west_code}",
                 {"pairing_id": p.id, "name": self.pairing_name(p), "end_date": None},
