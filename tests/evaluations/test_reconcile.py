@@ -13,23 +13,17 @@ from app.orgs.models import Org
 from app.placements.models import Placement
 from app.reports.schemas import Quarter
 from app.rights.models import RightsCase
-from app.seed.generator import SeedConfig, seed_database
 from app.training.models import Enrolment, TrainingClass
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
-from tests.reports.helpers import in_region
+from tests.reports.helpers import in_region, seed_history
 
 Q = Quarter(2026, 1)
 
 
 @pytest.fixture
 def seeded(db, settings, tmp_path):
-    seed_database(
-        settings.database_url,
-        settings.pii_key,
-        SeedConfig(workers=600, vacancies=100, years=2, seed=5, today=date(2026, 6, 30)),
-        keys_file=tmp_path / "keys.json",
-    )
+    seed_history(settings, tmp_path)
     _train_some(db)
     with db.session(write=False) as session:
         stmt = (

@@ -95,6 +95,18 @@ def add_follow_up(db: Database, placement_id: int, day: date, outcome: str, org_
 # --- independent recomputation -------------------------------------------------------------------------------
 
 
+def seed_history(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Two years of seeded history up to 2026-06-30: what the monthly pack and the quarterly evaluation reconcile."""
+    from app.seed.generator import SeedConfig, seed_database
+
+    seed_database(
+        settings.database_url,
+        settings.pii_key,
+        SeedConfig(workers=600, vacancies=100, years=2, seed=5, today=date(2026, 6, 30)),
+        keys_file=tmp_path / "keys.json",
+    )
+
+
 def raw_rows(db: Database) -> list[dict]:
     """Every placement with its worker's county and its vacancy's employer and county."""
     with db.session(write=False) as session:

@@ -13,18 +13,12 @@ from app.consultation.models import ConsultationActionEvent as Event
 from app.reports.monthly import build_pack
 from app.reports.schemas import Month
 from app.rights.models import RightsCase
-from app.seed.generator import SeedConfig, seed_database
 from tests.reports import helpers as h
 
 
 @pytest.fixture
 def seeded(db, settings, tmp_path):
-    seed_database(
-        settings.database_url,
-        settings.pii_key,
-        SeedConfig(workers=600, vacancies=100, years=2, seed=5, today=date(2026, 6, 30)),
-        keys_file=tmp_path / "keys.json",
-    )
+    h.seed_history(settings, tmp_path)
     return h.raw_rows(db)
 
 
