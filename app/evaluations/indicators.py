@@ -41,9 +41,9 @@ DEFINITIONS_TEXT: dict[str, tuple[str, str]] = {
         "the version in force on that day",
     ),
     "quarter_target": (
-        "年度目标按天折算到本季（目标 × 本季天数 / 全年天数）；完成率 = 本季上岗人数 / 折算目标",
-        "the annual target pro-rated to the quarter by days (target × days in the quarter / days in the year); "
-        "the share = placements started in the quarter / that target",
+        "年度目标按天折算到本季（目标 × 本季内结对有效的天数 / 全年天数）；完成率 = 本季上岗人数 / 折算目标",
+        "the annual target pro-rated to the quarter by days (target × the quarter's days on which the pairing was "
+        "live / days in the year); the share = placements started in the quarter / that target",
     ),
     "lasted_180": (
         "上岗第180天落在本季的就业记录中，第180天仍在岗（未离岗或离岗日不早于第180天）的人数；"
@@ -57,10 +57,11 @@ DEFINITIONS_TEXT: dict[str, tuple[str, str]] = {
     ),
     "lifted": (
         "“就业脱贫”的代理指标：低收入或监测户成员连续就业满6个月、且满6个月之日落在本季的人数"
-        "（两段就业间隔不超过15天视为连续）；以满6个月时所在岗位计入结对；它不是脱贫认定本身",
+        "（一段就业开始于此前各段最晚结束日后15天以内视为连续）；以满6个月时所在岗位计入结对；它不是脱贫认定本身",
         "the 'lifted out of poverty by employment' proxy: people from low-income or monitored households whose "
-        "continuous spell of work reached six months on a day in the quarter (placements at most 15 days apart are "
-        "one spell), counted on the route of the job they held that day; it is not the official poverty status",
+        "continuous spell of work reached six months on a day in the quarter (a placement starting at most 15 days "
+        "after the latest end of the earlier ones continues the spell), counted on the route of the job they held "
+        "that day; it is not the official poverty status",
     ),
     "quarter_cases": (
         "本季新立的权益案件（劳动者户籍在西部一侧、务工地在东部一侧）每100个本季在岗人次",
@@ -137,25 +138,31 @@ class QuarterView:
         on the route of the job held on the six-month day, with whether the spell lasted to it."""
         h = np.flatnonzero(self.household)
         order = h[np.lexsort((rows["placement_id"].to_numpy()[h], self.start[h], rows["worker_id"].to_numpy()[h]))]
-        worker, start, end = rows["worker_id"].to_numpy()[order], self.start[order], self.end[order]
+        worker, start = rows["worker_id"].to_numpy()[order], self.start[order]
+        end = np.where(np.isnan(self.end[order]), np.inf, self.end[order])  # still in work: never ended yet
         n = len(order)
         first_row = np.r_[True, worker[1:] != worker[:-1]] if n else np.zeros(0, bool)
-        prev_end = np.r_[np.nan, end[:-1]] if n else np.zeros(0)
-        new = first_row | (~np.isnan(prev_end) & (start > prev_end + LIFTED_GAP_DAYS))
+        # The latest end so far of the worker's earlier placements (they may overlap): the gap is measured from it.
+        reach = pd.Series(end).groupby(worker).cummax().to_numpy() if n else np.zeros(0)
+        prev_reach = np.r_[-np.inf, reach[:-1]] if n else np.zeros(0)
+        new = first_row | (start > prev_reach + LIFTED_GAP_DAYS)
         spell = np.cumsum(new) - 1
         spell_start = start[new][spell] if n else np.zeros(0)
         mark = _plus_months(spell_start, LIFTED_MONTHS) if n else np.zeros(0, np.int64)
-        last_of_spell = np.r_[spell[1:] != spell[:-1], True] if n else np.zeros(0, bool)
-        spell_end = end[last_of_spell][spell] if n else np.zeros(0)
-        next_start = np.r_[start[1:], np.inf] if n else np.zeros(0)
-        holds_mark = (start <= mark) & (last_of_spell | (next_start > mark))
+        spell_end = pd.Series(end).groupby(spell).transform("max").to_numpy() if n else np.zeros(0)
+        # The job held on the six-month day: one still running then if there is one, else the last one started.
+        eligible = start <= mark
+        by_rank = np.lexsort((start, eligible & (end >= mark), spell)) if n else np.zeros(0, np.int64)
+        by_rank = by_rank[eligible[by_rank]]
+        holds_mark = np.zeros(n, dtype=bool)
+        holds_mark[by_rank[np.r_[spell[by_rank][1:] != spell[by_rank][:-1], True]] if n else by_rank] = True
         in_quarter = holds_mark & (mark >= self.first) & (mark <= self.last)
         return pd.DataFrame(
             {
                 "worker_id": worker[in_quarter],
                 "hukou_county": rows["hukou_county"].to_numpy()[order][in_quarter],
                 "vacancy_county": rows["vacancy_county"].to_numpy()[order][in_quarter],
-                "lifted": (np.isnan(spell_end) | (spell_end >= mark))[in_quarter],
+                "lifted": (spell_end >= mark)[in_quarter],
             }
         )
 
@@ -171,7 +178,7 @@ class QuarterView:
         spells = self.spell_hukou.within(p.west_code) & self.spell_work.within(p.east_code)
         lifted = self.spells["lifted"].to_numpy(bool)[spells]
         year_days = (date(self.quarter.year + 1, 1, 1) - date(self.quarter.year, 1, 1)).days
-        target = p.annual_target * self.quarter.days / year_days
+        target = p.annual_target * live_days(p, self.quarter) / year_days
         placements = int(in_quarter.sum())
         reached = int((reaches & ~(ended_early & finished)).sum())
         lasted = int((reaches & ~ended_early).sum())
@@ -197,6 +204,13 @@ class QuarterView:
             "training_graduates_placed": trained,
             "training_share": _share(trained, placements),
         }
+
+
+def live_days(p: PairingAt, quarter: Quarter) -> int:
+    """The quarter's days on which the pairing was live: one that started on 20 September owes 11 days of Q3."""
+    first = max(quarter.first, p.start_date or quarter.first)
+    last = min(quarter.last, p.end_date or quarter.last)
+    return max(0, (last - first).days + 1)
 
 
 @dataclass

@@ -66,9 +66,18 @@ def _apply(session: Session, principal: Principal, item: dict[str, Any], day: da
     change, kind = item["change"], item["kind"]
     note = f"结对调整建议 {item['id']} / proposal {item['id']}"
     if kind == "target_shift":
-        for pairing_id, target in ((change["from_pairing_id"], change["from_annual_target_after"]),
-                                   (change["to_pairing_id"], change["to_annual_target_after"])):  # fmt: skip
-            update = PairingUpdate(annual_target=max(0, target), effective_from=day, note=note)
+        # The amount moves against the targets as they stand now: a change made since the quarter stays.
+        moved = change["annual_target_moved"]
+        for pairing_id, delta in ((change["from_pairing_id"], -moved), (change["to_pairing_id"], moved)):
+            target = service.get_pairing(session, pairing_id).annual_target + delta
+            if target < 0:
+                raise Conflict(
+                    Msg(
+                        f"结对 {pairing_id} 的年度目标已低于拟调出的 {moved} 人，不能采纳",
+                        f"pairing {pairing_id}'s annual target is now below the {moved} to move out",
+                    )
+                )
+            update = PairingUpdate(annual_target=target, effective_from=day, note=note)
             service.update_pairing(session, principal, pairing_id, update, None)
         return [change["from_pairing_id"], change["to_pairing_id"]]
     if kind == "new_link":

@@ -232,13 +232,16 @@ class Proposer:
             donor = next((d for d in donors if slack[d.id] > 0 and d.id != receiver.id), None)
             if donor is None or len(out) >= PER_KIND:
                 break
-            moved = min(slack[donor.id], self.caps[receiver.id])
+            # The annual amount is what moves (never more than the donor has); the quarter's share of it is tried.
+            annual = min(annualised(q, min(slack[donor.id], self.caps[receiver.id])), donor.annual_target)
+            moved = min(quarter_share(q, annual), slack[donor.id])
+            if annual <= 0 or moved <= 0:
+                continue
             caps = self.caps | {donor.id: self.caps[donor.id] - moved, receiver.id: self.caps[receiver.id] + moved}
             after = self.solve(self.allowed, caps)
             if after.expected_lasting <= self.before.expected_lasting:
                 continue
             slack[donor.id] -= moved
-            annual = annualised(q, moved)
             out.append(self.proposal(
                 "target_shift",
                 f"{donor.east_code}-{donor.west_code}>{receiver.east_code}-{receiver.west_code}",

@@ -112,13 +112,13 @@ def _sign_in_page(
     return page
 
 
-def _throttled(request: Request) -> HTMLResponse | None:
+def _throttled(request: Request, page_name: str = "weekly", period: str = "") -> HTMLResponse | None:
     """The sign-in page with a 429 when this address has sent too many wrong keys or sessions."""
     throttle: AuthThrottle = request.app.state.auth_throttle
     try:
         throttle.check(request.scope)
     except e.TooManyRequests as exc:
-        return _sign_in_page(429, exc.msg, headers=exc.headers)
+        return _sign_in_page(429, exc.msg, period, headers=exc.headers, page_name=page_name)
     return None
 
 
@@ -137,7 +137,7 @@ async def _signed_in(
     """The principal of the page's session, or the page to show instead (sign in, expired, throttled)."""
     if not token:
         return _sign_in_page(200, week=period or "", page_name=page_name)
-    refused = _throttled(request)
+    refused = _throttled(request, page_name, period or "")
     if refused is not None:
         return refused
     principal = await anyio.to_thread.run_sync(orgs.report_session_principal, session, token)
@@ -238,7 +238,7 @@ async def sign_in(
     page: Annotated[str, Form(max_length=20)] = "weekly",
 ) -> Response:
     """Check the key once and open a server-side session; the HttpOnly, same-site cookie carries its id only."""
-    refused = _throttled(request)
+    refused = _throttled(request, page, week)
     if refused is not None:
         return refused
     principal = await anyio.to_thread.run_sync(orgs.authenticate, session, api_key.strip())
@@ -248,7 +248,7 @@ async def sign_in(
             401, e.Msg("密钥无效，请检查后重试", "that key is not valid; check it and retry"), week, page_name=page
         )
     if not authz.allows(principal, Resource.report, Action.read):
-        return _sign_in_page(403, authz.refusal(principal, Resource.report, Action.read))
+        return _sign_in_page(403, authz.refusal(principal, Resource.report, Action.read), week, page_name=page)
     settings = request.app.state.settings
     token = await anyio.to_thread.run_sync(orgs.start_report_session, session, principal, settings.report_session_hours)
     target = _target(page, week)

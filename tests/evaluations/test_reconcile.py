@@ -96,9 +96,9 @@ def _expected(rows: list[dict], cases: list[RightsCase], east: str, west: str, a
     lifted = cohort = 0
     for jobs in by_worker.values():
         spells: list[list[dict]] = []
-        for r in jobs:
-            previous = spells[-1][-1] if spells else None
-            if previous is not None and (previous["end"] is None or r["start_date"] <= previous["end"] + timedelta(15)):
+        for r in jobs:  # a job continues the spell if it starts within 15 days of the latest end so far
+            ends = [j["end"] for j in spells[-1]] if spells else []
+            if spells and (None in ends or r["start_date"] <= max(ends) + timedelta(15)):
                 spells[-1].append(r)
             else:
                 spells.append([r])
@@ -106,10 +106,13 @@ def _expected(rows: list[dict], cases: list[RightsCase], east: str, west: str, a
             mark = _plus_six_months(spell[0]["start_date"])
             if not first <= mark <= last:
                 continue
-            held = [r for r in spell if r["start_date"] <= mark][-1]
+            started = [r for r in spell if r["start_date"] <= mark]
+            running = [r for r in started if r["end"] is None or r["end"] >= mark]
+            held = (running or started)[-1]  # the job held that day, else the last one started
             if in_region(held["hukou_county"], west) and in_region(held["county_code"], east):
                 cohort += 1
-                lifted += spell[-1]["end"] is None or spell[-1]["end"] >= mark
+                ends = [j["end"] for j in spell]
+                lifted += None in ends or max(ends) >= mark
     target = annual_target * 90 / 365
     return {
         "placements": len(placed),
@@ -180,3 +183,26 @@ def test_a_rerun_recomputes_drafts_only_and_a_final_evaluation_never_changes(db,
             session.flush()
     with db.session(write=False) as session:
         assert all(session.get(Evaluation, i).status == "draft" for i in rest)
+
+
+def test_a_spell_runs_to_the_latest_end_of_overlapping_placements():
+    """A job still running since January and a short one entered inside it: in work on the six-month day."""
+    import pandas as pd
+
+    rows = pd.DataFrame(
+        {
+            "placement_id": [2, 1],
+            "worker_id": [7, 7],
+            "hukou_county": "450225",
+            "vacancy_county": ["441900", "440300"],
+            "start_date": [date(2026, 1, 10), date(2026, 2, 1)],
+            "end_date": [None, date(2026, 2, 10)],
+            "end_reason": [None, "quit_wage"],
+            "trained": False,
+            "household": True,
+        }
+    )
+    view = ind.QuarterView(rows, Quarter(2026, 3), cases=None)  # type: ignore[arg-type]
+    spells = view.spells
+    assert len(spells) == 1 and bool(spells["lifted"].iloc[0])
+    assert spells["vacancy_county"].iloc[0] == "441900"  # the job held on the six-month day, not the later one

@@ -180,3 +180,13 @@ def test_a_rejection_needs_a_reason_and_an_unknown_proposal_is_404(client, tenan
     assert (
         client.get("/api/v1/pairings/proposals?quarter=2999-Q1", headers=tenants["province"].headers).status_code == 422
     )
+
+
+def test_a_target_shift_never_moves_more_than_the_donor_has(inputs):
+    small = _pairing(3, "440600", "451100", 10)  # its quarter allows 3 and carries no one
+    inputs.pairings = [inputs.pairings[0], small]
+    (shift,) = _by_kind(proposals.Proposer(inputs).all())["target_shift"]
+    change = shift["change"]
+    assert change["from_pairing_id"] == 3 and 0 < change["annual_target_moved"] <= 10
+    assert change["from_annual_target_after"] >= 0
+    assert change["to_annual_target_after"] - 40 == change["annual_target_moved"]
