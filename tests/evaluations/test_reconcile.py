@@ -206,3 +206,15 @@ def test_a_spell_runs_to_the_latest_end_of_overlapping_placements():
     spells = view.spells
     assert len(spells) == 1 and bool(spells["lifted"].iloc[0])
     assert spells["vacancy_county"].iloc[0] == "441900"  # the job held on the six-month day, not the later one
+
+
+def test_the_target_counts_only_the_days_the_pairing_was_live():
+    from app.pairings.service import PairingAt
+
+    late = PairingAt(1, 1, date(2026, 9, 20), "441900", "450200", "prefecture", 365, False, None, date(2026, 9, 20),
+                     None)  # fmt: skip
+    assert ind.live_days(late, Quarter(2026, 3)) == 11
+    assert ind.live_days(late, Quarter(2026, 2)) == 0
+    ended = PairingAt(1, 1, date(2025, 1, 1), "441900", "450200", "prefecture", 365, False, None, None,
+                      date(2026, 7, 31))  # fmt: skip
+    assert ind.live_days(ended, Quarter(2026, 3)) == 31
