@@ -101,8 +101,13 @@ def _routes(arcs: pd.DataFrame, flow: np.ndarray, solver: str, started: float) -
 
 
 def _codes(arcs: pd.DataFrame, *columns: str) -> tuple[np.ndarray, int]:
-    keys = pd.MultiIndex.from_frame(arcs[list(columns)])
-    codes, uniques = pd.factorize(keys)
+    """A node number per arc for the distinct values of `columns` (factorised column by column: a MultiIndex is
+    many times slower on 200,000 arcs)."""
+    combined = np.zeros(len(arcs), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(arcs[column])
+        combined = combined * max(len(uniques), 1) + codes
+    codes, uniques = pd.factorize(combined)
     return codes, len(uniques)
 
 
@@ -155,7 +160,7 @@ def _within_caps(arcs: pd.DataFrame, flow: np.ndarray, caps: Mapping[Any, int]) 
 def _milp(arcs: pd.DataFrame, gain: np.ndarray, caps: Mapping[Any, int]) -> tuple[np.ndarray, str]:
     """A cap over several families is no longer a flow: the same problem as an integer programme (exact), solved
     as a linear programme when that already gives whole numbers."""
-    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+    from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import csr_matrix, vstack
 
     n = len(arcs)
@@ -178,12 +183,11 @@ def _milp(arcs: pd.DataFrame, gain: np.ndarray, caps: Mapping[Any, int]) -> tupl
         ]
     ).astype(float)
     bound = np.minimum(arcs["workers"], arcs["places"]).to_numpy(dtype=float)
-    # The linear relaxation first (dual simplex, a few times faster): when its optimum is integral it is the
-    # integer optimum too, which is usual for a transport problem with a few side constraints.
-    relaxed = linprog(-gain.astype(float), A_ub=matrix, b_ub=upper, bounds=np.column_stack([np.zeros(n), bound]),
-                      method="highs-ds")  # fmt: skip
-    if relaxed.x is not None and np.all(np.abs(relaxed.x - np.rint(relaxed.x)) < 1e-6):
-        return np.rint(relaxed.x).astype(np.int64), "highs_lp"
+    # The linear relaxation first: when its optimum is integral it is the integer optimum too, which is usual for a
+    # transport problem with a few side constraints.
+    relaxed = _relaxation(matrix, upper, gain, s_code)
+    if relaxed is not None and np.all(np.abs(relaxed - np.rint(relaxed)) < 1e-6):
+        return np.rint(relaxed).astype(np.int64), "highs_lp"
     result = milp(
         -gain.astype(float),
         constraints=LinearConstraint(matrix, -np.inf, upper),
@@ -193,6 +197,41 @@ def _milp(arcs: pd.DataFrame, gain: np.ndarray, caps: Mapping[Any, int]) -> tupl
     if result.x is None:
         raise RuntimeError(f"integer programme did not solve: {result.message}")
     return np.rint(result.x).astype(np.int64), "highs_milp"
+
+
+START_COLUMNS = 3  # each (origin, family) starts with its best-scored arcs; the rest enter when they would pay
+
+
+def _relaxation(matrix: Any, upper: np.ndarray, gain: np.ndarray, s_code: np.ndarray) -> np.ndarray | None:
+    """The linear relaxation's optimum by column generation: solve over a few arcs per supply node, price every
+    arc with the duals, add those whose reduced cost says they would raise the total, repeat until none would.
+
+    Exact (an optimum of the restricted problem with no improving arc left is an optimum of the whole), and a few
+    times faster than one solve over every arc when most workers' best routes are enough.
+    """
+    from scipy.optimize import linprog
+
+    n = len(gain)
+    cost = -gain.astype(float)
+    rank = np.empty(n, dtype=np.int64)
+    order = np.lexsort((np.arange(n), -gain, s_code))
+    starts = np.r_[0, np.flatnonzero(np.diff(s_code[order])) + 1]
+    rank[order] = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
+    active = rank < START_COLUMNS
+    by_column = matrix.tocsc()
+    for _ in range(50):
+        cols = np.flatnonzero(active)
+        result = linprog(cost[cols], A_ub=by_column[:, cols], b_ub=upper, bounds=(0, None), method="highs-ds")
+        if result.x is None:
+            return None
+        reduced = cost - by_column.T @ result.ineqlin.marginals
+        entering = ~active & (reduced < -1e-6 * max(1.0, float(np.abs(cost).max())))
+        if not entering.any():
+            x = np.zeros(n)
+            x[cols] = result.x
+            return x
+        active |= entering
+    return None  # did not settle: the caller solves the integer programme over every arc
 
 
 def as_workers(supply: pd.DataFrame, demand: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:

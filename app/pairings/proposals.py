@@ -162,6 +162,16 @@ def observed(rows: pd.DataFrame, last: date) -> dict[str, Any]:
     return figure | {k: km[k] for k in ("estimate", "ci_low", "ci_high")}
 
 
+def _bounds(rows: pd.DataFrame) -> tuple[float, float]:
+    """Bounds on the Kaplan–Meier 90-day retention without fitting it: as if every placement censored before day 90
+    had left (low), or had stayed (high). A cheap screen; NaN when there are no rows."""
+    if not len(rows):
+        return float("nan"), float("nan")
+    duration = rows["duration"].to_numpy(float)
+    left = rows["event"].to_numpy(bool) & (duration < HORIZON)
+    return float((duration >= HORIZON).mean()), float(1 - left.mean())
+
+
 def _digest(quarter: Quarter, kind: str, regions: str) -> str:
     return f"{quarter}-{kind}-" + hashlib.sha256(f"{quarter}|{kind}|{regions}".encode()).hexdigest()[:12]
 
@@ -325,12 +335,17 @@ class Proposer:
         q, s = self.i.quarter, self.i.started
         local_open = self.i.local_demand.groupby("destination")["places"].sum()
         candidates = []
+        home_codes, home_values = pd.factorize(s["hukou_county"])
+        code_of = {str(v): i for i, v in enumerate(home_values)}
         for county in sorted(self.i.supply["origin"].unique()):
             home = prefecture_of(county)
-            if local_open.get(home, 0) <= 0:
+            if local_open.get(home, 0) <= 0 or county not in code_of:
                 continue
-            mine = (s["hukou_county"] == county).to_numpy(bool)
-            cross, near = observed(s[mine & self.east], q.last), observed(s[mine & ~self.east], q.last)
+            mine = home_codes == code_of[county]
+            far, near_rows = s[mine & self.east], s[mine & ~self.east]
+            if _bounds(far)[0] >= _bounds(near_rows)[1]:  # cannot be lower whatever the censored did: no fit
+                continue
+            cross, near = observed(far, q.last), observed(near_rows, q.last)
             if cross["ci_high"] is None or near["estimate"] is None or cross["ci_high"] >= near["estimate"]:
                 continue
             candidates.append((cross["estimate"] - near["estimate"], county, cross, near))
