@@ -82,3 +82,20 @@ def test_a_fractional_relaxation_falls_back_to_the_integer_programme(seed):
     assert routed.solver == "highs_milp"
     edges, places = transport.as_workers(s, d, r)
     assert routed.expected_lasting == pytest.approx(allocation.min_cost_flow(edges, places, caps).total_score)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_column_generation_reaches_the_same_optimum_from_one_arc_per_node(seed, monkeypatch):
+    """Start each supply node with its single best arc: the rest must enter by their reduced cost."""
+    monkeypatch.setattr(transport, "START_COLUMNS", 1)
+    rng = np.random.default_rng(100 + seed)
+    origins, destinations, families = ["a", "b", "c", "d"], ["U", "V", "W", "X", "Y", "Z"], ["f1", "f2"]
+    supply = [(o, f, int(rng.integers(0, 5))) for o in origins for f in families]
+    demand = [(d, f, int(rng.integers(0, 3))) for d in destinations for f in families]
+    routes = [(o, d, round(float(rng.uniform(0.2, 0.95)), 3), ["k1", "k2"][int(rng.integers(0, 2))])
+              for o in origins for d in destinations]  # fmt: skip
+    s, d, r = _frames(supply, demand, routes)
+    caps = {"k1": int(rng.integers(1, 4)), "k2": int(rng.integers(1, 4))}
+    routed = transport.solve(s, d, r, caps, flow_first=False)
+    edges, places = transport.as_workers(s, d, r)
+    assert routed.expected_lasting == pytest.approx(allocation.min_cost_flow(edges, places, caps).total_score)
