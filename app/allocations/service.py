@@ -115,6 +115,11 @@ def with_reservations(session: Session, board: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def solver_inputs(edges: pd.DataFrame, board: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Edges and places as every allocation solves them (held places included): for a what-if run elsewhere."""
+    return _held_capacity(edges, board)
+
+
 def _held_capacity(edges: pd.DataFrame, board: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """Edges and places for the solvers, the reserved places a separate vacancy only their graduates reach."""
     held = board[board["reserved_left"] > 0] if len(board) else board

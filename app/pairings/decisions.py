@@ -8,6 +8,7 @@ pairing. A channel shift changes no pairing; its acceptance is recorded for the 
 from datetime import date
 from typing import Any
 
+import pandas as pd
 from sqlalchemy.orm import Session
 
 from app import authz
@@ -18,7 +19,10 @@ from app.orgs.service import Principal
 from app.pairings import proposals, repository, service
 from app.pairings.models import ProposalDecision
 from app.pairings.schemas import PairingCreate, PairingUpdate, ProposalDecisionCreate, ProposalDecisionRead
+from app.pairings.service import EAST_PROVINCE, WEST_PROVINCE
+from app.reference.service import within
 from app.reports.schemas import Quarter
+from matching.features import prefecture_of
 
 
 def compute(session: Session, quarter: Quarter, ranker: Any, model: dict[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
@@ -126,3 +130,74 @@ def decide(
     )  # fmt: skip
     repository.add(session, decision)
     return decision
+
+
+ALLOCATOR_CANDIDATES = 5  # each unplaced worker's best vacancies the what-if allocation may choose from
+
+
+def _edge_rules(item: dict[str, Any], edges: pd.DataFrame, proposer: proposals.Proposer) -> tuple[Any, Any]:
+    """Which candidate edges today's pairings allow, and which the proposal would: (before, after) masks."""
+    home = edges["worker_county"].astype(str)
+    work = edges["vacancy_county"].astype(str)
+    cross = home.map(lambda c: within(c, WEST_PROVINCE)) & work.map(lambda c: within(c, EAST_PROVINCE))
+    local = home.map(lambda c: within(c, WEST_PROVINCE)) & work.map(lambda c: within(c, WEST_PROVINCE))
+    linked = {p.id for p in proposer.i.pairings}
+    covered = edges["pairing_ids"].map(lambda ids: bool(set(ids or ()) & linked))
+    before = cross & covered
+    change, kind = item["change"], item["kind"]
+    if kind == "new_link":
+        route = home.map(lambda c: within(c, change["west_code"])) & work.map(
+            lambda c: prefecture_of(c) == change["east_code"]
+        )
+        return before, before | (cross & route)
+    if kind == "retire_link":
+        still = edges["pairing_ids"].map(lambda ids: bool(set(ids or ()) & (linked - {change["pairing_id"]})))
+        return before, cross & still
+    if kind == "channel_shift":
+        near_home = (home == change["county"]) & work.map(lambda c: within(c, change["local_prefecture"]))
+        return before, before | (local & near_home)
+    return before, before
+
+
+def allocator_effect(
+    session: Session,
+    principal: Principal,
+    matcher: Any,
+    vault: Any,
+    proposal_id: str,
+    ranker: Any,
+    model: dict[str, Any],
+) -> dict[str, Any]:
+    """The allocator re-run on today's unplaced workers and open places, under today's pairings and under the
+    proposal's: each pairing's quota its target pro-rated to a quarter, as in the proposals' problem."""
+    from app.allocations import service as allocations
+    from app.matching import repository as matching_repo
+    from matching import allocation as solver
+
+    check_reader(principal)
+    quarter = Quarter.resolve(str(_quarter_of(proposal_id)), today())
+    proposer, items = compute(session, quarter, ranker, model)
+    item = next((i for i in items if i["id"] == proposal_id), None)
+    if item is None:
+        raise NotFound("proposal")
+    workers = matching_repo.workers(session, unplaced=True)
+    edges, workers, board, _, info, _, _ = allocations.candidate_edges(
+        session, matcher, vault, workers, ALLOCATOR_CANDIDATES
+    )
+    out: dict[str, Any] = {"proposal_id": proposal_id, "kind": item["kind"], "model": info, "workers": len(workers),
+                           "candidate_edges": len(edges)}  # fmt: skip
+    caps = dict(proposer.caps)
+    after_caps = dict(caps)
+    if item["kind"] == "target_shift":
+        moved = item["change"]["quarter_cap_moved"]
+        after_caps[item["change"]["from_pairing_id"]] -= moved
+        after_caps[item["change"]["to_pairing_id"]] += moved
+    if not len(edges):
+        empty = {"expected_retained": 0.0, "placed": 0}
+        return out | {"before": empty, "after": empty}
+    before_mask, after_mask = _edge_rules(item, edges, proposer)
+    held_before, capacity = allocations.solver_inputs(edges[before_mask.to_numpy(bool)], board)
+    held_after, capacity_after = allocations.solver_inputs(edges[after_mask.to_numpy(bool)], board)
+    before = solver.min_cost_flow(held_before, capacity, caps)
+    after = solver.min_cost_flow(held_after, capacity_after, after_caps)
+    return out | {"before": before.summary(), "after": after.summary()}

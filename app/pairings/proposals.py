@@ -257,6 +257,7 @@ class Proposer:
                 f"{donor.east_code}-{donor.west_code}>{receiver.east_code}-{receiver.west_code}",
                 {"from_pairing_id": donor.id, "from_name": self.pairing_name(donor),
                  "to_pairing_id": receiver.id, "to_name": self.pairing_name(receiver), "annual_target_moved": annual,
+                 "quarter_cap_moved": moved,
                  "from_annual_target_after": donor.annual_target - annual,
                  "to_annual_target_after": receiver.annual_target + annual},
                 {"from_quarter_cap": self.caps[donor.id], "from_carried": int(self.used.get(donor.id, 0)),

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from app import errors as e
 from app.clock import today
-from app.deps import IdempotencyKey, IfMatch, PrincipalDep, SessionDep
+from app.deps import IdempotencyKey, IfMatch, PrincipalDep, SessionDep, VaultDep
 from app.http import PathId, etag, if_match_version, json_response
 from app.idempotency.service import run_once
 from app.matching.router import MatcherDep
@@ -73,6 +73,23 @@ def list_proposals(
     return json_response(
         ProposalList.model_validate(decisions.list_proposals(session, principal, period, ranker, model))
     )
+
+
+@router.get("/proposals/{proposal_id}/allocation", responses=COMMON | e.responses(e.NotFound))
+def proposal_allocation(
+    proposal_id: Annotated[str, Path(max_length=64)],
+    session: SessionDep,
+    principal: PrincipalDep,
+    matcher: MatcherDep,
+    vault: VaultDep,
+) -> Response:
+    """The allocator re-run on today's unplaced workers under today's pairings and under this proposal (province).
+
+    Expected stays and placements before and after: the worker-level check of the proposal's simulated effect.
+    """
+    decisions.check_reader(principal)
+    ranker, model = _ranker(session, matcher)
+    return json_response(decisions.allocator_effect(session, principal, matcher, vault, proposal_id, ranker, model))
 
 
 @router.post(

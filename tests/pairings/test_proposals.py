@@ -11,6 +11,7 @@ from app.pairings import proposals
 from app.pairings.service import PairingAt
 from app.reports.schemas import Quarter
 from matching import allocation, transport
+from tests.conftest import new_vacancy, new_worker
 
 Q = Quarter(2026, 3)  # 92 days: an annual target of 40 allows 10 in the quarter
 
@@ -69,7 +70,8 @@ def test_each_kind_comes_from_its_evidence(inputs):
     kinds = _by_kind(proposer.all())
     (shift,) = kinds["target_shift"]
     assert shift["change"] | {"from_name": None, "to_name": None} == {
-        "from_pairing_id": 2, "to_pairing_id": 1, "annual_target_moved": 40, "from_annual_target_after": 360,
+        "from_pairing_id": 2, "to_pairing_id": 1, "annual_target_moved": 40, "quarter_cap_moved": 10,
+        "from_annual_target_after": 360,
         "to_annual_target_after": 80, "from_name": None, "to_name": None,
     }  # fmt: skip
     assert shift["simulated_effect"]["expected_lasting_after"] == pytest.approx(20 * 0.8 + 5 * 0.85)
@@ -190,3 +192,25 @@ def test_a_target_shift_never_moves_more_than_the_donor_has(inputs):
     assert change["from_pairing_id"] == 3 and 0 < change["annual_target_moved"] <= 10
     assert change["from_annual_target_after"] >= 0
     assert change["to_annual_target_after"] - 40 == change["annual_target_moved"]
+
+
+def test_the_allocator_rerun_on_todays_workers_under_a_proposal(app, client, tenants, hezhou):
+    """Retiring Dongguan—Liuzhou (it carried no one at the quarter's end) would leave today's Rongshui worker
+    without a paired job; retiring Foshan—Hezhou changes nothing."""
+    body = {"east_code": "441900", "west_code": "450200", "level": "prefecture", "annual_target": 400,
+            "effective_from": "2025-01-01"}  # fmt: skip
+    liuzhou = client.post("/api/v1/pairings", json=body, headers=tenants["province"].headers).json()["id"]
+    new_worker(client, tenants["county"])
+    new_vacancy(client, tenants["employer"], headcount=3)
+    app.state.matcher.forget()
+    results = {}
+    for pairing_id in (liuzhou, hezhou):
+        item = _retirement(client, tenants, pairing_id)
+        resp = client.get(f"/api/v1/pairings/proposals/{item['id']}/allocation", headers=tenants["province"].headers)
+        assert resp.status_code == 200, resp.text
+        results[pairing_id] = resp.json()
+    assert results[liuzhou]["before"]["placed"] == 1 and results[liuzhou]["after"]["placed"] == 0
+    assert results[hezhou]["before"] == results[hezhou]["after"] | {"seconds": results[hezhou]["before"]["seconds"]}
+    assert results[hezhou]["workers"] >= 1 and results[hezhou]["candidate_edges"] >= 1
+    assert client.get(f"/api/v1/pairings/proposals/{item['id']}/allocation",
+                      headers=tenants["county"].headers).status_code == 403  # fmt: skip

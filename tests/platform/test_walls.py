@@ -645,6 +645,12 @@ CASES = [
         _expect(**(dict.fromkeys(ROLES, 403) | {"province": 200})),
     ),
     (
+        "GET",
+        "/pairings/proposals/{proposal}/allocation",
+        None,
+        _expect(**(dict.fromkeys(ROLES, 403) | {"province": 200})),
+    ),
+    (
         "POST",
         "/pairings/proposals/{proposal}/decision",
         "proposal_decision",
