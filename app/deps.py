@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.db import Database
 from app.errors import Unauthenticated
+from app.matching.service import Matcher
 from app.orgs.service import Principal, PrincipalCache, authenticate
 from app.pii import PiiVault, vault_for
 from app.security import AuthThrottle
@@ -106,3 +107,11 @@ IfMatch = Annotated[
     str | None,
     Header(alias="If-Match", description="the ETag you read; required (428 without it), 412 if it changed since"),
 ]
+
+
+async def _matcher(request: Request) -> Matcher:
+    return request.app.state.matcher  # type: ignore[no-any-return]
+
+
+# The process's models and cached vacancy board (created in the app's lifespan), for any router that ranks.
+MatcherDep = Annotated[Matcher, Depends(_matcher)]

@@ -8,10 +8,9 @@ from fastapi.responses import Response
 from app import errors as e
 from app.allocations import service
 from app.allocations.schemas import AllocationCreate, AllocationDetail, AllocationItemRead, AllocationRead, ItemDecision
-from app.deps import IdempotencyKey, PrincipalDep, SessionDep, VaultDep
+from app.deps import IdempotencyKey, MatcherDep, PrincipalDep, SessionDep, VaultDep
 from app.http import Cursor, Limit, PathId, json_response
 from app.idempotency.service import run_once
-from app.matching.router import MatcherDep
 from app.schemas import Page, decode_cursor, paginate
 
 router = APIRouter(prefix="/allocations", tags=["allocations"])

@@ -2,10 +2,10 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 
 from app import errors as e
-from app.deps import PrincipalDep, SessionDep, VaultDep
+from app.deps import MatcherDep, PrincipalDep, SessionDep, VaultDep
 from app.http import PathId
 from app.matching import service
 from app.matching.schemas import Candidates, Matches
@@ -18,13 +18,6 @@ MatchOrder = Annotated[
     Query(description="`tiers` (default): the worker's own order-class vacancies, then wished occupations, then "
           "skill families, then the rest, each by the chance of staying; `retention`: by the chance of staying alone"),
 ]  # fmt: skip
-
-
-async def _matcher(request: Request) -> service.Matcher:
-    return request.app.state.matcher  # type: ignore[no-any-return]
-
-
-MatcherDep = Annotated[service.Matcher, Depends(_matcher)]
 
 
 @router.get("/workers/{worker_id:int}/matches", response_model=Matches, responses=COMMON)

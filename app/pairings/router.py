@@ -7,10 +7,9 @@ from fastapi.responses import Response
 
 from app import errors as e
 from app.clock import today
-from app.deps import IdempotencyKey, IfMatch, PrincipalDep, SessionDep, VaultDep
+from app.deps import IdempotencyKey, IfMatch, MatcherDep, PrincipalDep, SessionDep, VaultDep
 from app.http import PathId, etag, if_match_version, json_response
 from app.idempotency.service import run_once
-from app.matching.router import MatcherDep
 from app.matching.service import Matcher, model_info
 from app.pairings import decisions, service
 from app.pairings.schemas import (

@@ -4,12 +4,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app import errors as e
-from app.deps import IdempotencyKey, IfMatch, PrincipalDep, SessionDep
+from app.deps import IdempotencyKey, IfMatch, MatcherDep, PrincipalDep, SessionDep
 from app.http import Cursor, Limit, PathId, etag, if_match_version, json_response
 from app.idempotency.service import run_once
 from app.matching import corrections
 from app.matching import service as matching
-from app.matching.router import MatcherDep
 from app.schemas import Page, decode_cursor, paginate
 from app.vacancies import service
 from app.vacancies.models import Vacancy
