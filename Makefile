@@ -51,8 +51,10 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Coverage is measured on the SQLite run (the PostgreSQL run exercises the same code) and printed as one figure.
 test-sqlite: setup
-	$(BIN)/python -m pytest --db sqlite
+	$(BIN)/python -m pytest --db sqlite --cov=app --cov=matching --cov-report=
+	@echo "line coverage of app/ and matching/ (SQLite run): $$($(BIN)/python -m coverage report --format=total)%"
 
 test-postgres: setup
 	$(BIN)/python -m pytest --db postgresql
@@ -66,4 +68,4 @@ report: migrate   ## last week's retention reports for every scope, into var/rep
 	$(BIN)/laborbridge report run-weekly
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache .coverage
