@@ -504,6 +504,11 @@ def label(vocabulary: str, code: str | None) -> str | None:
     return found.text if found else code
 
 
+def yes_no(flag: bool) -> str | None:
+    """是 / Yes or 否 / No: how a flag reads in a cell or on a page."""
+    return label("yes_no", "yes" if flag else "no")
+
+
 def zh(vocabulary: str, code: str) -> str:
     found = VOCABULARIES[vocabulary].get(code)
     return found.zh if found else code

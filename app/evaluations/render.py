@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from app.labels import label
+from app.labels import yes_no
 from app.reports.render import _metric, _sheet, page_html, to_json, workbook, workbook_bytes
 
 INDICATORS = (
@@ -24,10 +24,6 @@ INDICATORS = (
 TREND = ("previous_quarter", "placements_change", "target_share_change", "score_change")
 
 
-def _yes(value: bool) -> str | None:
-    return label("yes_no", "yes" if value else "no")
-
-
 def to_xlsx(data: dict[str, Any]) -> bytes:
     wb, stamp = workbook(data["quarter_end"], f"季度评估 quarterly evaluation {data['quarter']} · {data['scope']}")
     rows = data["evaluations"]
@@ -39,8 +35,8 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
          _metric("review_flag"), *[_metric(k) for k in TREND], _metric("rectification_action_id")],
         [
             [e["id"], e["pairing_id"], e["name"], e["pairing_version"], e["level_label"], e["status_label"],
-             e["score"], e["grade_label"], *[e["indicators"][k] for k in INDICATORS], _yes(e["below_target"]),
-             _yes(e["review_flag"]), *[e["trend"].get(k) for k in TREND], e["rectification_action_id"]]
+             e["score"], e["grade_label"], *[e["indicators"][k] for k in INDICATORS], yes_no(e["below_target"]),
+             yes_no(e["review_flag"]), *[e["trend"].get(k) for k in TREND], e["rectification_action_id"]]
             for e in rows
         ],
     )  # fmt: skip

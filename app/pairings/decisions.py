@@ -1,4 +1,5 @@
-"""The proposals to adjust pairings over the API: list a quarter's (province), and accept or reject one.
+"""The proposals to adjust pairings over the API: list a quarter's (province), re-run the allocator for one on
+today's workers, and accept or reject one.
 
 Accepting writes what the proposal says through the pairings' own service, so the same checks hold: a target
 shift is a new version of both pairings, a new link a new pairing, a retirement a version that ends the
@@ -8,6 +9,7 @@ pairing. A channel shift changes no pairing; its acceptance is recorded for the 
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
@@ -20,12 +22,13 @@ from app.pairings import proposals, repository, service
 from app.pairings.models import ProposalDecision
 from app.pairings.schemas import PairingCreate, PairingUpdate, ProposalDecisionCreate, ProposalDecisionRead
 from app.pairings.service import EAST_PROVINCE, WEST_PROVINCE
-from app.reference.service import within
+from app.reference.service import RegionColumn
 from app.reports.schemas import Quarter
-from matching.features import prefecture_of
 
 
-def compute(session: Session, quarter: Quarter, ranker: Any, model: dict[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
+def compute(
+    session: Session, quarter: Quarter, ranker: Any, model: dict[str, Any]
+) -> tuple[proposals.Proposer, list[dict[str, Any]]]:
     """The quarter's proposals with the decision taken on each, if any."""
     proposer = proposals.Proposer(proposals.load(session, quarter, ranker, model))
     decided = repository.decisions_of(session, str(quarter))
@@ -135,26 +138,26 @@ def decide(
 ALLOCATOR_CANDIDATES = 5  # each unplaced worker's best vacancies the what-if allocation may choose from
 
 
-def _edge_rules(item: dict[str, Any], edges: pd.DataFrame, proposer: proposals.Proposer) -> tuple[Any, Any]:
+def _edge_rules(
+    item: dict[str, Any], edges: pd.DataFrame, proposer: proposals.Proposer
+) -> tuple[np.ndarray, np.ndarray]:
     """Which candidate edges today's pairings allow, and which the proposal would: (before, after) masks."""
-    home = edges["worker_county"].astype(str)
-    work = edges["vacancy_county"].astype(str)
-    cross = home.map(lambda c: within(c, WEST_PROVINCE)) & work.map(lambda c: within(c, EAST_PROVINCE))
-    local = home.map(lambda c: within(c, WEST_PROVINCE)) & work.map(lambda c: within(c, WEST_PROVINCE))
+    homes, works = RegionColumn(edges["worker_county"].astype(str)), RegionColumn(edges["vacancy_county"].astype(str))
+    cross = homes.within(WEST_PROVINCE) & works.within(EAST_PROVINCE)
+    local = homes.within(WEST_PROVINCE) & works.within(WEST_PROVINCE)
     linked = {p.id for p in proposer.i.pairings}
-    covered = edges["pairing_ids"].map(lambda ids: bool(set(ids or ()) & linked))
-    before = cross & covered
+
+    def under(pairings: set[int]) -> np.ndarray:
+        return np.array([bool(set(ids or ()) & pairings) for ids in edges["pairing_ids"]], dtype=bool)
+
+    before = cross & under(linked)
     change, kind = item["change"], item["kind"]
     if kind == "new_link":
-        route = home.map(lambda c: within(c, change["west_code"])) & work.map(
-            lambda c: prefecture_of(c) == change["east_code"]
-        )
-        return before, before | (cross & route)
+        return before, before | (cross & homes.within(change["west_code"]) & works.within(change["east_code"]))
     if kind == "retire_link":
-        still = edges["pairing_ids"].map(lambda ids: bool(set(ids or ()) & (linked - {change["pairing_id"]})))
-        return before, cross & still
+        return before, cross & under(linked - {change["pairing_id"]})
     if kind == "channel_shift":
-        near_home = (home == change["county"]) & work.map(lambda c: within(c, change["local_prefecture"]))
+        near_home = homes.within(change["county"]) & works.within(change["local_prefecture"])
         return before, before | (local & near_home)
     return before, before
 
@@ -196,8 +199,8 @@ def allocator_effect(
         empty = {"expected_retained": 0.0, "placed": 0}
         return out | {"before": empty, "after": empty}
     before_mask, after_mask = _edge_rules(item, edges, proposer)
-    held_before, capacity = allocations.solver_inputs(edges[before_mask.to_numpy(bool)], board)
-    held_after, capacity_after = allocations.solver_inputs(edges[after_mask.to_numpy(bool)], board)
+    held_before, capacity = allocations.solver_inputs(edges[before_mask], board)
+    held_after, capacity_after = allocations.solver_inputs(edges[after_mask], board)
     before = solver.min_cost_flow(held_before, capacity, caps)
     after = solver.min_cost_flow(held_after, capacity_after, after_caps)
     return out | {"before": before.summary(), "after": after.summary()}

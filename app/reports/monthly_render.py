@@ -5,7 +5,7 @@ import io
 from datetime import date
 from typing import Any
 
-from app.labels import label
+from app.labels import yes_no
 from app.reports.render import _csv_cell, _metric, _sheet, field_label, page_html, to_json, workbook, workbook_bytes
 
 SUMMARY = (
@@ -40,7 +40,7 @@ def _action_value(action: dict[str, Any], name: str) -> Any:
     if name == "status":
         return action["status_label"]
     value = action[name]
-    return label("yes_no", "yes" if value else "no") if isinstance(value, bool) else value
+    return yes_no(value) if isinstance(value, bool) else value
 
 
 def _day(text: str | None) -> date | None:

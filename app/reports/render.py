@@ -14,7 +14,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from app.labels import HIGHER_IS_BETTER, VOCABULARIES, label
+from app.labels import HIGHER_IS_BETTER, VOCABULARIES, label, yes_no
 
 TEMPLATES = Path(__file__).parent / "templates"
 _env = Environment(
@@ -576,7 +576,6 @@ def to_html(report: dict[str, Any], page: dict[str, Any] | None = None) -> str:
 
 def page_html(template: str, **context: Any) -> str:
     """A report page from its template, with the helpers every page uses (percentages, labels, yes/no)."""
-    yes_no = lambda flag: label("yes_no", "yes" if flag else "no")  # noqa: E731
     return _env.get_template(template).render(pct=_pct, label=label, yes_no=yes_no, **context)
 
 
