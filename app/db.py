@@ -93,6 +93,10 @@ class Database:
     """One engine shared by readers and writers; writers get an IMMEDIATE begin on SQLite."""
 
     def __init__(self, url: str, echo: bool = False) -> None:
+        # Every mapper, and the session listeners that log fact changes for the report cache, exist before
+        # any session of this process writes (a CLI command imports only what it needs).
+        import app.models  # noqa: F401
+
         self.url = url
         self.engine = make_engine(url, echo)
         self.is_sqlite = url.startswith("sqlite")

@@ -20,7 +20,8 @@ from app.orgs.models import ApiKey, Org, ReportSession
 from app.pairings.models import PairingVersion, ProposalDecision
 from app.placements.models import FollowUp, Placement
 from app.reference.models import Division, Occupation, Pairing
-from app.reports.models import RiskSnapshot
+from app.reports import cache as _report_cache  # noqa: F401  (its listeners log every fact change)
+from app.reports.models import CachedReport, FactChange, RiskSnapshot
 from app.rights.models import CalendarDay, CaseEvent, RightsCase
 from app.training.models import Enrolment, TrainingClass, TrainingDemand, TrainingReservation
 from app.vacancies.models import Vacancy
@@ -47,6 +48,8 @@ __all__ = [
     "PlacementRisk",
     "ReportSession",
     "RiskSnapshot",
+    "CachedReport",
+    "FactChange",
     "Vacancy",
     "Worker",
     # incentives

@@ -77,42 +77,49 @@ def _score_departure_risk(db: "Database", week: IsoWeek) -> None:
 
 def _run_weekly(args: argparse.Namespace) -> int:
     from app.db import Database
-    from app.reports.service import run_weekly
+    from app.reports.service import exclusive_run
 
     settings = get_settings()
     output = Path(args.output_dir) if args.output_dir else settings.data_dir / "reports"
     week = IsoWeek.resolve(args.week or None, today())
     db = Database(settings.database_url)
     try:
-        started = time.perf_counter()
-        # Last week's run scores departure risk first and freezes the week's scores (once: a rerun keeps them);
-        # re-running an older week reads its snapshot, or the live scores if it has none.
-        before = partial(_score_departure_risk, db, week) if week == IsoWeek.last_complete(today()) else None
-        files = run_weekly(lambda: db.session(False), week, output, args.format or FORMATS, before)
-        # The daily escalation of overdue rights cases runs with the weekly job too (idempotent: once per case).
-        from app.rights.cli import run_escalation
-
-        print(json.dumps({"cases_escalate": run_escalation()}, ensure_ascii=False), flush=True)
-        from app.reports.monthly import is_first_monday, run_monthly
-        from app.reports.schemas import Month
-
-        if is_first_monday(today()):  # the monthly consultation's packs, for the month that just ended
-            month = Month.of(today()).shift(-1)
-            formats = [f for f in args.format or FORMATS if f != "html"]
-            packs = run_monthly(lambda: db.session(False), month, output, formats)
-            print(json.dumps({"monthly": str(month), "files": len(packs)}), flush=True)
-        from app.evaluations.service import is_first_monday_of_quarter, run_quarterly
-        from app.reports.schemas import Quarter
-
-        if is_first_monday_of_quarter(today()):  # the quarterly evaluation's drafts, for the quarter just ended
-            quarter = Quarter.of(today()).shift(-1)
-            run, written = run_quarterly(db.session, quarter, output, ("json", "xlsx"))
-            counts = {"created": run.created, "refreshed": run.refreshed, "kept": run.kept, "files": len(written)}
-            print(json.dumps({"quarterly": str(quarter)} | counts), flush=True)
-        summary = {"week": str(week), "files": len(files), "folder": str(output / str(week))}
-        print(json.dumps(summary | {"seconds": round(time.perf_counter() - started, 1)}), flush=True)
+        with exclusive_run(db.engine, settings.data_dir / "run-weekly.lock"):
+            return _run_weekly_locked(args, db, output, week)
     finally:
         db.dispose()
+
+
+def _run_weekly_locked(args: argparse.Namespace, db: "Database", output: Path, week: IsoWeek) -> int:
+    from app.reports.service import run_weekly
+
+    started = time.perf_counter()
+    # Last week's run scores departure risk first and freezes the week's scores (once: a rerun keeps them);
+    # re-running an older week reads its snapshot, or the live scores if it has none.
+    before = partial(_score_departure_risk, db, week) if week == IsoWeek.last_complete(today()) else None
+    files = run_weekly(lambda: db.session(False), week, output, args.format or FORMATS, before, db.session)
+    # The daily escalation of overdue rights cases runs with the weekly job too (idempotent: once per case).
+    from app.rights.cli import run_escalation
+
+    print(json.dumps({"cases_escalate": run_escalation()}, ensure_ascii=False), flush=True)
+    from app.reports.monthly import is_first_monday, run_monthly
+    from app.reports.schemas import Month
+
+    if is_first_monday(today()):  # the monthly consultation's packs, for the month that just ended
+        month = Month.of(today()).shift(-1)
+        formats = [f for f in args.format or FORMATS if f != "html"]
+        packs = run_monthly(lambda: db.session(False), month, output, formats)
+        print(json.dumps({"monthly": str(month), "files": len(packs)}), flush=True)
+    from app.evaluations.service import is_first_monday_of_quarter, run_quarterly
+    from app.reports.schemas import Quarter
+
+    if is_first_monday_of_quarter(today()):  # the quarterly evaluation's drafts, for the quarter just ended
+        quarter = Quarter.of(today()).shift(-1)
+        run, written = run_quarterly(db.session, quarter, output, ("json", "xlsx"))
+        counts = {"created": run.created, "refreshed": run.refreshed, "kept": run.kept, "files": len(written)}
+        print(json.dumps({"quarterly": str(quarter)} | counts), flush=True)
+    summary = {"week": str(week), "files": len(files), "folder": str(output / str(week))}
+    print(json.dumps(summary | {"seconds": round(time.perf_counter() - started, 1)}), flush=True)
     return 0
 
 

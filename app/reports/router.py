@@ -1,11 +1,12 @@
 """The reports over HTTP: JSON/CSV/XLSX under /api/v1, and pages for people at /reports/weekly, /reports/monthly and
 /reports/quarterly, behind one sign-in."""
 
+import contextlib
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import anyio
-from fastapi import APIRouter, Cookie, Form, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Cookie, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import escape
 
@@ -13,12 +14,14 @@ from app import authz
 from app import errors as e
 from app.authz import Action, Resource
 from app.clock import today
+from app.db import Database
 from app.deps import PrincipalDep, SessionDep
 from app.evaluations import service as evaluations
 from app.evaluations.render import to_html as quarterly_html
 from app.orgs import service as orgs
 from app.orgs.service import Principal
 from app.reports import monthly, service
+from app.reports.cache import Built
 from app.reports.monthly_render import render as render_pack
 from app.reports.monthly_render import to_html as monthly_html
 from app.reports.render import MEDIA_TYPES, render, to_html
@@ -38,6 +41,8 @@ COOKIE = "lb_report_session"
     | {200: {"content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["xlsx"]: {}}}},
 )
 def weekly_report(
+    request: Request,
+    tasks: BackgroundTasks,
     session: SessionDep,
     principal: PrincipalDep,
     week: WeekQuery = None,
@@ -46,11 +51,21 @@ def weekly_report(
     """What lasted in a finished ISO week (China Standard Time), scoped by the caller's key."""
     scope = service.scope_for(principal)
     iso = IsoWeek.resolve(week, today())
-    report = service.build_report(session, scope, iso)
+    report, built = service.report_for(session, scope, iso)
+    if built is not None:
+        tasks.add_task(_remember, request, built)
     headers = {}
     if format != "json":
         headers["Content-Disposition"] = f'attachment; filename="weekly-{iso}-{scope.slug}.{format}"'
     return Response(render(report, format), media_type=MEDIA_TYPES[format], headers=headers)
+
+
+async def _remember(request: Request, built: Built) -> None:
+    """After the response: keep the build, as a writer (SQLite's writers queue at the process's gate)."""
+    db: Database = request.app.state.db
+    gate = request.app.state.sqlite_write_gate if db.is_sqlite else contextlib.nullcontext()
+    async with gate:
+        await anyio.to_thread.run_sync(service.remember, db.session, built)
 
 
 MonthQuery = Annotated[str | None, Query(max_length=20, description="a month such as 2026-11; default: last month")]
@@ -174,10 +189,13 @@ async def weekly_page(
         iso = IsoWeek.resolve(week, today())
     except e.AppError as exc:
         return _error_page(exc, "weekly")
-    report = await anyio.to_thread.run_sync(service.build_report, session, scope, iso)
+    report, built = await anyio.to_thread.run_sync(service.report_for, session, scope, iso)
     nxt = iso.shift(1)
     page = {"previous": str(iso.shift(-1)), "next": str(nxt) if nxt.sunday < today() else None}
-    return HTMLResponse(to_html(report, page), headers=NO_STORE)
+    tasks = BackgroundTasks()
+    if built is not None:
+        tasks.add_task(_remember, request, built)
+    return HTMLResponse(to_html(report, page), headers=NO_STORE, background=tasks)
 
 
 def _nav(

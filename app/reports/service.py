@@ -3,7 +3,10 @@
 Only facts dated up to the week's Sunday count, so the report for a week reads the same whenever it is run.
 """
 
-from collections.abc import Callable, Iterable
+import fcntl
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -11,6 +14,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app import authz
@@ -27,7 +32,7 @@ from app.pairings import service as pairing_service
 from app.pairings.service import PairingAt
 from app.reference import repository as reference_repo
 from app.reference.service import within
-from app.reports import repository
+from app.reports import cache, repository
 from app.reports.schemas import CHANNELS, IsoWeek, Scope
 from app.reports.survival import curve, retention
 from app.rights.report import cases_section
@@ -39,6 +44,7 @@ FOLLOW_UP_WEEKS = (1, 4, 12)
 FOLLOW_UP_SLACK = 3  # a call within 3 days either side of its due day counts
 CONCERN_DAYS = 7  # a `concern` outcome makes another follow-up due within a week
 AT_RISK_LIMIT = 100
+log = logging.getLogger(__name__)
 NO_SCORES = Msg(
     "离岗风险模型尚未评分（请先运行 laborbridge departure score）",
     "the departure model has not scored any placement yet (run `laborbridge departure score`)",
@@ -600,6 +606,25 @@ def build_report(session: Session, scope: Scope, week: IsoWeek, ref: Reference |
     }
 
 
+def report_for(session: Session, scope: Scope, week: IsoWeek) -> tuple[dict[str, Any], cache.Built | None]:
+    """The cached report while its facts are unchanged; else a fresh build, with what the cache keeps of it."""
+    kept = cache.lookup(session, scope, week)
+    if kept is not None:
+        return kept, None
+    seen = cache.mark(session)  # before the facts: a change committed while building makes this build stale
+    report = build_report(session, scope, week)
+    return report, cache.Built(scope.slug, str(week), seen, report)
+
+
+def remember(session_factory: Callable[[], Session], built: cache.Built) -> None:
+    """Keep a request's build for the next reader; a failure costs only a rebuild, so it is logged, not raised."""
+    try:
+        with session_factory() as session, session.begin():
+            cache.store(session, [built])
+    except SQLAlchemyError:
+        log.warning("report cache: could not keep %s %s", built.scope, built.week, exc_info=True)
+
+
 # --- the Monday run -----------------------------------------------------------------------------------------
 
 
@@ -620,16 +645,39 @@ def write_if_changed(path: Path, data: bytes) -> None:
         tmp.replace(path)
 
 
+RUN_LOCK_KEY = 0x4C42_5745  # "LBWE": PostgreSQL's advisory lock of the Monday run
+
+
+@contextmanager
+def exclusive_run(engine: Engine, lock_file: Path) -> Iterator[None]:
+    """One Monday run at a time: a second waits for the first, then keeps its snapshot and rewrites the same files.
+
+    A file lock in the data directory covers one host (and SQLite); on PostgreSQL an advisory lock covers
+    hosts sharing the database.
+    """
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("w") as handle, ExitStack() as stack:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        stack.callback(fcntl.flock, handle, fcntl.LOCK_UN)
+        if engine.dialect.name == "postgresql":
+            conn = stack.enter_context(engine.connect().execution_options(isolation_level="AUTOCOMMIT"))
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": RUN_LOCK_KEY})
+            stack.callback(conn.execute, text("SELECT pg_advisory_unlock(:key)"), {"key": RUN_LOCK_KEY})
+        yield
+
+
 def run_weekly(
     session_factory: Callable[[], Session],
     week: IsoWeek,
     output_dir: Path,
     formats: Iterable[str],
     before: Callable[[], None] | None = None,
+    writer: Callable[[], Session] | None = None,
 ) -> list[Path]:
     """Write every scope's report for `week` into output_dir/<week>/; the same data gives the same bytes.
 
-    `before` runs first: the departure scoring batch, so the at-risk section reads fresh scores.
+    `before` runs first: the departure scoring batch, so the at-risk section reads fresh scores. With a
+    `writer`, the builds are kept in the report cache too.
     """
     from app.reports.render import render
 
@@ -637,13 +685,19 @@ def run_weekly(
         before()
     folder = output_dir / str(week)
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    written, built = [], []
     with session_factory() as session:
+        seen = cache.mark(session)
         ref = Reference.load(session, week.sunday)
         for scope in all_scopes(session, ref):
             report = build_report(session, scope, week, ref)
+            built.append(cache.Built(scope.slug, str(week), seen, report))
             for fmt in formats:
                 path = folder / f"{scope.slug}.{fmt}"
                 write_if_changed(path, render(report, fmt))
                 written.append(path)
+    if writer is not None:  # the API serves these builds until a fact of the week changes
+        with writer() as session, session.begin():
+            cache.store(session, built)
+            cache.prune(session)
     return written

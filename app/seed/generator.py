@@ -26,6 +26,7 @@ from app.pairings.service import FIELDS as PAIRING_FIELDS
 from app.pii import PiiVault, vault_for
 from app.placements.schemas import CONTACTS, END_REASONS, OUTCOMES
 from app.reference.models import Division, Occupation
+from app.reports import cache as report_cache
 from app.rights.models import CaseEvent, RightsCase
 from app.seed import catalog
 from app.seed.cases import build_cases
@@ -96,6 +97,7 @@ def seed_database(
             world = build_world(ref, config.workers, config.vacancies, config.years, config.seed, today)
             progress(f"simulated {len(world.p_worker):,} placements and {len(world.f_placement):,} follow-ups")
             summary = _insert_world(conn, world, vault_for(pii_key), progress)
+            report_cache.record(conn)  # written by COPY, which the report cache's log does not see
             keys = _issue_demo_keys(conn, world, summary.pop("_org_ids"))
     finally:
         db.dispose()
