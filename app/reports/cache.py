@@ -24,7 +24,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, attributes, object_mapper
 
 from app.clock import CST
 from app.config import get_settings
-from app.db import utcnow
+from app.db import Base, utcnow
 from app.departure.models import FlagReview, PlacementRisk
 from app.orgs.models import Org
 from app.pairings.models import PairingVersion
@@ -50,7 +50,7 @@ class Fact:
     lag_days: int = 0  # a score written on day D still counts for the week that ended a week before D
 
 
-FACTS: dict[type, Fact] = {
+FACTS: dict[type[Base], Fact] = {
     Placement: Fact(days=("start_date", "end_date")),
     FollowUp: Fact(days=("date",)),
     FlagReview: Fact(days=("created_at",)),
@@ -80,7 +80,7 @@ FACTS: dict[type, Fact] = {
     Division: Fact(reads=frozenset({"name"}), inserts=False),
 }
 
-_BY_TABLE: dict[str | None, Fact] = {model.__tablename__: fact for model, fact in FACTS.items()}
+_BY_TABLE: dict[str | None, Fact] = {str(model.__tablename__): fact for model, fact in FACTS.items()}
 
 
 def _as_day(value: Any) -> date | None:
@@ -139,7 +139,7 @@ def _bulk_days(state: ORMExecuteState, fact: Fact, table: Any) -> list[date]:
         return [EVERY_WEEK]
     if state.is_insert:
         params = state.parameters
-        rows = params if isinstance(params, list) else [params] if params else []
+        rows: list[Any] = list(params) if isinstance(params, list) else [params] if params else []
         if not rows or any(not any(name in row for name in fact.days) for row in rows):
             return [EVERY_WEEK]  # days set by defaults or in the statement: assume the earliest
         values = [row.get(name) for row in rows for name in fact.days]
@@ -148,8 +148,9 @@ def _bulk_days(state: ORMExecuteState, fact: Fact, table: Any) -> list[date]:
         if any(getattr(key, "key", key) in fact.days for key in updated):
             return [EVERY_WEEK]  # the new days are SQL, not values
         query = select(*(func.min(table.c[name]) for name in fact.days)).select_from(table)
-        if state.statement.whereclause is not None:
-            query = query.where(state.statement.whereclause)
+        where = getattr(state.statement, "whereclause", None)
+        if where is not None:
+            query = query.where(where)
         values = list(state.session.execute(query).one())
     return [d - timedelta(days=fact.lag_days) for d in map(_as_day, values) if d is not None]
 
