@@ -26,6 +26,7 @@ from app.reports.monthly_render import render as render_pack
 from app.reports.monthly_render import to_html as monthly_html
 from app.reports.render import MEDIA_TYPES, render, to_html
 from app.reports.schemas import IsoWeek, Month, Quarter
+from app.reports.weekly_schema import WeeklyReport
 from app.security import AuthThrottle
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -37,6 +38,7 @@ COOKIE = "lb_report_session"
 
 @router.get(
     "/weekly",
+    response_model=WeeklyReport,
     responses=e.responses(e.Unauthenticated, e.Forbidden, e.ValidationFailed)
     | {200: {"content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["xlsx"]: {}}}},
 )

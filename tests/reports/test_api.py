@@ -12,6 +12,7 @@ from sqlalchemy import insert
 from app.clock import today
 from app.models import FlagReview, PlacementRisk
 from app.reports.schemas import IsoWeek
+from app.reports.weekly_schema import WeeklyReport
 from tests.conftest import patch_fresh
 from tests.reports import helpers as h
 
@@ -68,6 +69,7 @@ def test_each_key_sees_its_own_scope(client, tenants, history):
             "retention",
             "at_risk",
         } <= set(body)
+        WeeklyReport.model_validate(body)  # the documented response model, with no field it does not name
         seen[role] = body["totals"]["new_placements"], body["totals"]["active_at_week_end"], body["scope"]["kind"]
     assert seen == {
         "province": (3, 5, "province"),
@@ -282,3 +284,12 @@ def test_downloads_and_page_show_codes_as_chinese_and_english_and_dates_as_dates
     for words in ("被辞退 / Dismissed by the employer", "与企业沟通 / Talk to the employer", "周次 / Week"):
         assert words in html
     assert ">employer_talk<" not in html and "quit_homesick" not in html and "contract_ended" not in html
+
+
+def test_the_openapi_document_describes_the_weekly_report(client):
+    spec = client.get("/openapi.json").json()
+    ok = spec["paths"]["/api/v1/reports/weekly"]["get"]["responses"]["200"]["content"]
+    assert ok["application/json"]["schema"] == {"$ref": "#/components/schemas/WeeklyReport"}
+    report = spec["components"]["schemas"]["WeeklyReport"]
+    assert {"totals", "by_pairing", "retention", "at_risk", "cases", "definitions"} <= set(report["properties"])
+    assert report["additionalProperties"] is False

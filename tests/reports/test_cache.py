@@ -59,8 +59,12 @@ def test_a_second_request_is_served_from_the_build_and_reads_the_same_in_every_f
     client, tenants, history, db, monkeypatch
 ):
     province = tenants["province"]
+    pairing = {"east_code": "441900", "west_code": "450200", "level": "prefecture", "annual_target": 300}
+    resp = client.post("/api/v1/pairings", json=pairing | {"start_date": "2025-01-01"}, headers=province.headers)
+    assert resp.status_code == 201, resp.text
     assert _kept(db) is None
     first = _get(client, province)
+    assert first["by_pairing"] and first["retention"]["curves"]["by_pairing"]
     assert _kept(db) == first  # kept after the response, JSON round trip included
     with db.session(False) as s:
         fresh = service.build_report(s, PROVINCE, WEEK)

@@ -8,6 +8,7 @@ import pytest
 from app.cli import main
 from app.clock import CST
 from app.reports.cli import next_run
+from app.reports.weekly_schema import WeeklyReport
 from tests.reports import helpers as h
 
 
@@ -97,6 +98,8 @@ def test_last_weeks_run_scores_departure_risk_first_and_lists_it(db, settings, c
         active = s.scalar(select(func.count()).select_from(Placement).where(Placement.end_date.is_(None)))
     assert scored and scored == active
     (week_dir,) = tmp_path.iterdir()
+    for path in week_dir.glob("*.json"):  # every scope's report, with scores and cases, has the documented shape
+        WeeklyReport.model_validate_json(path.read_bytes())
     province = json.loads(next(week_dir.glob("province*.json")).read_text())
     assert province["at_risk"]["scored"] > 0, "the scores written first must reach the at-risk section"
     from app.models import RiskSnapshot
