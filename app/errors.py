@@ -5,6 +5,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from matching.bilingual import zh_en
+
 
 @dataclass(frozen=True)
 class Msg:
@@ -14,7 +16,7 @@ class Msg:
     en: str
 
     def text(self) -> str:
-        return f"{self.zh} / {self.en}"
+        return zh_en(self.zh, self.en)
 
 
 def field_error(field: str, msg: Msg, row: int | None = None) -> dict[str, Any]:

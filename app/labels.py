@@ -14,6 +14,8 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
+from matching.bilingual import zh_en
+
 
 @dataclass(frozen=True)
 class Label:
@@ -23,7 +25,7 @@ class Label:
 
     @property
     def text(self) -> str:
-        return f"{self.zh} / {self.en}"
+        return zh_en(self.zh, self.en)
 
 
 L = Label

@@ -18,9 +18,10 @@ import numpy as np
 
 from app.clock import today
 from app.db import Database
+from app.reports import cache
 from app.reports.render import render
 from app.reports.schemas import IsoWeek, Scope
-from app.reports.service import build_report
+from app.reports.service import build_report, report_for
 
 STAMP = "2026-01-01 00:00:00.000000"
 END_REASONS = ("quit_wage", "quit_conditions", "quit_family", "quit_homesick", "dismissed", "contract_ended")
@@ -135,6 +136,16 @@ def time_report(url: str) -> dict[str, Any]:
         built = time.perf_counter() - started
         data = render(report, "json")
         total = time.perf_counter() - started
+        with db.session(False) as session:  # what a later request pays once the build is kept
+            _kept, built = report_for(session, Scope("province"), week)
+        assert built is not None
+        with db.session() as session, session.begin():
+            cache.store(session, [built])
+        started = time.perf_counter()
+        with db.session(False) as session:
+            served, again = report_for(session, Scope("province"), week)
+        served_ms = (time.perf_counter() - started) * 1000
+        assert again is None and served == report
     finally:
         db.dispose()
     return {
@@ -142,6 +153,7 @@ def time_report(url: str) -> dict[str, Any]:
         "build_seconds": round(built, 2),
         "seconds_with_json": round(total, 2),
         "json_bytes": len(data),
+        "served_kept_ms": round(served_ms, 1),
         "active_at_week_end": report["totals"]["active_at_week_end"],
         "cases_open_at_week_end": report["cases"]["open_at_week_end"],
         "aim": "< 60 s",
@@ -155,7 +167,8 @@ def run(placements: int, workdir: Path, migrate: Callable[[Path, str], str], log
     note = "synthetic rows bulk-inserted by bench/reports.py (not the seed generator)"
     print(
         f"report/sqlite: whole province, {made['placements']:,} placements ({note}): "
-        f"{figures['seconds_with_json']:.1f} s (aim < 60 s)",
+        f"{figures['seconds_with_json']:.1f} s (aim < 60 s); served from its kept build: "
+        f"{figures['served_kept_ms']:.0f} ms",
         flush=True,
     )
     return {"database": "sqlite", "data": note, **made, **figures}

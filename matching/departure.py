@@ -36,6 +36,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
+from matching.survival import KaplanMeier
+
 PERIOD = "_period"  # the period index column of person-period rows
 TENURE = "_tenure"  # time at the period start (same unit as the durations)
 MAX_INTERVALS = 16  # grid for tables without a product grid: quantiles of the event times
@@ -119,30 +121,6 @@ def make_encoder(columns: Columns, period_column: bool) -> ColumnTransformer:
 
 
 # ------------------------------------------------------------------------------------- Kaplan-Meier
-class KaplanMeier:
-    """Product-limit estimate; `survival(t)` is right-continuous, `survival_before(t)` its left limit."""
-
-    def fit(self, duration: np.ndarray, event: np.ndarray) -> KaplanMeier:
-        d = np.asarray(duration, dtype=float)
-        e = np.asarray(event, dtype=bool)
-        times = np.unique(d[e])
-        at_risk = np.array([(d >= t).sum() for t in times], dtype=float)
-        deaths = np.array([((d == t) & e).sum() for t in times], dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            factors = np.where(at_risk > 0, 1.0 - deaths / at_risk, 1.0)
-        self.times_ = times
-        self.survival_ = np.cumprod(factors)
-        return self
-
-    def survival(self, t: np.ndarray | float) -> np.ndarray:
-        idx = np.searchsorted(self.times_, np.asarray(t, dtype=float), side="right")
-        return np.concatenate([[1.0], self.survival_])[idx]
-
-    def survival_before(self, t: np.ndarray | float) -> np.ndarray:
-        idx = np.searchsorted(self.times_, np.asarray(t, dtype=float), side="left")
-        return np.concatenate([[1.0], self.survival_])[idx]
-
-
 class KaplanMeierBaseline(BaseEstimator):
     """The no-feature baseline: everyone gets the population survival curve."""
 

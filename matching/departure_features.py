@@ -13,6 +13,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from matching import festivals
 from matching.features import NUMERIC_FEATURES, pair_features
 
 # Period boundaries in days since the start: short early periods, where most departures happen.
@@ -24,14 +25,8 @@ CHECKIN_GRACE = 10
 # A planned end, not a departure: treated as censoring, so the model's event is "the worker left".
 NOT_A_DEPARTURE = ("contract_ended",)
 
-# 春节 (first day of the lunar year); workers go home around it, many for good.
-SPRING_FESTIVALS = pd.to_datetime(
-    [
-        "2018-02-16", "2019-02-05", "2020-01-25", "2021-02-12", "2022-02-01", "2023-01-22", "2024-02-10",
-        "2025-01-29", "2026-02-17", "2027-02-06", "2028-01-26", "2029-02-13", "2030-02-03", "2031-01-23",
-        "2032-02-11", "2033-01-31", "2034-02-19", "2035-02-08", "2036-01-28", "2037-02-15", "2038-02-04",
-    ]
-)  # fmt: skip
+# Workers go home around 春节, many for good.
+SPRING_FESTIVALS = pd.to_datetime(list(festivals.SPRING_FESTIVALS))
 FESTIVAL_BEFORE, FESTIVAL_AFTER = 28, 25  # the window in which festival departures happen
 
 NOTE_WORDS = {

@@ -1,4 +1,9 @@
-"""Kaplan-Meier retention with lifelines: placements still running are censored, never counted as stayed or left."""
+"""Kaplan–Meier with lifelines, the one estimator of it: report retention and curves, and the departure metrics' curve.
+
+Placements still running are censored, never counted as stayed or left.
+"""
+
+from __future__ import annotations
 
 import math
 from typing import Any
@@ -7,6 +12,31 @@ import numpy as np
 from lifelines import KaplanMeierFitter
 
 CURVE_DAYS = np.arange(0, 181, 5)
+
+
+class KaplanMeier:
+    """The product-limit curve at its event times; `survival(t)` is right-continuous, `survival_before(t)` its left
+    limit (what inverse-probability-of-censoring weights need)."""
+
+    def fit(self, duration: np.ndarray, event: np.ndarray) -> KaplanMeier:
+        d = np.asarray(duration, dtype=float)
+        e = np.asarray(event, dtype=bool)
+        times = np.unique(d[e])
+        if len(times):
+            table = KaplanMeierFitter().fit(d, event_observed=e).survival_function_
+            self.survival_ = table.iloc[:, 0].reindex(times).to_numpy(float)
+        else:
+            self.survival_ = np.array([], dtype=float)
+        self.times_ = times
+        return self
+
+    def survival(self, t: np.ndarray | float) -> np.ndarray:
+        idx = np.searchsorted(self.times_, np.asarray(t, dtype=float), side="right")
+        return np.concatenate([[1.0], self.survival_])[idx]
+
+    def survival_before(self, t: np.ndarray | float) -> np.ndarray:
+        idx = np.searchsorted(self.times_, np.asarray(t, dtype=float), side="left")
+        return np.concatenate([[1.0], self.survival_])[idx]
 
 
 def _num(value: float) -> float | None:

@@ -69,3 +69,18 @@ def test_every_action_the_rules_give_has_a_label():
     reasons = [[], ["note_arrears"], ["wage_gap"], ["far_no_housing"], ["missed_checkins"]]
     actions = {action_for(risk, r) for risk in (0.0, 0.2, 0.5) for r in reasons}
     assert actions <= set(VOCABULARIES["action"])
+
+
+def test_one_channel_list_and_one_legal_age_everywhere():
+    from typing import get_args
+
+    from app.incentives.schemas import ChannelCode as IncentiveChannel
+    from app.reports.schemas import CHANNELS as REPORT_CHANNELS
+    from app.workers.schemas import MIN_WORKING_AGE, ChannelCode
+    from matching.features import CHANNEL_NAMES
+    from matching.ranking.channels import CHANNELS, LEGAL_AGE, PREFERENCES
+
+    assert REPORT_CHANNELS is CHANNEL_NAMES and CHANNELS is CHANNEL_NAMES
+    assert get_args(IncentiveChannel) == CHANNEL_NAMES  # a Literal for the schema, spelled as the one list
+    assert set(get_args(ChannelCode)) == set(PREFERENCES) == {"any", *CHANNEL_NAMES}
+    assert MIN_WORKING_AGE == LEGAL_AGE

@@ -11,7 +11,6 @@ from app.authz import EMPLOYER_KINDS, OFFICE_KINDS, Action, Resource
 from app.clock import today
 from app.config import Settings
 from app.departure import repository, service
-from app.departure.features import HORIZONS
 from app.departure.models import FlagReview
 from app.departure.schemas import AtRiskItem, FlagReviewAnswer, FlagReviewCreate, FlagReviewRead, Reason, RuleAction
 from app.errors import Msg, NotFound, ValidationFailed
@@ -24,6 +23,7 @@ from app.rights import repository as case_ties
 from app.rights import service as cases
 from app.rights.schemas import CaseCreate
 from app.schemas import Page
+from matching.departure_features import HORIZONS
 
 ARREARS_REASON = "open_wage_case"
 CHECK_WAGES = RuleAction(code="check_wages", label=label("action", "check_wages") or "check_wages")

@@ -15,12 +15,12 @@ from app.artefacts import service as artefacts
 from app.authz import sees_only_job_reasons
 from app.clock import today
 from app.db import utcnow
-from app.departure import features as F
 from app.departure import repository
 from app.errors import NotEnoughHistory
 from app.labels import VOCABULARIES
 from app.pairings.service import PairedOn
 from app.reference import repository as reference_repo
+from matching import departure_features as F
 from matching.departure import (
     CoxBaseline,
     DiscreteTimeHazard,

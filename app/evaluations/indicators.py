@@ -14,13 +14,13 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from app.departure.features import NOT_A_DEPARTURE
 from app.evaluations import repository
 from app.labels import label
 from app.pairings.service import PairingAt
 from app.reference.service import RegionColumn
 from app.reports.schemas import Quarter
 from app.rights.report import RouteCases
+from matching.departure_features import NOT_A_DEPARTURE
 
 LASTING_DAYS = 180
 LIFTED_MONTHS = 6

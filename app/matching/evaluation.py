@@ -33,11 +33,10 @@ from app.matching.service import age_from_id
 from app.matching.training import fit_ranker
 from app.pii import PiiVault
 from app.reference import repository as reference_repo
-from app.seed import model as seed_model
 from app.seed import truth
 from app.seed.reference import load_reference
 from app.seed.simulate import day_number
-from matching.features import EDUCATION_RANK, channel_of, pair_features
+from matching.features import EDUCATION_RANK, channel_of, haversine_km, pair_features
 from matching.occupations import default_normaliser
 from matching.ranking import HORIZON_DAYS, SHIFTS, RuleBaseline, admitted_channels, outcome_known, pair_frame
 
@@ -170,7 +169,7 @@ class TruthInputs:
         return truth.lasting_probability(
             truth.Pairs(
                 start=start_day,
-                km=seed_model.haversine_km(
+                km=haversine_km(
                     pairs["worker_lon"].to_numpy(float),
                     pairs["worker_lat"].to_numpy(float),
                     pairs["vacancy_lon"].to_numpy(float),

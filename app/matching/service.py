@@ -32,6 +32,7 @@ from app.training import service as training
 from app.vacancies import service as vacancies
 from app.workers import service as workers
 from app.workers.idnumber import age_on, parse_id_number
+from matching.bilingual import zh_en
 from matching.features import pair_features, prefecture_of
 from matching.occupations import confident_codes
 from matching.ranking import (
@@ -426,7 +427,7 @@ def departure_context(session: Session, settings: Settings, worker_id: int, on: 
 
 
 def _note(zh: str, en: str) -> dict[str, str]:
-    return {"zh": zh, "en": en, "text": f"{zh} / {en}"}
+    return {"zh": zh, "en": en, "text": zh_en(zh, en)}
 
 
 _RULE = RuleBaseline().fit()  # one instance: the prepared board is cached per ranker object

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from app.departure.features import NOT_A_DEPARTURE
 from app.labels import label
 from app.pairings import service as pairing_service
 from app.pairings.service import EAST_PROVINCE, WEST_PROVINCE, PairingAt
@@ -26,10 +25,11 @@ from app.reference import repository as reference_repo
 from app.reference.service import RegionColumn, within
 from app.reports import repository as reports_repo
 from app.reports.schemas import Month, Quarter, Scope
-from app.reports.survival import retention
 from matching import transport
+from matching.departure_features import NOT_A_DEPARTURE
 from matching.features import prefecture_of
 from matching.ranking.prepared import family_of
+from matching.survival import retention
 
 KINDS = ("target_shift", "new_link", "retire_link", "channel_shift")
 MIN_PLACEMENTS = 30  # fewer behind a retention figure and it is not cited

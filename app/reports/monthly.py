@@ -20,7 +20,6 @@ from app.config import get_settings
 from app.consultation import service as consultation
 from app.consultation.models import OPEN_STATUSES
 from app.consultation.service import ActionAt
-from app.departure.features import NOT_A_DEPARTURE
 from app.errors import NotFound
 from app.labels import label
 from app.orgs.service import Principal
@@ -31,9 +30,10 @@ from app.reference.service import RegionColumn, within
 from app.reports import repository
 from app.reports.schemas import Month, Scope
 from app.reports.service import write_if_changed
-from app.reports.survival import retention
 from app.rights.report import RouteCases
+from matching.departure_features import NOT_A_DEPARTURE
 from matching.ranking.prepared import family_of
+from matching.survival import retention
 
 RETENTION_MONTHS = 12  # the retention figures read the starts of the twelve months up to the pack's month
 TOP_REASONS = 5

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from app.labels import HIGHER_IS_BETTER, VOCABULARIES, label, yes_no
+from matching.bilingual import SEPARATOR
 
 TEMPLATES = Path(__file__).parent / "templates"
 _env = Environment(
@@ -43,7 +44,9 @@ def reasons_text(reasons: list[Any]) -> str:
     parts = []
     for reason in reasons or []:
         if isinstance(reason, dict):
-            parts.append(" / ".join(str(reason[k]) for k in ("zh", "en") if reason.get(k)) or str(reason.get("code")))
+            parts.append(
+                SEPARATOR.join(str(reason[k]) for k in ("zh", "en") if reason.get(k)) or str(reason.get("code"))
+            )
         else:
             parts.append(str(reason))
     return "; ".join(parts)
@@ -451,7 +454,7 @@ def _axes(y_title: str, x_title: str, x_ticks: list[tuple[float, str]], y_ticks:
 def _legend(i: int, colour: str, text: str) -> str:
     """One legend entry: the Chinese on one line, the English under it in grey (a label is "中文 / English")."""
     x, y = W - PAD_R + 10, PAD_T + 10 + 40 * i
-    zh, _, en = text.partition(" / ")
+    zh, _, en = text.partition(SEPARATOR)
     parts = [
         f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="{colour}"/>',
         f'<text class="legend" x="{x + 14}" y="{y}" font-size="11">{escape(zh)}',

@@ -7,11 +7,12 @@ from typing import Literal, get_args
 
 from app.clock import CST
 from app.errors import Msg, ValidationFailed
+from matching.features import CHANNEL_NAMES
 
 Format = Literal["json", "csv", "xlsx", "html"]
 FORMATS: tuple[str, ...] = get_args(Format)
 ScopeKind = Literal["province", "county", "employer", "pairing", "workplace"]
-CHANNELS = ("cross_region", "local", "nearby")
+CHANNELS = CHANNEL_NAMES
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 

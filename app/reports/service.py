@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from app import authz
 from app.authz import Action, OrgKind, Resource
 from app.config import get_settings
-from app.departure.features import EARLY_DAYS, HORIZONS, NOT_A_DEPARTURE
 from app.departure.schemas import DECISIONS
 from app.departure.service import FLAG_MIN_RISK, action_for_kind, reasons_for
 from app.errors import Msg, NotFound, ValidationFailed
@@ -34,9 +33,10 @@ from app.reference import repository as reference_repo
 from app.reference.service import within
 from app.reports import cache, repository
 from app.reports.schemas import CHANNELS, IsoWeek, Scope
-from app.reports.survival import curve, retention
 from app.rights.report import cases_section
+from matching.departure_features import EARLY_DAYS, HORIZONS, NOT_A_DEPARTURE
 from matching.features import channel_of
+from matching.survival import curve, retention
 
 COHORT_MONTHS = 12
 TREND_WEEKS = 13

@@ -3,8 +3,6 @@
 Everything here is demo material, not reference data: the real data lives in seed_data/*.csv (see PROVENANCE.md).
 """
 
-from datetime import date
-
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
@@ -175,14 +173,3 @@ NOTES_CONCERN = {
 }
 NOTES_LEFT = ("已离岗，已登记原因", "电话回访得知已离职", "本人已回乡")
 NOTES_UNREACHABLE = ("电话未接通", "号码停机", "微信未回复")
-
-# 春节 (first day of the lunar year), Gregorian dates.
-SPRING_FESTIVALS = tuple(
-    date.fromisoformat(d)
-    for d in _words(
-        "2010-02-14 2011-02-03 2012-01-23 2013-02-10 2014-01-31 2015-02-19 2016-02-08 2017-01-28 2018-02-16"
-        " 2019-02-05 2020-01-25 2021-02-12 2022-02-01 2023-01-22 2024-02-10 2025-01-29 2026-02-17 2027-02-06"
-        " 2028-01-26 2029-02-13 2030-02-03 2031-01-23 2032-02-11 2033-01-31 2034-02-19 2035-02-08 2036-01-28"
-        " 2037-02-15 2038-02-04 2039-01-24 2040-02-12"
-    )
-)

@@ -14,6 +14,7 @@ from app.placements.schemas import END_REASONS
 from app.seed import model
 from app.seed.reference import load_reference
 from app.seed.simulate import World, build_world
+from matching.features import haversine_km
 
 
 def _share(early: np.ndarray, mask: np.ndarray) -> str:
@@ -28,9 +29,7 @@ def breakdown(w: World) -> dict[str, dict[str, str]]:
     v, wk = w.p_vacancy, w.p_worker
     east = w.v_east[v]
     ref = w.ref
-    km = model.haversine_km(
-        ref.lon[w.w_county[wk]], ref.lat[w.w_county[wk]], ref.lon[w.v_county[v]], ref.lat[w.v_county[v]]
-    )
+    km = haversine_km(ref.lon[w.w_county[wk]], ref.lat[w.w_county[wk]], ref.lon[w.v_county[v]], ref.lat[w.v_county[v]])
     gap = ((w.v_wage_min[v] + w.v_wage_max[v]) / 2 - w.w_expected_wage[wk]) / w.w_expected_wage[wk]
     # An earlier placement of the same worker that ended within 90 days (placements are sorted by start).
     order = np.lexsort((w.p_start, wk))

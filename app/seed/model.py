@@ -237,12 +237,6 @@ def draw_spells(
     return tau.astype(np.int64), reason, first == 1
 
 
-def haversine_km(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
-    lon1, lat1, lon2, lat2 = (np.radians(a) for a in (lon1, lat1, lon2, lat2))
-    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
-
-
 def markdown_tables() -> str:
     """The coefficient tables, as seed_data/README.md shows them."""
     lines = ["| feature (A hazard) | log hazard ratio | hazard ratio | meaning |", "|---|---:|---:|---|"]

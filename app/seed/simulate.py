@@ -12,6 +12,8 @@ import numpy as np
 from app.placements.schemas import END_REASONS
 from app.seed import catalog, model
 from app.seed.reference import Reference, workshop_title
+from matching.features import haversine_km
+from matching.festivals import SPRING_FESTIVALS
 
 EPOCH = date(1970, 1, 1)
 P_CROSS_BY_CHANNEL = np.array([0.97, 0.05, 0.15, 0.75])  # chance a job search goes east, by stated preference
@@ -501,7 +503,7 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
     agencies_by_pref = Groups.build(np.arange(n_agencies), agency_region, n_div)
 
     # ---- placement histories: one round = every job-seeking worker finds (or not) their next job -----------
-    festivals = np.array([day_number(f) for f in catalog.SPRING_FESTIVALS])
+    festivals = np.array([day_number(f) for f in SPRING_FESTIVALS])
     festivals = festivals[(festivals > first_day - 60) & (festivals < today_d + 400)]
     first = np.where(
         stock, first_day + rng.integers(0, 150, n), w_registered + 3 + rng.exponential(25, n).astype(np.int64)
@@ -565,7 +567,7 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
             np.where(home, np.where(wants_local, 6.0, 3.0), np.where(same_pref, 1.5, np.where(wants_local, 0.1, 0.2))),
         )
         # A job too far to go home at night, with no dormitory, is rarely taken.
-        far = model.haversine_km(
+        far = haversine_km(
             ref.lon[w_county[ids]][:, None],
             ref.lat[w_county[ids]][:, None],
             ref.lon[v_county[vc]],
@@ -591,9 +593,7 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
             continue
         m = len(ids)
         east = v_east[v]
-        km = model.haversine_km(
-            ref.lon[w_county[ids]], ref.lat[w_county[ids]], ref.lon[v_county[v]], ref.lat[v_county[v]]
-        )
+        km = haversine_km(ref.lon[w_county[ids]], ref.lat[w_county[ids]], ref.lon[v_county[v]], ref.lat[v_county[v]])
         km = np.maximum(km, rng.uniform(3, 30, m))  # within a county: the trip from the village
         paired_pref = pair_pref[v_pref[v], w_pref[ids]]
         paired_county = pair_county[v_county[v], w_county[ids]]

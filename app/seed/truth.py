@@ -19,6 +19,7 @@ import numpy as np
 
 from app.seed import catalog, model
 from app.seed.simulate import day_number
+from matching.festivals import SPRING_FESTIVALS
 
 HORIZON = 90
 # Organisations every seeded database has (app.seed.simulate creates them): how the evaluation recognises one.
@@ -75,7 +76,7 @@ class Pairs:
 
 def _festival_exit_share(start: np.ndarray) -> np.ndarray:
     """P(a festival departure falls before day 90 | the worker goes home at that festival)."""
-    festivals = np.array([day_number(f) for f in catalog.SPRING_FESTIVALS])
+    festivals = np.array([day_number(f) for f in SPRING_FESTIVALS])
     # The first festival the worker is in the job for (tenure > 3 days); a later one is a year away.
     idx = np.searchsorted(festivals, start + model.FESTIVAL_BEFORE_DAYS[0], side="right")
     ahead = np.where(idx < len(festivals), festivals[np.minimum(idx, len(festivals) - 1)] - start, 10**6)

@@ -32,6 +32,7 @@ from app.training.schemas import (
 )
 from app.vacancies import repository as vacancies
 from app.workers import repository as workers
+from matching.bilingual import zh_en
 
 # A class moves forward only; completed and cancelled are final.
 NEXT_STATUSES: dict[str, frozenset[str]] = {
@@ -437,5 +438,5 @@ def _reason(factor: str, text_zh: str, text_en: str) -> dict[str, Any]:
         "effect": 0.0,
         "zh": f"+ {text_zh}",
         "en": f"+ {text_en}",
-        "text": f"+ {text_zh} / {text_en}",
+        "text": zh_en(f"+ {text_zh}", f"+ {text_en}"),
     }

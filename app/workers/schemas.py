@@ -10,8 +10,9 @@ from app.errors import Msg
 from app.labels import Coded, label
 from app.schemas import InputModel, ReadModel, bilingual
 from app.workers.idnumber import InvalidIdNumber, age_on, parse_id_number
+from matching.ranking.channels import LEGAL_AGE
 
-MIN_WORKING_AGE = 16
+MIN_WORKING_AGE = LEGAL_AGE
 
 EducationCode = Literal[
     "none", "primary", "junior_secondary", "senior_secondary", "vocational", "college", "bachelor_plus"

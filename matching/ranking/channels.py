@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from matching.features import CHANNEL_NAMES
+
 LEGAL_AGE = 16
-PREFERENCES = ("any", "cross_region", "local", "nearby")
-CHANNELS = ("cross_region", "local", "nearby")
+CHANNELS = CHANNEL_NAMES
+PREFERENCES = ("any", *CHANNELS)
 # Which vacancy channels each preference admits (hard rule). "nearby" admits the home county too.
 _ADMITS = {
     "any": (True, True, True),

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from matching.bilingual import zh_en
 from matching.features import FAR_KM
 from matching.ranking.estimator import SHIFTS
 
@@ -114,7 +115,7 @@ def reason_rows(
                     "effect": round(float(effects[j]), 3),
                     "zh": f"{sign} {text[0]}",
                     "en": f"{sign} {text[1]}",
-                    "text": f"{sign} {text[0]} / {text[1]}",
+                    "text": zh_en(f"{sign} {text[0]}", f"{sign} {text[1]}"),
                 }
             )
         out.append(items)

@@ -311,7 +311,7 @@ def test_an_employer_sees_a_worker_as_candidates_shows_one(client, db, scored):
 
 def test_no_contact_is_a_reason_only_after_a_check_in_was_due_and_missed(client, db, scored):
     """A placement 0-4 days old has had no call because none was due yet: 'no contact' would be false."""
-    from app.departure.features import CHECKIN_DAYS, CHECKIN_GRACE
+    from matching.departure_features import CHECKIN_DAYS, CHECKIN_GRACE
 
     _, headers, _ = scored
     with db.session(write=False) as s:

@@ -4,8 +4,9 @@ from datetime import date
 
 import numpy as np
 
-from app.seed import catalog, model, truth
+from app.seed import model, truth
 from app.seed.simulate import day_number
+from matching.festivals import SPRING_FESTIVALS
 
 PROFILES = {  # a local job before Spring Festival, a far paired job with housing, a far bad one, ...
     "start": np.array(
@@ -65,7 +66,7 @@ def test_probability_matches_the_generators_own_spells():
         contract_days=np.zeros(n, np.int64),  # contract ends and closures are the label's censoring
         close_day=np.full(n, 10**7),
     )
-    festivals = np.array([day_number(f) for f in catalog.SPRING_FESTIVALS])
+    festivals = np.array([day_number(f) for f in SPRING_FESTIVALS])
     tau, _, _ = model.draw_spells(rng, spells, festivals)
     simulated = (tau >= truth.HORIZON).reshape(len(exact), reps).mean(axis=1)
     se = np.sqrt(simulated * (1 - simulated) / reps)
