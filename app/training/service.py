@@ -438,5 +438,5 @@ def _reason(factor: str, text_zh: str, text_en: str) -> dict[str, Any]:
         "effect": 0.0,
         "zh": f"+ {text_zh}",
         "en": f"+ {text_en}",
-        "text": zh_en(f"+ {text_zh}", f"+ {text_en}"),
+        "text": "+ " + zh_en(text_zh, text_en),
     }

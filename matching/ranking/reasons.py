@@ -115,7 +115,7 @@ def reason_rows(
                     "effect": round(float(effects[j]), 3),
                     "zh": f"{sign} {text[0]}",
                     "en": f"{sign} {text[1]}",
-                    "text": zh_en(f"{sign} {text[0]}", f"{sign} {text[1]}"),
+                    "text": f"{sign} " + zh_en(text[0], text[1]),
                 }
             )
         out.append(items)
