@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.db import Database
 from app.errors import Unauthenticated
-from app.matching.service import Matcher
+from app.matching.cache import Matcher
 from app.orgs.service import Principal, PrincipalCache, authenticate
 from app.pii import PiiVault, vault_for
 from app.security import AuthThrottle

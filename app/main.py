@@ -33,8 +33,8 @@ from app.errors import (
 from app.evaluations.router import router as evaluations_router
 from app.incentives.router import router as incentives_router
 from app.logging import install_redaction
+from app.matching.cache import Matcher
 from app.matching.router import router as matching_router
-from app.matching.service import Matcher
 from app.onestop.router import router as onestop_router
 from app.orgs.service import PrincipalCache
 from app.pairings.router import router as pairings_router

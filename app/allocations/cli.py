@@ -11,7 +11,7 @@ from app.config import get_settings
 
 def _open() -> tuple[Any, Any, Any]:
     from app.db import Database
-    from app.matching.service import Matcher
+    from app.matching.cache import Matcher
     from app.pii import vault_for
 
     settings = get_settings()

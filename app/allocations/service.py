@@ -17,7 +17,8 @@ from app.clock import today
 from app.db import utcnow
 from app.errors import Conflict, Msg, NotFound, ValidationFailed, field_error
 from app.matching import repository as matching_repo
-from app.matching.service import PERSONAL_COLUMNS, Matcher, explain_pairs, model_info, ranker_inputs
+from app.matching.cache import PERSONAL_COLUMNS, Matcher, model_info
+from app.matching.service import explain_pairs, ranker_inputs
 from app.orgs.service import Principal
 from app.pairings import service as pairing_service
 from app.pairings.service import PairingAt

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import platform
+import threading
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,3 +96,38 @@ def load_active(session: Session, kind: str) -> Loaded | None:
     if artefact is None:
         return None
     return Loaded(loads(artefact.payload), artefact.version, dict(artefact.details))
+
+
+class ActiveModel:
+    """The active artefact of one kind as this process holds it: the latest version only, read by version first
+    (its payload only when it is new) and deserialised outside the lock its readers take."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._lock = threading.Lock()
+        self._loading = threading.Lock()  # one deserialisation at a time; the next caller finds it done
+        self._held: Loaded | None = None
+
+    def hold(self, loaded: Loaded) -> None:
+        """A model this process just trained and stored: no need to read it back."""
+        with self._lock:
+            self._held = loaded
+
+    def get(self, session: Session) -> Loaded | None:
+        version = repository.active_version(session, self.kind)
+        if version is None:
+            return None
+        with self._lock:
+            held = self._held
+        if held is not None and held.version == version:
+            return held
+        with self._loading:
+            with self._lock:
+                held = self._held
+            if held is not None and held.version == version:
+                return held
+            loaded = load_active(session, self.kind)
+            if loaded is not None:
+                with self._lock:
+                    self._held = loaded
+            return loaded

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -246,8 +245,8 @@ def score_rows(model: DiscreteTimeHazard, version: str, inputs: Inputs, on: date
 
 
 # ------------------------------------------------------------------------------------------- models
-_cache: dict[str, Any] = {}
-_cache_lock = threading.Lock()
+# The process's departure model (the API's rescoring hook and the CLI's batch both read it): one version kept.
+ACTIVE = artefacts.ActiveModel(KIND)
 
 
 def train_and_store(session: Session, on: date | None = None) -> tuple[DiscreteTimeHazard, str]:
@@ -269,24 +268,16 @@ def train_and_store(session: Session, on: date | None = None) -> tuple[DiscreteT
         "boost_share": model.boost_share_,
     }
     artefact = artefacts.store(session, KIND, model, details, activate=True)
-    with _cache_lock:
-        _cache[artefact.version] = model
+    ACTIVE.hold(artefacts.Loaded(model, artefact.version, details))
     return model, artefact.version
 
 
 def active_model(session: Session) -> tuple[DiscreteTimeHazard, str, dict[str, Any]] | None:
     """The active artefact, deserialised once per process per version."""
-    from app.artefacts import repository as artefact_repo
-
-    row = artefact_repo.active(session, KIND)
-    if row is None:
+    loaded = ACTIVE.get(session)
+    if loaded is None:
         return None
-    with _cache_lock:
-        model = _cache.get(row.version)
-        if model is None:
-            model = artefacts.loads(row.payload)
-            _cache[row.version] = model
-    return model, row.version, dict(row.details)
+    return loaded.estimator, loaded.version, dict(loaded.details)
 
 
 def score_active_placements(session: Session, *, on: date | None = None, retrain: bool = False) -> dict[str, Any]:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,33 +11,26 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from app import authz
-from app.artefacts import service as artefacts
 from app.authz import Action, Resource
 from app.clock import today
 from app.config import Settings
-from app.db import Database
 from app.errors import Msg
 from app.labels import VOCABULARIES, label
 from app.matching import repository
+from app.matching.cache import PERSONAL_COLUMNS, Matcher, age_from_id, model_info
 from app.matching.models import OccupationInference
 from app.orgs.service import Principal
-from app.pairings import service as pairing_service
 from app.pii import PiiVault
-from app.reference import repository as reference_repo
 from app.training import repository as training_repository
 from app.training import service as training
 from app.vacancies import service as vacancies
 from app.workers import service as workers
-from app.workers.idnumber import age_on, parse_id_number
 from matching.bilingual import zh_en
 from matching.features import pair_features, prefecture_of
-from matching.occupations import confident_codes
 from matching.ranking import (
-    RANKER_FORMAT,
     TIERS,
     PreparedBoard,
     PreparedPool,
-    RuleBaseline,
     explain_one,
     pair_frame,
     rank_one,
@@ -53,15 +43,6 @@ NO_NORMALISER = Msg(
     "尚无职业识别模型（请运行 laborbridge train），岗位暂无职业代码",
     "no occupation model is trained yet (run `laborbridge train`); the vacancy has no occupation code for now",
 )
-RULE_FALLBACK = Msg(
-    "尚无已启用的排序模型，按规则（工种匹配+工资）排序，分数不是留岗概率",
-    "no ranker is active yet: ranked by rule (occupation match + wage); the score is not a retention probability",
-)
-STALE_RANKER = Msg(
-    "已启用的排序模型是旧格式，请重新运行 laborbridge train；暂按规则（工种匹配+工资）排序",
-    "the active ranker is of an older format (run `laborbridge train` again); ranked by rule "
-    "(occupation match + wage) for now",
-)
 # The tiers of the default /matches order (matching.ranking.TIERS) are labelled in app.labels.
 assert set(VOCABULARIES["match_tier"]) == set(TIERS)
 ORDERS = ("tiers", "retention")
@@ -73,210 +54,8 @@ UNCLEAR_TITLE = Msg(
 # more often than right and is usually one of several near-equal codes, so a wrong code would silently steer
 # matching; a clerk picking from the alternatives is better. ("！！！" scores 0.0006; clear titles 0.5-0.99.)
 INFER_MIN_SCORE = 0.2
-PAST_JOB_MIN_SCORE = 0.3  # a past-job title counts as occupation evidence only when the normaliser is this sure
 BOOST_WAGE_MET = 1.5  # added to the rank key (logit scale) after a quit over wages, for jobs meeting the expectation
 BOOST_LOCAL = 1.5  # ... after going home homesick or for family, for local and nearby jobs
-
-
-def _load_reference(session: Session) -> tuple[frozenset[tuple[str, str]], dict[str, str]]:
-    """Pairings in force today (for pair features) and division names (for reasons), read with each board."""
-    return frozenset(pairing_service.pair_codes_on(session)), reference_repo.division_names(session)
-
-
-@dataclass
-class Matcher:
-    """Per-process models and the cached open-vacancy board; refreshed cheaply, never fitted in a request."""
-
-    settings: Settings
-    db: Database | None = None  # for the background board refresh; without it the board is refreshed inline
-    ranker: artefacts.Loaded | None = None
-    normaliser: artefacts.Loaded | None = None
-    _models_checked: float = -1e18
-    _board: pd.DataFrame | None = None
-    _board_sig: tuple[Any, ...] | None = None
-    _board_checked: float = -1e18
-    _reference: tuple[frozenset[tuple[str, str]], dict[str, str]] | None = None
-    _titles: dict[str, str | None] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _prepared: tuple[tuple[Any, ...], PreparedBoard, pd.DataFrame] | None = None
-    _pool: pd.DataFrame | None = None
-    _pool_key: tuple[Any, ...] | None = None
-    _pool_checked: float = -1e18
-    _ages: dict[int, tuple[str, int]] = field(default_factory=dict)  # worker id -> (encrypted ID, age on _ages_on)
-    _ages_on: date | None = None
-    _gone: frozenset[int] = frozenset()  # board vacancies found filled or closed since the board was loaded
-    _refreshing: bool = False
-    _generation: int = 0  # bumped by forget(): a refresh started before it must not install its old board
-    _pool_prepared: tuple[tuple[Any, ...], PreparedPool, pd.DataFrame] | None = None
-
-    def refresh_models(self, session: Session, force: bool = False) -> None:
-        """Reload a model only when another version became active (one small query every few seconds)."""
-        now = time.monotonic()
-        if not force and now - self._models_checked < self.settings.match_model_check_seconds:
-            return
-        versions = repository.active_versions(session)
-        with self._lock:
-            for kind in ("ranker", "occupations"):
-                current = self.ranker if kind == "ranker" else self.normaliser
-                wanted = versions.get(kind)
-                if (current.version if current else None) == wanted:
-                    continue
-                loaded = artefacts.load_active(session, kind) if wanted else None
-                if kind == "ranker":
-                    self.ranker = loaded
-                else:
-                    self.normaliser = loaded
-                    self._titles.clear()
-            self._models_checked = now
-
-    def forget(self) -> None:
-        """Look again at the next request (after `laborbridge train` in the same process, or in tests)."""
-        with self._lock:
-            self._generation += 1
-            self._models_checked = self._board_checked = self._pool_checked = -1e18
-            self._board = self._board_sig = None
-            self._reference = None
-            self._prepared = None
-            self._pool = self._pool_key = None
-            self._pool_prepared = None
-            self._gone = frozenset()
-
-    def reference(self, session: Session) -> tuple[frozenset[tuple[str, str]], dict[str, str]]:
-        if self._reference is None:
-            self._reference = _load_reference(session)
-        return self._reference
-
-    def board(self, session: Session) -> pd.DataFrame:
-        """Open vacancies, reloaded when a vacancy or placement changed (checked at most every board seconds).
-
-        Only the first load waits; later checks and reloads run in a background thread (when the matcher has
-        a database) while requests keep using the current board, so a request never pays for the check (a
-        count and max(updated_at) over vacancies and placements) or the reload (seconds at 100,000 vacancies).
-        """
-        now = time.monotonic()
-        if self._board is not None and now - self._board_checked < self.settings.match_board_check_seconds:
-            return self._board
-        if self._board is None or not (self.settings.match_refresh_in_background and self.db is not None):
-            self._refresh_board(session, self._generation)
-        else:
-            self._refresh_in_background()
-        assert self._board is not None
-        return self._board
-
-    def _refresh_board(self, session: Session, generation: int) -> None:
-        """Reload the board if its signature changed, and prepare it for the current ranker before installing."""
-        sig = repository.board_signature(session)
-        if self._board is None or sig != self._board_sig:
-            board = repository.open_vacancies(session)
-            reference = _load_reference(session)
-            ranker, _ = model_info(self)
-            prepared = (
-                (id(board), id(ranker), id(reference[0])),
-                PreparedBoard(board, ranker, reference[0]),
-                board,
-            )
-            with self._lock:
-                if generation != self._generation:
-                    return
-                self._board, self._board_sig, self._reference = board, sig, reference
-                self._prepared, self._gone = prepared, frozenset()
-        self._board_checked = time.monotonic()
-
-    def _refresh_in_background(self) -> None:
-        with self._lock:
-            if self._refreshing:
-                return
-            self._refreshing = True
-        threading.Thread(target=self._background, args=(self._generation,), daemon=True).start()
-
-    def _background(self, generation: int) -> None:
-        assert self.db is not None
-        try:
-            with self.db.session(write=False) as session:
-                self._refresh_board(session, generation)
-        except Exception:  # the current board keeps serving; the next request after the interval tries again
-            log.warning("matcher board refresh failed", exc_info=True)
-            self._board_checked = time.monotonic()
-        finally:
-            self._refreshing = False
-
-    def snapshot(
-        self, session: Session, ranker: Any
-    ) -> tuple[PreparedBoard, frozenset[int], tuple[frozenset[tuple[str, str]], dict[str, str]]]:
-        """(board prepared for this ranker, vacancies found gone since, pairings and names) from one board load,
-        read together so a background swap between them cannot mix two boards."""
-        self.board(session)
-        reference = self.reference(session)
-        with self._lock:
-            board, reference, cached, gone = self._board, self._reference or reference, self._prepared, self._gone
-        assert board is not None
-        key = (id(board), id(ranker), id(reference[0]))
-        if cached is None or cached[0] != key:  # a new ranker (or the first request): prepare once, keep it
-            cached = (key, PreparedBoard(board, ranker, reference[0]), board)
-            with self._lock:
-                if self._board is board:
-                    self._prepared = cached
-        return cached[1], gone, reference
-
-    def forget_vacancies(self, vacancy_ids: list[int]) -> None:
-        """Vacancies a request found filled or closed: skipped by every request until the board is reloaded."""
-        with self._lock:
-            self._gone = self._gone | frozenset(vacancy_ids)
-
-    def prepared_pool(self, pool: pd.DataFrame, ranker: Any, pairs: frozenset[tuple[str, str]]) -> PreparedPool:
-        """The pool's worker side prepared for this ranker, kept until the pool, the ranker or the pairings change."""
-        key = (id(pool), id(ranker), id(pairs))
-        cached = self._pool_prepared
-        # The pool itself is kept beside its key: a freed frame's id() can be reused by the next one.
-        if cached is None or cached[0] != key or cached[2] is not pool:
-            cached = (key, PreparedPool(pool, ranker, pairs, require_consent=True), pool)
-            with self._lock:
-                self._pool_prepared = cached
-        return cached[1]
-
-    def pool(self, session: Session, vault: PiiVault, on: date) -> pd.DataFrame:
-        """Unplaced consenting workers as ranker input (age, evidence, blocked employers), cached.
-
-        Reloaded when a worker, vacancy or placement changed (checked at most every board seconds), on a new
-        day, or when the dispute period changes. Holds no name, ID number, phone or birth date: the ID is
-        decrypted once per worker (and again only if it changes) to compute the age the hard rules need.
-        """
-        now = time.monotonic()
-        fresh = now - self._pool_checked < self.settings.match_board_check_seconds
-        if self._pool is not None and fresh and self._pool_key and self._pool_key[0] == on:
-            return self._pool
-        key = (on, self.settings.dispute_block_days, self.normaliser and self.normaliser.version,
-               repository.pool_signature(session))  # fmt: skip
-        if self._pool is None or key != self._pool_key:
-            unplaced = repository.workers(session, unplaced=True, consent_only=True)
-            pool = ranker_inputs(session, self, unplaced, vault, on)
-            pool = pool.drop(columns=[c for c in PERSONAL_COLUMNS if c in pool.columns])
-            with self._lock:
-                self._pool, self._pool_key = pool, key
-        self._pool_checked = now
-        assert self._pool is not None
-        return self._pool
-
-    def ages(self, frame: pd.DataFrame, vault: PiiVault, on: date) -> list[int]:
-        """Age on `on` per row, decrypting an ID number only when this process has not seen it yet."""
-        if self._ages_on != on:
-            self._ages, self._ages_on = {}, on
-        out = []
-        for worker_id, enc in zip(frame["worker_id"], frame["id_number_enc"], strict=True):
-            seen = self._ages.get(int(worker_id))
-            if seen is None or seen[0] != enc:
-                seen = (enc, age_from_id(enc, vault, on))
-                self._ages[int(worker_id)] = seen
-            out.append(seen[1])
-        return out
-
-    def infer_titles(self, titles: list[str]) -> dict[str, str | None]:
-        """Best code per title when the normaliser is sure enough; cached, so repeated titles cost nothing."""
-        if self.normaliser is None:
-            return {}
-        todo = [t for t in titles if t not in self._titles]
-        self._titles.update(confident_codes(self.normaliser.estimator, todo, PAST_JOB_MIN_SCORE))
-        return {t: self._titles.get(t) for t in titles}
 
 
 # ------------------------------------------------------------------------------------- occupation inference
@@ -345,14 +124,6 @@ def inference_fields(matcher: Matcher, session: Session, vacancy_ids: list[int])
 
 
 # ------------------------------------------------------------------------------------- frames
-
-
-def age_from_id(enc: str, vault: PiiVault, on: date) -> int:
-    """Age on `on` from an encrypted ID number (hard rules only: age is never a model input)."""
-    return age_on(parse_id_number(vault.decrypt(enc)).birth_date, on)
-
-
-PERSONAL_COLUMNS = ("name", "sex", "id_number_masked", "phone_masked", "id_number_enc")
 
 
 def enrich_workers(session: Session, matcher: Matcher, frame: pd.DataFrame, vault: PiiVault, on: date) -> pd.DataFrame:
@@ -428,23 +199,6 @@ def departure_context(session: Session, settings: Settings, worker_id: int, on: 
 
 def _note(zh: str, en: str) -> dict[str, str]:
     return {"zh": zh, "en": en, "text": zh_en(zh, en)}
-
-
-_RULE = RuleBaseline().fit()  # one instance: the prepared board is cached per ranker object
-
-
-def usable_ranker(estimator: Any) -> bool:
-    """A stored ranker of another format (other inputs, or a model that did not promise its signs) is not used:
-    the API falls back to the rule baseline and `laborbridge train --if-missing` refits it."""
-    return getattr(estimator, "format_", None) == RANKER_FORMAT
-
-
-def model_info(matcher: Matcher) -> tuple[Any, dict[str, Any]]:
-    if matcher.ranker is None:
-        return _RULE, {"kind": "rule_baseline", "version": None, "note": RULE_FALLBACK.text()}
-    if not usable_ranker(matcher.ranker.estimator):
-        return _RULE, {"kind": "rule_baseline", "version": None, "note": STALE_RANKER.text()}
-    return matcher.ranker.estimator, {"kind": "ranker", "version": matcher.ranker.version, "note": None}
 
 
 def _city(code: str, names: dict[str, str]) -> str:
@@ -606,7 +360,7 @@ def candidates(
     board = repository.open_vacancies(session, vacancy.id)
     ranker, info = model_info(matcher)
     items: list[dict[str, Any]] = []
-    pool = matcher.pool(session, vault, on) if len(board) else pd.DataFrame()
+    pool = matcher.pool(session, vault, on, ranker_inputs) if len(board) else pd.DataFrame()
     if len(board) and len(pool):
         # One vacancy against the cached pool's arrays (the same arithmetic as top_k_batch with k=1).
         # The pool may be up to a check interval old: rank a few spare workers, then keep only those who still

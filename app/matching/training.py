@@ -28,7 +28,7 @@ from app.artefacts import service as artefacts
 from app.clock import today as china_today
 from app.errors import NotEnoughHistory
 from app.matching import corrections, repository
-from app.matching.service import PAST_JOB_MIN_SCORE, usable_ranker
+from app.matching.cache import PAST_JOB_MIN_SCORE, usable_ranker
 from app.pairings import service as pairing_service
 from matching.evaluate import topk_metrics
 from matching.features import RANKER_FEATURES, pair_features

@@ -40,3 +40,25 @@ def test_payload_with_a_foreign_type_is_refused() -> None:
     payload = sio.dumps({"x": fractions.Fraction(1, 3)})
     with pytest.raises(service.UntrustedArtefact, match="fractions"):
         service.loads(payload)
+
+
+def test_the_active_model_is_read_by_version_and_only_the_latest_is_kept(db, monkeypatch):
+    """A process holds one departure model: a second read costs the version query only, a new version replaces it."""
+    from app.artefacts import service as artefacts
+
+    holder = artefacts.ActiveModel("test-kind")
+    with db.session() as s, s.begin():
+        artefacts.store(s, "test-kind", {"w": 1}, {"n": 1}, activate=True)
+    with db.session(False) as s:
+        first = holder.get(s)
+    assert first is not None and first.estimator == {"w": 1}
+    loads = []
+    monkeypatch.setattr(artefacts, "loads", lambda payload: loads.append(payload) or {"w": "reloaded"})
+    with db.session(False) as s:
+        assert holder.get(s) is first and loads == []  # same version: no payload read, no deserialisation
+    with db.session() as s, s.begin():
+        second = artefacts.store(s, "test-kind", {"w": 2}, {"n": 2}, activate=True)
+    with db.session(False) as s:
+        now = holder.get(s)
+    assert now is not None and now.version == second.version and len(loads) == 1
+    assert holder._held is now  # the old version is no longer held
