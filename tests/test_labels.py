@@ -11,7 +11,7 @@ from app.departure.service import REASONS, action_for
 from app.labels import VOCABULARIES, label, to_code, words
 from app.placements.schemas import CONTACTS, END_REASONS, OUTCOMES
 from app.reports.schemas import CHANNELS as REPORT_CHANNELS
-from app.reports.service import DEFINITIONS
+from app.reports.sections import DEFINITIONS
 from app.training.schemas import CLASS_STATUSES, ENROLMENT_STATUSES, MODES, RESULTS
 from app.vacancies.schemas import SHIFTS, VACANCY_STATUSES
 from app.workers.schemas import CHANNELS, EDUCATION_LEVELS

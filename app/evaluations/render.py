@@ -3,7 +3,8 @@
 from typing import Any
 
 from app.labels import yes_no
-from app.reports.render import _metric, _sheet, page_html, to_json, workbook, workbook_bytes
+from app.reports.page import page_html
+from app.reports.tabular import metric_label, to_json, workbook, workbook_bytes, write_sheet
 
 INDICATORS = (
     "placements",
@@ -27,12 +28,12 @@ TREND = ("previous_quarter", "placements_change", "target_share_change", "score_
 def to_xlsx(data: dict[str, Any]) -> bytes:
     wb, stamp = workbook(data["quarter_end"], f"季度评估 quarterly evaluation {data['quarter']} · {data['scope']}")
     rows = data["evaluations"]
-    _sheet(
+    write_sheet(
         wb,
         "季度评估 evaluations",
         ["评估编号 evaluation", "结对 pairing", "名称 name", "版本 version", "层级 level", "状态 status",
-         _metric("score"), _metric("grade"), *[_metric(k) for k in INDICATORS], _metric("below_target"),
-         _metric("review_flag"), *[_metric(k) for k in TREND], _metric("rectification_action_id")],
+         *map(metric_label, ("score", "grade", *INDICATORS, "below_target", "review_flag", *TREND,
+                             "rectification_action_id"))],
         [
             [e["id"], e["pairing_id"], e["name"], e["pairing_version"], e["level_label"], e["status_label"],
              e["score"], e["grade_label"], *[e["indicators"][k] for k in INDICATORS], yes_no(e["below_target"]),
@@ -40,17 +41,17 @@ def to_xlsx(data: dict[str, Any]) -> bytes:
             for e in rows
         ],
     )  # fmt: skip
-    _sheet(
+    write_sheet(
         wb,
         "分项得分 components",
-        ["结对 pairing", "分项 component", "名称 name", _metric("value"), _metric("weight")],
+        ["结对 pairing", "分项 component", "名称 name", metric_label("value"), metric_label("weight")],
         [
             [e["pairing_id"], name, part["label"], part["value"], part["weight"]]
             for e in rows
             for name, part in e["components"].items()
         ],
     )
-    _sheet(
+    write_sheet(
         wb,
         "口径 definitions",
         ["口径 definition", "说明", "definition"],

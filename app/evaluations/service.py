@@ -29,8 +29,8 @@ from app.pairings import service as pairing_service
 from app.pairings.service import PairingAt
 from app.reference import repository as reference_repo
 from app.reference.service import within
+from app.reports.schedule import write_if_changed
 from app.reports.schemas import Quarter
-from app.reports.service import write_if_changed
 
 # status -> where a step may lead; "draft" from submitted or reviewed is the send-back
 NEXT: dict[str, frozenset[str]] = {

@@ -62,7 +62,7 @@ def _score_departure_risk(db: "Database", week: IsoWeek) -> None:
     """The departure batch, then last week's at-risk inputs frozen so its files stay reproducible."""
     from app.departure.service import score_active_placements
     from app.errors import NotEnoughHistory
-    from app.reports.service import snapshot_week
+    from app.reports.facts import snapshot_week
 
     try:
         with db.session() as session, session.begin():
@@ -77,7 +77,7 @@ def _score_departure_risk(db: "Database", week: IsoWeek) -> None:
 
 def _run_weekly(args: argparse.Namespace) -> int:
     from app.db import Database
-    from app.reports.service import exclusive_run
+    from app.reports.schedule import exclusive_run
 
     settings = get_settings()
     output = Path(args.output_dir) if args.output_dir else settings.data_dir / "reports"
@@ -91,7 +91,7 @@ def _run_weekly(args: argparse.Namespace) -> int:
 
 
 def _run_weekly_locked(args: argparse.Namespace, db: "Database", output: Path, week: IsoWeek) -> int:
-    from app.reports.service import run_weekly
+    from app.reports.schedule import run_weekly
 
     started = time.perf_counter()
     # Last week's run scores departure risk first and freezes the week's scores (once: a rerun keeps them);
@@ -149,7 +149,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 def _weekly(args: argparse.Namespace) -> int:
     from app.db import Database
     from app.reports.render import render
-    from app.reports.service import build_report, resolve_scope
+    from app.reports.scope import resolve_scope
+    from app.reports.service import build_report
 
     week = IsoWeek.resolve(args.week or None, today())
     db = Database(get_settings().database_url)
@@ -167,7 +168,7 @@ def _monthly(args: argparse.Namespace) -> int:
     from app.reports.monthly import build_pack
     from app.reports.monthly_render import render
     from app.reports.schemas import Month
-    from app.reports.service import resolve_scope
+    from app.reports.scope import resolve_scope
 
     month = Month.resolve(args.month or None, today())
     db = Database(get_settings().database_url)

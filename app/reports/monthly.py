@@ -28,8 +28,8 @@ from app.pairings.service import PairingAt
 from app.reference import repository as reference_repo
 from app.reference.service import RegionColumn, within
 from app.reports import repository
+from app.reports.schedule import write_if_changed
 from app.reports.schemas import Month, Scope
-from app.reports.service import write_if_changed
 from app.rights.report import RouteCases
 from matching.departure_features import NOT_A_DEPARTURE
 from matching.ranking.prepared import family_of

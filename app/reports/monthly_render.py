@@ -6,7 +6,8 @@ from datetime import date
 from typing import Any
 
 from app.labels import yes_no
-from app.reports.render import _csv_cell, _metric, _sheet, field_label, page_html, to_json, workbook, workbook_bytes
+from app.reports.page import page_html
+from app.reports.tabular import csv_cell, field_label, metric_label, to_json, workbook, workbook_bytes, write_sheet
 
 SUMMARY = (
     ("placements", "month"),
@@ -79,20 +80,20 @@ def to_csv(pack: dict[str, Any]) -> bytes:
     )  # fmt: skip
     for pid, name, section, key, metric, value in _rows(pack):
         row = (pack["month"], pid, name, section, key, field_label(metric), metric, value)
-        writer.writerow([_csv_cell(v) for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read the Chinese correctly
 
 
 def to_xlsx(pack: dict[str, Any]) -> bytes:
     wb, stamp = workbook(pack["month_end"], f"月度会商 monthly pack {pack['month']} · {pack['scope']['name']}")
     pairings = pack["pairings"]
-    _sheet(
+    write_sheet(
         wb,
         "结对 pairings",
         [
             "结对 pairing",
             "名称 name",
-            *[_metric(m) for _, m in SUMMARY],
+            *[metric_label(m) for _, m in SUMMARY],
             "30天留存率 30-day",
             "90天留存率 90-day",
             "层级 level",
@@ -105,16 +106,16 @@ def to_xlsx(pack: dict[str, Any]) -> bytes:
             for p in pairings
         ],
     )
-    _sheet(
+    write_sheet(
         wb,
         "供需缺口 gaps",
         [
             "结对 pairing",
             "职业小类 family",
             "名称 name",
-            _metric("open_demand"),
-            _metric("unplaced_supply"),
-            _metric("gap"),
+            metric_label("open_demand"),
+            metric_label("unplaced_supply"),
+            metric_label("gap"),
         ],
         [
             [p["pairing_id"], g["family"], g["family_name"], g["open_demand"], g["unplaced_supply"], g["gap"]]
@@ -122,7 +123,7 @@ def to_xlsx(pack: dict[str, Any]) -> bytes:
             for g in p["gaps"]
         ],
     )
-    _sheet(
+    write_sheet(
         wb,
         "离岗原因 end reasons",
         ["结对 pairing", "原因 reason", "人数 count", "占比 share"],
@@ -132,12 +133,11 @@ def to_xlsx(pack: dict[str, Any]) -> bytes:
             for r in p["end_reasons"]["top"]
         ],
     )
-    _sheet(
+    write_sheet(
         wb,
         "会商事项 actions",
-        ["结对 pairing", "事项编号 action", "事项 issue", _metric("owner_name"), _metric("due_date"), _metric("status"),
-         "提出日期 raised on", "办结日期 closed on", _metric("carried_over"), _metric("overdue"),
-         _metric("closing_note")],
+        ["结对 pairing", "事项编号 action", "事项 issue", *map(metric_label, ("owner_name", "due_date", "status")),
+         "提出日期 raised on", "办结日期 closed on", *map(metric_label, ("carried_over", "overdue", "closing_note"))],
         [
             [a["pairing_id"], a["id"], a["issue"], a["owner_name"], _day(a["due_date"]), a["status_label"],
              _day(a["raised_on"]), _day(a["closed_on"]), _action_value(a, "carried_over"),
@@ -145,7 +145,7 @@ def to_xlsx(pack: dict[str, Any]) -> bytes:
             for a in pack["actions"]
         ],
     )  # fmt: skip
-    _sheet(
+    write_sheet(
         wb,
         "口径 definitions",
         ["口径 definition", "说明", "definition"],

@@ -21,10 +21,12 @@ from app.evaluations.render import to_html as quarterly_html
 from app.orgs import service as orgs
 from app.orgs.service import Principal
 from app.reports import monthly, service
+from app.reports import scope as report_scope
 from app.reports.cache import Built
 from app.reports.monthly_render import render as render_pack
 from app.reports.monthly_render import to_html as monthly_html
-from app.reports.render import MEDIA_TYPES, render, to_html
+from app.reports.page import to_html
+from app.reports.render import MEDIA_TYPES, render
 from app.reports.schemas import IsoWeek, Month, Quarter
 from app.reports.weekly_schema import WeeklyReport
 from app.security import AuthThrottle
@@ -51,7 +53,7 @@ def weekly_report(
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> Response:
     """What lasted in a finished ISO week (China Standard Time), scoped by the caller's key."""
-    scope = service.scope_for(principal)
+    scope = report_scope.scope_for(principal)
     iso = IsoWeek.resolve(week, today())
     report, built = service.report_for(session, scope, iso)
     if built is not None:
@@ -187,7 +189,7 @@ async def weekly_page(
     if isinstance(principal, HTMLResponse):
         return principal
     try:
-        scope = service.scope_for(principal)
+        scope = report_scope.scope_for(principal)
         iso = IsoWeek.resolve(week, today())
     except e.AppError as exc:
         return _error_page(exc, "weekly")

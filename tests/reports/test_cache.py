@@ -21,7 +21,7 @@ from app.models import (
     RightsCase,
     Worker,
 )
-from app.reports import cache, service
+from app.reports import cache, schedule, service
 from app.reports.render import render
 from app.reports.schemas import IsoWeek, Scope
 from tests.conftest import id_number, patch_fresh, worker_payload
@@ -265,10 +265,10 @@ def test_a_second_monday_run_waits_for_the_first(db, settings, tmp_path):
     order: list[str] = []
 
     def second() -> None:
-        with service.exclusive_run(db.engine, lock):
+        with schedule.exclusive_run(db.engine, lock):
             order.append("second")
 
-    with service.exclusive_run(db.engine, lock):
+    with schedule.exclusive_run(db.engine, lock):
         thread = threading.Thread(target=second)
         thread.start()
         time.sleep(0.5)

@@ -141,7 +141,7 @@ def test_a_county_reads_its_share_good_and_bad_news_and_clean_charts(
 
 
 def test_y_axis_ticks_are_round_numbers():
-    from app.reports.render import round_ticks
+    from app.reports.charts import round_ticks
 
     assert round_ticks(35) == [0, 10, 20, 30, 40]
     assert round_ticks(2) == [0, 1, 2]

@@ -207,7 +207,7 @@ def test_a_seeded_history_reconciles_for_every_kind_of_scope(db, settings, tmp_p
     county = max({r["hukou_county"] for r in rows}, key=lambda c: sum(r["hukou_county"] == c for r in rows))
     employer = max({r["employer_org_id"] for r in rows}, key=lambda e: sum(r["employer_org_id"] == e for r in rows))
     with db.session(write=False) as session:
-        from app.reports.service import Reference
+        from app.reports.scope import Reference
 
         pairing = next(p for p in Reference.load(session).pairings if p.level == "prefecture")
     for week in ("2026-W01", "2026-W14", "2026-W26"):

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from app.models import PlacementRisk, RiskSnapshot
+from app.reports.facts import snapshot_week
 from app.reports.schemas import IsoWeek
-from app.reports.service import snapshot_week
 from tests.reports import helpers as h
 
 URL = "/api/v1/reports/weekly"

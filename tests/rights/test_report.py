@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from app.clock import CST
-from app.reports.render import to_html
+from app.reports.page import to_html
 from app.rights.models import CaseEvent, RightsCase
 
 WEEK = "2026-W45"
