@@ -4,11 +4,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
 
-import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
@@ -22,7 +18,7 @@ from app.incentives import guard as incentives
 from app.main import create_app
 from app.models import __all__ as ALL_MODELS  # registers every table on Base.metadata
 from app.orgs import service as orgs
-from app.workers.idnumber import make_id_number
+from tests.factories import Tenant
 from tests.support.pgcluster import free_port, start_cluster
 
 TEST_PII_KEY = "test-pii-key-0123456789abcdef0123456789"
@@ -121,18 +117,6 @@ def client(app, db: Database) -> Iterator[TestClient]:  # type: ignore[no-untype
         yield test_client
 
 
-@dataclass(frozen=True)
-class Tenant:
-    org_id: int
-    key: str
-    kind: str
-    region: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.key}"}
-
-
 @pytest.fixture
 def make_tenant(db: Database) -> Callable[..., Tenant]:
     def make(kind: str, region: str, name: str | None = None, scopes: list[str] | None = None) -> Tenant:
@@ -160,58 +144,6 @@ def tenants(make_tenant: Callable[..., Tenant]) -> dict[str, Tenant]:
     }
 
 
-_serial = iter(range(1, 10**6))
-
-
-def id_number(county: str = "450225", birth: date = date(1995, 3, 14)) -> str:
-    return make_id_number(county, birth, next(_serial))
-
-
-def worker_payload(**overrides: object) -> dict[str, object]:
-    body: dict[str, object] = {
-        "external_id": f"RS-{next(_serial)}",
-        "id_number": id_number(),
-        "name": "韦小红",
-        "phone": "13812340000",
-        "hukou_county": "450225",
-        "education": "junior_secondary",
-        "skills": ["6-05-01-01"],
-        "past_jobs": ["电子厂普工"],
-        "desired_occupations": ["6-25-04-00"],
-        "channel_preference": "cross_region",
-        "expected_wage": 4500,
-        "registered_low_income": True,
-        "monitored_household": False,
-        "dependants": 1,
-        "consent_to_share": False,
-    }
-    body.update(overrides)
-    return body
-
-
-def vacancy_payload(**overrides: object) -> dict[str, object]:
-    body: dict[str, object] = {
-        "external_id": f"V-{next(_serial)}",
-        "title": "电子厂普工（包吃住）",
-        "occupation_code": "6-25-04-00",
-        "county_code": "441900",
-        "headcount": 5,
-        "wage_min": 4200,
-        "wage_max": 6000,
-        "housing": True,
-        "meals": True,
-        "shift": "two_shift",
-        "contract_months": 12,
-        "min_age": 18,
-        "max_age": 45,
-        "education_min": "primary",
-        "start_date": "2026-12-01",
-        "status": "open",
-    }
-    body.update(overrides)
-    return body
-
-
 @pytest.fixture
 def live_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The app under a real uvicorn on loopback, for tests that need real concurrency."""
@@ -229,9 +161,6 @@ def live_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     thread.join(timeout=10)
 
 
-__all__ = ["Path", "Tenant", "httpx", "id_number", "vacancy_payload", "worker_payload"]
-
-
 @pytest.fixture
 def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The CLI reads settings from the environment: point it at the test database."""
@@ -242,30 +171,3 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
-
-
-def patch_fresh(
-    client: TestClient,
-    path: str,
-    json: dict[str, object],
-    headers: dict[str, str],
-    read_with: dict[str, str] | None = None,
-) -> httpx.Response:
-    """PATCH as a careful client does: read the ETag, send it as If-Match (`read_with`: a key that may read)."""
-    read = client.get(path, headers=read_with or headers)
-    assert read.status_code == 200, read.text
-    return client.patch(path, json=json, headers={**headers, "If-Match": read.headers["ETag"]})
-
-
-def new_worker(client: TestClient, county: "Tenant", **overrides: object) -> int:
-    """A worker created through the API by a county office; its id."""
-    resp = client.post("/api/v1/workers", json=worker_payload(**overrides), headers=county.headers)
-    assert resp.status_code == 201, resp.text
-    return int(resp.json()["id"])
-
-
-def new_vacancy(client: TestClient, employer: "Tenant", **overrides: object) -> int:
-    """A vacancy created through the API by an employer; its id."""
-    resp = client.post("/api/v1/vacancies", json=vacancy_payload(**overrides), headers=employer.headers)
-    assert resp.status_code == 201, resp.text
-    return int(resp.json()["id"])

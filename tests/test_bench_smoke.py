@@ -10,7 +10,7 @@ import pytest
 from app.workers.schemas import WorkerCreate
 from bench.data import CSV_COLUMNS, generate_workers, sqlite_params, to_csv
 from bench.reads import run_python, run_wrk
-from tests.conftest import worker_payload
+from tests.factories import worker_payload
 
 
 def test_generated_workers_are_valid_and_distinct() -> None:

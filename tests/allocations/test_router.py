@@ -8,7 +8,7 @@ from app.clock import today
 from app.placements.models import Placement
 from app.reference.models import Pairing
 from app.vacancies.models import Vacancy
-from tests.conftest import new_vacancy, new_worker
+from tests.factories import new_vacancy, new_worker
 
 URL = "/api/v1/allocations"
 

@@ -3,7 +3,7 @@
 from datetime import UTC, timedelta
 
 from app.clock import today
-from tests.conftest import new_vacancy, new_worker, patch_fresh, vacancy_payload
+from tests.factories import new_vacancy, new_worker, patch_fresh, vacancy_payload
 
 
 def _matches(client, tenant, worker_id, limit=10, order="tiers") -> dict:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from app.reference.models import Pairing
 from matching.features import FAR_KM, haversine_km, is_paired, pair_features
 from matching.ranking import TERMS, PreparedBoard, explain_one, pair_frame, rank_one
-from tests.conftest import new_vacancy, new_worker
+from tests.factories import new_vacancy, new_worker
 
 SEWING = "6-05-01-03"  # 缝纫工
 SEWING_FAMILY_OTHER = "6-05-01-01"  # the same level-3 group, another occupation

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import id_number, new_vacancy, new_worker
+from tests.factories import id_number, new_vacancy, new_worker
 
 QUARTER = "2026-Q3"
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import FollowUp, Placement, Vacancy, Worker
-from tests.conftest import vacancy_payload, worker_payload
+from tests.factories import vacancy_payload, worker_payload
 
 
 def _count(db, model) -> int:

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import new_vacancy, new_worker
+from tests.factories import new_vacancy, new_worker
 
 
 @dataclass

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
 from app.orgs import service as orgs
-from tests.conftest import MUTABLE_TABLES, Tenant, vacancy_payload, worker_payload
+from tests.conftest import MUTABLE_TABLES
+from tests.factories import Tenant, vacancy_payload, worker_payload
 
 
 @pytest.fixture(scope="module", autouse=True)

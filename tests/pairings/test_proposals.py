@@ -11,7 +11,7 @@ from app.pairings import proposals
 from app.pairings.service import PairingAt
 from app.reports.schemas import Quarter
 from matching import allocation, transport
-from tests.conftest import new_vacancy, new_worker
+from tests.factories import new_vacancy, new_worker
 
 Q = Quarter(2026, 3)  # 92 days: an annual target of 40 allows 10 in the quarter
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from app.clock import today
 from app.db import utcnow
 from app.placements.models import FollowUp, Placement
-from tests.conftest import patch_fresh, vacancy_payload, worker_payload
+from tests.factories import patch_fresh, place, vacancy_payload, worker_payload
 
 
 @pytest.fixture
@@ -33,11 +33,6 @@ def post_vacancy(client, tenants):
     return make
 
 
-def _place(client, tenant, worker, vacancy, start="2026-11-02", **extra):
-    body = {"worker_id": worker, "vacancy_id": vacancy, "start_date": start, **extra}
-    return client.post("/api/v1/placements", json=body, headers=tenant.headers)
-
-
 def _placements(db) -> int:
     with db.session() as session:
         return session.scalar(select(func.count()).select_from(Placement))
@@ -45,13 +40,13 @@ def _placements(db) -> int:
 
 class TestCreatePlacement:
     def test_closed_vacancy_is_409(self, client, tenants, post_worker, post_vacancy, db):
-        resp = _place(client, tenants["county"], post_worker(), post_vacancy(status="closed"))
+        resp = place(client, tenants["county"], post_worker(), post_vacancy(status="closed"))
         assert resp.status_code == 409 and resp.json()["error"] == "conflict"
         assert _placements(db) == 0
 
     def test_full_vacancy_is_409(self, client, tenants, post_worker, post_vacancy, db):
         vacancy = post_vacancy(headcount=2)
-        assert [_place(client, tenants["county"], post_worker(), vacancy).status_code for _ in range(3)] == [
+        assert [place(client, tenants["county"], post_worker(), vacancy).status_code for _ in range(3)] == [
             201,
             201,
             409,
@@ -62,43 +57,43 @@ class TestCreatePlacement:
 
     def test_a_departure_frees_the_place(self, client, tenants, post_worker, post_vacancy):
         vacancy = post_vacancy(headcount=1)
-        first = _place(client, tenants["county"], post_worker(), vacancy).json()["id"]
-        assert _place(client, tenants["county"], post_worker(), vacancy).status_code == 409
+        first = place(client, tenants["county"], post_worker(), vacancy).json()["id"]
+        assert place(client, tenants["county"], post_worker(), vacancy).status_code == 409
         patch_fresh(
             client,
             f"/api/v1/placements/{first}",
             json={"end_date": "2026-11-10", "end_reason": "quit_wage"},
             headers=tenants["employer"].headers,
         )
-        assert _place(client, tenants["county"], post_worker(), vacancy).status_code == 201
+        assert place(client, tenants["county"], post_worker(), vacancy).status_code == 201
 
     def test_worker_already_placed_is_409(self, client, tenants, post_worker, post_vacancy):
         worker = post_worker()
-        assert _place(client, tenants["county"], worker, post_vacancy()).status_code == 201
-        again = _place(client, tenants["county"], worker, post_vacancy())
+        assert place(client, tenants["county"], worker, post_vacancy()).status_code == 201
+        again = place(client, tenants["county"], worker, post_vacancy())
         assert again.status_code == 409 and "active placement" in again.json()["message"]
 
     def test_referred_by_must_be_an_agency(self, client, tenants, post_worker, post_vacancy):
-        resp = _place(client, tenants["county"], post_worker(), post_vacancy(), referred_by=tenants["employer"].org_id)
+        resp = place(client, tenants["county"], post_worker(), post_vacancy(), referred_by=tenants["employer"].org_id)
         assert resp.status_code == 422 and resp.json()["detail"][0]["field"] == "referred_by"
-        ok = _place(client, tenants["county"], post_worker(), post_vacancy(), referred_by=tenants["agency"].org_id)
+        ok = place(client, tenants["county"], post_worker(), post_vacancy(), referred_by=tenants["agency"].org_id)
         assert ok.status_code == 201 and ok.json()["referred_by"] == tenants["agency"].org_id
 
     def test_vacancy_age_limits_hold(self, client, tenants, post_worker, post_vacancy):
-        resp = _place(client, tenants["county"], post_worker(), post_vacancy(min_age=18, max_age=25))
+        resp = place(client, tenants["county"], post_worker(), post_vacancy(min_age=18, max_age=25))
         assert resp.status_code == 422 and resp.json()["detail"][0]["field"] == "worker_id"
 
     def test_unknown_fields_and_bad_dates_are_422(self, client, tenants, post_worker, post_vacancy):
         worker, vacancy = post_worker(), post_vacancy()
-        resp = _place(client, tenants["county"], worker, vacancy, end_date="2026-12-01")
+        resp = place(client, tenants["county"], worker, vacancy, end_date="2026-12-01")
         assert resp.status_code == 422 and resp.json()["detail"][0]["field"] == "end_date"
-        resp = _place(client, tenants["county"], worker, vacancy, start="2026-13-01")
+        resp = place(client, tenants["county"], worker, vacancy, start="2026-13-01")
         assert resp.status_code == 422 and resp.json()["detail"][0]["field"] == "start_date"
 
 
 class TestEndPlacement:
     def test_end_before_start_is_422_and_nothing_changes(self, client, tenants, post_worker, post_vacancy):
-        pid = _place(client, tenants["county"], post_worker(), post_vacancy(), start="2026-10-01").json()["id"]
+        pid = place(client, tenants["county"], post_worker(), post_vacancy(), start="2026-10-01").json()["id"]
         resp = patch_fresh(
             client,
             f"/api/v1/placements/{pid}",
@@ -110,7 +105,7 @@ class TestEndPlacement:
         assert got["active"] is True and got["end_date"] is None
 
     def test_end_needs_a_known_reason(self, client, tenants, post_worker, post_vacancy):
-        pid = _place(client, tenants["county"], post_worker(), post_vacancy()).json()["id"]
+        pid = place(client, tenants["county"], post_worker(), post_vacancy()).json()["id"]
         for body in ({"end_date": "2026-11-20"}, {"end_date": "2026-11-20", "end_reason": "bored"}):
             assert (
                 patch_fresh(
@@ -128,7 +123,7 @@ class TestEndPlacement:
 
     def test_end_date_in_the_future_is_422_and_keeps_the_place_taken(self, client, tenants, post_worker, post_vacancy):
         vacancy = post_vacancy(headcount=1)
-        pid = _place(client, tenants["county"], post_worker(), vacancy).json()["id"]
+        pid = place(client, tenants["county"], post_worker(), vacancy).json()["id"]
         resp = patch_fresh(
             client,
             f"/api/v1/placements/{pid}",
@@ -136,10 +131,10 @@ class TestEndPlacement:
             headers=tenants["county"].headers,
         )
         assert resp.status_code == 422 and resp.json()["detail"][0]["field"] == "end_date"
-        assert _place(client, tenants["county"], post_worker(), vacancy).status_code == 409
+        assert place(client, tenants["county"], post_worker(), vacancy).status_code == 409
 
     def test_a_placement_ends_once(self, client, tenants, post_worker, post_vacancy):
-        pid = _place(client, tenants["county"], post_worker(), post_vacancy()).json()["id"]
+        pid = place(client, tenants["county"], post_worker(), post_vacancy()).json()["id"]
         body = {"end_date": "2026-11-10", "end_reason": "quit_wage"}
         assert (
             patch_fresh(client, f"/api/v1/placements/{pid}", json=body, headers=tenants["county"].headers).status_code
@@ -159,8 +154,8 @@ class TestEndPlacement:
 
     def test_list_filters_active(self, client, tenants, post_worker, post_vacancy):
         vacancy = post_vacancy()
-        ended = _place(client, tenants["county"], post_worker(), vacancy).json()["id"]
-        running = _place(client, tenants["county"], post_worker(), vacancy).json()["id"]
+        ended = place(client, tenants["county"], post_worker(), vacancy).json()["id"]
+        running = place(client, tenants["county"], post_worker(), vacancy).json()["id"]
         patch_fresh(
             client,
             f"/api/v1/placements/{ended}",
@@ -173,7 +168,7 @@ class TestEndPlacement:
 
 class TestFollowUps:
     def test_recorded_and_listed(self, client, tenants, post_worker, post_vacancy):
-        pid = _place(client, tenants["county"], post_worker(), post_vacancy(), start="2026-10-01").json()["id"]
+        pid = place(client, tenants["county"], post_worker(), post_vacancy(), start="2026-10-01").json()["id"]
         body = {"date": "2026-10-08", "contact": "phone", "outcome": "concern", "notes": "工资比说好的低"}
         assert (
             client.post(
@@ -186,7 +181,7 @@ class TestFollowUps:
 
     @pytest.mark.parametrize(("day", "outcome"), [("2026-09-30", "ok"), ("2099-01-01", "ok"), ("2026-10-08", "fine")])
     def test_bad_follow_up_is_422(self, client, tenants, post_worker, post_vacancy, day, outcome):
-        pid = _place(client, tenants["county"], post_worker(), post_vacancy(), start="2026-10-01").json()["id"]
+        pid = place(client, tenants["county"], post_worker(), post_vacancy(), start="2026-10-01").json()["id"]
         resp = client.post(
             f"/api/v1/placements/{pid}/follow-ups",
             json={"date": day, "contact": "visit", "outcome": outcome},
@@ -233,7 +228,7 @@ class TestStatus:
     ):
         vacancy, worker = post_vacancy(headcount=1), post_worker()
         later = str(today() + timedelta(days=10))
-        resp = _place(client, tenants["county"], worker, vacancy, start=later)
+        resp = place(client, tenants["county"], worker, vacancy, start=later)
         assert resp.status_code == 201 and resp.json()["status"] == "upcoming" and resp.json()["active"] is True
         pid = resp.json()["id"]
         got = client.get(f"/api/v1/placements/{pid}", headers=tenants["employer"].headers).json()
@@ -241,16 +236,16 @@ class TestStatus:
         # It counts in the vacancy's filled places: a second hire into headcount 1 is refused.
         filled = client.get(f"/api/v1/vacancies/{vacancy}", headers=tenants["employer"].headers).json()["filled"]
         assert filled == 1
-        assert _place(client, tenants["county"], post_worker(), vacancy).status_code == 409
+        assert place(client, tenants["county"], post_worker(), vacancy).status_code == 409
         # And the worker cannot be hired a second time elsewhere meanwhile.
-        again = _place(client, tenants["county"], worker, post_vacancy())
+        again = place(client, tenants["county"], worker, post_vacancy())
         assert again.status_code == 409 and "active placement" in again.json()["message"]
 
     def test_status_in_lists_and_the_status_filter(self, client, tenants, post_worker, post_vacancy):
         vacancy, county = post_vacancy(), tenants["county"]
-        upcoming = _place(client, county, post_worker(), vacancy, start=str(today() + timedelta(days=1))).json()["id"]
-        active = _place(client, county, post_worker(), vacancy, start=str(today())).json()["id"]
-        ended = _place(client, county, post_worker(), vacancy, start="2026-10-01").json()["id"]
+        upcoming = place(client, county, post_worker(), vacancy, start=str(today() + timedelta(days=1))).json()["id"]
+        active = place(client, county, post_worker(), vacancy, start=str(today())).json()["id"]
+        ended = place(client, county, post_worker(), vacancy, start="2026-10-01").json()["id"]
         end = {"end_date": "2026-11-01", "end_reason": "quit_family"}
         assert patch_fresh(client, f"/api/v1/placements/{ended}", end, county.headers).json()["status"] == "ended"
         items = client.get("/api/v1/placements", headers=county.headers).json()["items"]
@@ -263,7 +258,7 @@ class TestStatus:
 
 class TestEtagAndConflicts:
     def test_get_and_create_carry_the_etag_that_patch_needs(self, client, tenants, post_worker, post_vacancy):
-        created = _place(client, tenants["county"], post_worker(), post_vacancy())
+        created = place(client, tenants["county"], post_worker(), post_vacancy())
         pid = created.json()["id"]
         assert created.headers["ETag"] == f'"{pid}.1"'
         got = client.get(f"/api/v1/placements/{pid}", headers=tenants["employer"].headers)
@@ -276,7 +271,7 @@ class TestEtagAndConflicts:
         assert other.status_code == 412
 
     def test_ending_an_ended_placement_is_the_documented_409(self, app, client, tenants, post_worker, post_vacancy):
-        pid = _place(client, tenants["county"], post_worker(), post_vacancy()).json()["id"]
+        pid = place(client, tenants["county"], post_worker(), post_vacancy()).json()["id"]
         path, body = f"/api/v1/placements/{pid}", {"end_date": "2026-11-20", "end_reason": "quit_wage"}
         assert patch_fresh(client, path, body, tenants["county"].headers).status_code == 200
         again = patch_fresh(client, path, body, tenants["county"].headers)
@@ -284,12 +279,12 @@ class TestEtagAndConflicts:
         assert "409" in app.openapi()["paths"]["/api/v1/placements/{placement_id}"]["patch"]["responses"]
 
     def test_dates_are_iso_strings_not_unix_times(self, client, tenants, post_worker, post_vacancy):
-        _place(client, tenants["county"], post_worker(), post_vacancy(), start="2026-10-01")
+        place(client, tenants["county"], post_worker(), post_vacancy(), start="2026-10-01")
         for query in ("started_to=0", "started_from=1700000000", "started_to=2026-1-1"):
             resp = client.get(f"/api/v1/placements?{query}", headers=tenants["county"].headers)
             assert resp.status_code == 422, (query, resp.text)
             assert resp.json()["detail"][0]["message_en"] == "must be a date written YYYY-MM-DD"
-        resp = _place(client, tenants["county"], post_worker(), post_vacancy(), start=0)
+        resp = place(client, tenants["county"], post_worker(), post_vacancy(), start=0)
         assert resp.status_code == 422 and resp.json()["detail"][0]["field"] == "start_date"
         ok = client.get("/api/v1/placements?started_to=2026-10-01", headers=tenants["county"].headers)
         assert len(ok.json()["items"]) == 1
@@ -303,7 +298,7 @@ class TestFollowUpRetries:
         return client.post(f"/api/v1/placements/{pid}/follow-ups", json=body or self.BODY, headers=headers)
 
     def _placement(self, client, tenants, post_worker, post_vacancy) -> int:
-        return _place(client, tenants["county"], post_worker(), post_vacancy(), start="2026-10-01").json()["id"]
+        return place(client, tenants["county"], post_worker(), post_vacancy(), start="2026-10-01").json()["id"]
 
     def test_a_retry_without_a_key_is_409_with_the_saved_id(self, client, tenants, post_worker, post_vacancy):
         pid = self._placement(client, tenants, post_worker, post_vacancy)
@@ -347,7 +342,7 @@ class TestFollowUpRetries:
 class TestChineseValues:
     def test_end_reason_contact_and_outcome_in_chinese(self, client, tenants, post_worker, post_vacancy):
         county = tenants["county"].headers
-        pid = _place(client, tenants["county"], post_worker(), post_vacancy(), start="2026-10-01").json()["id"]
+        pid = place(client, tenants["county"], post_worker(), post_vacancy(), start="2026-10-01").json()["id"]
         body = {"date": "2026-10-08", "contact": "电话", "outcome": "有顾虑"}
         resp = client.post(f"/api/v1/placements/{pid}/follow-ups", json=body, headers=county)
         assert resp.status_code == 201, resp.text

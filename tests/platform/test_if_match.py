@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import new_vacancy, new_worker
+from tests.factories import new_vacancy, new_worker
 
 RULE_EDIT = {
     "name": "上岗奖补",

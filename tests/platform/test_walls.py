@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.conftest import vacancy_payload, worker_payload
+from tests.factories import vacancy_payload, worker_payload
 
 ROLES = ("county", "other_county", "employer", "other_employer", "agency", "school", "province", "station", "broker")
 

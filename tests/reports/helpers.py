@@ -8,7 +8,7 @@ from sqlalchemy import insert, select
 from app.db import Database
 from app.models import FollowUp, Placement, Vacancy, Worker
 from app.reference.service import within
-from tests.conftest import Tenant, id_number, vacancy_payload, worker_payload
+from tests.factories import Tenant, id_number, vacancy_payload, worker_payload
 
 # ISO 2025-W10 runs Monday 2025-03-03 .. Sunday 2025-03-09 (China Standard Time calendar days).
 WEEK = "2025-W10"

@@ -13,7 +13,7 @@ from app.clock import today
 from app.models import FlagReview, PlacementRisk
 from app.reports.schemas import IsoWeek
 from app.reports.weekly_schema import WeeklyReport
-from tests.conftest import patch_fresh
+from tests.factories import patch_fresh
 from tests.reports import helpers as h
 
 URL = "/api/v1/reports/weekly"

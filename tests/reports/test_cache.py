@@ -24,7 +24,7 @@ from app.models import (
 from app.reports import cache, schedule, service
 from app.reports.render import render
 from app.reports.schemas import IsoWeek, Scope
-from tests.conftest import id_number, patch_fresh, worker_payload
+from tests.factories import id_number, patch_fresh, worker_payload
 from tests.reports import helpers as h
 
 URL = "/api/v1/reports/weekly"

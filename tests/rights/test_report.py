@@ -38,7 +38,7 @@ def _end(api, placement_id: int, who: str, end_date: str, reason: str) -> None: 
 @pytest.fixture(scope="module")
 def history(db, api, people, placed) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """Four cases with their events, and two departures in the week (one of them with a case)."""
-    from tests.conftest import vacancy_payload, worker_payload
+    from tests.factories import vacancy_payload, worker_payload
 
     other = api("POST", "/workers", "county", worker_payload()).json()["id"]
     vacancy = api("POST", "/vacancies", "employer", vacancy_payload(headcount=3)).json()["id"]

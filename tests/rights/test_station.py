@@ -15,7 +15,7 @@ from app.departure.models import PlacementRisk
 from app.orgs import service as orgs
 from app.reports.schemas import IsoWeek
 from app.rights.models import CaseEvent, RightsCase
-from tests.conftest import Tenant, vacancy_payload, worker_payload
+from tests.factories import Tenant, vacancy_payload, worker_payload
 
 
 @pytest.fixture(scope="module")

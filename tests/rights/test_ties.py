@@ -13,7 +13,7 @@ from app.db import utcnow
 from app.departure.models import FlagReview, PlacementRisk
 from app.orgs import service as orgs
 from app.rights.models import CaseEvent, RightsCase
-from tests.conftest import Tenant, patch_fresh, vacancy_payload, worker_payload
+from tests.factories import Tenant, patch_fresh, vacancy_payload, worker_payload
 
 
 def _counts(db) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]

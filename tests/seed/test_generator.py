@@ -17,7 +17,8 @@ from app.pii import mask_id_number, mask_phone, vault_for
 from app.seed.generator import SeedConfig, SeedRefused, seed_database
 from app.workers.idnumber import age_on, parse_id_number
 from app.workers.service import birth_date_of
-from tests.conftest import MUTABLE_TABLES, id_number, vacancy_payload, worker_payload
+from tests.conftest import MUTABLE_TABLES
+from tests.factories import id_number, vacancy_payload, worker_payload
 
 SMALL = SeedConfig(workers=1500, vacancies=300, years=3, seed=5)
 

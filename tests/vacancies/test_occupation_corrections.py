@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app.matching import corrections
 from app.matching.models import OccupationCorrection
-from tests.conftest import new_vacancy
+from tests.factories import new_vacancy
 
 
 def _put(client, tenant, vacancy_id, code, tag=None, **headers):

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.vacancies.models import Vacancy
-from tests.conftest import patch_fresh, vacancy_payload, worker_payload
+from tests.factories import patch_fresh, vacancy_payload, worker_payload
 
 
 def _post(client, tenant, **overrides):

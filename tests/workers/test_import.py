@@ -17,7 +17,7 @@ from app.workers import importer
 from app.workers.idnumber import make_id_number
 from app.workers.models import Worker
 from app.workers.schemas import WorkerCreate
-from tests.conftest import id_number, worker_payload
+from tests.factories import id_number, worker_payload
 
 IMPORT = "/api/v1/workers/import"
 TEMPLATE = "/api/v1/workers/import/template"

@@ -9,7 +9,8 @@ from app.pii import vault_for
 from app.workers import repository
 from app.workers.models import Worker
 from app.workers.service import stored_columns
-from tests.conftest import TEST_PII_KEY, id_number
+from tests.conftest import TEST_PII_KEY
+from tests.factories import id_number
 
 
 def _row(owner: int, external_id: str, number: str) -> dict:

@@ -11,7 +11,7 @@ from app.audit.models import PiiRead
 from app.clock import today
 from app.workers.idnumber import make_id_number
 from app.workers.models import Worker
-from tests.conftest import id_number, patch_fresh, worker_payload
+from tests.factories import id_number, patch_fresh, worker_payload
 
 
 def _count(db) -> int:
