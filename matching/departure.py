@@ -36,7 +36,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from matching.survival import KaplanMeier
+from matching.survival import KaplanMeier, surv_target, unpack
 
 PERIOD = "_period"  # the period index column of person-period rows
 TENURE = "_tenure"  # time at the period start (same unit as the durations)
@@ -124,8 +124,10 @@ def make_encoder(columns: Columns, period_column: bool) -> ColumnTransformer:
 class KaplanMeierBaseline(BaseEstimator):
     """The no-feature baseline: everyone gets the population survival curve."""
 
-    def fit(self, X: pd.DataFrame, duration: Any, event: Any) -> KaplanMeierBaseline:
-        self.km_ = KaplanMeier().fit(np.asarray(duration, float), np.asarray(event).astype(bool))
+    def fit(self, X: pd.DataFrame, y: Any) -> KaplanMeierBaseline:
+        """`y`: the structured (event, duration) target of `matching.survival.surv_target`; X is ignored."""
+        duration, event = unpack(y)
+        self.km_ = KaplanMeier().fit(duration, event)
         return self
 
     def predict_survival(self, X: pd.DataFrame, times: Any) -> np.ndarray:
@@ -141,7 +143,9 @@ class CoxBaseline(BaseEstimator):
     def __init__(self, penalizer: float = 0.01) -> None:
         self.penalizer = penalizer
 
-    def fit(self, X: pd.DataFrame, duration: Any, event: Any) -> CoxBaseline:
+    def fit(self, X: pd.DataFrame, y: Any) -> CoxBaseline:
+        """`y`: the structured (event, duration) target of `matching.survival.surv_target`."""
+        duration, event = unpack(y)
         from lifelines import CoxPHFitter
 
         self.columns_ = infer_columns(X)
@@ -196,9 +200,25 @@ class DiscreteTimeHazard(BaseEstimator):
     cuts_ : ndarray of period boundaries; columns_ : the inferred column roles; lr_, gb_ : the two classifiers.
     """
 
-    def __init__(self, cuts: Any = None, random_state: int = 0) -> None:
+    def __init__(
+        self,
+        cuts: Any = None,
+        random_state: int = 0,
+        C: float = 1.0,
+        boost_learning_rate: float = 0.05,
+        boost_max_iter: int = 150,
+        boost_max_leaf_nodes: int = 15,
+        boost_min_samples_leaf: int = 40,
+        boost_l2_regularization: float = 1.0,
+    ) -> None:
         self.cuts = cuts
         self.random_state = random_state
+        self.C = C
+        self.boost_learning_rate = boost_learning_rate
+        self.boost_max_iter = boost_max_iter
+        self.boost_max_leaf_nodes = boost_max_leaf_nodes
+        self.boost_min_samples_leaf = boost_min_samples_leaf
+        self.boost_l2_regularization = boost_l2_regularization
 
     # -- grid and rows
     def _grid(self, duration: np.ndarray, event: np.ndarray) -> np.ndarray:
@@ -263,14 +283,12 @@ class DiscreteTimeHazard(BaseEstimator):
         return frame
 
     # -- fitting
-    def fit(self, X: pd.DataFrame, duration: Any, event: Any) -> DiscreteTimeHazard:
-        """X holds features known at the start (time-fixed); see `fit_periods` for time-varying ones."""
-        duration = np.asarray(duration, float)
-        event = np.asarray(event).astype(bool)
-        if len(X) != len(duration) or len(duration) != len(event):
-            raise ValueError("X, duration and event must have the same length")
-        if np.any(duration < 0) or np.any(~np.isfinite(duration)):
-            raise ValueError("durations must be finite and >= 0")
+    def fit(self, X: pd.DataFrame, y: Any) -> DiscreteTimeHazard:
+        """X holds features known at the start (time-fixed), `y` the structured (event, duration) target of
+        `matching.survival.surv_target`; see `fit_periods` for time-varying features."""
+        duration, event = unpack(y)
+        if len(X) != len(duration):
+            raise ValueError("X and y must have the same length")
         self.cuts_ = self._grid(duration, event)
         rows, periods, target, weight = self.expand(duration, event)
         long = X.reset_index(drop=True).iloc[rows].reset_index(drop=True)
@@ -295,17 +313,17 @@ class DiscreteTimeHazard(BaseEstimator):
         self.boost_share_ = 0.0
         if target.min() == target.max():  # no events (or only events): a constant hazard is all there is
             return self
-        self.lr_ = LogisticRegression(C=1.0, max_iter=2000).fit(Z, target, sample_weight=weight)
+        self.lr_ = LogisticRegression(C=self.C, max_iter=2000).fit(Z, target, sample_weight=weight)
         events = float(np.sum(target * weight))
         self.boost_share_ = events / (events + BOOST_HALF_EVENTS) if events >= BOOST_MIN_EVENTS else 0.0
         if self.boost_share_ == 0.0:
             return self
         self.gb_ = HistGradientBoostingClassifier(
-            learning_rate=0.05,
-            max_iter=150,
-            max_leaf_nodes=15,
-            min_samples_leaf=40,
-            l2_regularization=1.0,
+            learning_rate=self.boost_learning_rate,
+            max_iter=self.boost_max_iter,
+            max_leaf_nodes=self.boost_max_leaf_nodes,
+            min_samples_leaf=self.boost_min_samples_leaf,
+            l2_regularization=self.boost_l2_regularization,
             early_stopping=False,
             random_state=self.random_state,
         ).fit(Z, target, sample_weight=weight)
@@ -459,7 +477,7 @@ def score_fold(
     horizon: float,
 ) -> dict[str, float]:
     """Fit on the training fold, score the test fold: C (risk = 1 - S(tau)), AUC at the horizon, IBS."""
-    model.fit(X_train, d_train, e_train)
+    model.fit(X_train, surv_target(e_train, d_train))
     grid, tau = evaluation_times(d_train, horizon)
     times = np.concatenate([grid, [horizon, tau]])
     surv = model.predict_survival(X_test, times)

@@ -14,6 +14,32 @@ from lifelines import KaplanMeierFitter
 CURVE_DAYS = np.arange(0, 181, 5)
 
 
+SURV_DTYPE = np.dtype([("event", bool), ("duration", float)])
+
+
+def surv_target(event: Any, duration: Any) -> np.ndarray:
+    """The structured survival target the estimators' fit(X, y) take, as `sksurv.util.Surv.from_arrays` builds it."""
+    event, duration = np.asarray(event).astype(bool), np.asarray(duration, dtype=float)
+    if event.shape != duration.shape or event.ndim != 1:
+        raise ValueError("event and duration must be 1-d arrays of the same length")
+    y = np.empty(len(event), dtype=SURV_DTYPE)
+    y["event"], y["duration"] = event, duration
+    return y
+
+
+def unpack(y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(duration, event) from a structured target; anything else is refused rather than guessed."""
+    y = np.asarray(y)
+    if y.dtype.names is None or not {"event", "duration"} <= set(y.dtype.names):
+        raise ValueError(
+            "y must be a structured array with fields 'event' and 'duration' (see matching.survival.surv_target)"
+        )
+    duration = np.asarray(y["duration"], dtype=float)
+    if np.any(duration < 0) or np.any(~np.isfinite(duration)):
+        raise ValueError("durations must be finite and >= 0")
+    return duration, np.asarray(y["event"]).astype(bool)
+
+
 class KaplanMeier:
     """The product-limit curve at its event times; `survival(t)` is right-continuous, `survival_before(t)` its left
     limit (what inverse-probability-of-censoring weights need)."""

@@ -30,6 +30,7 @@ from matching.departure import (
     precision_at_top,
     uno_c_index,
 )
+from matching.survival import surv_target
 
 KIND = "departure"
 FRESH_DAYS = 7  # `departure score` reuses the active model if it is younger than this
@@ -332,8 +333,8 @@ def evaluate_from_db(session: Session, *, on: date | None = None, folds: int = 5
     risk_model, _ = conditional_risk(model, inputs, test_ids, np.zeros(len(test_ids)), (*times, *F.HORIZONS))
     static_train = _static_model_frame(inputs.static.loc[train["placement_id"]])
     static_test = _static_model_frame(inputs.static.loc[test_ids])
-    cox = CoxBaseline().fit(static_train, d_train, e_train)
-    km = KaplanMeierBaseline().fit(static_train, d_train, e_train)
+    cox = CoxBaseline().fit(static_train, surv_target(e_train, d_train))
+    km = KaplanMeierBaseline().fit(static_train, surv_target(e_train, d_train))
     all_times = np.array([*times, *F.HORIZONS])
     curves = {
         "model": 1.0 - risk_model,

@@ -198,7 +198,8 @@ class RetentionRanker(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return {t.feature: _raw(t, X) for t in TERMS}
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
-        return self.intercept_ + self.logit(self._frame_features(X))
+        features = self._frame_features(X)  # first: an unfitted ranker says NotFittedError, not AttributeError
+        return self.intercept_ + self.logit(features)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))

@@ -6,6 +6,7 @@ import pytest
 from lifelines import datasets
 
 from matching.departure import DiscreteTimeHazard, cross_validate
+from matching.survival import surv_target
 
 TABLES = {
     "rossi": (datasets.load_rossi, "week", "arrest"),
@@ -32,7 +33,7 @@ def test_survival_is_monotone_and_the_risk_rises_with_a_harmful_feature():
     t = rng.exponential(30 * np.exp(-0.8 * x))
     c = rng.uniform(0, 60, n)
     X = pd.DataFrame({"x": x, "noise": rng.choice(["a", "b", "c"], n)})
-    model = DiscreteTimeHazard().fit(X, np.minimum(t, c), t <= c)
+    model = DiscreteTimeHazard().fit(X, surv_target(t <= c, np.minimum(t, c)))
     surv = model.predict_survival(pd.DataFrame({"x": [-1.0, 1.0], "noise": ["a", "a"]}), [5, 10, 20, 40])
     assert np.all(np.diff(surv, axis=1) <= 1e-12)
     assert surv[1, -1] < surv[0, -1]  # x = 1 leaves sooner
