@@ -19,6 +19,7 @@ from app.incentives.models import (
 )
 from app.orgs.models import Org
 from app.placements.models import Placement
+from app.training.models import Enrolment, TrainingClass
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
@@ -137,6 +138,54 @@ def placements_started(
             )
         )
     return session.connection().execute(stmt.order_by(Placement.id)).all()  # Core rows: no ORM work per row
+
+
+def completed_enrolments(
+    session: Session,
+    province_code: str,
+    ended_from: date,
+    ended_to: date,
+    *,
+    unpaid_for: tuple[int, str, str] | None,
+    with_id_numbers: bool,
+) -> Sequence[Any]:
+    """Completed enrolments of classes held in the province that ended in [ended_from, ended_to], with what
+    training rules test (the worker's households and, for an age band, the ID number).
+
+    `unpaid_for` (rule id, beneficiary kind, milestone): only enrolments without that accrual yet.
+    """
+    columns = [
+        Enrolment.id,
+        Enrolment.worker_id,
+        TrainingClass.school_org_id,
+        TrainingClass.end_date,
+        Worker.registered_low_income,
+        Worker.monitored_household,
+    ]
+    if with_id_numbers:
+        columns.append(Worker.id_number_enc)
+    stmt = (
+        select(*columns)
+        .join(TrainingClass, TrainingClass.id == Enrolment.class_id)
+        .join(Worker, Worker.id == Enrolment.worker_id)
+        .where(
+            Enrolment.status == "completed",
+            TrainingClass.end_date.between(ended_from, ended_to),
+            TrainingClass.county_code.like(province_code[:2] + "%"),
+        )
+    )
+    if unpaid_for is not None:
+        rule_id, beneficiary_kind, milestone = unpaid_for
+        stmt = stmt.where(
+            ~exists().where(
+                E.kind == "accrual",
+                E.rule_id == rule_id,
+                E.beneficiary_kind == beneficiary_kind,
+                E.enrolment_id == Enrolment.id,
+                E.milestone == milestone,
+            )
+        )
+    return session.connection().execute(stmt.order_by(Enrolment.id)).all()
 
 
 def _prefilter(conditions: dict[str, Any], exclusions: Sequence[str]) -> list[ColumnElement[bool]]:

@@ -73,6 +73,11 @@ MISSING_AMOUNT = Msg("定额规则须填写金额 amount_fen（分）", "a fixed
 MISSING_CAP = Msg("据实限额规则须填写上限 cap_fen（分）", "an actual_capped rule needs cap_fen (in fen)")
 BAD_PERIOD = Msg("失效日期不能早于生效日期", "valid_to is before valid_from")
 BAD_AGES = Msg("年龄下限不能大于上限", "age_min is above age_max")
+NO_JOB_CONDITIONS_ON_TRAINING = Msg(
+    "培训结业规则只能设劳动者条件（家庭类别、年龄），不能设岗位条件（渠道、跨省、合同月数、工资、免费专车）",
+    "a training_completed rule takes conditions about the worker only (households, age), not about a job "
+    "(channels, cross-province, contract months, wage, free transport)",
+)
 SCHOOL_ONLY_TRAINING = Msg(
     "培训结业只奖补劳动者或培训机构", "training_completed pays the worker or the training school only"
 )
@@ -113,6 +118,11 @@ class RuleFields(InputModel):
             raise bilingual(BAD_AGES)
         if self.trigger == "training_completed" and self.beneficiary not in ("worker", "training_school"):
             raise bilingual(SCHOOL_ONLY_TRAINING)
+        job_conditions = (
+            c.channels or c.cross_province_only or c.min_contract_months is not None or c.min_wage is not None
+        )
+        if self.trigger == "training_completed" and (job_conditions or self.exclusions):
+            raise bilingual(NO_JOB_CONDITIONS_ON_TRAINING)
         return self
 
 
@@ -277,4 +287,6 @@ class AccrualRun(ReadModel):
     as_of: date
     created: int
     amount_fen: int
-    skipped_training: bool = Field(description="training_completed rules evaluate nothing until enrolments exist")
+    skipped_training: bool = Field(
+        description="always false: training_completed rules are evaluated on completed enrolments (kept for clients)"
+    )

@@ -41,9 +41,6 @@ from app.orgs.service import Principal
 from app.pii import PiiVault
 from app.workers.idnumber import age_on, parse_id_number
 
-# Enrolments exist (app/training), but no accrual is written for training_completed rules yet: a run says so, rather
-# than reading the table's presence as "evaluated".
-TRAINING_RULES_EVALUATED = False
 LASTING_DAYS = 180
 NOT_ITS_PROVINCE = Msg("只能为本省制定奖补规则", "a provincial office writes rules for its own province only")
 
@@ -164,13 +161,14 @@ def evaluate(
     without it, evaluate from scratch (simulate). Continuous days count within one placement: a worker who left
     before the milestone earns nothing for it.
     """
-    if version.trigger == "training_completed" or version.amount_mode != "fixed" or version.amount_fen is None:
-        # training_completed needs enrolments (not built yet); actual_capped pays on ticket claims (not built yet).
-        return []
+    if version.amount_mode != "fixed" or version.amount_fen is None:
+        return []  # actual_capped pays on ticket claims, which are not built yet
     lo = max(window[0], version.valid_from)
     hi = min(window[1], version.valid_to or window[1])
     if lo > hi:
         return []
+    if version.trigger == "training_completed":
+        return _evaluate_training(session, rule, version, (lo, hi), vault, fresh_only=fresh_only)
     days = version.days if version.trigger == "continuous_days" else 0
     assert days is not None
     milestone = milestone_of(version)
@@ -232,24 +230,69 @@ def evaluate(
     return out
 
 
-def _qualifies(row: Any, conditions: dict[str, Any], exclusions: list[str], vault: PiiVault | None, on: date) -> bool:
-    if "free_transport" in exclusions and row.free_transport:
-        return False
-    channel = channel_of(row.hukou_county, row.county_code)
-    if conditions.get("channels") and channel not in conditions["channels"]:
-        return False
-    if conditions.get("cross_province_only") and channel != "cross_region":
-        return False
+def _evaluate_training(
+    session: Session,
+    rule: IncentiveRule,
+    version: IncentiveRuleVersion,
+    window: tuple[date, date],
+    vault: PiiVault | None,
+    *,
+    fresh_only: bool,
+) -> list[dict[str, Any]]:
+    """Completed enrolments whose class ended in `window`, in a class held in the rule's province.
+
+    The milestone is the class's end date: a result recorded early earns on the day the class ends. A training
+    rule's conditions are about the worker (households, age on that day); the schema refuses job conditions.
+    """
+    conditions, limits = version.conditions or {}, version.limits or {}
+    ages = conditions.get("age_min") is not None or conditions.get("age_max") is not None
+    milestone = milestone_of(version)
+    rows = repository.completed_enrolments(
+        session,
+        rule.province_code,
+        window[0],
+        window[1],
+        unpaid_for=(rule.id, version.beneficiary, milestone) if fresh_only else None,
+        with_id_numbers=ages and vault is not None,
+    )
+    paid_years: set[tuple[int, int]] = set()
+    if fresh_only and limits.get("once_per_worker_per_year"):
+        paid_years = {(w, when.year) for w, _org, when, _p in repository.accrual_history(session, rule.id)}
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        if not _worker_qualifies(row, conditions, vault, row.end_date):
+            continue
+        if limits.get("once_per_worker_per_year"):
+            if (row.worker_id, row.end_date.year) in paid_years:
+                continue
+            paid_years.add((row.worker_id, row.end_date.year))
+        out.append(
+            {
+                "kind": "accrual",
+                "amount_fen": version.amount_fen,
+                "rule_id": rule.id,
+                "rule_version": version.version,
+                "province_code": rule.province_code,
+                "beneficiary_kind": version.beneficiary,
+                "org_id": int(row.school_org_id) if version.beneficiary == "training_school" else None,
+                "worker_id": row.worker_id,
+                "placement_id": None,
+                "enrolment_id": row.id,
+                "milestone": milestone,
+                "milestone_date": row.end_date,
+                "publicity_until": None,
+            }
+        )
+    return out
+
+
+def _worker_qualifies(row: Any, conditions: dict[str, Any], vault: PiiVault | None, on: date) -> bool:
+    """The conditions about the worker: a registered low-income or monitored household, and an age band."""
     households = conditions.get("households")
     if households and not (
         ("registered_low_income" in households and row.registered_low_income)
         or ("monitored" in households and row.monitored_household)
     ):
-        return False
-    months = conditions.get("min_contract_months")
-    if months is not None and (row.contract_months or 0) < months:
-        return False
-    if conditions.get("min_wage") is not None and row.wage_min < conditions["min_wage"]:
         return False
     age_min, age_max = conditions.get("age_min"), conditions.get("age_max")
     if age_min is not None or age_max is not None:
@@ -259,6 +302,22 @@ def _qualifies(row: Any, conditions: dict[str, Any], exclusions: list[str], vaul
         if (age_min is not None and age < age_min) or (age_max is not None and age > age_max):
             return False
     return True
+
+
+def _qualifies(row: Any, conditions: dict[str, Any], exclusions: list[str], vault: PiiVault | None, on: date) -> bool:
+    if "free_transport" in exclusions and row.free_transport:
+        return False
+    channel = channel_of(row.hukou_county, row.county_code)
+    if conditions.get("channels") and channel not in conditions["channels"]:
+        return False
+    if conditions.get("cross_province_only") and channel != "cross_region":
+        return False
+    months = conditions.get("min_contract_months")
+    if months is not None and (row.contract_months or 0) < months:
+        return False
+    if conditions.get("min_wage") is not None and row.wage_min < conditions["min_wage"]:
+        return False
+    return _worker_qualifies(row, conditions, vault, on)
 
 
 def _beneficiary_org(row: Any, beneficiary: str) -> int | None:
@@ -282,7 +341,7 @@ def accrue(session: Session, as_of: date, vault: PiiVault | None) -> AccrualRun:
             r["publicity_until"] = until
         written, total = repository.insert_accruals(session, rows)
         created, amount = created + written, amount + total
-    return AccrualRun(as_of=as_of, created=created, amount_fen=amount, skipped_training=not TRAINING_RULES_EVALUATED)
+    return AccrualRun(as_of=as_of, created=created, amount_fen=amount, skipped_training=False)
 
 
 def simulate(
@@ -308,7 +367,7 @@ def simulate(
         date_to=date_to,
         entries=len(rows),
         amount_fen=sum(r["amount_fen"] for r in rows),
-        stable_placements=len({r["placement_id"] for r in rows}),
+        stable_placements=len({r["placement_id"] for r in rows if r["placement_id"] is not None}),
         by_beneficiary_kind=dict(by_kind),
     )
 

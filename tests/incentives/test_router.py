@@ -47,7 +47,7 @@ class TestAccrual:
         province, county = tenants["province"], tenants["county"]
         rule = post_rule(client, province)
         first = accrue(db)
-        assert first["created"] == 1 and first["amount_fen"] == 40_000 and first["skipped_training"] is True
+        assert first["created"] == 1 and first["amount_fen"] == 40_000 and first["skipped_training"] is False
         entries = client.get(f"{API}/ledger", headers=county.headers).json()["items"]
         # left_early ended before day 90; free_ride used free transport; not_poor is not a registered household.
         assert [(e["placement_id"], e["milestone"], e["rule_version"]) for e in entries] == [
@@ -211,7 +211,7 @@ class TestMore:
         assert all("illustrative" in r["source"] for r in rules)
         assert main(["incentives", "accrue", "--as-of", "2026-12-01"]) == 0
         run = json.loads(capsys.readouterr().out)
-        assert run["skipped_training"] is True
+        assert run["skipped_training"] is False
         entries = client.get(f"{API}/ledger?limit=500", headers=tenants["province"].headers).json()["items"]
         # ¥400 to the worker who stayed (not the free-transport ride, not the non-registered household), ¥300 to
         # the agency that referred them; the ticket rule waits for claims, the training rule for enrolments.
