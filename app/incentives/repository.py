@@ -19,6 +19,7 @@ from app.incentives.models import (
 )
 from app.orgs.models import Org
 from app.placements.models import Placement
+from app.rights.models import ACTIVE_STATUSES, RightsCase
 from app.training.models import Enrolment, TrainingClass
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
@@ -217,6 +218,43 @@ def accrual_history(session: Session, rule_id: int) -> Sequence[Any]:
     """(worker, organisation, milestone date, placement) of a rule's accruals, for its limits."""
     stmt = select(E.worker_id, E.org_id, E.milestone_date, E.placement_id).where(
         E.rule_id == rule_id, E.kind == "accrual"
+    )
+    return session.execute(stmt).all()
+
+
+def employers_with_open_arrears(session: Session) -> dict[int, list[int]]:
+    """Employer org id -> its open wage-arrears case ids: their employer accruals wait until the cases close."""
+    stmt = (
+        select(RightsCase.employer_id, RightsCase.id)
+        .where(
+            RightsCase.kind == "wage_arrears",
+            RightsCase.status.in_(ACTIVE_STATUSES),
+            RightsCase.employer_id.is_not(None),
+        )
+        .order_by(RightsCase.id)
+    )
+    out: dict[int, list[int]] = {}
+    for employer, case_id in session.execute(stmt):
+        out.setdefault(int(employer or 0), []).append(int(case_id))
+    return out
+
+
+def employer_accruals(session: Session, today: date, statuses: Sequence[str]) -> Sequence[Any]:
+    """(accrual, status, the reason of its latest hold) of employer-beneficiary accruals in these states."""
+    child = aliased(IncentiveEntry)
+    latest_hold = (
+        select(child.reason)
+        .where(child.corrects_id == E.id, child.kind == "hold")
+        .order_by(child.id.desc())
+        .limit(1)
+        .correlate(E)
+        .scalar_subquery()
+    )
+    status = status_of(today)
+    stmt = (
+        select(E, status.label("status"), latest_hold.label("hold_reason"))
+        .where(E.kind == "accrual", E.beneficiary_kind == "employer", status.in_(statuses))
+        .order_by(E.id)
     )
     return session.execute(stmt).all()
 

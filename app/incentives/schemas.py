@@ -290,3 +290,5 @@ class AccrualRun(ReadModel):
     skipped_training: bool = Field(
         description="always false: training_completed rules are evaluated on completed enrolments (kept for clients)"
     )
+    held: int = Field(0, description="employer accruals held because a wage-arrears case against the employer is open")
+    released: int = Field(0, description="such holds released because the employer has no open wage-arrears case")

@@ -341,7 +341,31 @@ def accrue(session: Session, as_of: date, vault: PiiVault | None) -> AccrualRun:
             r["publicity_until"] = until
         written, total = repository.insert_accruals(session, rows)
         created, amount = created + written, amount + total
-    return AccrualRun(as_of=as_of, created=created, amount_fen=amount, skipped_training=False)
+    held, released = hold_for_arrears(session)
+    return AccrualRun(
+        as_of=as_of, created=created, amount_fen=amount, skipped_training=False, held=held, released=released
+    )
+
+
+ARREARS_HOLD = "欠薪案件未结 / open wage-arrears case"
+
+
+def hold_for_arrears(session: Session) -> tuple[int, int]:
+    """Hold an employer's unapproved accruals while a wage-arrears case against it is open; release them (only the
+    holds this job wrote) once none is. The worker's and referrers' entries are never held for the employer's debt."""
+    open_cases = repository.employers_with_open_arrears(session)
+    held = released = 0
+    rows = repository.employer_accruals(session, today(), ("in_publicity", "accrued", "held"))
+    for entry, status, hold_reason in rows:
+        cases = open_cases.get(entry.org_id or 0)
+        if cases and status in ("in_publicity", "accrued"):
+            numbers = ", ".join(f"#{c}" for c in cases)
+            repository.add(session, _child(entry, "hold", 0, None, f"{ARREARS_HOLD} {numbers}"))
+            held += 1
+        elif not cases and status == "held" and (hold_reason or "").startswith(ARREARS_HOLD):
+            repository.add(session, _child(entry, "release", 0, None, "欠薪案件已结 / the wage-arrears case closed"))
+            released += 1
+    return held, released
 
 
 def simulate(
@@ -434,8 +458,9 @@ def decide(
 
 
 def _child(
-    entry: IncentiveEntry, kind: str, amount: int, org_id: int, reason: str | None, batch_id: int | None = None
+    entry: IncentiveEntry, kind: str, amount: int, org_id: int | None, reason: str | None, batch_id: int | None = None
 ) -> IncentiveEntry:
+    """An entry naming the accrual it acts on; `org_id` None: written by the accrual job, not by a person."""
     return IncentiveEntry(
         kind=kind,
         amount_fen=amount,
