@@ -222,6 +222,10 @@ def accrual_history(session: Session, rule_id: int) -> Sequence[Any]:
     return session.execute(stmt).all()
 
 
+def placement(session: Session, placement_id: int) -> Placement | None:
+    return session.get(Placement, placement_id)
+
+
 def employers_with_open_arrears(session: Session) -> dict[int, list[int]]:
     """Employer org id -> its open wage-arrears case ids: their employer accruals wait until the cases close."""
     stmt = (

@@ -440,6 +440,8 @@ def decide(
         raise Conflict(STATE_REFUSALS[status])
     if decision in ("refuse", "approve") and repository.in_batch(session, [entry.id]):
         raise Conflict(IN_A_BATCH)
+    if decision == "clawback" and ground == "dismissed_without_cause":
+        _check_dismissed_without_cause(session, entry)
     kind, amount = {
         "approve": ("approval", entry.amount_fen),
         "hold": ("hold", 0),
@@ -455,6 +457,26 @@ def decide(
     child = _child(entry, kind, amount, principal.org_id, reason)
     repository.add(session, child)
     return entry_read(child, None)
+
+
+NOT_DISMISSED_WITHOUT_CAUSE = Msg(
+    "只有企业的稳岗补贴、且该就业记录登记为“被辞退”并注明无正当理由（for_cause=false）时，才能以“企业无故辞退”追回",
+    "dismissed_without_cause claws back an employer's entry only, on a placement that ended as dismissed with "
+    "for_cause false",
+)
+
+
+def _check_dismissed_without_cause(session: Session, entry: IncentiveEntry) -> None:
+    """The ground must be on record: the employer's entry, on a placement ended as a dismissal without cause."""
+    placement = repository.placement(session, entry.placement_id) if entry.placement_id is not None else None
+    ok = (
+        entry.beneficiary_kind == "employer"
+        and placement is not None
+        and placement.end_reason == "dismissed"
+        and placement.for_cause is False
+    )
+    if not ok:
+        raise Conflict(NOT_DISMISSED_WITHOUT_CAUSE)
 
 
 def _child(

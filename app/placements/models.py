@@ -32,6 +32,9 @@ class Placement(Base, Timestamped):
     referred_by: Mapped[int | None] = mapped_column(ForeignKey("orgs.id"), index=True)
     end_date: Mapped[date | None] = mapped_column(Date)
     end_reason: Mapped[str | None] = mapped_column(String(20))
+    # With a `dismissed` end: whether it was for cause. A dismissal without cause lets the province claw back the
+    # employer's retention subsidy on the placement; None: not said (or not a dismissal).
+    for_cause: Mapped[bool | None] = mapped_column(Boolean)
     recorded_by_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
     # Free point-to-point transport (点对点免费输送) was used: a transport subsidy would pay twice.
     free_transport: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

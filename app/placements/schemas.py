@@ -3,13 +3,14 @@
 from datetime import date, datetime
 from typing import Annotated, Literal, get_args
 
-from pydantic import Field, computed_field
+from pydantic import Field, computed_field, model_validator
 
+from app.errors import Msg
 from app.http import MAX_ID
 from app.labels import Coded, label
 from app.placements.models import PlacementStatus
 from app.rights.schemas import SuggestedCase
-from app.schemas import InputModel, IsoDate, ReadModel
+from app.schemas import InputModel, IsoDate, ReadModel, bilingual
 
 EndReasonCode = Literal[
     "quit_wage",
@@ -45,11 +46,27 @@ class PlacementCreate(InputModel):
     )
 
 
+FOR_CAUSE_ONLY_DISMISSED = Msg(
+    "只有“被辞退”的离岗才填写是否有因（for_cause）", "for_cause is only for an end_reason of dismissed"
+)
+
+
 class PlacementUpdate(InputModel):
     """Record the end of a placement: both the date and the reason."""
 
     end_date: IsoDate
     end_reason: EndReason
+    for_cause: bool | None = Field(
+        None,
+        description="with end_reason dismissed only: true if for the worker's misconduct; false lets the province "
+        "claw back the employer's retention subsidy",
+    )
+
+    @model_validator(mode="after")
+    def _for_cause_only_on_a_dismissal(self) -> "PlacementUpdate":
+        if self.for_cause is not None and self.end_reason != "dismissed":
+            raise bilingual(FOR_CAUSE_ONLY_DISMISSED)
+        return self
 
 
 class PlacementRead(ReadModel):
@@ -60,6 +77,7 @@ class PlacementRead(ReadModel):
     referred_by: int | None
     end_date: date | None
     end_reason: str | None
+    for_cause: bool | None = None
     active: bool = Field(description="not ended: an upcoming placement holds its place in the vacancy already")
     status: PlacementStatus = Field(description="upcoming before the start date, active until it ends, then ended")
     recorded_by_org_id: int

@@ -138,7 +138,7 @@ def end_placement(
         )
     # A future end would free the place today while the worker is still there.
     _check_between_start_and_today(placement, "end_date", data.end_date, "离岗日期")
-    placement.end_date, placement.end_reason = data.end_date, data.end_reason
+    placement.end_date, placement.end_reason, placement.for_cause = data.end_date, data.end_reason, data.for_cause
     session.flush()
     onestop.on_placement_end(session, placement, principal.org_id)  # the exit task, dated from the end
     return placement
