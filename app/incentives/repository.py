@@ -243,9 +243,13 @@ def employers_with_open_arrears(session: Session) -> dict[int, list[int]]:
     return out
 
 
-def employer_accruals(session: Session, today: date, statuses: Sequence[str]) -> Sequence[Any]:
-    """(accrual, status, the reason of its latest hold) of employer-beneficiary accruals in these states."""
+def employer_accruals(
+    session: Session, today: date, statuses: Sequence[str], org_ids: Sequence[int], hold_marker: str
+) -> Sequence[Any]:
+    """(accrual, status, the reason of its latest hold) of employer accruals in these states, of these employers
+    or held by a hold whose reason starts with `hold_marker` (the few rows the arrears job may act on)."""
     child = aliased(IncentiveEntry)
+    marked = exists().where(child.corrects_id == E.id, child.kind == "hold", child.reason.startswith(hold_marker))
     latest_hold = (
         select(child.reason)
         .where(child.corrects_id == E.id, child.kind == "hold")
@@ -257,7 +261,8 @@ def employer_accruals(session: Session, today: date, statuses: Sequence[str]) ->
     status = status_of(today)
     stmt = (
         select(E, status.label("status"), latest_hold.label("hold_reason"))
-        .where(E.kind == "accrual", E.beneficiary_kind == "employer", status.in_(statuses))
+        .where(E.kind == "accrual", E.beneficiary_kind == "employer", or_(E.org_id.in_(list(org_ids)), marked))
+        .where(status.in_(statuses))
         .order_by(E.id)
     )
     return session.execute(stmt).all()

@@ -355,7 +355,8 @@ def hold_for_arrears(session: Session) -> tuple[int, int]:
     holds this job wrote) once none is. The worker's and referrers' entries are never held for the employer's debt."""
     open_cases = repository.employers_with_open_arrears(session)
     held = released = 0
-    rows = repository.employer_accruals(session, today(), ("in_publicity", "accrued", "held"))
+    statuses = ("in_publicity", "accrued", "held")
+    rows = repository.employer_accruals(session, today(), statuses, list(open_cases), ARREARS_HOLD)
     for entry, status, hold_reason in rows:
         cases = open_cases.get(entry.org_id or 0)
         if cases and status in ("in_publicity", "accrued"):
