@@ -244,7 +244,7 @@ def employers_with_open_arrears(session: Session) -> dict[int, list[int]]:
 
 
 def employer_accruals(
-    session: Session, today: date, statuses: Sequence[str], org_ids: Sequence[int], hold_marker: str
+    session: Session, today: date, statuses: Sequence[str], org_ids: Sequence[int], hold_marker: str, beneficiary: str
 ) -> Sequence[Any]:
     """(accrual, status, the reason of its latest hold) of employer accruals in these states, of these employers
     or held by a hold whose reason starts with `hold_marker` (the few rows the arrears job may act on)."""
@@ -261,7 +261,8 @@ def employer_accruals(
     status = status_of(today)
     stmt = (
         select(E, status.label("status"), latest_hold.label("hold_reason"))
-        .where(E.kind == "accrual", E.beneficiary_kind == "employer", or_(E.org_id.in_(list(org_ids)), marked))
+        .where(E.kind == "accrual", E.beneficiary_kind == beneficiary)
+        .where(or_(E.org_id.in_(list(org_ids)), marked))
         .where(status.in_(statuses))
         .order_by(E.id)
     )

@@ -356,7 +356,7 @@ def hold_for_arrears(session: Session) -> tuple[int, int]:
     open_cases = repository.employers_with_open_arrears(session)
     held = released = 0
     statuses = ("in_publicity", "accrued", "held")
-    rows = repository.employer_accruals(session, today(), statuses, list(open_cases), ARREARS_HOLD)
+    rows = repository.employer_accruals(session, today(), statuses, list(open_cases), ARREARS_HOLD, "employer")
     for entry, status, hold_reason in rows:
         cases = open_cases.get(entry.org_id or 0)
         if cases and status in ("in_publicity", "accrued"):
@@ -471,7 +471,7 @@ def _check_dismissed_without_cause(session: Session, entry: IncentiveEntry) -> N
     """The ground must be on record: the employer's entry, on a placement ended as a dismissal without cause."""
     placement = repository.placement(session, entry.placement_id) if entry.placement_id is not None else None
     ok = (
-        entry.beneficiary_kind == "employer"
+        entry.beneficiary_kind in ("employer",)
         and placement is not None
         and placement.end_reason == "dismissed"
         and placement.for_cause is False
