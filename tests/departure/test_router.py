@@ -11,7 +11,11 @@ from app.departure import service
 from app.departure.flags import ARREARS_REASON
 from app.departure.models import FlagReview, PlacementRisk
 from app.models import FollowUp, Placement, Vacancy, Worker
+from app.pii import vault_for
 from app.seed.generator import SeedConfig, seed_database
+from app.workers.idnumber import age_on
+from app.workers.schemas import MIN_WORKING_AGE
+from app.workers.service import birth_date_of
 
 
 @pytest.fixture
@@ -21,25 +25,39 @@ def scored(client, db, settings, tmp_path):
     keys = json.loads(keys_file.read_text())
     headers = {role: {"Authorization": f"Bearer {item['api_key']}"} for role, item in keys.items()}
     orgs = {role: item["org_id"] for role, item in keys.items()}
-    _place_recently(client, db, headers, orgs)
+    _place_recently(client, db, settings, headers, orgs)
     with db.session() as s, s.begin():
         summary = service.score_active_placements(s)
     return summary, headers, orgs
 
 
-def _place_recently(client, db, headers, orgs) -> None:
+def _place_recently(client, db, settings, headers, orgs) -> None:
     """A hire two days ago of the county's worker by the demo employer: how many of the seeded placements are
     younger than the horizons depends on the season of the day the suite runs, so each key always has one."""
+    start = today() - timedelta(days=2)
+    vault = vault_for(settings.pii_key)
     with db.session(write=False) as s:
         placed = select(Placement.worker_id).where(Placement.end_date.is_(None))
-        worker = s.scalar(
-            select(Worker.id).where(Worker.owner_org_id == orgs["county_office"], Worker.id.not_in(placed)).limit(1)
+        vacancy = s.scalars(
+            select(Vacancy)
+            .where(Vacancy.employer_org_id == orgs["employer"], Vacancy.status == "open")
+            .order_by(Vacancy.id)
+            .limit(1)
+        ).one()
+        free = s.scalars(
+            select(Worker)
+            .where(Worker.owner_org_id == orgs["county_office"], Worker.id.not_in(placed))
+            .order_by(Worker.id)
         )
-        vacancy = s.scalar(
-            select(Vacancy.id).where(Vacancy.employer_org_id == orgs["employer"], Vacancy.status == "open").limit(1)
+        # The ages the API accepts move with the day the suite runs, so the worker is chosen by them.
+        worker = next(
+            w
+            for w in free
+            if max(MIN_WORKING_AGE, vacancy.min_age)
+            <= age_on(birth_date_of(w, vault), start)
+            <= (vacancy.max_age if vacancy.max_age is not None else 200)
         )
-    assert worker is not None and vacancy is not None
-    body = {"worker_id": worker, "vacancy_id": vacancy, "start_date": (today() - timedelta(days=2)).isoformat()}
+    body = {"worker_id": worker.id, "vacancy_id": vacancy.id, "start_date": start.isoformat()}
     resp = client.post("/api/v1/placements", json=body, headers=headers["county_office"])
     assert resp.status_code == 201, resp.text
 
