@@ -22,7 +22,7 @@ from sqlalchemy import Connection, delete, event, exists, func, insert, literal_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, attributes, object_mapper
 
-from app.clock import CST
+from app.clock import CST, today
 from app.config import get_settings
 from app.db import Base, utcnow
 from app.departure.models import FlagReview, PlacementRisk
@@ -99,6 +99,9 @@ def _days(obj: Any, fact: Fact, with_old: bool) -> list[date]:
         if with_old:
             values += list(attributes.get_history(obj, name).deleted or ())
         out += [d - timedelta(days=fact.lag_days) for d in map(_as_day, values) if d is not None]
+    if not out and not with_old:
+        # A new row whose days its column defaults fill in at INSERT (a case event's `at`): they are now.
+        out = [today() - timedelta(days=fact.lag_days)]
     return out
 
 
@@ -276,6 +279,8 @@ def prune(session: Session, now: datetime | None = None) -> dict[str, int]:
     cutoff = (now or utcnow()) - timedelta(days=KEEP_DAYS)
     reports = session.execute(delete(CachedReport).where(CachedReport.built_at < cutoff)).rowcount  # type: ignore[attr-defined]
     oldest = session.scalar(select(func.min(CachedReport.built_at))) or (now or utcnow())
-    stale = delete(FactChange).where(FactChange.at < oldest - timedelta(days=1))
+    # The newest change stays: SQLite hands a deleted top id out again, and a build's mark is an id.
+    newest = select(func.max(FactChange.id)).scalar_subquery()
+    stale = delete(FactChange).where(FactChange.at < oldest - timedelta(days=1), FactChange.id < newest)
     changes = session.execute(stale).rowcount  # type: ignore[attr-defined]
     return {"reports": int(reports or 0), "changes": int(changes or 0)}

@@ -5,15 +5,16 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, func, insert, select, update
 
 from app.clock import today
 from app.models import (
     CalendarDay,
     CaseEvent,
+    FactChange,
     FollowUp,
     Org,
     Placement,
@@ -210,20 +211,51 @@ def test_a_score_written_now_leaves_a_week_long_finished_valid_and_a_deleted_old
     assert _kept(db) is None
 
 
-def test_a_case_opened_today_leaves_the_week_valid(client, tenants, history, db):
-    _get(client, tenants["province"])
+def _open_case(db, tenants, placement: int) -> int:
     county = tenants["county"].org_id
     with db.session() as s, s.begin():
         case = RightsCase(
-            kind="wage_arrears", status="open", worker_id=s.get(Placement, history.placements["local"]).worker_id,
-            placement_id=history.placements["local"], employer_id=tenants["employer"].org_id,
+            kind="wage_arrears", status="open", worker_id=s.get(Placement, placement).worker_id,
+            placement_id=placement, employer_id=tenants["employer"].org_id,
             opened_by_org_id=county, opened_by_kind="county_office", assigned_org_id=county,
             jurisdiction_county="441900", home_county="450225", summary="拖欠工资", opened_on=today(),
         )  # fmt: skip
         s.add(case)
         s.flush()
         s.add(CaseEvent(case_id=case.id, action="open", to_status="open", org_id=county))
+        return case.id
+
+
+def test_a_case_opened_today_leaves_the_week_valid(client, tenants, history, db):
+    _get(client, tenants["province"])
+    _open_case(db, tenants, history.placements["local"])
     assert _kept(db) is not None
+
+
+def test_a_case_event_logs_the_day_its_default_gives_it(client, tenants, history, db):
+    """`at` is filled in at INSERT, after the log is written: the change still counts on today."""
+    case = _open_case(db, tenants, history.placements["local"])
+    with db.session(False) as s:
+        before = s.scalar(select(func.max(FactChange.id)))
+    with db.session() as s, s.begin():
+        s.add(CaseEvent(case_id=case, action="note", to_status="open", org_id=tenants["county"].org_id))
+    with db.session(False) as s:
+        logged = list(s.scalars(select(FactChange.fact_day).where(FactChange.id > before)))
+    assert logged == [today()]
+
+
+def test_pruning_the_whole_log_leaves_later_changes_able_to_void_a_build(client, tenants, history, db):
+    """SQLite hands out a deleted top id again: were the newest change pruned, the next one would look seen."""
+    with db.session() as s, s.begin():
+        s.execute(update(FactChange).values(at=datetime.now(UTC) - timedelta(days=3)))
+    _get(client, tenants["province"])
+    assert _kept(db) is not None
+    with db.session() as s, s.begin():
+        assert cache.prune(s)["changes"] > 0
+    assert _kept(db) is not None
+    with db.session() as s, s.begin():
+        _add_follow_up(s, history.placements, tenants)
+    assert _kept(db) is None
 
 
 def test_a_change_committed_after_a_build_began_voids_it_even_if_logged_first(client, tenants, history, db, backend):
