@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -26,6 +26,17 @@ from app.workers.models import Worker
 
 E = IncentiveEntry
 RV = IncentiveRuleVersion
+
+
+ACCRUAL_LOCK_KEY = 0x4C42_4143  # "LBAC": PostgreSQL's advisory lock of an accrual run
+
+
+def lock_accrual_runs(session: Session) -> None:
+    """One accrual run at a time until this transaction ends: two would both hold the same entry for arrears.
+
+    SQLite's writers already queue for its one write lock (BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ACCRUAL_LOCK_KEY})
 
 
 # Rules -------------------------------------------------------------------------------------------------------------

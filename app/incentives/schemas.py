@@ -83,6 +83,24 @@ SCHOOL_ONLY_TRAINING = Msg(
 )
 
 
+def training_rule_problem(
+    trigger: str, beneficiary: str, conditions: dict[str, Any], exclusions: list[str]
+) -> Msg | None:
+    """Why a training_completed rule cannot be evaluated as written, if it cannot: its conditions must be about the
+    worker, since a completed class has no job yet."""
+    if trigger != "training_completed":
+        return None
+    if beneficiary not in ("worker", "training_school"):
+        return SCHOOL_ONLY_TRAINING
+    job_conditions = (
+        conditions.get("channels")
+        or conditions.get("cross_province_only")
+        or conditions.get("min_contract_months") is not None
+        or conditions.get("min_wage") is not None
+    )
+    return NO_JOB_CONDITIONS_ON_TRAINING if job_conditions or exclusions else None
+
+
 class RuleFields(InputModel):
     name: str = Field(min_length=2, max_length=200)
     beneficiary: Beneficiary
@@ -116,13 +134,9 @@ class RuleFields(InputModel):
         c = self.conditions
         if c.age_min is not None and c.age_max is not None and c.age_min > c.age_max:
             raise bilingual(BAD_AGES)
-        if self.trigger == "training_completed" and self.beneficiary not in ("worker", "training_school"):
-            raise bilingual(SCHOOL_ONLY_TRAINING)
-        job_conditions = (
-            c.channels or c.cross_province_only or c.min_contract_months is not None or c.min_wage is not None
-        )
-        if self.trigger == "training_completed" and (job_conditions or self.exclusions):
-            raise bilingual(NO_JOB_CONDITIONS_ON_TRAINING)
+        problem = training_rule_problem(self.trigger, self.beneficiary, c.model_dump(), list(self.exclusions))
+        if problem is not None:
+            raise bilingual(problem)
         return self
 
 
@@ -283,12 +297,24 @@ class BalanceRead(ReadModel):
     reversed_fen: int
 
 
+class UnevaluatedVersion(ReadModel):
+    """A rule version the run left alone, and why: the province edits the rule to a version that can be applied."""
+
+    rule_id: int
+    version: int
+    reason: str = Field(description="中文 / English")
+
+
 class AccrualRun(ReadModel):
     as_of: date
     created: int
     amount_fen: int
     skipped_training: bool = Field(
         description="always false: training_completed rules are evaluated on completed enrolments (kept for clients)"
+    )
+    not_evaluated: list[UnevaluatedVersion] = Field(
+        default_factory=list,
+        description="rule versions written before today's checks that cannot be applied as written",
     )
     held: int = Field(0, description="employer accruals held because a wage-arrears case against the employer is open")
     released: int = Field(0, description="such holds released because the employer has no open wage-arrears case")

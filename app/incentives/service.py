@@ -34,7 +34,9 @@ from app.incentives.schemas import (
     RuleRead,
     RuleUpdate,
     SimulationRead,
+    UnevaluatedVersion,
     milestone_label,
+    training_rule_problem,
 )
 from app.labels import label
 from app.orgs.service import Principal
@@ -163,6 +165,8 @@ def evaluate(
     """
     if version.amount_mode != "fixed" or version.amount_fen is None:
         return []  # actual_capped pays on ticket claims, which are not built yet
+    if problem_of(version) is not None:
+        return []  # the run names it among `not_evaluated`; simulating it answers 409
     lo = max(window[0], version.valid_from)
     hi = min(window[1], version.valid_to or window[1])
     if lo > hi:
@@ -331,10 +335,23 @@ def _beneficiary_org(row: Any, beneficiary: str) -> int | None:
     return None
 
 
+def problem_of(version: IncentiveRuleVersion) -> Msg | None:
+    """Why a version written before today's checks cannot be applied as written (its conditions would be ignored)."""
+    return training_rule_problem(
+        version.trigger, version.beneficiary, version.conditions or {}, list(version.exclusions or [])
+    )
+
+
 def accrue(session: Session, as_of: date, vault: PiiVault | None) -> AccrualRun:
     """Accrue every milestone reached by `as_of` under each rule's current version; a re-run adds nothing."""
+    repository.lock_accrual_runs(session)
     created = amount = 0
+    unevaluated: list[UnevaluatedVersion] = []
     for rule, version in repository.current_rules(session):
+        problem = problem_of(version)
+        if problem is not None:
+            unevaluated.append(UnevaluatedVersion(rule_id=rule.id, version=version.version, reason=problem.text()))
+            continue
         rows = evaluate(session, rule, version, (version.valid_from, as_of), vault, fresh_only=True)
         until = as_of + timedelta(days=version.publicity_days)
         for r in rows:
@@ -343,7 +360,13 @@ def accrue(session: Session, as_of: date, vault: PiiVault | None) -> AccrualRun:
         created, amount = created + written, amount + total
     held, released = hold_for_arrears(session)
     return AccrualRun(
-        as_of=as_of, created=created, amount_fen=amount, skipped_training=False, held=held, released=released
+        as_of=as_of,
+        created=created,
+        amount_fen=amount,
+        skipped_training=False,
+        not_evaluated=unevaluated,
+        held=held,
+        released=released,
     )
 
 
@@ -381,6 +404,9 @@ def simulate(
         raise ValidationFailed.one("to", Msg("结束日期不能早于开始日期", "`to` is before `from`"))
     version = repository.get_version(session, rule.id, rule.version)
     assert version is not None
+    problem = problem_of(version)
+    if problem is not None:
+        raise Conflict(problem)
     rows = evaluate(session, rule, version, (date_from, date_to), vault, fresh_only=False)
     by_kind: dict[str, int] = defaultdict(int)
     for r in rows:

@@ -2,7 +2,9 @@
 
 from datetime import date
 
-from app.models import Enrolment, TrainingClass
+from sqlalchemy import update
+
+from app.models import Enrolment, IncentiveRuleVersion, TrainingClass
 from tests.factories import new_worker
 from tests.incentives.conftest import accrue, post_rule
 
@@ -92,3 +94,26 @@ def test_a_training_rule_with_a_job_condition_is_refused(client, tenants):
     resp = client.post(f"{API}/rules", json=worker_rule(**body), headers=tenants["province"].headers)
     assert resp.status_code == 422, resp.text
     assert "岗位条件" in resp.text and "not about a job" in resp.text
+
+
+def test_a_training_version_written_before_the_check_is_named_not_applied(client, tenants, db):
+    """Its job condition would be ignored: the run leaves it alone and says so, and a simulation refuses it."""
+    province, county, school = tenants["province"], tenants["county"], tenants["school"]
+    rule = post_rule(client, province, beneficiary="worker", **TRAINING_RULE)
+    with db.session() as s, s.begin():  # how a version from before the check reads
+        s.execute(
+            update(IncentiveRuleVersion)
+            .where(IncentiveRuleVersion.rule_id == rule["id"])
+            .values(conditions={"cross_province_only": True})
+        )
+    _enrol(db, _class(db, school.org_id, "450225", date(2026, 11, 20)), new_worker(client, county), county.org_id)
+    run = accrue(db, "2026-12-01")
+    assert run["created"] == 0
+    [named] = run["not_evaluated"]
+    assert (named["rule_id"], named["version"]) == (rule["id"], 1) and "岗位条件" in named["reason"]
+    sim = client.post(
+        f"{API}/rules/{rule['id']}/simulate",
+        params={"from": "2026-01-01", "to": "2026-12-01"},
+        headers=province.headers,
+    )
+    assert sim.status_code == 409 and "not about a job" in sim.text
