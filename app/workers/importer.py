@@ -12,6 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice, zip_longest
 from typing import IO, Any, Literal
 from xml.etree.ElementTree import ParseError
 
@@ -126,6 +127,8 @@ _BOOLS = {
 _VOCABULARY = {"education": "education", "channel_preference": "channel"}
 _CODES = {"education": EDUCATION_LEVELS, "channel_preference": CHANNELS}
 _LIST_SEPARATORS = re.compile(r"[;；、,，]")
+# The same split with the blanks around each separator taken in: the parts of a stripped cell come out stripped.
+_SPACED_SEPARATORS = re.compile(r"\s*[;；、,，]\s*")
 _WHOLE_NUMBER = re.compile(r"[+-]?\d+\.0*")
 _HEADER_NOISE = re.compile(r"[\s\ufeff_\-/()（）:：*]+")
 
@@ -293,19 +296,16 @@ def _csv_rows(fileobj: IO[bytes]) -> Iterator[Iterator[list[Any]]]:
 
         def rows() -> Iterator[list[Any]]:
             reader = csv.reader(text)
-            while True:
-                try:
-                    yield next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as exc:
-                    raise ValidationFailed(
-                        [
-                            field_error(
-                                "file", Msg(f"CSV 格式有误：{exc}", f"the CSV cannot be read: {exc}"), reader.line_num
-                            )
-                        ]
-                    ) from None
+            try:
+                yield from reader
+            except csv.Error as exc:
+                raise ValidationFailed(
+                    [
+                        field_error(
+                            "file", Msg(f"CSV 格式有误：{exc}", f"the CSV cannot be read: {exc}"), reader.line_num
+                        )
+                    ]
+                ) from None
 
         yield rows()
     finally:
@@ -410,11 +410,9 @@ def _convert_column(name: str, cells: list[Any]) -> list[Any]:
         return [direct[v] if type(v) is str and v in direct else _converted(v, convert) for v in cells]
     if kind == "int":  # digits only: _int() keeps them as they are
         return [v if type(v) is str and v.isdigit() else _converted(v, convert) for v in cells]
+    split = _SPACED_SEPARATORS.split
     return [
-        [part for part in map(str.strip, _LIST_SEPARATORS.split(v)) if part] or None
-        if type(v) is str
-        else _converted(v, convert)
-        for v in cells
+        [part for part in split(v.strip()) if part] or None if type(v) is str else _converted(v, convert) for v in cells
     ]
 
 
@@ -609,15 +607,10 @@ class _Import:
             raise _file_error(Msg("文件是空的：第1行应为表头", "the file is empty: row 1 must be the header"))
         plan, unnamed = self.header(header)
         width = len(header)
-        chunk: list[Sequence[Any]] = []
         first = 2
-        for cells in rows:
-            chunk.append(cells)
-            if len(chunk) >= BATCH_ROWS:
-                self.take(first, chunk, plan, unnamed, width)
-                first += len(chunk)
-                chunk = []
-        self.take(first, chunk, plan, unnamed, width)
+        while chunk := list(islice(rows, BATCH_ROWS)):
+            self.take(first, chunk, plan, unnamed, width)
+            first += len(chunk)
         self.inserted()
 
     def inserted(self) -> None:
@@ -673,8 +666,9 @@ class _Import:
         """Check a batch of file rows (numbered from `first`) column by column, then row by row in file order."""
         empty: list[Any] = [None] * len(chunk)
         cells: dict[str, list[Any]] = dict.fromkeys(_FIELDS, empty)
+        by_position = list(zip_longest(*chunk))  # one tuple per column; a short row reads as None
         for index, name in plan:
-            cells[name] = [row[index] if index < len(row) else None for row in chunk]
+            cells[name] = list(by_position[index]) if index < len(by_position) else empty
         # An Excel number cell: 15 significant digits, the rest are gone.
         rounded = {i for i, v in enumerate(cells["id_number"]) if isinstance(v, float)}
         if rounded:
