@@ -21,6 +21,7 @@ from app.consultation.router import router as consultation_router
 from app.contract import framework_error, openapi_document
 from app.db import Database
 from app.departure.router import router as departure_router
+from app.departure.service import model_holder
 from app.errors import (
     AppError,
     BadRequest,
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = db or Database(settings.database_url, settings.sql_echo)
     app.state.principal_cache = PrincipalCache(settings.auth_cache_seconds)
     app.state.matcher = Matcher(settings, db=app.state.db)
+    app.state.departure_model = model_holder()
 
     api = APIRouter(prefix="/api/v1")
     # The departure router goes first: its /placements/at-risk must win over /placements/{placement_id}.

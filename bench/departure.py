@@ -32,7 +32,7 @@ def run_departure(url: str, pii_key: str, active: int, log: Any) -> dict[str, An
     try:
         with db.session() as s, s.begin():
             t0 = time.perf_counter()
-            model, version = service.train_and_store(s, on)
+            model, version = service.train_and_store(s, service.model_holder(), on)
             train_s = time.perf_counter() - t0
             inputs = service.load_inputs(s)
         bulk = synthetic_inputs(inputs, active, on)

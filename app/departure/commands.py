@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from app.errors import NotEnoughHistory
 
     db = Database(get_settings().database_url)
+    holder = service.model_holder()
     try:
         with db.session() as session, session.begin():
             if args.action == "evaluate":
@@ -67,9 +68,9 @@ def run(args: argparse.Namespace) -> int:
             else:
                 try:
                     if args.action == "train":
-                        result = {"model_version": service.train_and_store(session)[1]}
+                        result = {"model_version": service.train_and_store(session, holder)[1]}
                     else:
-                        result = service.score_active_placements(session, retrain=args.retrain)
+                        result = service.score_active_placements(session, holder, retrain=args.retrain)
                 except NotEnoughHistory as exc:
                     return _fail(str(exc))
         print(json.dumps(result, ensure_ascii=False))

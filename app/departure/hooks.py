@@ -8,16 +8,17 @@ import logging
 import anyio
 from fastapi import FastAPI
 
+from app.artefacts.service import ActiveModel
 from app.db import Database
 
 log = logging.getLogger("laborbridge.departure")
 
 
-def _rescore(db: Database, placement_id: int) -> None:
+def _rescore(db: Database, holder: ActiveModel, placement_id: int) -> None:
     from app.departure.service import rescore_placement
 
     with db.session() as session, session.begin():
-        rescore_placement(session, placement_id)
+        rescore_placement(session, holder, placement_id)
 
 
 async def rescore_after_follow_up(app: FastAPI, placement_id: int) -> None:
@@ -26,6 +27,6 @@ async def rescore_after_follow_up(app: FastAPI, placement_id: int) -> None:
     gate = app.state.sqlite_write_gate if db.is_sqlite else contextlib.nullcontext()
     try:
         async with gate:
-            await anyio.to_thread.run_sync(_rescore, db, placement_id)
+            await anyio.to_thread.run_sync(_rescore, db, app.state.departure_model, placement_id)
     except Exception:
         log.exception("rescoring placement %s after a follow-up failed", placement_id)

@@ -246,11 +246,14 @@ def score_rows(model: DiscreteTimeHazard, version: str, inputs: Inputs, on: date
 
 
 # ------------------------------------------------------------------------------------------- models
-# The process's departure model (the API's rescoring hook and the CLI's batch both read it): one version kept.
-ACTIVE = artefacts.ActiveModel(KIND)
+def model_holder() -> artefacts.ActiveModel:
+    """What a process keeps of the departure model: the API holds one on app.state, each command its own."""
+    return artefacts.ActiveModel(KIND)
 
 
-def train_and_store(session: Session, on: date | None = None) -> tuple[DiscreteTimeHazard, str]:
+def train_and_store(
+    session: Session, holder: artefacts.ActiveModel, on: date | None = None
+) -> tuple[DiscreteTimeHazard, str]:
     """Fit on all history up to `on` and make it the active departure artefact."""
     on = on or today()
     inputs = load_inputs(session)
@@ -269,25 +272,29 @@ def train_and_store(session: Session, on: date | None = None) -> tuple[DiscreteT
         "boost_share": model.boost_share_,
     }
     artefact = artefacts.store(session, KIND, model, details, activate=True)
-    ACTIVE.hold(artefacts.Loaded(model, artefact.version, details))
+    holder.hold(artefacts.Loaded(model, artefact.version, details))
     return model, artefact.version
 
 
-def active_model(session: Session) -> tuple[DiscreteTimeHazard, str, dict[str, Any]] | None:
-    """The active artefact, deserialised once per process per version."""
-    loaded = ACTIVE.get(session)
+def active_model(
+    session: Session, holder: artefacts.ActiveModel
+) -> tuple[DiscreteTimeHazard, str, dict[str, Any]] | None:
+    """The active artefact, deserialised once per holder per version."""
+    loaded = holder.get(session)
     if loaded is None:
         return None
     return loaded.estimator, loaded.version, dict(loaded.details)
 
 
-def score_active_placements(session: Session, *, on: date | None = None, retrain: bool = False) -> dict[str, Any]:
+def score_active_placements(
+    session: Session, holder: artefacts.ActiveModel, *, on: date | None = None, retrain: bool = False
+) -> dict[str, Any]:
     """The batch the weekly report runs first: reuse a model younger than FRESH_DAYS, else train; score all."""
     on = on or today()
-    current = None if retrain else active_model(session)
+    current = None if retrain else active_model(session, holder)
     trained = False
     if current is None or date.fromisoformat(current[2]["trained_on"]) < on - timedelta(days=FRESH_DAYS):
-        model, version = train_and_store(session, on)
+        model, version = train_and_store(session, holder, on)
         trained = True
     else:
         model, version, _ = current
@@ -299,9 +306,9 @@ def score_active_placements(session: Session, *, on: date | None = None, retrain
     return {"scored": len(rows), "model_version": version, "trained": trained, "removed_ended": removed}
 
 
-def rescore_placement(session: Session, placement_id: int) -> bool:
+def rescore_placement(session: Session, holder: artefacts.ActiveModel, placement_id: int) -> bool:
     """After a follow-up: rescore one active placement from the stored model; never fits one."""
-    current = active_model(session)
+    current = active_model(session, holder)
     if current is None or not repository.is_active(session, placement_id):
         return False
     model, version, _ = current

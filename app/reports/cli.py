@@ -60,13 +60,13 @@ def next_run(now: datetime) -> datetime:
 
 def _score_departure_risk(db: "Database", week: IsoWeek) -> None:
     """The departure batch, then last week's at-risk inputs frozen so its files stay reproducible."""
-    from app.departure.service import score_active_placements
+    from app.departure.service import model_holder, score_active_placements
     from app.errors import NotEnoughHistory
     from app.reports.facts import snapshot_week
 
     try:
         with db.session() as session, session.begin():
-            summary = score_active_placements(session)
+            summary = score_active_placements(session, model_holder())
     except NotEnoughHistory as exc:  # the reports are still written, with the at-risk section's note
         print(json.dumps({"departure_score": {"skipped": True, "reason": str(exc)}}), flush=True)
         return

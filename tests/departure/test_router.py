@@ -27,7 +27,7 @@ def scored(client, db, settings, tmp_path):
     orgs = {role: item["org_id"] for role, item in keys.items()}
     _place_recently(client, db, settings, headers, orgs)
     with db.session() as s, s.begin():
-        summary = service.score_active_placements(s)
+        summary = service.score_active_placements(s, service.model_holder())
     return summary, headers, orgs
 
 
@@ -179,7 +179,7 @@ def test_flags_change_nothing_outside_risk_data(client, db, scored):
         url = f"/api/v1/placements/{item['placement_id']}/flag-reviews"
         assert client.post(url, json={"decision": "escalated"}, headers=headers["county_office"]).status_code == 201
     with db.session() as s, s.begin():
-        service.score_active_placements(s, on=today() + timedelta(days=1))
+        service.score_active_placements(s, service.model_holder(), on=today() + timedelta(days=1))
     assert snapshot() == before
     assert client.get("/api/v1/vacancies?limit=500", headers=headers["county_office"]).json() == board_before
 
