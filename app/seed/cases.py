@@ -44,8 +44,8 @@ def build_cases(
     """Case rows and, for each, its events in order (the case ids are filled in by the caller)."""
     rng = np.random.default_rng([int(w.today), 11])
     reasons = np.array(END_REASONS, dtype=object)
-    ended = w.p_end >= 0
-    reason = np.where(ended, reasons[np.maximum(w.p_reason, 0)], "")
+    ended = w.placements.end >= 0
+    reason = np.where(ended, reasons[np.maximum(w.placements.reason, 0)], "")
     chosen = np.isin(reason, ["dispute", "injury"]) | (
         (reason == "quit_wage") & (rng.random(len(reason)) < WAGE_QUIT_CASE_SHARE)
     )
@@ -55,11 +55,11 @@ def build_cases(
     cases, histories = [], []
     for i in np.flatnonzero(chosen).tolist():
         kind = CASE_FOR_END_REASON[str(reason[i])]
-        end_day = (np.datetime64("1970-01-01") + np.timedelta64(int(w.p_end[i]), "D")).astype(object)
+        end_day = (np.datetime64("1970-01-01") + np.timedelta64(int(w.placements.end[i]), "D")).astype(object)
         opened = min(end_day + timedelta(days=int(rng.integers(0, 15))), today)
-        office = int(org_ids[w.w_owner[w.p_worker[i]]])
-        vacancy = int(w.p_vacancy[i])
-        referrer = int(w.p_referrer[i])
+        office = int(org_ids[w.workers.owner[w.placements.worker[i]]])
+        vacancy = int(w.placements.vacancy[i])
+        referrer = int(w.placements.referrer[i])
         agency = int(org_ids[referrer]) if referrer >= 0 and kinds[referrer] == OrgKind.agency else None
         claimed = int(rng.integers(20, 150)) * 10_000 if kind == "wage_arrears" else 0  # 2,000-15,000 yuan
         steps = _history(rng, kind, opened, today, claimed)
@@ -77,15 +77,15 @@ def build_cases(
                 "kind": kind,
                 "status": status,
                 "placement_id": int(placement_ids[i]),
-                "worker_id": int(worker_ids[w.p_worker[i]]),
+                "worker_id": int(worker_ids[w.placements.worker[i]]),
                 "worker_owner_org_id": office,
-                "employer_id": int(org_ids[w.v_employer[vacancy]]),
+                "employer_id": int(org_ids[w.vacancies.employer[vacancy]]),
                 "agency_id": agency,
                 "opened_by_org_id": office,
                 "opened_by_kind": OrgKind.county_office.value,
                 "assigned_org_id": office,
-                "jurisdiction_county": str(w.ref.codes[w.v_county[vacancy]]),
-                "home_county": str(w.ref.codes[w.w_county[w.p_worker[i]]]),
+                "jurisdiction_county": str(w.ref.codes[w.vacancies.county[vacancy]]),
+                "home_county": str(w.ref.codes[w.workers.county[w.placements.worker[i]]]),
                 "summary": SUMMARIES[kind],
                 "amount_claimed_fen": claimed,
                 "amount_recovered_fen": last.get("resolve", {}).get("amount_recovered_fen"),

@@ -95,7 +95,8 @@ def seed_database(
             today = config.today or china_today()
             progress(f"simulating {config.workers:,} workers, {config.vacancies:,} vacancies, {config.years} years")
             world = build_world(ref, config.workers, config.vacancies, config.years, config.seed, today)
-            progress(f"simulated {len(world.p_worker):,} placements and {len(world.f_placement):,} follow-ups")
+            placed, followed = len(world.placements.worker), len(world.follow_ups.placement)
+            progress(f"simulated {placed:,} placements and {followed:,} follow-ups")
             summary = _insert_world(conn, world, vault_for(pii_key), progress)
             report_cache.record(conn)  # written by COPY, which the report cache's log does not see
             keys = _issue_demo_keys(conn, world, summary.pop("_org_ids"))
@@ -231,44 +232,44 @@ def _insert_world(conn: Connection, w: World, vault: PiiVault, progress: Progres
 
     # ---- workers: personal data hashed, encrypted and masked by the service's own function ---------------
     # Inserted in order of registration, so ids and each office's external ids (450225-000001, ...) run in time.
-    n = len(w.w_county)
-    w_order = np.argsort(w.w_registered, kind="stable")
-    county_codes = ref.codes[w.w_county]
+    n = len(w.workers.county)
+    w_order = np.argsort(w.workers.registered, kind="stable")
+    county_codes = ref.codes[w.workers.county]
     seq = np.empty(n, dtype=np.int64)
-    seq[w_order] = _rank_within(w.w_county[w_order])
+    seq[w_order] = _rank_within(w.workers.county[w_order])
     surnames = list(catalog.SURNAMES)
-    created_w = _stamp(w.w_registered, rng.integers(0, 600, n))
-    worker_codes, titles = w.worker_codes, w.past_job_titles
+    created_w = _stamp(w.workers.registered, rng.integers(0, 600, n))
+    worker_codes, titles = w.occupations.worker_codes, w.occupations.past_job_titles
 
     def codes_of(row: np.ndarray, table: list[str]) -> list[str]:
         return list(dict.fromkeys(table[j] for j in row.tolist() if j >= 0))
 
     def worker_rows(lo: int, hi: int) -> list[dict[str, Any]]:
         chunk = w_order[lo:hi]
-        births = to_dates(w.w_birth[chunk])
+        births = to_dates(w.workers.birth[chunk])
         rows = []
         for k, i in enumerate(chunk.tolist()):
             county = str(county_codes[i])
-            chars = catalog.GIVEN_MALE if w.w_male[i] else catalog.GIVEN_FEMALE
-            given = "".join(chars[j] for j in w.w_given[i].tolist() if j >= 0)
-            phone = f"{catalog.PHONE_PREFIXES[w.w_phone[i, 0]]}{int(w.w_phone[i, 1]):08d}"
+            chars = catalog.GIVEN_MALE if w.workers.male[i] else catalog.GIVEN_FEMALE
+            given = "".join(chars[j] for j in w.workers.given[i].tolist() if j >= 0)
+            phone = f"{catalog.PHONE_PREFIXES[w.workers.phone[i, 0]]}{int(w.workers.phone[i, 1]):08d}"
             values = {
-                "owner_org_id": int(org_ids[w.w_owner[i]]),
+                "owner_org_id": int(org_ids[w.workers.owner[i]]),
                 "external_id": f"{county}-{seq[i] + 1:06d}",
-                "id_number": make_id_number(county, births[k], int(w.w_serial[i])),
+                "id_number": make_id_number(county, births[k], int(w.workers.serial[i])),
                 "phone": phone,
-                "name": surnames[w.w_surname[i]] + given,
+                "name": surnames[w.workers.surname[i]] + given,
                 "hukou_county": county,
-                "education": EDUCATION_LEVELS[w.w_education[i]],
-                "skills": codes_of(w.w_skills[i], worker_codes),
-                "past_jobs": codes_of(w.w_past_jobs[i], titles),
-                "desired_occupations": codes_of(w.w_desired[i], worker_codes),
-                "channel_preference": CHANNELS[w.w_channel[i]],
-                "expected_wage": int(w.w_expected_wage[i]),
-                "registered_low_income": bool(w.w_low_income[i]),
-                "monitored_household": bool(w.w_monitored[i]),
-                "dependants": int(w.w_dependants[i]),
-                "consent_to_share": bool(w.w_consent[i]),
+                "education": EDUCATION_LEVELS[w.workers.education[i]],
+                "skills": codes_of(w.workers.skills[i], worker_codes),
+                "past_jobs": codes_of(w.workers.past_jobs[i], titles),
+                "desired_occupations": codes_of(w.workers.desired[i], worker_codes),
+                "channel_preference": CHANNELS[w.workers.channel[i]],
+                "expected_wage": int(w.workers.expected_wage[i]),
+                "registered_low_income": bool(w.workers.low_income[i]),
+                "monitored_household": bool(w.workers.monitored[i]),
+                "dependants": int(w.workers.dependants[i]),
+                "consent_to_share": bool(w.workers.consent[i]),
                 "version": 1,
                 "created_at": created_w[i],
                 "updated_at": created_w[i],
@@ -280,34 +281,34 @@ def _insert_world(conn: Connection, w: World, vault: PiiVault, progress: Progres
     worker_ids[w_order] = _bulk(conn, _table(Worker), n, worker_rows, progress, "workers")
 
     # ---- vacancies, in order of posting -------------------------------------------------------------------
-    n_vac = len(w.v_county)
-    v_starts = to_dates(w.v_start)
-    v_posted = w.v_start - rng.integers(7, 31, n_vac)
+    n_vac = len(w.vacancies.county)
+    v_starts = to_dates(w.vacancies.start)
+    v_posted = w.vacancies.start - rng.integers(7, 31, n_vac)
     v_order = np.argsort(v_posted, kind="stable")
     v_created = _stamp(v_posted, rng.integers(0, 600, n_vac))
     v_ext = np.empty(n_vac, dtype=np.int64)
-    v_ext[v_order] = _rank_within(w.v_employer[v_order])
+    v_ext[v_order] = _rank_within(w.vacancies.employer[v_order])
 
     def vacancy_rows(lo: int, hi: int) -> list[dict[str, Any]]:
         return [
             {
-                "employer_org_id": int(org_ids[w.v_employer[i]]),
+                "employer_org_id": int(org_ids[w.vacancies.employer[i]]),
                 "external_id": f"ZP-{v_ext[i] + 1:04d}",
-                "title": w.v_title[i],
-                "occupation_code": w.vac_codes[w.v_code[i]],
-                "county_code": str(ref.codes[w.v_county[i]]),
-                "headcount": int(w.v_headcount[i]),
-                "wage_min": int(w.v_wage_min[i]),
-                "wage_max": int(w.v_wage_max[i]),
-                "housing": bool(w.v_housing[i]),
-                "meals": bool(w.v_meals[i]),
-                "shift": SHIFTS[w.v_shift[i]],
-                "contract_months": int(w.v_contract_months[i]) or None,
-                "min_age": int(w.v_min_age[i]),
-                "max_age": int(w.v_max_age[i]) or None,
-                "education_min": EDUCATION_LEVELS[w.v_education_min[i]],
+                "title": w.vacancies.title[i],
+                "occupation_code": w.occupations.vac_codes[w.vacancies.code[i]],
+                "county_code": str(ref.codes[w.vacancies.county[i]]),
+                "headcount": int(w.vacancies.headcount[i]),
+                "wage_min": int(w.vacancies.wage_min[i]),
+                "wage_max": int(w.vacancies.wage_max[i]),
+                "housing": bool(w.vacancies.housing[i]),
+                "meals": bool(w.vacancies.meals[i]),
+                "shift": SHIFTS[w.vacancies.shift[i]],
+                "contract_months": int(w.vacancies.contract_months[i]) or None,
+                "min_age": int(w.vacancies.min_age[i]),
+                "max_age": int(w.vacancies.max_age[i]) or None,
+                "education_min": EDUCATION_LEVELS[w.vacancies.education_min[i]],
                 "start_date": v_starts[i],
-                "status": "open" if w.v_open[i] else "closed",
+                "status": "open" if w.vacancies.open[i] else "closed",
                 "version": 1,
                 "created_at": v_created[i],
                 "updated_at": v_created[i],
@@ -319,18 +320,18 @@ def _insert_world(conn: Connection, w: World, vault: PiiVault, progress: Progres
     vacancy_ids[v_order] = _bulk(conn, _table(Vacancy), n_vac, vacancy_rows, progress, "vacancies")
 
     # ---- placements ---------------------------------------------------------------------------------------
-    n_p = len(w.p_worker)
-    p_worker_ids = worker_ids[w.p_worker]
-    p_vacancy_ids = vacancy_ids[w.p_vacancy]
-    p_recorder = org_ids[w.w_owner[w.p_worker]]
-    p_referrer = np.where(w.p_referrer >= 0, org_ids[np.maximum(w.p_referrer, 0)], -1)
-    ended = w.p_end >= 0
-    p_created = _stamp(w.p_start, rng.integers(0, 600, n_p))
-    p_updated = _stamp(np.where(ended, w.p_end, w.p_start), rng.integers(600, 700, n_p))
+    n_p = len(w.placements.worker)
+    p_worker_ids = worker_ids[w.placements.worker]
+    p_vacancy_ids = vacancy_ids[w.placements.vacancy]
+    p_recorder = org_ids[w.workers.owner[w.placements.worker]]
+    p_referrer = np.where(w.placements.referrer >= 0, org_ids[np.maximum(w.placements.referrer, 0)], -1)
+    ended = w.placements.end >= 0
+    p_created = _stamp(w.placements.start, rng.integers(0, 600, n_p))
+    p_updated = _stamp(np.where(ended, w.placements.end, w.placements.start), rng.integers(600, 700, n_p))
 
     def placement_rows(lo: int, hi: int) -> list[dict[str, Any]]:
-        starts = to_dates(w.p_start[lo:hi])
-        ends = to_dates(np.maximum(w.p_end[lo:hi], 0))
+        starts = to_dates(w.placements.start[lo:hi])
+        ends = to_dates(np.maximum(w.placements.end[lo:hi], 0))
         return [
             {
                 "worker_id": int(p_worker_ids[i]),
@@ -338,7 +339,7 @@ def _insert_world(conn: Connection, w: World, vault: PiiVault, progress: Progres
                 "start_date": starts[i - lo],
                 "referred_by": int(p_referrer[i]) if p_referrer[i] >= 0 else None,
                 "end_date": ends[i - lo] if ended[i] else None,
-                "end_reason": END_REASONS[w.p_reason[i]] if ended[i] else None,
+                "end_reason": END_REASONS[w.placements.reason[i]] if ended[i] else None,
                 "recorded_by_org_id": int(p_recorder[i]),
                 "created_at": p_created[i],
                 "updated_at": p_updated[i],
@@ -367,20 +368,20 @@ def _insert_world(conn: Connection, w: World, vault: PiiVault, progress: Progres
     )
 
     # ---- follow-ups ---------------------------------------------------------------------------------------
-    n_f = len(w.f_placement)
-    f_placement_ids = placement_ids[w.f_placement] if n_p else np.zeros(0, np.int64)
-    f_recorder = p_recorder[w.f_placement] if n_p else np.zeros(0, np.int64)
-    f_created = _stamp(w.f_date, rng.integers(60, 600, n_f))
+    n_f = len(w.follow_ups.placement)
+    f_placement_ids = placement_ids[w.follow_ups.placement] if n_p else np.zeros(0, np.int64)
+    f_recorder = p_recorder[w.follow_ups.placement] if n_p else np.zeros(0, np.int64)
+    f_created = _stamp(w.follow_ups.date, rng.integers(60, 600, n_f))
 
     def follow_up_rows(lo: int, hi: int) -> list[dict[str, Any]]:
-        days = to_dates(w.f_date[lo:hi])
+        days = to_dates(w.follow_ups.date[lo:hi])
         return [
             {
                 "placement_id": int(f_placement_ids[i]),
                 "date": days[i - lo],
-                "contact": CONTACTS[w.f_contact[i]],
-                "outcome": OUTCOMES[w.f_outcome[i]],
-                "notes": NOTE_TEXTS[w.f_note[i]] if w.f_note[i] >= 0 else None,
+                "contact": CONTACTS[w.follow_ups.contact[i]],
+                "outcome": OUTCOMES[w.follow_ups.outcome[i]],
+                "notes": NOTE_TEXTS[w.follow_ups.note[i]] if w.follow_ups.note[i] >= 0 else None,
                 "recorded_by_org_id": int(f_recorder[i]),
                 "created_at": f_created[i],
                 "updated_at": f_created[i],
@@ -404,7 +405,7 @@ def _insert_world(conn: Connection, w: World, vault: PiiVault, progress: Progres
         "pairings": pairings,
         "workers": n,
         "vacancies": n_vac,
-        "open_vacancies": int(w.v_open.sum()),
+        "open_vacancies": int(w.vacancies.open.sum()),
         "placements": n_p,
         "active_placements": int((~ended).sum()),
         "follow_ups": n_f,
@@ -434,9 +435,9 @@ def _issue_demo_keys(conn: Connection, w: World, org_ids: np.ndarray) -> dict[st
     kinds = np.array(w.orgs.kind)
     n_orgs = len(kinds)
     in_guangdong = np.array([r.startswith("44") for r in w.orgs.region])
-    placed_by_office = w.w_owner[w.p_worker]
-    employers = w.v_employer[w.p_vacancy]
-    referrers = w.p_referrer[w.p_referrer >= 0]
+    placed_by_office = w.workers.owner[w.placements.worker]
+    employers = w.vacancies.employer[w.placements.vacancy]
+    referrers = w.placements.referrer[w.placements.referrer >= 0]
 
     def first_of(kind: str) -> int:
         return int(np.flatnonzero(kinds == kind)[0])

@@ -24,15 +24,21 @@ def _share(early: np.ndarray, mask: np.ndarray) -> str:
 
 def breakdown(w: World) -> dict[str, dict[str, str]]:
     """90-day departure share (placements whose 90-day outcome is known) by channel and by each factor."""
-    known = w.p_start <= w.today - 90
-    early = (w.p_end >= 0) & (w.p_end - w.p_start < 90)
-    v, wk = w.p_vacancy, w.p_worker
-    east = w.v_east[v]
+    p, vac, people = w.placements, w.vacancies, w.workers
+    known = p.start <= w.today - 90
+    early = (p.end >= 0) & (p.end - p.start < 90)
+    v, wk = p.vacancy, p.worker
+    east = vac.east[v]
     ref = w.ref
-    km = haversine_km(ref.lon[w.w_county[wk]], ref.lat[w.w_county[wk]], ref.lon[w.v_county[v]], ref.lat[w.v_county[v]])
-    gap = ((w.v_wage_min[v] + w.v_wage_max[v]) / 2 - w.w_expected_wage[wk]) / w.w_expected_wage[wk]
+    km = haversine_km(
+        ref.lon[people.county[wk]],
+        ref.lat[people.county[wk]],
+        ref.lon[vac.county[v]],
+        ref.lat[vac.county[v]],
+    )
+    gap = ((vac.wage_min[v] + vac.wage_max[v]) / 2 - people.expected_wage[wk]) / people.expected_wage[wk]
     # An earlier placement of the same worker that ended within 90 days (placements are sorted by start).
-    order = np.lexsort((w.p_start, wk))
+    order = np.lexsort((p.start, wk))
     prior = np.zeros(len(wk), dtype=bool)
     same = np.r_[False, wk[order][1:] == wk[order][:-1]]
     seen = np.zeros(len(wk), dtype=bool)
@@ -43,25 +49,25 @@ def breakdown(w: World) -> dict[str, dict[str, str]]:
         seen[i] = run
         run = run or bool(flags[i])
     prior[order] = seen
-    shift = w.v_shift[v]
+    shift = vac.shift[v]
     out: dict[str, dict[str, str]] = {}
     for label, scope in (("cross_region", known & east), ("local (Guangxi)", known & ~east)):
         rows = {
             "all": _share(early, scope),
-            "home county": _share(early, scope & (w.v_county[v] == w.w_county[wk])),
+            "home county": _share(early, scope & (vac.county[v] == people.county[wk])),
             "day / two / three shifts": " · ".join(_share(early, scope & (shift == s)) for s in range(3)),
-            "no dormitory, > 150 km": _share(early, scope & ~w.v_housing[v] & (km > model.FAR_KM)),
-            "paired / not paired": f"{_share(early, scope & w.p_paired)} · {_share(early, scope & ~w.p_paired)}",
-            "trained / not (latent)": f"{_share(early, scope & w.p_trained)} · {_share(early, scope & ~w.p_trained)}",
+            "no dormitory, > 150 km": _share(early, scope & ~vac.housing[v] & (km > model.FAR_KM)),
+            "paired / not paired": f"{_share(early, scope & p.paired)} · {_share(early, scope & ~p.paired)}",
+            "trained / not (latent)": f"{_share(early, scope & p.trained)} · {_share(early, scope & ~p.trained)}",
             "offer >= 10 % below / >= 10 % above expectation": (
                 f"{_share(early, scope & (gap <= -0.1))} · {_share(early, scope & (gap >= 0.1))}"
             ),
             "earlier early exit / none": f"{_share(early, scope & prior)} · {_share(early, scope & ~prior)}",
             "monitored household / not": (
-                f"{_share(early, scope & w.w_monitored[wk])} · {_share(early, scope & ~w.w_monitored[wk])}"
+                f"{_share(early, scope & people.monitored[wk])} · {_share(early, scope & ~people.monitored[wk])}"
             ),
             "referred by an agency / not": (
-                f"{_share(early, scope & (w.p_referrer >= 0))} · {_share(early, scope & (w.p_referrer < 0))}"
+                f"{_share(early, scope & (p.referrer >= 0))} · {_share(early, scope & (p.referrer < 0))}"
             ),
         }
         out[label] = rows
@@ -70,11 +76,11 @@ def breakdown(w: World) -> dict[str, dict[str, str]]:
 
 def calendar(w: World) -> dict[str, list[int]]:
     """Ends by calendar month: homesick and family quits against all other ends; starts by month."""
-    ended = w.p_end >= 0
-    month_end = (np.datetime64("1970-01-01") + w.p_end[ended].astype("timedelta64[D]")).astype("datetime64[M]")
+    ended = w.placements.end >= 0
+    month_end = (np.datetime64("1970-01-01") + w.placements.end[ended].astype("timedelta64[D]")).astype("datetime64[M]")
     month_end_i = month_end.astype(np.int64) % 12
-    home = np.isin(w.p_reason[ended], [END_REASONS.index("quit_homesick"), END_REASONS.index("quit_family")])
-    month_start = (np.datetime64("1970-01-01") + w.p_start.astype("timedelta64[D]")).astype("datetime64[M]")
+    home = np.isin(w.placements.reason[ended], [END_REASONS.index("quit_homesick"), END_REASONS.index("quit_family")])
+    month_start = (np.datetime64("1970-01-01") + w.placements.start.astype("timedelta64[D]")).astype("datetime64[M]")
     return {
         "homesick_or_family_ends_by_month": np.bincount(month_end_i[home], minlength=12).tolist(),
         "other_ends_by_month": np.bincount(month_end_i[~home], minlength=12).tolist(),
@@ -91,13 +97,13 @@ def main() -> None:
     parser.add_argument("--today", type=date.fromisoformat, default=None)
     args = parser.parse_args()
     w = build_world(load_reference(), args.workers, args.vacancies, args.years, args.seed, args.today or today())
-    durations = np.where(w.p_end >= 0, w.p_end - w.p_start, -1)
+    durations = np.where(w.placements.end >= 0, w.placements.end - w.placements.start, -1)
     print(
         json.dumps(
             {
-                "placements": len(w.p_worker),
-                "active": int((w.p_end < 0).sum()),
-                "cross_region_share_of_placements": round(float(w.v_east[w.p_vacancy].mean()), 3),
+                "placements": len(w.placements.worker),
+                "active": int((w.placements.end < 0).sum()),
+                "cross_region_share_of_placements": round(float(w.vacancies.east[w.placements.vacancy].mean()), 3),
                 "median_days_of_ended": float(np.median(durations[durations >= 0])),
                 "marginals": w.marginals(),
                 "breakdown": breakdown(w),

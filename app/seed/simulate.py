@@ -1,7 +1,10 @@
 """Build the demo world as numpy arrays: organisations, workers, vacancies, placement histories, follow-ups.
 
 No database here: `build_world` is pure (a seed and a reference in, arrays out), so it can be measured and
-calibrated on its own. Loops run over placement *rounds* (a worker's 1st, 2nd, ... job), never over rows.
+calibrated on its own. It runs one stage per kind of row (`build_occupations`, `build_workers`,
+`build_organisations`, `build_vacancies`, `build_pairings`, `build_placements`, `headcount`, `follow_ups`), each
+returning a dataclass; a new kind of demo row gets a stage of its own, placed after the stages it reads. Loops run
+over placement *rounds* (a worker's 1st, 2nd, ... job), never over rows.
 """
 
 from dataclasses import dataclass, field
@@ -104,75 +107,145 @@ class Groups:
 
 
 @dataclass
+class Occupations:
+    """The codes the demo uses: vacancy labels, the level-4 codes workers name, and past jobs as real titles."""
+
+    vac_codes: list[str]
+    worker_codes: list[str]
+    vac_code_mask: np.ndarray  # per vacancy code: bit set of the families a worker's wish or skill matches
+    worker_code_mask: np.ndarray  # per worker code: its family's bit
+    past_job_titles: list[str]
+    past_job_skill: np.ndarray  # per past-job title: the worker code it teaches, -1 = none
+    past_job_p: np.ndarray  # per past-job title: its chance, weighted like the east's hiring
+
+
+@dataclass
+class Workers:
+    county: np.ndarray
+    registered: np.ndarray
+    birth: np.ndarray
+    male: np.ndarray
+    serial: np.ndarray
+    surname: np.ndarray
+    given: np.ndarray  # (n, 2) indices into the sex's character list, -1 = none
+    phone: np.ndarray  # (n, 2): prefix index, 8-digit number
+    education: np.ndarray
+    channel: np.ndarray
+    expected_wage: np.ndarray
+    low_income: np.ndarray
+    monitored: np.ndarray
+    dependants: np.ndarray
+    consent: np.ndarray
+    skills: np.ndarray  # (n, 3) indices into worker_codes, -1 = none
+    past_jobs: np.ndarray  # (n, 3) indices into past_job_titles, -1 = none
+    desired: np.ndarray  # (n, 3) indices into worker_codes, -1 = none
+    # latent or derived: not stored in the database as such
+    stock: np.ndarray  # registered before the window opened
+    wish_mask: np.ndarray  # bit set of the families the worker wishes for
+    skill_mask: np.ndarray  # bit set of the families the worker has skills in
+    frailty: np.ndarray
+    # the org index of the county office that registered the worker; the organisations stage fills it in
+    owner: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+
+@dataclass
+class Employers:
+    """Eastern employers first, then the western assistance workshops; indices run over both."""
+
+    n_east: int
+    east_county: np.ndarray
+    east_industry: np.ndarray  # index into catalog.EAST_INDUSTRIES
+    workshop_county: np.ndarray
+    workshop_industry: np.ndarray  # index into catalog.WEST_INDUSTRIES
+    org: np.ndarray  # org index of each employer
+    quality: np.ndarray  # latent: lowers or raises every hazard at the employer
+
+
+@dataclass
+class Agencies:
+    region: np.ndarray  # division index of the agency's prefecture
+    org: np.ndarray
+
+
+@dataclass
+class Vacancies:
+    employer: np.ndarray  # org index
+    county: np.ndarray
+    code: np.ndarray  # index into vac_codes
+    title: list[str]
+    wage_min: np.ndarray
+    wage_max: np.ndarray
+    housing: np.ndarray
+    meals: np.ndarray
+    shift: np.ndarray
+    contract_months: np.ndarray  # 0 = none
+    min_age: np.ndarray
+    max_age: np.ndarray  # 0 = none
+    education_min: np.ndarray
+    start: np.ndarray
+    open: np.ndarray
+    east: np.ndarray
+    # for the simulation: not stored in the database as such
+    employer_index: np.ndarray  # index into Employers
+    manufacturing: np.ndarray
+    headcount_draw: np.ndarray
+    close: np.ndarray  # day the vacancy closed, NEVER if still open
+    # the headcount stage fills it in: never below the most workers the vacancy held at once
+    headcount: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+
+@dataclass
+class Pairings:
+    """The programme's pairings as lookups by division index."""
+
+    prefecture: np.ndarray  # [east prefecture, west prefecture] -> paired
+    county: np.ndarray  # [east county, west county] -> paired
+    east_prefecture_of: np.ndarray  # a west prefecture's first paired east prefecture, -1 = none
+    east_county_of: np.ndarray  # a west county's first paired east county, -1 = none
+
+
+@dataclass
+class Placements:
+    """Sorted by start day, then worker."""
+
+    worker: np.ndarray
+    vacancy: np.ndarray
+    start: np.ndarray
+    end: np.ndarray  # -1 = still running (censored)
+    reason: np.ndarray  # index into END_REASONS, -1 = running
+    referrer: np.ndarray  # org index, -1 = none
+    trained: np.ndarray  # latent: not stored in the database
+    paired: np.ndarray
+
+
+@dataclass
+class FollowUps:
+    placement: np.ndarray
+    date: np.ndarray
+    contact: np.ndarray
+    outcome: np.ndarray
+    note: np.ndarray  # index into NOTE_TEXTS, -1 = no note
+
+
+@dataclass
 class World:
     today: int
     first_day: int
     ref: Reference
     orgs: Orgs
-    # occupation codes: vacancy labels and the level-4 codes workers name
-    vac_codes: list[str]
-    worker_codes: list[str]
-    # workers
-    w_county: np.ndarray
-    w_owner: np.ndarray
-    w_registered: np.ndarray
-    w_birth: np.ndarray
-    w_male: np.ndarray
-    w_serial: np.ndarray
-    w_surname: np.ndarray
-    w_given: np.ndarray  # (n, 2) indices into the sex's character list, -1 = none
-    w_phone: np.ndarray  # (n, 2): prefix index, 8-digit number
-    w_education: np.ndarray
-    w_channel: np.ndarray
-    w_expected_wage: np.ndarray
-    w_low_income: np.ndarray
-    w_monitored: np.ndarray
-    w_dependants: np.ndarray
-    w_consent: np.ndarray
-    w_skills: np.ndarray  # (n, 3) indices into worker_codes, -1 = none
-    w_past_jobs: np.ndarray  # (n, 3) indices into past_job_titles, -1 = none
-    w_desired: np.ndarray  # (n, 3) indices into worker_codes, -1 = none
-    past_job_titles: list[str]
-    # vacancies
-    v_employer: np.ndarray
-    v_county: np.ndarray
-    v_code: np.ndarray  # index into vac_codes
-    v_title: list[str]
-    v_headcount: np.ndarray
-    v_wage_min: np.ndarray
-    v_wage_max: np.ndarray
-    v_housing: np.ndarray
-    v_meals: np.ndarray
-    v_shift: np.ndarray
-    v_contract_months: np.ndarray  # 0 = none
-    v_min_age: np.ndarray
-    v_max_age: np.ndarray  # 0 = none
-    v_education_min: np.ndarray
-    v_start: np.ndarray
-    v_open: np.ndarray
-    v_east: np.ndarray
-    # placements, sorted by start day
-    p_worker: np.ndarray
-    p_vacancy: np.ndarray
-    p_start: np.ndarray
-    p_end: np.ndarray  # -1 = still running (censored)
-    p_reason: np.ndarray  # index into END_REASONS, -1 = running
-    p_referrer: np.ndarray  # org index, -1 = none
-    p_trained: np.ndarray  # latent: not stored in the database
-    p_paired: np.ndarray
-    # follow-ups
-    f_placement: np.ndarray
-    f_date: np.ndarray
-    f_contact: np.ndarray
-    f_outcome: np.ndarray
-    f_note: np.ndarray  # index into NOTE_TEXTS, -1 = no note
+    occupations: Occupations
+    workers: Workers
+    vacancies: Vacancies
+    placements: Placements
+    follow_ups: FollowUps
 
     def marginals(self) -> dict[str, object]:
         """Share of placements ending within 90 days, among those whose 90-day outcome is known."""
-        known = self.p_start <= self.today - 90
-        early = (self.p_end >= 0) & (self.p_end - self.p_start < 90)
-        east = self.v_east[self.p_vacancy]
-        same_county = self.v_county[self.p_vacancy] == self.w_county[self.p_worker]
+        p, v, wk = self.placements, self.vacancies, self.workers
+        known = p.start <= self.today - 90
+        early = (p.end >= 0) & (p.end - p.start < 90)
+        east = v.east[p.vacancy]
+        same_county = v.county[p.vacancy] == wk.county[p.worker]
         out: dict[str, object] = {}
         for label, mask in (
             ("cross_region", east),
@@ -185,8 +258,8 @@ class World:
             out[f"{label}_90d_departure_share"] = (
                 round(float((early & known & mask).sum()) / denom, 4) if denom else None
             )
-        ended = self.p_end >= 0
-        reasons = np.bincount(self.p_reason[ended], minlength=len(END_REASONS))
+        ended = p.end >= 0
+        reasons = np.bincount(p.reason[ended], minlength=len(END_REASONS))
         out["end_reasons"] = {r: int(c) for r, c in zip(END_REASONS, reasons, strict=True)}
         return out
 
@@ -206,13 +279,37 @@ def _pick_rows(rng: np.random.Generator, weights: np.ndarray, decline: float = 0
 
 
 def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: int, today: date) -> World:
+    """The stages in the order they draw from one generator: reorder them and every seed's world changes."""
     rng = np.random.default_rng(seed)
     today_d = day_number(today)
     first_day = today_d - 365 * years
-    n, n_vac = workers, vacancies
-    orgs = Orgs()
+    occupations = build_occupations(rng, ref)
+    people = build_workers(rng, ref, occupations, workers, first_day, today_d)
+    orgs, employers, agencies = build_organisations(rng, ref, people, vacancies)
+    posts = build_vacancies(rng, ref, occupations, employers, vacancies, first_day, today_d)
+    pairings = build_pairings(ref)
+    placements = build_placements(
+        rng, ref, occupations, people, posts, employers, agencies, pairings, first_day, today_d
+    )
+    posts.headcount = headcount(rng, posts, placements)
+    followed = follow_ups(
+        rng, placements.start, placements.end, placements.reason, ~posts.east[placements.vacancy], today_d
+    )
+    return World(
+        today=today_d,
+        first_day=first_day,
+        ref=ref,
+        orgs=orgs,
+        occupations=occupations,
+        workers=people,
+        vacancies=posts,
+        placements=placements,
+        follow_ups=followed,
+    )
 
-    # ---- occupations ------------------------------------------------------------------------------------------
+
+def build_occupations(rng: np.random.Generator, ref: Reference) -> Occupations:
+    """Vacancy codes from the industries' mixes; worker codes at level 4; past jobs as the vacancies' real titles."""
     vac_codes = sorted(
         {c for ind, _ in catalog.EAST_INDUSTRIES + catalog.WEST_INDUSTRIES for c in ind.codes if c in ref.titles}
     )
@@ -236,7 +333,6 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
                 return worker_code_index[options[int(rng.integers(len(options)))]]
         return -1
 
-    # Past jobs come from the same real titles the vacancies use, weighted like the east's hiring.
     past_titles: list[str] = []
     past_skill: list[int] = []
     past_weight: list[float] = []
@@ -247,12 +343,28 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
                 past_titles.append(title)
                 past_skill.append(level4_of(code))
                 past_weight.append(iw * w / total / len(ref.titles[code]))
-    past_skill_arr = np.array(past_skill)
-    past_p = np.array(past_weight) / sum(past_weight)
+    return Occupations(
+        vac_codes=vac_codes,
+        worker_codes=worker_codes,
+        vac_code_mask=vac_code_mask,
+        worker_code_mask=worker_code_mask,
+        past_job_titles=past_titles,
+        past_job_skill=np.array(past_skill),
+        past_job_p=np.array(past_weight) / sum(past_weight),
+    )
 
-    # ---- workers ----------------------------------------------------------------------------------------------
+
+def _county_weights(ref: Reference) -> np.ndarray:
+    """Each Guangxi county's weight as a home county, by its tier."""
+    return np.array([catalog.COUNTY_WEIGHT[ref.county_tier(i)] for i in ref.guangxi_counties])
+
+
+def build_workers(
+    rng: np.random.Generator, ref: Reference, occ: Occupations, n: int, first_day: int, today_d: int
+) -> Workers:
+    """Who registers where and when, with ID facts, household, preferences, past jobs, skills and wishes."""
     counties = ref.guangxi_counties
-    county_w = np.array([catalog.COUNTY_WEIGHT[ref.county_tier(i)] for i in counties])
+    county_w = _county_weights(ref)
     w_county = counties[rng.choice(len(counties), size=n, p=county_w / county_w.sum())]
     mountain = np.isin(ref.codes[w_county], catalog.MOUNTAIN_COUNTIES)
     w_male = rng.random(n) < 0.56
@@ -308,10 +420,11 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
     sd_wage = np.array([800, 400, 450, 800])[w_channel]
     w_expected = np.clip(np.round(rng.normal(mean_wage, sd_wage) / 100) * 100, 2000, 9000).astype(np.int64)
     # Past jobs (real titles) and the skills they gave; wishes lean on skills.
+    worker_codes = occ.worker_codes
     n_past = np.minimum(_choice(rng, n, [0.3, 0.35, 0.25, 0.1]) + (age_reg >= 35), 3)
-    w_past_jobs = rng.choice(len(past_titles), (n, 3), p=past_p)
+    w_past_jobs = rng.choice(len(occ.past_job_titles), (n, 3), p=occ.past_job_p)
     w_past_jobs[np.arange(3)[None, :] >= n_past[:, None]] = -1
-    w_skills = np.where(w_past_jobs >= 0, past_skill_arr[np.maximum(w_past_jobs, 0)], -1)
+    w_skills = np.where(w_past_jobs >= 0, occ.past_job_skill[np.maximum(w_past_jobs, 0)], -1)
     sex_factor = np.ones((2, len(worker_codes)))
     for j, c in enumerate(worker_codes):
         if c.startswith(("6-05", "4-03", "4-01", "6-02")):
@@ -319,7 +432,7 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
         elif c.startswith(("6-18", "6-20", "4-02", "6-30", "6-22", "6-29", "6-31-01", "4-07")):
             sex_factor[:, j] = (0.4, 2.0)
     code_pop = np.ones(len(worker_codes))
-    for j in past_skill_arr:
+    for j in occ.past_job_skill:
         if j >= 0:
             code_pop[j] += 1
     w_desired = np.full((n, 3), -1, dtype=np.int64)
@@ -334,20 +447,53 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
     wish_mask = np.zeros(n, dtype=np.int64)
     skill_mask = np.zeros(n, dtype=np.int64)
     for j in range(3):
-        wish_mask |= np.where(w_desired[:, j] >= 0, worker_code_mask[np.maximum(w_desired[:, j], 0)], 0)
-        skill_mask |= np.where(w_skills[:, j] >= 0, worker_code_mask[np.maximum(w_skills[:, j], 0)], 0)
-    w_frailty = rng.normal(0, model.WORKER_FRAILTY_SD, n)
+        wish_mask |= np.where(w_desired[:, j] >= 0, occ.worker_code_mask[np.maximum(w_desired[:, j], 0)], 0)
+        skill_mask |= np.where(w_skills[:, j] >= 0, occ.worker_code_mask[np.maximum(w_skills[:, j], 0)], 0)
+    return Workers(
+        county=w_county,
+        registered=w_registered,
+        birth=w_birth,
+        male=w_male,
+        serial=w_serial,
+        surname=w_surname,
+        given=w_given,
+        phone=w_phone,
+        education=w_education,
+        channel=w_channel,
+        expected_wage=w_expected,
+        low_income=w_low_income,
+        monitored=w_monitored,
+        dependants=w_dependants,
+        consent=w_consent,
+        skills=w_skills,
+        past_jobs=w_past_jobs,
+        desired=w_desired,
+        stock=stock,
+        wish_mask=wish_mask,
+        skill_mask=skill_mask,
+        frailty=rng.normal(0, model.WORKER_FRAILTY_SD, n),
+    )
 
-    # ---- organisations ----------------------------------------------------------------------------------------
+
+def _vacancy_split(n_vac: int) -> tuple[int, int]:
+    """(eastern, western) vacancies: a quarter of the posts are in workshops near home."""
+    n_west = int(round(n_vac * 0.25)) if n_vac >= 2 else 0
+    return n_vac - n_west, n_west
+
+
+def build_organisations(
+    rng: np.random.Generator, ref: Reference, workers: Workers, n_vac: int
+) -> tuple[Orgs, Employers, Agencies]:
+    """Offices, employers (four posts each in the east, two per workshop), agencies and the training school."""
+    orgs = Orgs()
     orgs.add("provincial_office", "广西壮族自治区东西部劳务协作办公室", "450000")
     orgs.add("provincial_office", "广东省东西部劳务协作办公室", "440000")
     office_of_county = np.full(len(ref.codes), -1, dtype=np.int64)
-    for c in np.unique(w_county):
+    for c in np.unique(workers.county):
         office_of_county[c] = orgs.add("county_office", f"{ref.names[c]}就业服务中心", str(ref.codes[c]))
-    w_owner = office_of_county[w_county]
+    workers.owner = office_of_county[workers.county]
 
-    n_west_vac = int(round(n_vac * 0.25)) if n_vac >= 2 else 0
-    n_east_vac = n_vac - n_west_vac
+    n_east_vac, n_west_vac = _vacancy_split(n_vac)
     n_east_emp = max(1, -(-n_east_vac // 4)) if n_east_vac else 0
     n_workshops = max(1, -(-n_west_vac // 2)) if n_west_vac else 0
     east_codes = list(catalog.EAST_COUNTIES)
@@ -357,7 +503,8 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
     ]
     emp_industry = _choice(rng, n_east_emp, [w for _, w in catalog.EAST_INDUSTRIES])
     # Assistance workshops cluster in the poorest counties, where most of the workers come from.
-    ws_county = counties[rng.choice(len(counties), n_workshops, p=county_w**2 / (county_w**2).sum())]
+    county_w = _county_weights(ref)
+    ws_county = ref.guangxi_counties[rng.choice(len(county_w), n_workshops, p=county_w**2 / (county_w**2).sum())]
     ws_industry = _choice(rng, n_workshops, [w for _, w in catalog.WEST_INDUSTRIES])
     employer_org = np.empty(n_east_emp + n_workshops, dtype=np.int64)
     brands = catalog.EMPLOYER_BRANDS
@@ -374,10 +521,18 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
         employer_org[n_east_emp + k] = orgs.add(
             "employer", f"{ref.names[wc]}{village}{ind.name}帮扶车间", str(ref.codes[wc])
         )
-    emp_quality = rng.normal(0, model.EMPLOYER_QUALITY_SD, n_east_emp + n_workshops)
+    employers = Employers(
+        n_east=n_east_emp,
+        east_county=emp_county,
+        east_industry=emp_industry,
+        workshop_county=ws_county,
+        workshop_industry=ws_industry,
+        org=employer_org,
+        quality=rng.normal(0, model.EMPLOYER_QUALITY_SD, n_east_emp + n_workshops),
+    )
 
-    worker_prefs = np.bincount(ref.prefecture[w_county], minlength=len(ref.codes))
-    n_agencies = int(np.clip(n // 3000 + 4, 4, 40))
+    worker_prefs = np.bincount(ref.prefecture[workers.county], minlength=len(ref.codes))
+    n_agencies = int(np.clip(len(workers.county) // 3000 + 4, 4, 40))
     gx_prefs = np.flatnonzero(worker_prefs)
     agency_region = np.empty(n_agencies, dtype=np.int64)
     agency_region[:2] = [ref.index["441900"], ref.index["440300"]]
@@ -391,8 +546,21 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
         name = f"{short}{brands[(a * 11 + 3) % len(brands)]}{catalog.AGENCY_NAMES[a % len(catalog.AGENCY_NAMES)]}"
         agency_org[a] = orgs.add("agency", name, str(ref.codes[r]))
     orgs.add("training_school", "柳州市东西部劳务协作技工学校", "450200")
+    return orgs, employers, Agencies(region=agency_region, org=agency_org)
 
-    # ---- vacancies --------------------------------------------------------------------------------------------
+
+def build_vacancies(
+    rng: np.random.Generator,
+    ref: Reference,
+    occ: Occupations,
+    employers: Employers,
+    n_vac: int,
+    first_day: int,
+    today_d: int,
+) -> Vacancies:
+    """Each employer's posts: code and real title from its industry, pay, conditions, rules, opening and closing."""
+    n_east_vac, n_west_vac = _vacancy_split(n_vac)
+    n_east_emp, n_workshops = employers.n_east, len(employers.workshop_county)
     v_emp = np.concatenate(
         [
             np.arange(n_east_emp),
@@ -405,9 +573,9 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
     ).astype(np.int64)[:n_vac]
     v_east = v_emp < n_east_emp
     v_county = np.empty(n_vac, dtype=np.int64)
-    v_county[v_east] = emp_county[v_emp[v_east]]
-    v_county[~v_east] = ws_county[v_emp[~v_east] - n_east_emp]
-    code_index = {c: i for i, c in enumerate(vac_codes)}
+    v_county[v_east] = employers.east_county[v_emp[v_east]]
+    v_county[~v_east] = employers.workshop_county[v_emp[~v_east] - n_east_emp]
+    code_index = {c: i for i, c in enumerate(occ.vac_codes)}
     v_code = np.empty(n_vac, dtype=np.int64)
     v_title: list[str] = []
     v_wage_min = np.empty(n_vac, dtype=np.int64)
@@ -421,9 +589,9 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
     for v in range(n_vac):
         e = int(v_emp[v])
         ind = (
-            catalog.EAST_INDUSTRIES[emp_industry[e]][0]
+            catalog.EAST_INDUSTRIES[employers.east_industry[e]][0]
             if v_east[v]
-            else catalog.WEST_INDUSTRIES[ws_industry[e - n_east_emp]][0]
+            else catalog.WEST_INDUSTRIES[employers.workshop_industry[e - n_east_emp]][0]
         )
         codes = [c for c in ind.codes if c in code_index]
         code_w = np.array([ind.codes[c] for c in codes])
@@ -469,11 +637,32 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
     v_close = np.where(
         v_open, NEVER, v_start + 60 + (rng.random(n_vac) * np.maximum(today_d - 7 - v_start - 60, 1)).astype(np.int64)
     )
-    v_mid = (v_wage_min + v_wage_max) / 2
-    v_pref = ref.prefecture[v_county]
-    v_max_age_eff = np.where(v_max_age > 0, v_max_age, 200)
+    return Vacancies(
+        employer=employers.org[v_emp],
+        county=v_county,
+        code=v_code,
+        title=v_title,
+        wage_min=v_wage_min,
+        wage_max=v_wage_max,
+        housing=v_housing,
+        meals=v_meals,
+        shift=v_shift,
+        contract_months=v_contract,
+        min_age=v_min_age,
+        max_age=v_max_age,
+        education_min=v_education_min,
+        start=v_start,
+        open=v_open,
+        east=v_east,
+        employer_index=v_emp,
+        manufacturing=v_manufacturing,
+        headcount_draw=v_hc_draw,
+        close=v_close,
+    )
 
-    # ---- pairings: (east, west) division index pairs --------------------------------------------------------
+
+def build_pairings(ref: Reference) -> Pairings:
+    """(east, west) division pairs at prefecture and county level, as matrices and first-partner lookups."""
     pref_pairs = {(ref.index[p.east_code], ref.index[p.west_code]) for p in ref.pairings if p.level == "prefecture"}
     county_pairs = {(ref.index[p.east_code], ref.index[p.west_code]) for p in ref.pairings if p.level == "county"}
     n_div = len(ref.codes)
@@ -483,14 +672,38 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
         pair_pref[e, w] = True
     for e, w in county_pairs:
         pair_county[e, w] = True
-    # For each west prefecture / county, a paired east prefecture / county (-1 if none; first one if several).
     east_pref_of = np.full(n_div, -1, dtype=np.int64)
     for e, w in sorted(pref_pairs):
         east_pref_of[w] = e if east_pref_of[w] < 0 else east_pref_of[w]
     east_county_of = np.full(n_div, -1, dtype=np.int64)
     for e, w in sorted(county_pairs):
         east_county_of[w] = e if east_county_of[w] < 0 else east_county_of[w]
+    return Pairings(
+        prefecture=pair_pref, county=pair_county, east_prefecture_of=east_pref_of, east_county_of=east_county_of
+    )
 
+
+def build_placements(
+    rng: np.random.Generator,
+    ref: Reference,
+    occ: Occupations,
+    wk: Workers,
+    vac: Vacancies,
+    employers: Employers,
+    agencies: Agencies,
+    pairings: Pairings,
+    first_day: int,
+    today_d: int,
+) -> Placements:
+    """Job histories in rounds: every job-seeking worker finds (or not) their next job, then keeps it a while."""
+    n, n_div, n_agencies = len(wk.county), len(ref.codes), len(agencies.org)
+    pair_pref, pair_county = pairings.prefecture, pairings.county
+    v_county, v_east, v_housing, v_code = vac.county, vac.east, vac.housing, vac.code
+    v_mid = (vac.wage_min + vac.wage_max) / 2
+    v_pref = ref.prefecture[v_county]
+    v_max_age_eff = np.where(vac.max_age > 0, vac.max_age, 200)
+    w_county, w_expected, w_channel = wk.county, wk.expected_wage, wk.channel
+    w_pref = ref.prefecture[w_county]
     east_idx = np.flatnonzero(v_east)
     west_idx = np.flatnonzero(~v_east)
     east_all = Groups.build(east_idx, np.zeros(len(east_idx), dtype=np.int64), 1)
@@ -499,14 +712,12 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
     west_all = Groups.build(west_idx, np.zeros(len(west_idx), dtype=np.int64), 1)
     west_by_county = Groups.build(west_idx, v_county[west_idx], n_div)
     west_by_pref = Groups.build(west_idx, v_pref[west_idx], n_div)
-    w_pref = ref.prefecture[w_county]
-    agencies_by_pref = Groups.build(np.arange(n_agencies), agency_region, n_div)
+    agencies_by_pref = Groups.build(np.arange(n_agencies), agencies.region, n_div)
 
-    # ---- placement histories: one round = every job-seeking worker finds (or not) their next job -----------
     festivals = np.array([day_number(f) for f in SPRING_FESTIVALS])
     festivals = festivals[(festivals > first_day - 60) & (festivals < today_d + 400)]
     first = np.where(
-        stock, first_day + rng.integers(0, 150, n), w_registered + 3 + rng.exponential(25, n).astype(np.int64)
+        wk.stock, first_day + rng.integers(0, 150, n), wk.registered + 3 + rng.exponential(25, n).astype(np.int64)
     )
     # The post-festival hiring wave (节后招工): a quarter of first jobs start in the weeks after a festival.
     nxt = festivals[np.minimum(np.searchsorted(festivals, first), len(festivals) - 1)] if len(festivals) else first
@@ -537,26 +748,26 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
         ci, wi = np.flatnonzero(cross), np.flatnonzero(~cross)
         cw = ids[ci]
         cand[ci, 0:4] = east_all.draw(rng, np.zeros(len(ci), dtype=np.int64), 4)
-        cand[ci, 4:6] = east_by_pref.draw(rng, east_pref_of[w_pref[cw]], 2)
-        cand[ci, 6:7] = east_by_county.draw(rng, east_county_of[w_county[cw]], 1)
+        cand[ci, 4:6] = east_by_pref.draw(rng, pairings.east_prefecture_of[w_pref[cw]], 2)
+        cand[ci, 6:7] = east_by_county.draw(rng, pairings.east_county_of[w_county[cw]], 1)
         ww = ids[wi]
         cand[wi, 0:3] = west_by_county.draw(rng, w_county[ww], 3)
         cand[wi, 3:5] = west_by_pref.draw(rng, w_pref[ww], 2)
         cand[wi, 5:7] = west_all.draw(rng, np.zeros(len(wi), dtype=np.int64), 2)
         valid = cand >= 0
         vc = np.maximum(cand, 0)
-        age = ages_on(w_birth[ids], t)
+        age = ages_on(wk.birth[ids], t)
         eligible = (
             valid
-            & (v_start[vc] <= t[:, None])
-            & (t[:, None] <= v_close[vc] - 14)
-            & (age[:, None] >= np.maximum(v_min_age[vc], 16))
+            & (vac.start[vc] <= t[:, None])
+            & (t[:, None] <= vac.close[vc] - 14)
+            & (age[:, None] >= np.maximum(vac.min_age[vc], 16))
             & (age[:, None] <= v_max_age_eff[vc])
-            & (w_education[ids][:, None] >= v_education_min[vc])
+            & (wk.education[ids][:, None] >= vac.education_min[vc])
         )
         gap = (v_mid[vc] - w_expected[ids][:, None]) / w_expected[ids][:, None]
-        wish = (wish_mask[ids][:, None] & vac_code_mask[v_code[vc]]) != 0
-        skill = (skill_mask[ids][:, None] & vac_code_mask[v_code[vc]]) != 0
+        wish = (wk.wish_mask[ids][:, None] & occ.vac_code_mask[v_code[vc]]) != 0
+        skill = (wk.skill_mask[ids][:, None] & occ.vac_code_mask[v_code[vc]]) != 0
         paired = pair_pref[v_pref[vc], w_pref[ids][:, None]] | pair_county[v_county[vc], w_county[ids][:, None]]
         home = v_county[vc] == w_county[ids][:, None]
         same_pref = v_pref[vc] == w_pref[ids][:, None]
@@ -575,7 +786,7 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
         )
         locality = locality * np.where((far > model.FAR_KM) & ~v_housing[vc], 0.25, 1.0)
         weight = (
-            np.sqrt(v_hc_draw[vc])
+            np.sqrt(vac.headcount_draw[vc])
             * np.exp(1.0 * wish + 0.5 * skill + 2.0 * np.clip(gap, -0.4, 0.3))
             * locality
             * eligible
@@ -602,29 +813,29 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
         local_agency = agencies_by_pref.draw(rng, w_pref[ids], 1)[:, 0]
         any_agency = rng.integers(0, n_agencies, m)
         agency = np.where((local_agency >= 0) & (rng.random(m) < 0.7), local_agency, any_agency)
-        referrer = np.where(referred, agency_org[agency], -1)
+        referrer = np.where(referred, agencies.org[agency], -1)
         x = model.SpellFeatures(
             start=t,
             km=km,
             wage_gap=(v_mid[v] - w_expected[ids]) / w_expected[ids],
             housing=v_housing[v],
-            meals=v_meals[v],
-            shift=v_shift[v],
-            manufacturing=v_manufacturing[v],
+            meals=vac.meals[v],
+            shift=vac.shift[v],
+            manufacturing=vac.manufacturing[v],
             trained=trained,
             paired_prefecture=paired_pref,
             paired_county=paired_county,
-            dependants=w_dependants[ids],
-            monitored=w_monitored[ids],
+            dependants=wk.dependants[ids],
+            monitored=wk.monitored[ids],
             prior_early_exit=prior_early[ids],
-            skill_match=(skill_mask[ids] & vac_code_mask[v_code[v]]) != 0,
-            wish_match=(wish_mask[ids] & vac_code_mask[v_code[v]]) != 0,
+            skill_match=(wk.skill_mask[ids] & occ.vac_code_mask[v_code[v]]) != 0,
+            wish_match=(wk.wish_mask[ids] & occ.vac_code_mask[v_code[v]]) != 0,
             age=age,
             referred=referred,
-            worker_frailty=w_frailty[ids],
-            employer_quality=emp_quality[v_emp[v]],
-            contract_days=np.round(v_contract[v] * 30.44).astype(np.int64),
-            close_day=v_close[v],
+            worker_frailty=wk.frailty[ids],
+            employer_quality=employers.quality[vac.employer_index[v]],
+            contract_days=np.round(vac.contract_months[v] * 30.44).astype(np.int64),
+            close_day=vac.close[v],
         )
         tau, reason, festival = model.draw_spells(rng, x, festivals)
         end = t + tau
@@ -638,8 +849,8 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
         # After a job ends: most look again; family ties, injury and a festival at home keep some back.
         stay_home = (
             0.15
-            + 0.10 * w_monitored[ids]
-            + 0.04 * np.minimum(w_dependants[ids], 3)
+            + 0.10 * wk.monitored[ids]
+            + 0.04 * np.minimum(wk.dependants[ids], 3)
             + 0.15 * festival
             + 0.30 * (reason == model.REASON["injury"])
             + 0.10 * (age >= 50)
@@ -658,72 +869,23 @@ def build_world(ref: Reference, workers: int, vacancies: int, years: int, seed: 
     cols = [np.concatenate([r[i] for r in rounds]) if rounds else np.zeros(0, np.int64) for i in range(8)]
     p_worker, p_vacancy, p_start, p_end, p_reason, p_referrer, p_trained, p_paired = cols
     order = np.lexsort((p_worker, p_start))
-    p_worker, p_vacancy, p_start, p_end = p_worker[order], p_vacancy[order], p_start[order], p_end[order]
-    p_reason, p_referrer = p_reason[order].astype(np.int64), p_referrer[order].astype(np.int64)
-    p_trained, p_paired = p_trained[order].astype(bool), p_paired[order].astype(bool)
-
-    # ---- headcount: never below the most workers a vacancy ever held at once ------------------------------
-    peak = peak_concurrency(p_vacancy, p_start, np.where(p_end >= 0, p_end, NEVER), n_vac)
-    slack = rng.uniform(1.0, 1.6, n_vac)
-    v_headcount = np.maximum(np.maximum(v_hc_draw, np.ceil(peak * slack).astype(np.int64)), 1)
-
-    # ---- follow-ups at 1, 4 and 12 weeks --------------------------------------------------------------------
-    f_cols = follow_ups(rng, p_start, p_end, p_reason, ~v_east[p_vacancy], today_d)
-
-    return World(
-        today=today_d,
-        first_day=first_day,
-        ref=ref,
-        orgs=orgs,
-        vac_codes=vac_codes,
-        worker_codes=worker_codes,
-        w_county=w_county,
-        w_owner=w_owner,
-        w_registered=w_registered,
-        w_birth=w_birth,
-        w_male=w_male,
-        w_serial=w_serial,
-        w_surname=w_surname,
-        w_given=w_given,
-        w_phone=w_phone,
-        w_education=w_education,
-        w_channel=w_channel,
-        w_expected_wage=w_expected,
-        w_low_income=w_low_income,
-        w_monitored=w_monitored,
-        w_dependants=w_dependants,
-        w_consent=w_consent,
-        w_skills=w_skills,
-        w_past_jobs=w_past_jobs,
-        w_desired=w_desired,
-        past_job_titles=past_titles,
-        v_employer=employer_org[v_emp],
-        v_county=v_county,
-        v_code=v_code,
-        v_title=v_title,
-        v_headcount=v_headcount,
-        v_wage_min=v_wage_min,
-        v_wage_max=v_wage_max,
-        v_housing=v_housing,
-        v_meals=v_meals,
-        v_shift=v_shift,
-        v_contract_months=v_contract,
-        v_min_age=v_min_age,
-        v_max_age=v_max_age,
-        v_education_min=v_education_min,
-        v_start=v_start,
-        v_open=v_open,
-        v_east=v_east,
-        p_worker=p_worker,
-        p_vacancy=p_vacancy,
-        p_start=p_start,
-        p_end=p_end,
-        p_reason=p_reason,
-        p_referrer=p_referrer,
-        p_trained=p_trained,
-        p_paired=p_paired,
-        **f_cols,
+    return Placements(
+        worker=p_worker[order],
+        vacancy=p_vacancy[order],
+        start=p_start[order],
+        end=p_end[order],
+        reason=p_reason[order].astype(np.int64),
+        referrer=p_referrer[order].astype(np.int64),
+        trained=p_trained[order].astype(bool),
+        paired=p_paired[order].astype(bool),
     )
+
+
+def headcount(rng: np.random.Generator, vac: Vacancies, p: Placements) -> np.ndarray:
+    """Each vacancy's headcount: its draw, raised to cover the most workers it ever held at once, with slack."""
+    peak = peak_concurrency(p.vacancy, p.start, np.where(p.end >= 0, p.end, NEVER), len(vac.county))
+    slack = rng.uniform(1.0, 1.6, len(vac.county))
+    return np.maximum(np.maximum(vac.headcount_draw, np.ceil(peak * slack).astype(np.int64)), 1)
 
 
 def peak_concurrency(vacancy: np.ndarray, start: np.ndarray, end: np.ndarray, n_vac: int) -> np.ndarray:
@@ -746,7 +908,7 @@ def peak_concurrency(vacancy: np.ndarray, start: np.ndarray, end: np.ndarray, n_
 
 def follow_ups(
     rng: np.random.Generator, start: np.ndarray, end: np.ndarray, reason: np.ndarray, local: np.ndarray, today: int
-) -> dict[str, np.ndarray]:
+) -> FollowUps:
     """Scheduled calls at 1, 4 and 12 weeks: 'concern' is likelier in the month before a quit, 'left' after it."""
     n = len(start)
     ended = end >= 0
@@ -798,10 +960,4 @@ def follow_ups(
     for code, key, texts in ((2, "left", catalog.NOTES_LEFT), (3, "unreachable", catalog.NOTES_UNREACHABLE)):
         chosen = f_outcome == code
         f_note[chosen] = NOTE_OFFSET[key] + (u[chosen] * len(texts)).astype(np.int64)
-    return {
-        "f_placement": f_placement,
-        "f_date": f_date,
-        "f_contact": f_contact,
-        "f_outcome": f_outcome,
-        "f_note": f_note,
-    }
+    return FollowUps(placement=f_placement, date=f_date, contact=f_contact, outcome=f_outcome, note=f_note)
