@@ -32,6 +32,16 @@ from app.seed import catalog
 from app.seed.cases import build_cases
 from app.seed.reference import load_reference
 from app.seed.simulate import NOTE_TEXTS, World, build_world, to_dates
+from app.seed.training import (
+    build_training,
+    class_rows,
+    demand_rows,
+    enrolment_rows,
+    placement_enrolments,
+    reservation_rows,
+    school_of,
+)
+from app.training.models import Enrolment, TrainingClass, TrainingDemand, TrainingReservation
 from app.vacancies.schemas import SHIFTS
 from app.workers.idnumber import make_id_number
 from app.workers.schemas import CHANNELS, EDUCATION_LEVELS
@@ -319,8 +329,24 @@ def _insert_world(conn: Connection, w: World, vault: PiiVault, progress: Progres
     vacancy_ids = np.empty(n_vac, dtype=np.int64)
     vacancy_ids[v_order] = _bulk(conn, _table(Vacancy), n_vac, vacancy_rows, progress, "vacancies")
 
+    # ---- training: the classes behind the trained placements, before the placements that name them ---------
+    classes = build_training(w)
+    demands = demand_rows(w, classes, org_ids, vacancy_ids)
+    demand_ids = _bulk(conn, _table(TrainingDemand), len(demands), lambda lo, hi: demands[lo:hi], progress, "demands")
+    class_list = class_rows(w, classes, int(org_ids[school_of(w)]), demand_ids)
+    class_ids = _bulk(
+        conn, _table(TrainingClass), len(class_list), lambda lo, hi: class_list[lo:hi], progress, "classes"
+    )
+    enrolments = enrolment_rows(w, classes, class_ids, org_ids, worker_ids)
+    enrolment_ids = _bulk(
+        conn, _table(Enrolment), len(enrolments), lambda lo, hi: enrolments[lo:hi], progress, "enrolments"
+    )
+    held = reservation_rows(w, classes, class_ids, vacancy_ids, get_settings().training_reservation_days)
+    _bulk(conn, _table(TrainingReservation), len(held), lambda lo, hi: held[lo:hi], progress, "reservations")
+
     # ---- placements ---------------------------------------------------------------------------------------
     n_p = len(w.placements.worker)
+    p_enrolment = placement_enrolments(classes, n_p, enrolment_ids)
     p_worker_ids = worker_ids[w.placements.worker]
     p_vacancy_ids = vacancy_ids[w.placements.vacancy]
     p_recorder = org_ids[w.workers.owner[w.placements.worker]]
@@ -341,6 +367,7 @@ def _insert_world(conn: Connection, w: World, vault: PiiVault, progress: Progres
                 "end_date": ends[i - lo] if ended[i] else None,
                 "end_reason": END_REASONS[w.placements.reason[i]] if ended[i] else None,
                 "recorded_by_org_id": int(p_recorder[i]),
+                "training_enrolment_id": int(p_enrolment[i]) if p_enrolment[i] >= 0 else None,
                 "created_at": p_created[i],
                 "updated_at": p_updated[i],
             }
@@ -410,6 +437,8 @@ def _insert_world(conn: Connection, w: World, vault: PiiVault, progress: Progres
         "active_placements": int((~ended).sum()),
         "follow_ups": n_f,
         "cases": len(case_rows),
+        "training_classes": len(class_list),
+        "enrolments": len(enrolments),
         "marginals": w.marginals(),
     }
 

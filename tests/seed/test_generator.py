@@ -15,6 +15,7 @@ from app.db import Database
 from app.models import FollowUp, Occupation, Org, Pairing, Placement, Vacancy, Worker
 from app.pii import mask_id_number, mask_phone, vault_for
 from app.seed.generator import SeedConfig, SeedRefused, seed_database
+from app.training.models import Enrolment, TrainingClass, TrainingDemand, TrainingReservation
 from app.workers.idnumber import age_on, parse_id_number
 from app.workers.service import birth_date_of
 from tests.conftest import MUTABLE_TABLES
@@ -263,3 +264,58 @@ def test_cases_follow_the_ends_that_call_for_them_and_their_history_gives_their_
     resp = client.get("/api/v1/cases?limit=200", headers={"Authorization": f"Bearer {office['api_key']}"})
     assert resp.status_code == 200, resp.text
     assert len(resp.json()["items"]) == sum(c.worker_owner_org_id == office["org_id"] for c in cases)
+
+
+def test_trained_placements_name_a_completed_class_in_their_occupation_that_ended_before_they_started(
+    client, db: Database, settings: Settings, seeded: tuple[dict, Path]
+) -> None:
+    """The simulation's latent `trained` becomes rows the API would accept: a completed enrolment with the hours."""
+    summary, keys_file = seeded
+    with db.session(write=False) as s:
+        classes = {c.id: c for c in s.scalars(select(TrainingClass))}
+        enrolments = {e.id: e for e in s.scalars(select(Enrolment))}
+        demands = {d.id: d for d in s.scalars(select(TrainingDemand))}
+        vacancies = {v.id: v for v in s.scalars(select(Vacancy))}
+        placements = list(s.scalars(select(Placement)))
+        held = list(s.scalars(select(TrainingReservation)))
+    assert summary["training_classes"] == len(classes) and summary["enrolments"] == len(enrolments)
+    trained = [p for p in placements if p.training_enrolment_id is not None]
+    assert 0.05 < len(trained) / len(placements) < 0.5
+    share = settings.training_completion_share
+    for p in trained:
+        e = enrolments[p.training_enrolment_id]
+        klass, vacancy = classes[e.class_id], vacancies[p.vacancy_id]
+        assert (e.worker_id, e.status, e.result) == (p.worker_id, "completed", "pass")
+        assert e.attended_hours >= share * klass.planned_hours and e.certificate_no
+        assert klass.status == "completed" and klass.end_date < p.start_date
+        assert klass.occupation_code == vacancy.occupation_code
+        if klass.mode == "order_class":
+            demand = demands[klass.demand_id]
+            assert (demand.vacancy_id, demand.employer_org_id) == (vacancy.id, vacancy.employer_org_id)
+    per_class: dict[int, int] = defaultdict(int)
+    for e in enrolments.values():
+        per_class[e.class_id] += 1
+        assert (e.result == "fail") == (e.status == "failed")
+        assert e.status != "dropped" or (e.drop_reason and e.attended_hours < share * classes[e.class_id].planned_hours)
+    assert all(n <= classes[c].capacity for c, n in per_class.items())
+    assert {e.status for e in enrolments.values()} == {"completed", "dropped", "failed", "enrolled"}
+    assert {"completed", "running", "enrolling"} <= {c.status for c in classes.values()}
+    assert {c.mode for c in classes.values()} == {"order_class", "short_course"}
+    for r in held:
+        klass = classes[r.class_id]
+        assert klass.mode == "order_class" and demands[klass.demand_id].vacancy_id == r.vacancy_id
+        assert 0 < r.places <= demands[klass.demand_id].hire_commitment
+        assert r.expires_on == klass.end_date + timedelta(days=settings.training_reservation_days)
+    assert held
+    # The school reads its classes through the API; the office reads its workers' trainings.
+    keys = json.loads(keys_file.read_text())
+    school = {"Authorization": f"Bearer {keys['training_school']['api_key']}"}
+    seen = client.get("/api/v1/training/classes?limit=200", headers=school)
+    assert seen.status_code == 200 and len(seen.json()["items"]) == min(200, len(classes))
+    office = keys["county_office"]
+    mine = next(p for p in trained if p.recorded_by_org_id == office["org_id"])
+    got = client.get(
+        f"/api/v1/workers/{mine.worker_id}/trainings", headers={"Authorization": f"Bearer {office['api_key']}"}
+    )
+    assert got.status_code == 200, got.text
+    assert mine.training_enrolment_id in {t["id"] for t in got.json()["items"]}
