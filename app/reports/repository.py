@@ -15,6 +15,7 @@ from app.orgs.models import Org
 from app.placements.models import FollowUp, Placement
 from app.reports.models import RiskSnapshot
 from app.reports.schemas import Scope
+from app.training.models import Enrolment, TrainingClass
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
@@ -86,14 +87,25 @@ def departures(session: Session, scope: Scope, since: date, until: date) -> pd.D
 
 
 def started(session: Session, scope: Scope, since: date, until: date) -> pd.DataFrame:
-    """Placements started between `since` and `until`, with their end if it is dated by `until`."""
+    """Placements started between `since` and `until`, with their end if it is dated by `until`, their occupation
+    and whether the worker had completed a class in it before the start (`trained`)."""
     end = case((P.end_date <= until, P.end_date), else_=None)
     reason = case((P.end_date <= until, P.end_reason), else_=None)
-    stmt = _joined(
-        select(P.id, W.hukou_county, V.employer_org_id, V.county_code, P.start_date, end.label("end_date"), reason),
-        scope,
-    ).where(P.start_date.between(since, until))
-    return _frame(session, stmt, ["placement_id", *GROUP_COLUMNS, "start_date", "end_date", "end_reason"])
+    trained = (
+        select(Enrolment.id)
+        .join(TrainingClass, TrainingClass.id == Enrolment.class_id)
+        .where(
+            Enrolment.worker_id == P.worker_id,
+            Enrolment.status == "completed",
+            TrainingClass.occupation_code == V.occupation_code,
+            TrainingClass.end_date < P.start_date,
+        )
+        .exists()
+    )
+    columns = (P.id, W.hukou_county, V.employer_org_id, V.county_code, P.start_date, end.label("end_date"), reason)
+    stmt = _joined(select(*columns, V.occupation_code, trained), scope).where(P.start_date.between(since, until))
+    names = ["placement_id", *GROUP_COLUMNS, "start_date", "end_date", "end_reason", "occupation_code", "trained"]
+    return _frame(session, stmt, names)
 
 
 def starts_by_county_pair(session: Session, since: date, until: date) -> pd.DataFrame:

@@ -27,6 +27,7 @@ class Reference:
     divisions: dict[str, str]
     employers: dict[int, str]
     pairings: list[PairingAt]
+    schools: dict[int, str]
 
     @classmethod
     def load(cls, session: Session, on: date | None = None) -> "Reference":
@@ -35,6 +36,7 @@ class Reference:
             reference_repo.division_names(session),
             repository.org_names(session, OrgKind.employer),
             pairing_service.pairings_on(session, on),
+            repository.org_names(session, OrgKind.training_school),
         )
 
 

@@ -15,6 +15,7 @@ from app.reports import repository
 from app.reports.facts import CONCERN_DAYS, FOLLOW_UP_SLACK, TREND_WEEKS, Facts, cohort_months, days_from
 from app.reports.schemas import CHANNELS, IsoWeek, Scope
 from app.reports.scope import Reference, pairing_mask
+from app.training.report import trained_mask
 from matching.departure_features import EARLY_DAYS, HORIZONS
 from matching.survival import curve, retention
 
@@ -74,6 +75,20 @@ DEFINITIONS_TEXT: dict[str, tuple[str, str]] = {
         "replayed from the case events written before the week ended: opened and resolved in the week, open at its "
         "end; overdue = a running clock due before the Sunday; time to resolve in Chinese working days (holidays "
         "and make-up days counted); share of departures with a case = the week's ended placements that have one",
+    ),
+    "training": (
+        "报名按报名登记日计；结业按培训班结束日计（需考核合格且出勤达标）；退学按登记退学日计；"
+        "在办培训班 = 本范围有学员、周日处于开班与结业日之间且未取消的班次；"
+        "结业30天内就业 = 30天窗口已满的13周内结业学员中，结业后30天内上岗的比例；"
+        "留存 = 上岗前已在该工种结业的劳动者与同工种未培训劳动者，按 Kaplan-Meier 估计第 90/180 天仍在岗比例"
+        "（删失同上）；承诺兑现 = 已结业订单班对应需求的承诺招用人数中，结业后在该岗位上岗的结业学员人数",
+        "an enrolment counts on the day it was made, a completion on its class's last day (a pass with enough hours), "
+        "a drop on the day it was recorded; classes running = classes with an enrolment in scope whose dates span the "
+        "Sunday, not cancelled; placed within 30 days = of the graduates of classes that ended in the 13 weeks whose "
+        "30-day window has closed, the share who started a placement within 30 days of the class's end; retention = "
+        "Kaplan-Meier share still employed on day 90/180 of workers who had completed a class in the job's occupation "
+        "before starting, against untrained workers in the same occupations (censored as above); commitments kept = "
+        "graduates of completed order classes who started on the demand's vacancy, against the hires it committed",
     ),
     "pairing_target": (
         "年度目标属于整个结对：完成比例 = 结对全部年内就业 / 年度目标；县或企业看到本范围的年内就业及其占结对的比重",
@@ -350,3 +365,28 @@ def case_filters(scope: Scope) -> dict[str, Any]:
     if scope.kind == "workplace":  # a station's region: the cases whose claim lies there
         return {"workplace_region": scope.code}
     return {}
+
+
+def training_filters(scope: Scope) -> dict[str, Any]:
+    """The enrolments a scope counts: its workers', its employer's demands', its workplaces' demands'."""
+    if scope.kind in ("county", "pairing"):
+        return {"home_region": scope.code if scope.kind == "county" else scope.west_code}
+    if scope.kind == "employer":
+        return {"employer_id": scope.org_id}
+    if scope.kind == "workplace":
+        return {"workplace_region": scope.code}
+    return {}
+
+
+def graduate_retention(facts: Facts) -> dict[str, Any]:
+    """Graduates' placements against untrained workers' in the same occupations, Kaplan–Meier at 90 and 180 days."""
+    started = facts.started
+    if not len(started):
+        empty = km(started, (90, 180))
+        return {"occupations": 0, "graduates": empty, "untrained_same_occupations": empty}
+    graduates, untrained = trained_mask(started)
+    return {
+        "occupations": int(started.loc[graduates, "occupation_code"].nunique()),
+        "graduates": km(started[graduates], (90, 180)),
+        "untrained_same_occupations": km(started[untrained], (90, 180)),
+    }

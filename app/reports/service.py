@@ -23,15 +23,18 @@ from app.reports.sections import (
     cohorts,
     curves,
     follow_ups,
+    graduate_retention,
     grouped,
     km,
     pairing_rows,
     rows,
     scope_block,
+    training_filters,
     trend,
     week_figures,
 )
 from app.rights.report import cases_section
+from app.training.report import training_section
 from matching.departure_features import HORIZONS
 
 log = logging.getLogger(__name__)
@@ -89,6 +92,16 @@ def build_report(session: Session, scope: Scope, week: IsoWeek, ref: Reference |
             {"divisions": ref.divisions, "employers": ref.employers},
             get_settings(),
         ),
+        "training": {
+            **training_section(
+                session,
+                week.monday,
+                week.end_instant,
+                training_filters(scope),
+                {"schools": ref.schools, "employers": ref.employers},
+            ),
+            "retention": graduate_retention(facts),
+        },
         "definitions": DEFINITIONS,
     }
 

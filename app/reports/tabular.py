@@ -127,7 +127,7 @@ def _long_rows(report: dict[str, Any]) -> list[list[Any]]:
         if item.get("answered_this_week"):
             rest["answered_this_week"] = label("flag_decision", item["answered_this_week"])
         rows += [["at_risk", item["placement_id"], "", k, v] for k, v in _flat("", rest)]
-    return rows + _case_rows(report["cases"])
+    return rows + _case_rows(report["cases"]) + _training_rows(report["training"])
 
 
 def _case_rows(cases: dict[str, Any]) -> list[list[Any]]:
@@ -140,6 +140,25 @@ def _case_rows(cases: dict[str, Any]) -> list[list[Any]]:
         ["cases_arrears_employers", e["employer_id"], e["name"], "open_cases", e["open_cases"]]
         for e in cases["employers_with_open_arrears"]
     ]
+    return rows
+
+
+TRAINING_COUNTS = ("classes_running_at_week_end", "enrolled", "completed", "dropped")
+
+
+def _training_rows(training: dict[str, Any]) -> list[list[Any]]:
+    """The training section long: its counts, then each school, the placed and retention figures, the promises."""
+    rows: list[list[Any]] = [["training", "", "", k, training[k]] for k in TRAINING_COUNTS]
+    for school in training["by_school"]:
+        rows += [["training_by_school", school["school_id"], school["name"], k, school[k]] for k in TRAINING_COUNTS]
+    placed = training["graduates_placed_within_30_days"]
+    rows += [["training_placed_within_30_days", "", "", k, v] for k, v in _flat("", placed)]
+    rows += [["training_retention", "", "", k, v] for k, v in _flat("", training["retention"])]
+    promises = {k: v for k, v in training["commitments"].items() if k != "by_employer"}
+    rows += [["training_commitments", "", "", k, v] for k, v in _flat("", promises)]
+    for e in training["commitments"]["by_employer"]:
+        rest = {k: v for k, v in e.items() if k not in ("employer_id", "name")}
+        rows += [["training_commitments", e["employer_id"], e["name"], k, v] for k, v in _flat("", rest)]
     return rows
 
 
@@ -225,6 +244,11 @@ def workbook_bytes(wb: Any, stamp: datetime) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return _normalised_zip(buffer.getvalue(), stamp.isoformat() + "Z")
+
+
+def _training_value(metric: str, value: Any) -> Any:
+    """The window's bounds as dates Excel can read; every other value as it is."""
+    return date.fromisoformat(value) if metric.startswith("classes_ended_") else value
 
 
 def to_xlsx(report: dict[str, Any]) -> bytes:
@@ -388,6 +412,15 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
         + [
             [f"{metric_label('open_cases')}: {e['name']}", e["open_cases"]]
             for e in cases["employers_with_open_arrears"]
+        ],
+    )
+    write_sheet(
+        wb,
+        "培训 training",
+        ["部分 section", "名称 name", "指标 metric", "数值 value"],
+        [
+            [section, name or key, field_label(metric), _training_value(metric, value)]
+            for section, key, name, metric, value in _training_rows(report["training"])
         ],
     )
     write_sheet(

@@ -194,6 +194,58 @@ class Cases(CaseCounts):
     departures_with_case_share: float | None
 
 
+class TrainingCounts(_Part):
+    classes_running_at_week_end: int = Field(description="classes with an enrolment in scope, started and not ended")
+    enrolled: int = Field(description="enrolments made in the week")
+    completed: int = Field(description="completed enrolments whose class ended in the week")
+    dropped: int = Field(description="enrolments recorded as dropped in the week")
+
+
+class SchoolRow(TrainingCounts):
+    school_id: int
+    name: str
+
+
+class GraduatesPlaced(_Part):
+    """Graduates of the classes that ended in a 13-week window, placed within 30 days of their class's end."""
+
+    classes_ended_from: date
+    classes_ended_to: date
+    graduates: int
+    placed: int
+    share: float | None
+
+
+class CommitmentRow(_Part):
+    employer_id: int
+    name: str
+    committed: int
+    graduates_hired: int
+    fulfilled_share: float | None
+
+
+class Commitments(_Part):
+    """Order classes' hire commitments (招生即招工) against the graduates who started on the demand's vacancy."""
+
+    committed: int
+    graduates_hired: int
+    fulfilled_share: float | None
+    by_employer: list[CommitmentRow]
+
+
+class GraduateRetention(_Part):
+    occupations: int = Field(description="occupations with at least one graduate's placement")
+    graduates: dict[str, Estimate] = Field(description="by horizon in days (90, 180)")
+    untrained_same_occupations: dict[str, Estimate]
+
+
+class Training(TrainingCounts):
+    by_school: list[SchoolRow]
+    graduates_placed_within_30_days: GraduatesPlaced
+    commitments: Commitments
+    retention: GraduateRetention
+
+
 class Definition(_Part):
     label: str
     zh: str
@@ -219,4 +271,5 @@ class WeeklyReport(_Part):
     follow_ups: FollowUps
     at_risk: AtRisk
     cases: Cases
+    training: Training
     definitions: dict[str, Definition] = Field(description="口径 / how each figure is counted")

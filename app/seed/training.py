@@ -19,7 +19,9 @@ from app.seed.simulate import World
 ORDER_CLASS_SHARE = 0.7  # of the trained placements' classes; the rest are short courses
 HOURS = {"order_class": (80, 120, 160), "short_course": (24, 40, 64)}
 HOURS_PER_WEEK = 30
-GROUP_DAYS = 91  # a vacancy's trained placements starting in the same quarter came from one class
+# Trained placements that came from one class: an order class's on one vacancy starting in the same half-year, a
+# short course's in one occupation (any employer) starting in the same quarter.
+GROUP_DAYS = {"order_class": 182, "short_course": 91}
 NOT_GRADUATED_SHARE = 0.2  # per graduate, another enrolment that dropped out or failed
 DROP_SHARE = 0.7  # of those, dropped (the rest failed the assessment)
 OPEN_CLASS_SHARE = 0.03  # of open vacancies, at least one: a class enrolling or running today
@@ -68,14 +70,18 @@ def build_training(w: World) -> list[DemoClass]:
     rng = np.random.default_rng([int(w.today), 13])
     p = w.placements
     trained = np.flatnonzero(p.trained)
-    groups: dict[tuple[int, int], list[int]] = {}
-    for i in trained.tolist():  # placements are sorted by start, so each group's first member starts first
-        groups.setdefault((int(p.vacancy[i]), int(p.start[i]) // GROUP_DAYS), []).append(i)
+    modes = np.where(rng.random(len(trained)) < ORDER_CLASS_SHARE, "order_class", "short_course")
+    groups: dict[tuple[str, int, int], list[int]] = {}
+    for i, mode in zip(trained.tolist(), modes.tolist(), strict=True):
+        # Placements are sorted by start, so each group's first member starts first.
+        v = int(p.vacancy[i])
+        on = v if mode == "order_class" else int(w.vacancies.code[v])
+        groups.setdefault((mode, on, int(p.start[i]) // GROUP_DAYS[mode]), []).append(i)
     by_registration = np.argsort(w.workers.registered, kind="stable")
     registered = w.workers.registered[by_registration]
     classes = []
-    for (vacancy, _), members in groups.items():
-        klass = _past_class(rng, w, vacancy, members)
+    for (mode, _, _), members in groups.items():
+        klass = _past_class(rng, w, mode, members)
         on_roll = by_registration[: np.searchsorted(registered, klass.start, side="right")]
         klass.enrolments += _not_graduated(rng, w, klass, on_roll, len(members))
         classes.append(klass)
@@ -88,10 +94,11 @@ def _duration(hours: int) -> int:
     return int(np.ceil(hours / HOURS_PER_WEEK * 7))
 
 
-def _past_class(rng: np.random.Generator, w: World, vacancy: int, members: list[int]) -> DemoClass:
-    """The completed class the members' workers graduated from, a few days before the first of them started."""
+def _past_class(rng: np.random.Generator, w: World, mode: str, members: list[int]) -> DemoClass:
+    """The completed class the members' workers graduated from, a few days before the first of them started
+    (a short course takes its occupation and title from the first member's vacancy)."""
     p = w.placements
-    mode = "order_class" if rng.random() < ORDER_CLASS_SHARE else "short_course"
+    vacancy = int(p.vacancy[members[0]])
     hours = int(rng.choice(HOURS[mode]))
     end = int(p.start[members[0]]) - int(rng.integers(2, 15))
     start = end - _duration(hours)
@@ -105,8 +112,8 @@ def _past_class(rng: np.random.Generator, w: World, vacancy: int, members: list[
     enrolments = list(by_worker.values())
     demand = None
     if mode == "order_class":
-        n = len(by_worker)
-        demand = DemoDemand(start - int(rng.integers(20, 60)), n + int(rng.integers(0, 5)), n, end + 7)
+        promised = len(by_worker) + int(rng.integers(0, 3))  # some promised places go to nobody from the class
+        demand = DemoDemand(start - int(rng.integers(20, 60)), promised + int(rng.integers(0, 5)), promised, end + 7)
     return DemoClass(vacancy, mode, start, end, hours, "completed", demand, enrolments)
 
 

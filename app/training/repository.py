@@ -2,15 +2,17 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from app.authz import Reach
 from app.placements.models import Placement
+from app.rights.repository import region_prefix
 from app.training.models import Enrolment, TrainingClass, TrainingDemand, TrainingReservation
+from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
 # Every enrolment but a dropped one holds its place in the class.
@@ -273,3 +275,95 @@ def order_class_vacancies(session: Session, worker_id: int) -> set[int]:
         )
     )
     return {int(v) for v in session.scalars(stmt) if v is not None}
+
+
+# --- the weekly report -----------------------------------------------------------------------------------------
+
+SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
+REPORT_COLUMNS = [
+    "enrolment_id",
+    "class_id",
+    "school_id",
+    "class_status",
+    "class_start",
+    "class_end",
+    "demand_id",
+    "hire_commitment",
+    "demand_vacancy_id",
+    "employer_id",
+    "worker_id",
+    "status",
+    "created_at",
+    "updated_at",
+]
+
+
+def _report_scope(
+    stmt: SelectT, home_region: str | None, employer_id: int | None, workplace_region: str | None
+) -> SelectT:
+    """Enrolments of a report's scope: its workers' (home county), its employer's demands', its workplaces'."""
+    stmt = (
+        stmt.join(TrainingClass, TrainingClass.id == Enrolment.class_id)
+        .join(Worker, Worker.id == Enrolment.worker_id)
+        .outerjoin(TrainingDemand, TrainingDemand.id == TrainingClass.demand_id)
+        .outerjoin(Vacancy, Vacancy.id == TrainingDemand.vacancy_id)
+    )
+    if home_region is not None:
+        stmt = stmt.where(Worker.hukou_county.startswith(region_prefix(home_region)))
+    if employer_id is not None:
+        stmt = stmt.where(TrainingDemand.employer_org_id == employer_id)
+    if workplace_region is not None:
+        stmt = stmt.where(Vacancy.county_code.startswith(region_prefix(workplace_region)))
+    return stmt
+
+
+def report_enrolments(
+    session: Session,
+    until: datetime,
+    *,
+    home_region: str | None = None,
+    employer_id: int | None = None,
+    workplace_region: str | None = None,
+) -> list[tuple[Any, ...]]:
+    """The enrolments made before `until` in a report's scope, with their class and demand (REPORT_COLUMNS)."""
+    stmt = select(
+        Enrolment.id,
+        Enrolment.class_id,
+        TrainingClass.school_org_id,
+        TrainingClass.status,
+        TrainingClass.start_date,
+        TrainingClass.end_date,
+        TrainingClass.demand_id,
+        TrainingDemand.hire_commitment,
+        TrainingDemand.vacancy_id,
+        TrainingDemand.employer_org_id,
+        Enrolment.worker_id,
+        Enrolment.status,
+        Enrolment.created_at,
+        Enrolment.updated_at,
+    ).select_from(Enrolment)
+    stmt = _report_scope(stmt, home_region, employer_id, workplace_region).where(Enrolment.created_at < until)
+    return [tuple(r) for r in session.execute(stmt.order_by(Enrolment.id))]
+
+
+def graduate_starts(
+    session: Session,
+    last_day: date,
+    *,
+    home_region: str | None = None,
+    employer_id: int | None = None,
+    workplace_region: str | None = None,
+) -> list[tuple[Any, ...]]:
+    """(enrolment id, placement start, placement vacancy) for each placement a scope's graduate started from the
+    class's last day up to `last_day`."""
+    stmt = (
+        select(Enrolment.id, Placement.start_date, Placement.vacancy_id)
+        .select_from(Enrolment)
+        .join(Placement, Placement.worker_id == Enrolment.worker_id)
+    )
+    stmt = _report_scope(stmt, home_region, employer_id, workplace_region).where(
+        Enrolment.status == "completed",
+        Placement.start_date >= TrainingClass.end_date,
+        Placement.start_date <= last_day,
+    )
+    return [tuple(r) for r in session.execute(stmt)]
