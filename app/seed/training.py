@@ -245,7 +245,6 @@ def enrolment_rows(
     rows = []
     for c, class_id in zip(classes, class_ids.tolist(), strict=True):
         for k, e in enumerate(c.enrolments):
-            finished = c.status == "completed"
             rows.append(
                 {
                     "class_id": int(class_id),
@@ -260,10 +259,17 @@ def enrolment_rows(
                     "enrolled_by_org_id": int(org_ids[w.workers.owner[e.worker]]),
                     "version": 1,
                     "created_at": _at(e.enrolled, 11),
-                    "updated_at": _at(c.end if finished else e.enrolled, 16),
+                    "updated_at": _at(_last_change(c, e), 16),
                 }
             )
     return rows
+
+
+def _last_change(c: DemoClass, e: DemoEnrolment) -> int:
+    """The day a row was last written: a drop part-way through the hours, a result on the last day."""
+    if e.status == "dropped":
+        return max(e.enrolled, c.start + (c.end - c.start) * e.hours // c.hours)
+    return c.end if c.status == "completed" else e.enrolled
 
 
 def placement_enrolments(classes: list[DemoClass], n_placements: int, enrolment_ids: np.ndarray) -> np.ndarray:
