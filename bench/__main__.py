@@ -100,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "matcher-quality",
             "incentives",  # incentives
             "training",  # training
+            "training-report",  # the weekly report with its training section
             "cases",  # rights cases
             "monthly",  # the monthly consultation pack
             "quarterly",  # the quarterly evaluation
@@ -177,6 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             log("training: 10,000 enrolments from one XLSX, beside the worker import of the same rows")
             figures["training"] = run_training(10_000, workdir)
             log(f"training: {figures['training']}")
+        if args.only in (None, "training-report"):
+            from bench.training_report import run as run_training_report
+
+            figures["training_report"] = run_training_report(args.placements, workdir, migrated_sqlite, log)
         if args.only in (None, "cases"):  # rights cases
             from bench.cases import run as run_cases
 

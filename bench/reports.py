@@ -154,6 +154,7 @@ def time_report(url: str) -> dict[str, Any]:
         "served_kept_ms": round(served_ms, 1),
         "active_at_week_end": report["totals"]["active_at_week_end"],
         "cases_open_at_week_end": report["cases"]["open_at_week_end"],
+        "training_graduates_observed_90": report["training"]["retention"]["graduates"]["90"]["at_risk"],
         "aim": "< 60 s",
     }
 

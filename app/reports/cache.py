@@ -33,6 +33,7 @@ from app.reference.models import Division, Pairing
 from app.reports.models import CachedReport, FactChange, RiskSnapshot
 from app.reports.schemas import IsoWeek, Scope
 from app.rights.models import CalendarDay, CaseEvent, RightsCase
+from app.training.models import Enrolment, TrainingClass, TrainingDemand
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
@@ -72,10 +73,14 @@ FACTS: dict[type[Base], Fact] = {
         ),  # fmt: skip
     ),
     CalendarDay: Fact(days=("day",)),
+    # An enrolment counts from the day it was made: its completion, drop and graduates' placements come later.
+    Enrolment: Fact(days=("created_at",)),
+    TrainingClass: Fact(days=("start_date", "end_date"), inserts=False),  # with no enrolment it counts nowhere
+    TrainingDemand: Fact(reads=frozenset({"hire_commitment", "vacancy_id", "employer_org_id"}), inserts=False),
     PairingVersion: Fact(days=("effective_from", "start_date", "end_date")),
     Pairing: Fact(inserts=False),
     Worker: Fact(reads=frozenset({"hukou_county"}), inserts=False),
-    Vacancy: Fact(reads=frozenset({"county_code", "employer_org_id", "title"}), inserts=False),
+    Vacancy: Fact(reads=frozenset({"county_code", "employer_org_id", "title", "occupation_code"}), inserts=False),
     Org: Fact(reads=frozenset({"name", "kind", "region_code"}), inserts=False),
     Division: Fact(reads=frozenset({"name"}), inserts=False),
 }

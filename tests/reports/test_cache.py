@@ -20,11 +20,13 @@ from app.models import (
     Placement,
     PlacementRisk,
     RightsCase,
+    Vacancy,
     Worker,
 )
 from app.reports import cache, schedule, service
 from app.reports.render import render
 from app.reports.schemas import IsoWeek, Scope
+from app.training.models import Enrolment, TrainingClass
 from tests.factories import id_number, patch_fresh, worker_payload
 from tests.reports import helpers as h
 
@@ -163,10 +165,34 @@ def _bulk_end(s, p, _t):
     s.execute(update(Placement).where(Placement.id == p["local"]).values(end_reason="quit_wage"))
 
 
+def _enrol_before_the_week(s, p, t):
+    klass = TrainingClass(
+        school_org_id=t["county"].org_id, mode="short_course", occupation_code="6-25-04-00", title="电子装配",
+        county_code="450225", start_date=date(2025, 2, 3), end_date=date(2025, 2, 28), planned_hours=120,
+        capacity=10, status="completed",
+    )  # fmt: skip
+    s.add(klass)
+    s.flush()
+    s.add(
+        Enrolment(
+            class_id=klass.id, worker_id=s.get(Placement, p["local"]).worker_id, status="completed",
+            attended_hours=120, result="pass", enrolled_by_org_id=t["county"].org_id,
+            created_at=datetime(2025, 2, 1, 2, tzinfo=UTC),
+        )
+    )  # fmt: skip
+
+
+def _recode_vacancy(s, p, _t):
+    s.get(Vacancy, s.get(Placement, p["local"]).vacancy_id).occupation_code = "6-05-01-01"
+
+
 @pytest.mark.parametrize(
     "change",
-    [_add_follow_up, _rename_employer, _move_worker, _bulk_score, _load_holiday, _bulk_end],
-)
+    [
+        _add_follow_up, _rename_employer, _move_worker, _bulk_score, _load_holiday, _bulk_end,
+        _enrol_before_the_week, _recode_vacancy,
+    ],
+)  # fmt: skip
 def test_a_change_to_any_fact_of_the_week_voids_the_build(client, tenants, history, db, change):
     _get(client, tenants["province"])
     assert _kept(db) is not None
