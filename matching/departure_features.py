@@ -45,7 +45,16 @@ FOLLOW_UP_FEATURES = (
     "days_since_contact",
     *NOTE_WORDS,
 )
-STATIC_FEATURES = (*NUMERIC_FEATURES, "shift", "referred", "registered_low_income", "start_month")
+# Training before the start: a completed class for the job's occupation, an order class for its employer.
+TRAINING_FEATURES = ("trained_occupation", "trained_employer")
+STATIC_FEATURES = (
+    *NUMERIC_FEATURES,
+    "shift",
+    "referred",
+    "registered_low_income",
+    "start_month",
+    *TRAINING_FEATURES,
+)
 TIME_FEATURES = ("festival_overlap",)
 
 
@@ -95,6 +104,8 @@ def static_features(
     out["referred"] = frame["referred"].astype(float)
     out["registered_low_income"] = frame["registered_low_income"].astype(float)
     out["start_month"] = frame["start_date"].dt.month.astype(str)  # seasonal hiring waves
+    for name in TRAINING_FEATURES:
+        out[name] = frame[name].astype(float)
     return out
 
 

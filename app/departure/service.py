@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -377,5 +377,27 @@ def evaluate_from_db(session: Session, *, on: date | None = None, folds: int = 5
     cv = cross_validate(_static_model_frame(inputs.static).reset_index(drop=True), d_all, e_all, 90, folds)
     out["cv_static_features"] = {k: cv[k] for k in ("n", "events", "c_index", "auc_at_horizon", "integrated_brier")}
     out["cv_static_features"]["baseline"] = cv["baseline"]
+    out["training"] = training_effect(model, inputs, test_ids, known90, left90)
     out["flag_reviews"] = repository.review_counts(session)
+    return out
+
+
+def training_effect(
+    model: DiscreteTimeHazard, inputs: Inputs, ids: np.ndarray, known90: np.ndarray, left90: np.ndarray
+) -> dict[str, Any]:
+    """What the model makes of training, on the test placements: their mean 90-day risk with the class for the
+    job's occupation set off and on for all (nothing else changed), beside the shares that left within 90 days."""
+    out: dict[str, Any] = {}
+    for name in F.TRAINING_FEATURES:
+        had = inputs.static.loc[ids, name].to_numpy(float) > 0
+        figures: dict[str, Any] = {"test_placements_trained": int(had.sum())}
+        for value, key in ((0.0, "mean_risk_90_untrained"), (1.0, "mean_risk_90_trained")):
+            static = inputs.static.copy()
+            static.loc[ids, name] = value
+            risk, _ = conditional_risk(model, replace(inputs, static=static), ids, np.zeros(len(ids)), (90.0,))
+            figures[key] = round(float(np.nanmean(risk[:, 0])), 4) if len(ids) else None
+        for mask, key in ((had, "left_90_share_trained"), (~had, "left_90_share_untrained")):
+            known = known90 & mask
+            figures[key] = round(float(left90[known].mean()), 4) if known.any() else None
+        out[name] = figures
     return out
