@@ -107,6 +107,12 @@ class Settings(BaseSettings):
         le=1.0,
         description="Share of a training class's planned hours a worker must attend to complete it (with a pass).",
     )
+    training_tier_days: int = Field(
+        default=180,
+        ge=0,
+        description="Days after an order class ends during which its vacancy heads its graduates' matches (tier "
+        "`training`); later it ranks as any other vacancy.",
+    )
     training_reservation_days: int = Field(
         default=30,
         ge=0,

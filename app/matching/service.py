@@ -256,7 +256,8 @@ def matches(
     context = departure_context(session, matcher.settings, worker.id, on)
     for key in ("blocked_employers", "boost_wage_met", "boost_local", "widen_local"):
         row[key] = context[key]
-    row["training_vacancies"] = sorted(training_repository.order_class_vacancies(session, worker.id))
+    fresh = on - timedelta(days=matcher.settings.training_tier_days)
+    row["training_vacancies"] = sorted(training_repository.order_class_vacancies(session, worker.id, fresh))
     ranker, info = model_info(matcher)
     prepared, gone, (_, names) = matcher.snapshot(session, ranker)
     # Places an order class holds for its graduates are read live (the board does not know them): a vacancy

@@ -261,8 +261,9 @@ def graduates_of_vacancy(session: Session, vacancy_id: int) -> set[int]:
     return {int(w) for w in session.scalars(stmt)}
 
 
-def order_class_vacancies(session: Session, worker_id: int) -> set[int]:
-    """The vacancies linked to the demands of order classes this worker completed: their `training` tier."""
+def order_class_vacancies(session: Session, worker_id: int, ended_since: date) -> set[int]:
+    """The vacancies linked to the demands of order classes this worker completed that ended on or after
+    `ended_since`: their `training` tier."""
     stmt = (
         select(TrainingDemand.vacancy_id)
         .join(TrainingClass, TrainingClass.demand_id == TrainingDemand.id)
@@ -271,6 +272,7 @@ def order_class_vacancies(session: Session, worker_id: int) -> set[int]:
             Enrolment.worker_id == worker_id,
             Enrolment.status == "completed",
             TrainingClass.mode == "order_class",
+            TrainingClass.end_date >= ended_since,
             TrainingDemand.vacancy_id.is_not(None),
         )
     )

@@ -7,7 +7,7 @@ those places in /matches, /candidates or allocations. A graduate's own order-cla
 """
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -196,6 +196,12 @@ class TestTrainingTier:
         )
         tiers = [m["tier"] for m in items]
         assert "wish" in tiers and tiers == sorted(tiers, key=["training", "wish", "skill", "other"].index)
+
+    def test_the_tier_lapses_once_its_days_have_passed(self, api, app, partial, settings, monkeypatch):
+        ended = date.fromisoformat(api("GET", f"/training/classes/{partial['class']}", "school").json()["end_date"])
+        for days, tiered in ((settings.training_tier_days, True), (settings.training_tier_days + 1, False)):
+            monkeypatch.setattr("app.matching.service.today", lambda d=days: ended + timedelta(days=d))
+            assert ("training" in {m["tier"] for m in _matches(api, app, partial["graduates"][1])}) is tiered
 
     def test_a_vacancys_graduates_come_first_in_its_candidates(self, api, app, make, partial):
         make.worker(**ATTRACTIVE_WISH, consent_to_share=True)  # scores above the graduates on this vacancy
