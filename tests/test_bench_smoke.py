@@ -77,6 +77,15 @@ def test_the_cases_bench_lists_overdue_cases_and_builds_the_report(tmp_path) -> 
     assert figures["report"]["cases_open_at_week_end"] > 0
 
 
+def test_the_training_report_bench_gives_the_section_graduates_to_follow(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bench.dbs import migrated_sqlite
+    from bench.training_report import run
+
+    figures = run(4000, tmp_path, migrated_sqlite, log=lambda _: None)
+    assert figures["enrolments"] >= 700 and figures["classes"] > 0
+    assert figures["report"]["training_graduates_observed_90"] > 0
+
+
 def test_the_monthly_bench_builds_the_pack_over_its_pairings(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from bench.dbs import migrated_sqlite
     from bench.monthly import run
