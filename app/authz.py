@@ -198,6 +198,7 @@ RULES: dict[tuple[Resource, Action], dict[OrgKind, Grant]] = {
         # Workers from its county, whoever registered them.
         COUNTY: Grant("its county's workers", lambda p: Reach(region=p.region_code)),
         EMPLOYER: OWN_VACANCIES,
+        SCHOOL: Grant("its graduates' jobs after their class", lambda p: Reach(school=p.org_id)),
         PROVINCE: EVERYTHING,
     },
     # incentives: each provincial office writes, approves and pays only its own province's; a party reads its own.
@@ -551,8 +552,9 @@ REFERRER_KINDS = frozenset({OrgKind.agency, OrgKind.broker})
 
 
 def sees_only_job_reasons(kind: str) -> bool:
-    """Employers read only the risk reasons about the job itself, never the worker's history or household."""
-    return kind == OrgKind.employer
+    """Employers and schools read only the risk reasons about the job itself, never the worker's history or
+    household or what the worker told an officer."""
+    return kind in (OrgKind.employer, OrgKind.training_school)
 
 
 # incentives: which organisation kinds a rule's beneficiary names (a worker is paid as a person, not an org).

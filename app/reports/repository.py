@@ -46,6 +46,18 @@ def _scope_filter(scope: Scope) -> ColumnElement[bool]:
     if scope.kind == "pairing":
         assert scope.west_code is not None and scope.east_code is not None
         return and_(_within(W.hukou_county, scope.west_code), _within(V.county_code, scope.east_code))
+    if scope.kind == "school":  # its graduates' jobs started after one of its classes ended
+        return (
+            select(Enrolment.id)
+            .join(TrainingClass, TrainingClass.id == Enrolment.class_id)
+            .where(
+                Enrolment.worker_id == P.worker_id,
+                Enrolment.status == "completed",
+                TrainingClass.school_org_id == scope.org_id,
+                TrainingClass.end_date < P.start_date,
+            )
+            .exists()
+        )
     return true()
 
 
@@ -177,14 +189,14 @@ def add_snapshot(session: Session, week: str, rows: list[dict[str, Any]]) -> Non
 def reviews(session: Session, scope: Scope, since: datetime, until: datetime) -> pd.DataFrame:
     """Answers to flags recorded in [since, until) that the scope may read.
 
-    As on the API: an employer reads only its own answers; offices read the offices' answers (an employer's
-    dismissal does not close an office's flag).
+    As on the API: an employer (or a school) reads only its own answers; offices read the offices' answers (an
+    employer's dismissal does not close an office's flag).
     """
     stmt = _joined(select(FlagReview.id, FlagReview.placement_id, FlagReview.decision, FlagReview.created_at), scope)
     stmt = stmt.join(FlagReview, FlagReview.placement_id == P.id).where(
         FlagReview.created_at >= since, FlagReview.created_at < until
     )
-    if scope.kind == "employer":
+    if scope.kind in ("employer", "school"):
         stmt = stmt.where(FlagReview.org_id == scope.org_id)
     else:
         reviewer = select(Org.id).where(Org.kind.in_(OFFICE_KINDS))

@@ -11,7 +11,7 @@ from matching.features import CHANNEL_NAMES
 
 Format = Literal["json", "csv", "xlsx", "html"]
 FORMATS: tuple[str, ...] = get_args(Format)
-ScopeKind = Literal["province", "county", "employer", "pairing", "workplace"]
+ScopeKind = Literal["province", "county", "employer", "pairing", "workplace", "school"]
 CHANNELS = CHANNEL_NAMES
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -106,7 +106,7 @@ class Scope:
 
     kind: ScopeKind
     code: str | None = None  # division code for county and workplace (a county, prefecture or province region)
-    org_id: int | None = None  # employer
+    org_id: int | None = None  # employer or training school
     pairing_id: int | None = None
     # Filled in by the service from reference data: where a pairing sends from and to.
     west_code: str | None = None
@@ -123,6 +123,8 @@ class Scope:
             return f"pairing-{self.pairing_id}"
         if self.kind == "workplace":
             return f"workplace-{self.code}"
+        if self.kind == "school":
+            return f"school-{self.org_id}"
         return "province"
 
 

@@ -43,6 +43,8 @@ class Reference:
 def scope_for(principal: Principal) -> Scope:
     """The report scope the policy gives this caller: its region's workers or workplaces, its vacancies, or all."""
     reach = authz.reach(principal, Resource.report, Action.read)
+    if reach.school is not None:
+        return Scope("school", org_id=reach.school)
     if reach.employer is not None:
         return Scope("employer", org_id=reach.employer)
     if reach.workplace_region is not None:

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from app.authz import OrgKind
 from app.departure.schemas import DECISIONS
 from app.departure.service import FLAG_MIN_RISK, action_for_kind, reasons_for
 from app.errors import Msg
@@ -228,9 +229,10 @@ def at_risk(facts: Facts, ref: Reference, week: IsoWeek, scope: Scope) -> dict[s
     )
     latest = reviews.sort_values(["created_at", "review_id"]).drop_duplicates("placement_id", keep="last")
     decision = dict(zip(latest["placement_id"], latest["decision"], strict=True))
+    reader = OrgKind.training_school.value if scope.kind == "school" else scope.kind  # whose reasons rules apply
     items = []
     for row in flagged.head(AT_RISK_LIMIT).itertuples(index=False):  # at most 100 rows, for display
-        action = action_for_kind(scope.kind, row.risk, row.reasons or [], row.action)
+        action = action_for_kind(reader, row.risk, row.reasons or [], row.action)
         items.append(
             {
                 "placement_id": int(row.placement_id),
@@ -248,7 +250,7 @@ def at_risk(facts: Facts, ref: Reference, week: IsoWeek, scope: Scope) -> dict[s
                 "risk_30": ratio(row.risk_30),
                 "risk_90": ratio(row.risk_90),
                 "risk_180": ratio(row.risk_180),
-                "reasons": reasons_for(scope.kind, row.reasons or []),
+                "reasons": reasons_for(reader, row.reasons or []),
                 "action": action,
                 "action_label": label("action", action),
                 "model_version": row.model_version,
@@ -351,6 +353,9 @@ def scope_block(scope: Scope, ref: Reference) -> dict[str, Any]:
     if scope.kind == "pairing":
         name = f"{ref.divisions.get(scope.east_code or '', '')}—{ref.divisions.get(scope.west_code or '', '')}"
         return {"kind": "pairing", "id": scope.pairing_id, "name": name}
+    if scope.kind == "school":
+        assert scope.org_id is not None
+        return {"kind": "school", "id": scope.org_id, "name": ref.schools.get(scope.org_id, str(scope.org_id))}
     return {"kind": "province", "name": "全省 / whole province"}
 
 
@@ -364,6 +369,8 @@ def case_filters(scope: Scope) -> dict[str, Any]:
         return {"home_region": scope.west_code, "workplace_region": scope.east_code}
     if scope.kind == "workplace":  # a station's region: the cases whose claim lies there
         return {"workplace_region": scope.code}
+    if scope.kind == "school":  # its graduates' cases
+        return {"school_id": scope.org_id}
     return {}
 
 
@@ -375,6 +382,8 @@ def training_filters(scope: Scope) -> dict[str, Any]:
         return {"employer_id": scope.org_id}
     if scope.kind == "workplace":
         return {"workplace_region": scope.code}
+    if scope.kind == "school":
+        return {"school_id": scope.org_id}
     return {}
 
 

@@ -14,6 +14,7 @@ from app.authz import ESCALATION_KINDS, Reach
 from app.orgs.models import Org
 from app.placements.models import Placement
 from app.rights.models import ACTIVE_STATUSES, CalendarDay, CaseEvent, RightsCase
+from app.training.models import Enrolment, TrainingClass
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
@@ -188,6 +189,15 @@ def calendar_years(session: Session) -> list[tuple[int, str, int]]:
     return [(year, source, n) for year, (source, n) in sorted(out.items())]
 
 
+def graduates_of_school(school_id: int) -> Select[Any]:
+    """The workers who completed a class of this school (a subquery)."""
+    return (
+        select(Enrolment.worker_id)
+        .join(TrainingClass, TrainingClass.id == Enrolment.class_id)
+        .where(TrainingClass.school_org_id == school_id, Enrolment.status == "completed")
+    )
+
+
 def report_cases(
     session: Session,
     until: datetime,
@@ -195,6 +205,7 @@ def report_cases(
     home_region: str | None = None,
     employer_id: int | None = None,
     workplace_region: str | None = None,
+    school_id: int | None = None,
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """The cases opened before `until` in a report's scope, and their events before `until` in order.
 
@@ -208,6 +219,8 @@ def report_cases(
         scoped.append(RightsCase.employer_id == employer_id)
     if workplace_region is not None:
         scoped.append(RightsCase.jurisdiction_county.startswith(region_prefix(workplace_region)))
+    if school_id is not None:  # the school's graduates' cases
+        scoped.append(RightsCase.worker_id.in_(graduates_of_school(school_id)))
     cases = select(
         RightsCase.id,
         RightsCase.kind,

@@ -301,9 +301,14 @@ REPORT_COLUMNS = [
 
 
 def _report_scope(
-    stmt: SelectT, home_region: str | None, employer_id: int | None, workplace_region: str | None
+    stmt: SelectT,
+    home_region: str | None,
+    employer_id: int | None,
+    workplace_region: str | None,
+    school_id: int | None,
 ) -> SelectT:
-    """Enrolments of a report's scope: its workers' (home county), its employer's demands', its workplaces'."""
+    """Enrolments of a report's scope: its workers' (home county), its employer's demands', its workplaces', its
+    school's classes'."""
     stmt = (
         stmt.join(TrainingClass, TrainingClass.id == Enrolment.class_id)
         .join(Worker, Worker.id == Enrolment.worker_id)
@@ -316,6 +321,8 @@ def _report_scope(
         stmt = stmt.where(TrainingDemand.employer_org_id == employer_id)
     if workplace_region is not None:
         stmt = stmt.where(Vacancy.county_code.startswith(region_prefix(workplace_region)))
+    if school_id is not None:
+        stmt = stmt.where(TrainingClass.school_org_id == school_id)
     return stmt
 
 
@@ -326,6 +333,7 @@ def report_enrolments(
     home_region: str | None = None,
     employer_id: int | None = None,
     workplace_region: str | None = None,
+    school_id: int | None = None,
 ) -> list[tuple[Any, ...]]:
     """The enrolments made before `until` in a report's scope, with their class and demand (REPORT_COLUMNS)."""
     stmt = select(
@@ -344,7 +352,9 @@ def report_enrolments(
         Enrolment.created_at,
         Enrolment.updated_at,
     ).select_from(Enrolment)
-    stmt = _report_scope(stmt, home_region, employer_id, workplace_region).where(Enrolment.created_at < until)
+    stmt = _report_scope(stmt, home_region, employer_id, workplace_region, school_id).where(
+        Enrolment.created_at < until
+    )
     return [tuple(r) for r in session.execute(stmt.order_by(Enrolment.id))]
 
 
@@ -355,6 +365,7 @@ def graduate_starts(
     home_region: str | None = None,
     employer_id: int | None = None,
     workplace_region: str | None = None,
+    school_id: int | None = None,
 ) -> list[tuple[Any, ...]]:
     """(enrolment id, placement start, placement vacancy) for each placement a scope's graduate started from the
     class's last day up to `last_day`."""
@@ -363,7 +374,7 @@ def graduate_starts(
         .select_from(Enrolment)
         .join(Placement, Placement.worker_id == Enrolment.worker_id)
     )
-    stmt = _report_scope(stmt, home_region, employer_id, workplace_region).where(
+    stmt = _report_scope(stmt, home_region, employer_id, workplace_region, school_id).where(
         Enrolment.status == "completed",
         Placement.start_date >= TrainingClass.end_date,
         Placement.start_date <= last_day,

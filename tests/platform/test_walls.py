@@ -499,7 +499,7 @@ CASES = [
     ("GET", "/divisions", None, _expect(**dict.fromkeys(ROLES, 200))),
     ("GET", "/occupations", None, _expect(**dict.fromkeys(ROLES, 200))),
     ("GET", "/pairings", None, _expect(**dict.fromkeys(ROLES, 200))),
-    # Each key reads its own scope (county, employer, province); tests/reports checks what each one sees.
+    # Each key reads its own scope (county, employer, school, province); tests/reports checks what each one sees.
     (
         "GET",
         "/reports/weekly",
@@ -510,7 +510,7 @@ CASES = [
             employer=200,
             other_employer=200,
             agency=403,
-            school=403,
+            school=200,  # its graduates' jobs after their class
             province=200,
             station=200,  # rights/station: the workplace region's placements
             broker=403,

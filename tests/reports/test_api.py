@@ -78,8 +78,14 @@ def test_each_key_sees_its_own_scope(client, tenants, history):
         "employer": (3, 4, "employer"),  # the Dongguan factory
         "other_employer": (0, 1, "employer"),  # the workshop: the local job
     }
-    for role in ("agency", "school"):
-        assert client.get(URL, params={"week": h.WEEK}, headers=tenants[role].headers).status_code == 403
+    assert client.get(URL, params={"week": h.WEEK}, headers=tenants["agency"].headers).status_code == 403
+    # A school reads its graduates' jobs after their class: this history has no training, so none.
+    school = client.get(URL, params={"week": h.WEEK}, headers=tenants["school"].headers)
+    assert school.status_code == 200, school.text
+    body = school.json()
+    assert body["scope"] == {"kind": "school", "id": tenants["school"].org_id, "name": body["scope"]["name"]}
+    assert (body["totals"]["new_placements"], body["totals"]["active_at_week_end"]) == (0, 0)
+    WeeklyReport.model_validate(body)
 
 
 def test_csv_and_xlsx_downloads(client, tenants, history):

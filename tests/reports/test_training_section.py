@@ -162,6 +162,27 @@ def test_the_training_section_reconciles_with_the_raw_rows(db, settings, tmp_pat
                     seen_retention |= figure["estimate"] is not None
             seen_placed |= placed["graduates"] > 0
     assert seen_placed and seen_retention  # the seeded history gives every figure something to count
+    # A training school reads its graduates' jobs after their class: the week's active placements, by hand.
+    school = next(iter({c.school_org_id for c in raw["classes"].values()}))
+    week = IsoWeek.parse(WEEKS[-1])
+    done = [
+        e for e in raw["enrolments"] if e.status == "completed" and raw["classes"][e.class_id].school_org_id == school
+    ]
+    ends = {}
+    for e in done:
+        ends.setdefault(e.worker_id, []).append(raw["classes"][e.class_id].end_date)
+    active = [
+        p
+        for p in raw["placements"]
+        if any(end < p.start_date for end in ends.get(p.worker_id, []))
+        and p.start_date <= week.sunday
+        and (p.end_date is None or p.end_date > week.sunday)
+    ]
+    with db.session(write=False) as session:
+        mine = build_report(session, Scope("school", org_id=school), week)
+    WeeklyReport.model_validate(mine)
+    assert mine["scope"]["kind"] == "school" and mine["totals"]["active_at_week_end"] == len(active) > 0
+    assert mine["training"]["enrolled"] == _expected(raw, week, None)["enrolled"]  # the demo has one school
     # The section reaches every format a person reads.
     table = list(csv.reader(io.StringIO(to_csv(report).decode("utf-8-sig"))))
     assert any(r[2] == "training_retention" and r[6] == "graduates.90.estimate" for r in table)
