@@ -15,34 +15,21 @@ from app.matching.repository import VACANCY_PAIR_COLUMNS
 from app.orgs.models import Org
 from app.placements.models import FollowUp, Placement
 from app.placements.repository import walled
-from app.training.models import Enrolment, TrainingClass, TrainingDemand
+from app.training.models import TrainingClass, TrainingDemand
+from app.training.repository import completed_before
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
 CHUNK = 5000
 
 
-def _completed_class_before_start() -> Any:
-    """The worker's completed classes that ended before the placement's start (correlated on Placement)."""
-    return (
-        select(Enrolment.id)
-        .join(TrainingClass, TrainingClass.id == Enrolment.class_id)
-        .where(
-            Enrolment.worker_id == Placement.worker_id,
-            Enrolment.status == "completed",
-            TrainingClass.end_date < Placement.start_date,
-        )
-    )
-
-
 def placements_frame(session: Session, placement_ids: Sequence[int] | None = None) -> pd.DataFrame:
     """One row per placement with the worker's and the vacancy's model inputs (never sex, ethnicity or age), and
     whether the worker had completed a class for the job's occupation or an order class for its employer."""
-    for_occupation = _completed_class_before_start().where(TrainingClass.occupation_code == Vacancy.occupation_code)
-    for_employer = (
-        _completed_class_before_start()
-        .join(TrainingDemand, TrainingDemand.id == TrainingClass.demand_id)
-        .where(TrainingDemand.employer_org_id == Vacancy.employer_org_id)
+    before = completed_before(Placement.worker_id, Placement.start_date)
+    for_occupation = before.where(TrainingClass.occupation_code == Vacancy.occupation_code)
+    for_employer = before.join(TrainingDemand, TrainingDemand.id == TrainingClass.demand_id).where(
+        TrainingDemand.employer_org_id == Vacancy.employer_org_id
     )
     stmt = (
         select(

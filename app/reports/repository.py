@@ -15,7 +15,8 @@ from app.orgs.models import Org
 from app.placements.models import FollowUp, Placement
 from app.reports.models import RiskSnapshot
 from app.reports.schemas import Scope
-from app.training.models import Enrolment, TrainingClass
+from app.training.models import TrainingClass
+from app.training.repository import completed_before
 from app.vacancies.models import Vacancy
 from app.workers.models import Worker
 
@@ -47,17 +48,7 @@ def _scope_filter(scope: Scope) -> ColumnElement[bool]:
         assert scope.west_code is not None and scope.east_code is not None
         return and_(_within(W.hukou_county, scope.west_code), _within(V.county_code, scope.east_code))
     if scope.kind == "school":  # its graduates' jobs started after one of its classes ended
-        return (
-            select(Enrolment.id)
-            .join(TrainingClass, TrainingClass.id == Enrolment.class_id)
-            .where(
-                Enrolment.worker_id == P.worker_id,
-                Enrolment.status == "completed",
-                TrainingClass.school_org_id == scope.org_id,
-                TrainingClass.end_date < P.start_date,
-            )
-            .exists()
-        )
+        return completed_before(P.worker_id, P.start_date).where(TrainingClass.school_org_id == scope.org_id).exists()
     return true()
 
 
@@ -104,15 +95,7 @@ def started(session: Session, scope: Scope, since: date, until: date) -> pd.Data
     end = case((P.end_date <= until, P.end_date), else_=None)
     reason = case((P.end_date <= until, P.end_reason), else_=None)
     trained = (
-        select(Enrolment.id)
-        .join(TrainingClass, TrainingClass.id == Enrolment.class_id)
-        .where(
-            Enrolment.worker_id == P.worker_id,
-            Enrolment.status == "completed",
-            TrainingClass.occupation_code == V.occupation_code,
-            TrainingClass.end_date < P.start_date,
-        )
-        .exists()
+        completed_before(P.worker_id, P.start_date).where(TrainingClass.occupation_code == V.occupation_code).exists()
     )
     columns = (P.id, W.hukou_county, V.employer_org_id, V.county_code, P.start_date, end.label("end_date"), reason)
     stmt = _joined(select(*columns, V.occupation_code, trained), scope).where(P.start_date.between(since, until))

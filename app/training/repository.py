@@ -279,6 +279,16 @@ def order_class_vacancies(session: Session, worker_id: int, ended_since: date) -
     return {int(v) for v in session.scalars(stmt) if v is not None}
 
 
+def completed_before(worker_id: Any, day: Any) -> Select[Any]:
+    """A worker's completed enrolments whose class ended before a day; correlated when given a placement's
+    columns (`Placement.worker_id`, `Placement.start_date`), with TrainingClass joined for further conditions."""
+    return (
+        select(Enrolment.id)
+        .join(TrainingClass, TrainingClass.id == Enrolment.class_id)
+        .where(Enrolment.worker_id == worker_id, Enrolment.status == "completed", TrainingClass.end_date < day)
+    )
+
+
 # --- the weekly report -----------------------------------------------------------------------------------------
 
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
